@@ -1,0 +1,62 @@
+package dev.registrycache.node;
+
+import dev.registrycache.common.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+
+/** {@code registry-cache.jar node}: runs one pull-through cache node in the foreground. */
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = {"Runs the pull-through cache for one upstream registry.",
+                "Serves the OCI pull API for names <prefix>/<repository>, where <prefix> is the registry",
+                "name with ':' replaced by '_' (registry.local:5000 -> registry.local_5000).",
+                "Credentials come from the registry's pull-secret entry; environment: UPSTREAM_ENDPOINTS,",
+                "UPSTREAM_CA_FILE, PULL_SECRET, DATA_DIR, LOG_DIR."})
+public final class NodeCommand implements Callable<Integer> {
+    @Option(names = "--upstream", required = true, paramLabel = "REGISTRY",
+            description = "the pull-secret key this node serves, e.g. quay.io")
+    String upstream;
+
+    @Option(names = "--pull-secret", paramLabel = "FILE", description = "pull secret (env PULL_SECRET, default /pull-secret.json)")
+    String pullSecret;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "datastore (env DATA_DIR, default /var/lib/registry)")
+    String dataDir;
+
+    @Option(names = "--log-dir", paramLabel = "DIR", description = "access log folder (env LOG_DIR, default /var/log/registry-cache)")
+    String logDir;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "port to listen on (default 5000; 0 picks a free one)")
+    Integer port;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", description = "address to listen on (default 127.0.0.1)")
+    String host;
+
+    @Override
+    public Integer call() throws Exception {
+        NodeConfig config;
+        try {
+            config = NodeConfig.resolve(upstream, pullSecret, dataDir, logDir, host, port, System.getenv());
+        } catch (ConfigException e) {
+            System.err.println("registry-cache node: " + e.getMessage());
+            return 2;
+        }
+        RegistryNode node = new RegistryNode(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                node.close();
+            } catch (Exception ignored) {
+                // exiting anyway
+            }
+        }, "node-shutdown"));
+        node.start();
+        node.join();
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new NodeCommand()).execute(args));
+    }
+}

@@ -1,0 +1,58 @@
+package dev.registrycache.node;
+
+import dev.registrycache.common.ConfigException;
+import dev.registrycache.common.Credentials;
+import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.PullSecret;
+import dev.registrycache.common.RegistryHost;
+import dev.registrycache.common.Setting;
+import dev.registrycache.common.UpstreamEndpoints;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything a node needs, read once and validated before it serves: which upstream, where it
+ * is, with which credentials (from the pull secret, never the command line), where the store
+ * and logs are, and where to listen.
+ */
+public record NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentials> credentials,
+                         Optional<Path> upstreamCaFile, Path dataDir, Path logDir, String host, int port) {
+
+    /** Builds the configuration from flag values (null when not given) and the environment. */
+    public static NodeConfig resolve(String upstream, String pullSecretFlag, String dataDirFlag, String logDirFlag,
+                                     String host, Integer port, Map<String, String> env) {
+        if (upstream == null || upstream.isBlank()) {
+            throw new ConfigException("--upstream: required (a pull-secret key such as quay.io)");
+        }
+        RegistryHost registry;
+        try {
+            registry = RegistryHost.fromKey(upstream);
+        } catch (InvalidValueException e) {
+            throw new ConfigException("--upstream '" + upstream + "': " + e.getMessage());
+        }
+        Path secretFile = Path.of(Setting.PULL_SECRET.resolve(pullSecretFlag, env));
+        Optional<Credentials> credentials = PullSecret.read(secretFile).credentialsFor(registry, secretFile.toString());
+        UpstreamEndpoints endpoints = UpstreamEndpoints.parse(env.get(Setting.UPSTREAM_ENDPOINTS.env()));
+        String ca = Setting.UPSTREAM_CA_FILE.resolve(null, env);
+        Optional<Path> caFile = Optional.ofNullable(ca).map(Path::of);
+        if (caFile.isPresent() && !Files.isReadable(caFile.get())) {
+            throw new ConfigException("UPSTREAM_CA_FILE " + ca + ": file not found or not readable");
+        }
+        int p = port == null ? 5000 : port;
+        if (p < 0 || p > 65535) {
+            throw new ConfigException("--port " + p + ": out of range");
+        }
+        return new NodeConfig(registry, endpoints.endpointFor(registry), credentials, caFile,
+                Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)),
+                host == null ? "127.0.0.1" : host, p);
+    }
+
+    /** This node's access log file in the log dir. */
+    public Path accessLogFile() {
+        return logDir.resolve("node-" + registry.prefix() + ".access.log");
+    }
+}

@@ -1,0 +1,97 @@
+package dev.registrycache.node;
+
+import dev.registrycache.common.StoreLayout;
+import dev.registrycache.node.api.BlobService;
+import dev.registrycache.node.api.ManifestCache;
+import dev.registrycache.node.api.ManifestService;
+import dev.registrycache.node.api.NameMapping;
+import dev.registrycache.node.api.OciErrorHandler;
+import dev.registrycache.node.api.RegistryApiHandler;
+import dev.registrycache.node.api.TagService;
+import dev.registrycache.node.log.AccessLog;
+import dev.registrycache.node.store.BlobFetcher;
+import dev.registrycache.node.store.Datastore;
+import dev.registrycache.node.upstream.UpstreamClient;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+
+/**
+ * One pull-through cache for one upstream: a Jetty server whose only handler is the
+ * distribution API, over the shared datastore. Starts and serves what it holds even when the
+ * upstream is unreachable.
+ */
+public final class RegistryNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RegistryNode.class);
+
+    private final NodeConfig config;
+    private final Server server;
+    private final ServerConnector connector;
+    private final UpstreamClient upstream;
+    private final BlobFetcher fetcher;
+    private final AccessLog accessLog;
+
+    public RegistryNode(NodeConfig config) throws Exception {
+        this.config = config;
+        Datastore store = new Datastore(new StoreLayout(config.dataDir()));
+        Files.createDirectories(store.layout().root());
+        this.upstream = new UpstreamClient(config.endpoint(), config.credentials(), config.upstreamCaFile());
+        this.fetcher = new BlobFetcher(store, upstream);
+        this.accessLog = new AccessLog(config.accessLogFile(), config.registry().name());
+
+        QueuedThreadPool threads = new QueuedThreadPool(400, 8);
+        threads.setName("node");
+        this.server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(true);
+        http.setRequestHeaderSize(16 * 1024);
+        http.setOutputBufferSize(64 * 1024);
+        this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        connector.setIdleTimeout(120_000);
+        server.addConnector(connector);
+        server.setErrorHandler(new OciErrorHandler());
+        server.setRequestLog(accessLog);
+        server.setStopTimeout(10_000);
+
+        ManifestService manifests = new ManifestService(store, upstream, new ManifestCache(32L * 1024 * 1024));
+        server.setHandler(new RegistryApiHandler(new NameMapping(config.registry()), manifests,
+                new BlobService(store, fetcher, upstream), new TagService(store, upstream)));
+    }
+
+    public RegistryNode start() throws Exception {
+        upstream.start();
+        server.start();
+        LOG.info("node for {} (upstream {}) serving {}/... on http://{}:{}, datastore {}",
+                config.registry(), config.endpoint(), config.registry().prefix(), config.host(), port(), config.dataDir());
+        return this;
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            server.stop();
+        } finally {
+            fetcher.close();
+            upstream.close();
+            accessLog.close();
+        }
+    }
+}

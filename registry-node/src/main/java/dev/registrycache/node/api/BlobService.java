@@ -1,0 +1,177 @@
+package dev.registrycache.node.api;
+
+import dev.registrycache.common.Digest;
+import dev.registrycache.common.ErrorCode;
+import dev.registrycache.common.RegistryException;
+import dev.registrycache.node.store.BlobFetch;
+import dev.registrycache.node.store.BlobFetcher;
+import dev.registrycache.node.store.Datastore;
+import dev.registrycache.node.upstream.UpstreamClient;
+import dev.registrycache.node.upstream.UpstreamException;
+import dev.registrycache.node.upstream.UpstreamResponse;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.Callback;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.Map;
+
+/**
+ * Serves blobs: a stored blob straight from disk (with ranges), a missing one by joining or
+ * starting its single upstream download and streaming it as it arrives. A HEAD of a missing
+ * blob asks the upstream with HEAD and downloads nothing.
+ */
+public final class BlobService {
+    private static final int CHUNK = 256 * 1024;
+    private static final long HEADERS_WAIT_MILLIS = 60_000;
+    private static final long STALL_MILLIS = 120_000;
+
+    private final Datastore store;
+    private final BlobFetcher fetcher;
+    private final UpstreamClient upstream;
+
+    public BlobService(Datastore store, BlobFetcher fetcher, UpstreamClient upstream) {
+        this.store = store;
+        this.fetcher = fetcher;
+        this.upstream = upstream;
+    }
+
+    public void serve(Request request, Response response, Callback callback, NameMapping.Names names, Digest digest,
+                      RequestFacts facts) throws Exception {
+        boolean head = "HEAD".equals(request.getMethod());
+        long size = store.blobSize(digest);
+        if (size >= 0) {
+            facts.outcome = CacheOutcome.HIT;
+            store.linkLayer(names.store(), digest);
+            serveStored(request, response, callback, digest, size, head);
+            return;
+        }
+        if (head) {
+            BlobFetch running = fetcher.inFlight(digest);
+            long known = running == null ? -1 : running.awaitSize(HEADERS_WAIT_MILLIS);
+            facts.outcome = CacheOutcome.PASS;
+            if (known < 0) {
+                known = headUpstream(names, digest);
+            }
+            blobHeaders(response, digest, known);
+            response.setStatus(200);
+            callback.succeeded();
+            return;
+        }
+        BlobFetch fetch = fetcher.fetch(digest, names.upstream(), names.store());
+        if (fetch == null) {
+            facts.outcome = CacheOutcome.HIT;
+            serveStored(request, response, callback, digest, store.blobSize(digest), false);
+            return;
+        }
+        facts.outcome = CacheOutcome.MISS;
+        streamFetch(request, response, callback, fetch);
+    }
+
+    private void serveStored(Request request, Response response, Callback callback, Digest digest, long size, boolean head) {
+        String etag = "\"" + digest + "\"";
+        if (etag.equals(request.getHeaders().get(HttpHeader.IF_NONE_MATCH))) {
+            response.setStatus(304);
+            response.getHeaders().put(HttpHeader.ETAG, etag);
+            callback.succeeded();
+            return;
+        }
+        ByteRange range = ByteRange.parse(request.getHeaders().get(HttpHeader.RANGE), size);
+        if (range == ByteRange.UNSATISFIABLE) {
+            response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes */" + size);
+            throw new RegistryException(ErrorCode.RANGE_INVALID, "requested range not satisfiable", null);
+        }
+        long offset = range == null ? 0 : range.first();
+        long length = range == null ? size : range.length();
+        blobHeaders(response, digest, length);
+        if (range != null) {
+            response.setStatus(206);
+            response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
+        } else {
+            response.setStatus(200);
+        }
+        if (head || length == 0) {
+            response.write(true, null, callback);
+            return;
+        }
+        ByteBufferPool.Sized pool = new ByteBufferPool.Sized(request.getComponents().getByteBufferPool(), true, CHUNK);
+        Content.copy(Content.Source.from(pool, store.blobPath(digest), offset, length), response, callback);
+    }
+
+    /** Streams a blob while it downloads; the request's thread blocks on its writes. */
+    private void streamFetch(Request request, Response response, Callback callback, BlobFetch fetch) throws Exception {
+        long size = fetch.awaitSize(HEADERS_WAIT_MILLIS);
+        ByteRange range = ByteRange.parse(request.getHeaders().get(HttpHeader.RANGE), size);
+        if (range == ByteRange.UNSATISFIABLE) {
+            response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes */" + size);
+            throw new RegistryException(ErrorCode.RANGE_INVALID, "requested range not satisfiable", null);
+        }
+        long position = range == null ? 0 : range.first();
+        long end = range == null ? size : range.last() + 1;
+        blobHeaders(response, fetch.digest(), range == null ? size : range.length());
+        if (range != null) {
+            response.setStatus(206);
+            response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
+        } else {
+            response.setStatus(200);
+        }
+        RetainableByteBuffer buffer = request.getComponents().getByteBufferPool().acquire(CHUNK, true);
+        try (FileChannel channel = fetch.open()) {
+            ByteBuffer bb = buffer.getByteBuffer();
+            while (end < 0 || position < end) {
+                long readable = fetch.awaitReadable(position, STALL_MILLIS);
+                if (readable <= position) {
+                    break; // verified end of a blob of unknown length
+                }
+                long limit = end < 0 ? readable : Math.min(readable, end);
+                bb.clear();
+                bb.limit((int) Math.min(bb.capacity(), limit - position));
+                int n = channel.read(bb, position);
+                if (n <= 0) {
+                    throw new IOException("short read of a blob being downloaded");
+                }
+                position += n;
+                bb.flip();
+                try (Blocker.Callback written = Blocker.callback()) {
+                    response.write(false, bb, written);
+                    written.block();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        } finally {
+            buffer.release();
+        }
+        response.write(true, null, callback);
+    }
+
+    private long headUpstream(NameMapping.Names names, Digest digest) {
+        try (UpstreamResponse r = UpstreamClient.expectSuccess(upstream.send("HEAD",
+                "/v2/" + names.upstream() + "/blobs/" + digest, names.upstream(), Map.of()))) {
+            return r.contentLength();
+        } catch (UpstreamException e) {
+            throw e.toRegistryException(ErrorCode.BLOB_UNKNOWN);
+        }
+    }
+
+    private static void blobHeaders(Response response, Digest digest, long length) {
+        var h = response.getHeaders();
+        h.put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
+        if (length >= 0) {
+            h.put(HttpHeader.CONTENT_LENGTH, length);
+        }
+        h.put("Docker-Content-Digest", digest.toString());
+        h.put(HttpHeader.ETAG, "\"" + digest + "\"");
+        h.put(HttpHeader.ACCEPT_RANGES, "bytes");
+        h.put(HttpHeader.CACHE_CONTROL, "max-age=31536000");
+    }
+}

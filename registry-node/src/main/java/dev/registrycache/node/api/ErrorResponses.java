@@ -1,0 +1,35 @@
+package dev.registrycache.node.api;
+
+import dev.registrycache.common.ErrorBody;
+import dev.registrycache.common.RegistryException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+import java.nio.ByteBuffer;
+
+/** The one place that turns typed errors into OCI error responses. */
+public final class ErrorResponses {
+    private ErrorResponses() {
+    }
+
+    public static void send(Request request, Response response, Callback callback, RegistryException e) {
+        if (response.isCommitted()) {
+            // headers (and maybe bytes) are out: all that is left is to break the transfer off
+            callback.failed(e);
+            return;
+        }
+        response.reset();
+        response.setStatus(e.code().httpStatus());
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
+        response.getHeaders().put("Docker-Distribution-API-Version", "registry/2.0");
+        if (e.retryAfterSeconds() > 0) {
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+        }
+        byte[] body = ErrorBody.of(e);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        boolean head = "HEAD".equals(request.getMethod());
+        response.write(true, head ? null : ByteBuffer.wrap(body), callback);
+    }
+}

@@ -1,0 +1,186 @@
+package dev.registrycache.node.api;
+
+import dev.registrycache.common.Digest;
+import dev.registrycache.common.ErrorCode;
+import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.MediaTypes;
+import dev.registrycache.common.Reference;
+import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.RepositoryName;
+import dev.registrycache.common.Tag;
+import dev.registrycache.node.store.Datastore;
+import dev.registrycache.node.upstream.UpstreamClient;
+import dev.registrycache.node.upstream.UpstreamException;
+import dev.registrycache.node.upstream.UpstreamResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+/**
+ * Resolves manifests. By digest: the store first, else the upstream. By tag: ask the upstream
+ * with HEAD (which Docker Hub does not count against its rate limit) and GET only a digest the
+ * store lacks; when the upstream fails, answer from the tag as last cached. Bytes are stored
+ * and served exactly as received, after checking them against their digest.
+ */
+public final class ManifestService {
+    private static final Logger LOG = LoggerFactory.getLogger(ManifestService.class);
+    /** distribution refuses manifests larger than this. */
+    static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+    private static final String ACCEPT = String.join(", ", MediaTypes.ACCEPTED_MANIFESTS);
+
+    /** A manifest's exact bytes with its digest and media type. */
+    public record Manifest(Digest digest, byte[] bytes, String mediaType) {
+    }
+
+    /** A manifest and how it was obtained. */
+    public record Resolved(Manifest manifest, CacheOutcome outcome) {
+    }
+
+    private final Datastore store;
+    private final UpstreamClient upstream;
+    private final ManifestCache memory;
+
+    public ManifestService(Datastore store, UpstreamClient upstream, ManifestCache memory) {
+        this.store = store;
+        this.upstream = upstream;
+        this.memory = memory;
+    }
+
+    public Resolved resolve(NameMapping.Names names, Reference reference) {
+        return reference.isDigest() ? byDigest(names, reference.digest()) : byTag(names, reference.tag());
+    }
+
+    private Resolved byDigest(NameMapping.Names names, Digest digest) {
+        Manifest local = local(names.store(), digest);
+        if (local != null) {
+            return new Resolved(local, CacheOutcome.HIT);
+        }
+        try {
+            Manifest fetched = fetch(names, digest.toString(), digest);
+            save(names.store(), fetched, null);
+            return new Resolved(fetched, CacheOutcome.MISS);
+        } catch (UpstreamException e) {
+            throw e.toRegistryException(ErrorCode.MANIFEST_UNKNOWN);
+        }
+    }
+
+    private Resolved byTag(NameMapping.Names names, Tag tag) {
+        try {
+            Digest current = headDigest(names, tag);
+            if (current != null) {
+                Manifest local = local(names.store(), current);
+                if (local != null) {
+                    store.tagManifest(names.store(), tag, current);
+                    return new Resolved(local, CacheOutcome.HIT);
+                }
+            }
+            Manifest fetched = fetch(names, current != null ? current.toString() : tag.toString(), current);
+            save(names.store(), fetched, tag);
+            return new Resolved(fetched, CacheOutcome.MISS);
+        } catch (UpstreamException e) {
+            if (e.isOutage()) {
+                Digest cached = store.taggedDigest(names.store(), tag);
+                Manifest local = cached == null ? null : local(names.store(), cached);
+                if (local != null) {
+                    LOG.info("upstream failed for {}:{} ({}); serving the cached tag", names.upstream(), tag, e.getMessage());
+                    return new Resolved(local, CacheOutcome.STALE);
+                }
+            }
+            throw e.toRegistryException(ErrorCode.MANIFEST_UNKNOWN);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The digest the upstream's tag points at, or null if the upstream's HEAD does not say. */
+    private Digest headDigest(NameMapping.Names names, Tag tag) throws UpstreamException {
+        try (UpstreamResponse r = UpstreamClient.expectSuccess(upstream.send("HEAD",
+                path(names, tag.toString()), names.upstream(), Map.of("Accept", ACCEPT)))) {
+            String d = r.header("Docker-Content-Digest");
+            if (d == null) {
+                return null;
+            }
+            try {
+                return Digest.parse(d.trim());
+            } catch (InvalidValueException e) {
+                return null;
+            }
+        }
+    }
+
+    private Manifest fetch(NameMapping.Names names, String reference, Digest expected) throws UpstreamException {
+        try (UpstreamResponse r = UpstreamClient.expectSuccess(upstream.send("GET",
+                path(names, reference), names.upstream(), Map.of("Accept", ACCEPT)))) {
+            byte[] bytes = r.readBody(MAX_MANIFEST_BYTES);
+            Digest actual = Digest.sha256Of(bytes);
+            Digest claimed = expected;
+            if (claimed == null && r.header("Docker-Content-Digest") != null) {
+                try {
+                    claimed = Digest.parse(r.header("Docker-Content-Digest").trim());
+                } catch (InvalidValueException e) {
+                    claimed = null;
+                }
+            }
+            if (claimed != null && claimed.algorithm() != actual.algorithm()) {
+                actual = Digest.fromHash(claimed.algorithm(), claimed.newHasher().digest(bytes));
+            }
+            if (claimed != null && !claimed.equals(actual)) {
+                throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, r.status(),
+                        "upstream manifest does not match digest " + claimed, -1, null);
+            }
+            String mediaType = MediaTypes.detectManifestType(bytes);
+            if (mediaType == null) {
+                String contentType = r.header("Content-Type");
+                mediaType = contentType == null ? MediaTypes.OCI_MANIFEST : contentType.split(";")[0].trim();
+            }
+            return new Manifest(actual, bytes, mediaType);
+        } catch (IOException e) {
+            throw new UpstreamException(UpstreamException.Kind.UNAVAILABLE, 0, "reading the manifest from upstream failed: "
+                    + e.getMessage(), -1, e);
+        }
+    }
+
+    private void save(RepositoryName storeName, Manifest m, Tag tag) {
+        try {
+            store.putBlob(storeName, m.digest(), m.bytes());
+            store.linkManifest(storeName, m.digest());
+            if (tag != null) {
+                store.tagManifest(storeName, tag, m.digest());
+            }
+            memory.put(m);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The stored manifest, linked into {@code storeName}; null if the store lacks it. */
+    private Manifest local(RepositoryName storeName, Digest digest) {
+        Manifest m = memory.get(digest);
+        if (m == null || store.blobSize(digest) < 0) {
+            byte[] bytes = store.readBlob(digest, MAX_MANIFEST_BYTES);
+            if (bytes == null) {
+                memory.remove(digest);
+                return null;
+            }
+            String mediaType = MediaTypes.detectManifestType(bytes);
+            if (mediaType == null) {
+                return null;
+            }
+            m = new Manifest(digest, bytes, mediaType);
+            memory.put(m);
+        }
+        try {
+            store.linkManifest(storeName, digest);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return m;
+    }
+
+    private static String path(NameMapping.Names names, String reference) {
+        return "/v2/" + names.upstream() + "/manifests/" + reference;
+    }
+}

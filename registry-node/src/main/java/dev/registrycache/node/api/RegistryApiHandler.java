@@ -1,0 +1,114 @@
+package dev.registrycache.node.api;
+
+import dev.registrycache.common.ErrorCode;
+import dev.registrycache.common.RegistryException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The node's distribution API: parses the route, maps the name, hands over to the manifest,
+ * blob and tag services, and turns every typed error into an OCI error response. Writes are
+ * refused: this is a read-only cache.
+ */
+public final class RegistryApiHandler extends Handler.Abstract {
+    private static final Logger LOG = LoggerFactory.getLogger(RegistryApiHandler.class);
+    private static final byte[] EMPTY_JSON = "{}".getBytes(StandardCharsets.UTF_8);
+
+    private final NameMapping names;
+    private final ManifestService manifests;
+    private final BlobService blobs;
+    private final TagService tags;
+
+    public RegistryApiHandler(NameMapping names, ManifestService manifests, BlobService blobs, TagService tags) {
+        this.names = names;
+        this.manifests = manifests;
+        this.blobs = blobs;
+        this.tags = tags;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        RequestFacts facts = RequestFacts.of(request);
+        try {
+            response.getHeaders().put("Docker-Distribution-API-Version", "registry/2.0");
+            ApiRoute route = ApiRoute.parse(request.getHttpURI().getPath());
+            String method = request.getMethod();
+            if (!method.equals("GET") && !method.equals("HEAD")) {
+                throw new RegistryException(ErrorCode.UNSUPPORTED, "this registry is a read-only cache", null);
+            }
+            facts.kind = route.kind().name().toLowerCase(java.util.Locale.ROOT);
+            if (route.kind() == ApiRoute.Kind.BASE) {
+                sendBytes(request, response, callback, 200, "application/json", EMPTY_JSON);
+                return true;
+            }
+            facts.repository = route.name().toString();
+            NameMapping.Names mapped = names.map(route.name());
+            switch (route.kind()) {
+                case MANIFEST -> {
+                    facts.reference = route.reference().toString();
+                    ManifestService.Resolved resolved = manifests.resolve(mapped, route.reference());
+                    facts.digest = resolved.manifest().digest();
+                    facts.outcome = resolved.outcome();
+                    serveManifest(request, response, callback, resolved.manifest());
+                }
+                case BLOB -> {
+                    facts.reference = route.digest().toString();
+                    facts.digest = route.digest();
+                    blobs.serve(request, response, callback, mapped, route.digest(), facts);
+                }
+                case TAGS -> {
+                    Fields query = Request.extractQueryParameters(request);
+                    TagService.TagList list = tags.list(route.name(), mapped, query.getValue("n"), query.getValue("last"));
+                    facts.outcome = list.outcome();
+                    if (list.link() != null) {
+                        response.getHeaders().put("Link", list.link());
+                    }
+                    sendBytes(request, response, callback, 200, "application/json", list.body());
+                }
+                default -> throw new IllegalStateException();
+            }
+        } catch (RegistryException e) {
+            facts.error = e.code().name();
+            ErrorResponses.send(request, response, callback, e);
+        } catch (Throwable t) {
+            facts.error = t.getClass().getSimpleName();
+            if (!response.isCommitted()) {
+                LOG.error("request {} failed", request.getHttpURI().getPath(), t);
+            } else {
+                LOG.debug("transfer of {} broken off: {}", request.getHttpURI().getPath(), t.toString());
+            }
+            ErrorResponses.send(request, response, callback,
+                    new RegistryException(ErrorCode.UNKNOWN, "internal error", null, -1, t));
+        }
+        return true;
+    }
+
+    private static void serveManifest(Request request, Response response, Callback callback, ManifestService.Manifest m) {
+        String etag = "\"" + m.digest() + "\"";
+        response.getHeaders().put("Docker-Content-Digest", m.digest().toString());
+        response.getHeaders().put(HttpHeader.ETAG, etag);
+        if (etag.equals(request.getHeaders().get(HttpHeader.IF_NONE_MATCH))) {
+            response.setStatus(304);
+            callback.succeeded();
+            return;
+        }
+        sendBytes(request, response, callback, 200, m.mediaType(), m.bytes());
+    }
+
+    private static void sendBytes(Request request, Response response, Callback callback, int status, String type, byte[] body) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        boolean head = "HEAD".equals(request.getMethod());
+        response.write(true, head ? null : ByteBuffer.wrap(body), callback);
+    }
+}

@@ -1,0 +1,109 @@
+package dev.registrycache.node.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.registrycache.common.ErrorCode;
+import dev.registrycache.common.Json;
+import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.RepositoryName;
+import dev.registrycache.node.store.Datastore;
+import dev.registrycache.node.upstream.UpstreamClient;
+import dev.registrycache.node.upstream.UpstreamException;
+import dev.registrycache.node.upstream.UpstreamResponse;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code tags/list}: the upstream's answer (with names and {@code Link} rewritten to the
+ * client's names), or, when the upstream fails, the tags the store holds, paginated the same way.
+ */
+public final class TagService {
+    private static final int MAX_BODY = 16 * 1024 * 1024;
+
+    /** A tag list answer: JSON body and an optional {@code Link} header. */
+    public record TagList(byte[] body, String link, CacheOutcome outcome) {
+    }
+
+    private final Datastore store;
+    private final UpstreamClient upstream;
+
+    public TagService(Datastore store, UpstreamClient upstream) {
+        this.store = store;
+        this.upstream = upstream;
+    }
+
+    public TagList list(RepositoryName clientName, NameMapping.Names names, String n, String last) {
+        Integer limit = null;
+        if (n != null) {
+            try {
+                limit = Integer.parseInt(n);
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 0 || limit > 100_000) {
+                throw new RegistryException(ErrorCode.PAGINATION_NUMBER_INVALID, "invalid n", Map.of("n", n));
+            }
+        }
+        StringBuilder query = new StringBuilder();
+        if (limit != null) {
+            query.append("n=").append(limit);
+        }
+        if (last != null) {
+            query.append(query.length() > 0 ? "&" : "").append("last=").append(URLEncoder.encode(last, StandardCharsets.UTF_8));
+        }
+        String path = "/v2/" + names.upstream() + "/tags/list" + (query.length() > 0 ? "?" + query : "");
+        try (UpstreamResponse r = UpstreamClient.expectSuccess(upstream.send("GET", path, names.upstream(), Map.of()))) {
+            JsonNode json = Json.MAPPER.readTree(r.readBody(MAX_BODY));
+            if (json instanceof ObjectNode o) {
+                o.put("name", clientName.toString());
+            }
+            String link = r.header("Link");
+            if (link != null) {
+                link = link.replace("/v2/" + names.upstream() + "/", "/v2/" + clientName + "/");
+            }
+            return new TagList(Json.MAPPER.writeValueAsBytes(json), link, CacheOutcome.PASS);
+        } catch (UpstreamException e) {
+            if (!e.isOutage()) {
+                throw e.toRegistryException(ErrorCode.NAME_UNKNOWN);
+            }
+            if (!store.repositoryExists(names.store())) {
+                throw e.toRegistryException(ErrorCode.NAME_UNKNOWN);
+            }
+            return local(clientName, names, limit, last);
+        } catch (IOException e) {
+            if (!store.repositoryExists(names.store())) {
+                throw new RegistryException(ErrorCode.UNAVAILABLE, "the upstream sent an invalid tag list", null, 10, e);
+            }
+            return local(clientName, names, limit, last);
+        }
+    }
+
+    private TagList local(RepositoryName clientName, NameMapping.Names names, Integer limit, String last) {
+        List<String> tags = store.tags(names.store());
+        if (last != null) {
+            tags = tags.stream().filter(t -> t.compareTo(last) > 0).toList();
+        }
+        String link = null;
+        if (limit != null && tags.size() > limit) {
+            tags = tags.subList(0, limit);
+            if (limit > 0) {
+                link = "</v2/" + clientName + "/tags/list?n=" + limit + "&last="
+                        + URLEncoder.encode(tags.get(tags.size() - 1), StandardCharsets.UTF_8) + ">; rel=\"next\"";
+            }
+        }
+        ObjectNode json = Json.MAPPER.createObjectNode();
+        json.put("name", clientName.toString());
+        ArrayNode array = json.putArray("tags");
+        tags.forEach(array::add);
+        try {
+            return new TagList(Json.MAPPER.writeValueAsBytes(json), link, CacheOutcome.STALE);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

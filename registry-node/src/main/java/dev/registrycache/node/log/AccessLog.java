@@ -1,0 +1,162 @@
+package dev.registrycache.node.log;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.registrycache.node.api.RequestFacts;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.RequestLog;
+import org.eclipse.jetty.server.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The node's access log: one JSON object a line, written by a background thread so that
+ * requests never wait for the disk. The logger process tails these files to keep blob access
+ * times honest. Fields:
+ *
+ * <pre>
+ * time        ISO-8601 instant the request completed
+ * registry    the upstream this node serves (quay.io)
+ * method      GET | HEAD | ...
+ * path        the request path
+ * kind        base | manifest | blob | tags (absent for non-API paths)
+ * repository  the name as the client asked (quay.io/podman/hello)
+ * reference   the tag or digest asked for
+ * digest      the digest served (for a tag: what it resolved to)
+ * status      HTTP status
+ * bytes       body bytes written
+ * cache       hit | miss | stale | pass | none
+ * durationMs  from request start to completion
+ * error       the OCI error code, when there was one
+ * client      remote address
+ * </pre>
+ */
+public final class AccessLog implements RequestLog, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AccessLog.class);
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final Path file;
+    private final String registry;
+    private final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(65_536);
+    private final AtomicLong dropped = new AtomicLong();
+    private final Thread writer;
+    private volatile boolean closed;
+
+    public AccessLog(Path file, String registry) throws IOException {
+        this.file = file;
+        this.registry = registry;
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        this.writer = new Thread(this::drain, "access-log");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public void log(Request request, Response response) {
+        RequestFacts facts = RequestFacts.peek(request);
+        long durationNanos = System.nanoTime() - request.getBeginNanoTime();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("time", Instant.now().toString());
+            g.writeStringField("registry", registry);
+            g.writeStringField("method", request.getMethod());
+            g.writeStringField("path", request.getHttpURI().getPath());
+            if (facts != null) {
+                writeIfSet(g, "kind", facts.kind);
+                writeIfSet(g, "repository", facts.repository);
+                writeIfSet(g, "reference", facts.reference);
+                writeIfSet(g, "digest", facts.digest == null ? null : facts.digest.toString());
+            }
+            g.writeNumberField("status", response.getStatus());
+            g.writeNumberField("bytes", Response.getContentBytesWritten(response));
+            g.writeStringField("cache", facts == null ? "none" : facts.outcome.logName());
+            g.writeNumberField("durationMs", durationNanos / 1_000_000);
+            if (facts != null) {
+                writeIfSet(g, "error", facts.error);
+            }
+            writeIfSet(g, "client", Request.getRemoteAddr(request));
+            g.writeEndObject();
+        } catch (IOException e) {
+            return;
+        }
+        out.write('\n');
+        if (!queue.offer(out.toByteArray())) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    private static void writeIfSet(JsonGenerator g, String name, String value) throws IOException {
+        if (value != null) {
+            g.writeStringField(name, value);
+        }
+    }
+
+    private void drain() {
+        List<byte[]> batch = new ArrayList<>();
+        OutputStream out = null;
+        while (!closed || !queue.isEmpty()) {
+            try {
+                byte[] first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, 4096);
+                if (out == null || !Files.exists(file)) {
+                    if (out != null) {
+                        out.close();
+                    }
+                    out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                }
+                for (byte[] line : batch) {
+                    out.write(line);
+                }
+                out.flush();
+                long lost = dropped.getAndSet(0);
+                if (lost > 0) {
+                    LOG.warn("access log fell behind: {} lines dropped", lost);
+                }
+            } catch (InterruptedException e) {
+                closed = true;
+            } catch (IOException e) {
+                LOG.warn("cannot write access log {}: {}", file, e.toString());
+                out = null;
+            } finally {
+                batch.clear();
+            }
+        }
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException ignored) {
+                // nothing more to write
+            }
+        }
+    }
+
+    /** Writes what is queued, then stops the writer. */
+    @Override
+    public void close() throws InterruptedException {
+        closed = true;
+        writer.join(5_000);
+    }
+}

@@ -1,0 +1,138 @@
+package dev.registrycache.node.store;
+
+import dev.registrycache.common.Digest;
+import dev.registrycache.common.ErrorCode;
+import dev.registrycache.common.RegistryException;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One upstream download of a blob that any number of clients read while it is being written.
+ * The downloader writes a temporary file, hashing as bytes pass; readers tail that file up to
+ * what has been written, except the last byte, which they get only after the digest is
+ * verified and the blob published. So a client never receives a complete corrupt blob: on a
+ * mismatch its transfer breaks off short.
+ */
+public final class BlobFetch {
+    private enum State { CONNECTING, STREAMING, COMPLETE, FAILED }
+
+    private final Digest digest;
+    private final Path upload;
+    private final Path published;
+    private final Object lock = new Object();
+    private State state = State.CONNECTING;
+    private long size = -1;
+    private long written;
+    private RegistryException failure;
+
+    BlobFetch(Digest digest, Path upload, Path published) {
+        this.digest = digest;
+        this.upload = upload;
+        this.published = published;
+    }
+
+    public Digest digest() {
+        return digest;
+    }
+
+    Path upload() {
+        return upload;
+    }
+
+    // ---- the downloader's side
+
+    void streaming(long contentLength) {
+        synchronized (lock) {
+            size = contentLength;
+            state = State.STREAMING;
+            lock.notifyAll();
+        }
+    }
+
+    void advance(long bytes) {
+        synchronized (lock) {
+            written += bytes;
+            lock.notifyAll();
+        }
+    }
+
+    void complete() {
+        synchronized (lock) {
+            size = written;
+            state = State.COMPLETE;
+            lock.notifyAll();
+        }
+    }
+
+    void fail(RegistryException e) {
+        synchronized (lock) {
+            if (state != State.COMPLETE) {
+                failure = e;
+                state = State.FAILED;
+                lock.notifyAll();
+            }
+        }
+    }
+
+    // ---- the readers' side
+
+    /**
+     * Waits until the upstream answered; returns the blob's size, or -1 when the upstream did not
+     * send a length. Throws the download's error if it failed before that.
+     */
+    public long awaitSize(long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        synchronized (lock) {
+            while (state == State.CONNECTING) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new RegistryException(ErrorCode.UNAVAILABLE, "the upstream registry did not answer in time",
+                            null, 10, null);
+                }
+                TimeUnit.NANOSECONDS.timedWait(lock, left);
+            }
+            if (state == State.FAILED) {
+                throw failure;
+            }
+            return size;
+        }
+    }
+
+    /**
+     * Blocks until bytes past {@code position} may be read, and returns the readable end; returns
+     * {@code position} at the end of a verified blob. Throws if the download failed.
+     */
+    public long awaitReadable(long position, long idleTimeoutMillis) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
+        synchronized (lock) {
+            while (true) {
+                if (state == State.FAILED) {
+                    throw new IOException("blob download failed: " + failure.getMessage(), failure);
+                }
+                long readable = state == State.COMPLETE ? written : written - 1;
+                if (readable > position || state == State.COMPLETE) {
+                    return Math.max(readable, position);
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IOException("blob download stalled");
+                }
+                TimeUnit.NANOSECONDS.timedWait(lock, left);
+            }
+        }
+    }
+
+    /** Opens the blob's bytes for reading: the temporary file, or the published blob once moved. */
+    public FileChannel open() throws IOException {
+        try {
+            return FileChannel.open(upload, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            return FileChannel.open(published, StandardOpenOption.READ);
+        }
+    }
+}
