@@ -1,0 +1,128 @@
+package dev.registrycache.common;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ValueTypesTest {
+    @Test
+    void digestOfBytesIsSha256Hex() {
+        Digest d = Digest.sha256Of("hello".getBytes(StandardCharsets.UTF_8));
+        assertEquals("sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824", d.toString());
+        assertEquals(d, Digest.parse(d.toString()));
+        assertTrue(d.matches(d.newHasher().digest("hello".getBytes(StandardCharsets.UTF_8))));
+        assertFalse(d.matches(d.newHasher().digest("hellO".getBytes(StandardCharsets.UTF_8))));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "sha256", "sha256:", "sha256:abc", "md5:2cf24dba5fb0a30e26e83b2ac5b9e29e",
+        "sha256:2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824",
+        "sha256:../../../../etc/passwd0000000000000000000000000000000000000000000",
+        "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b982/",
+        ":2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"})
+    void refusesInvalidDigests(String text) {
+        assertThrows(InvalidValueException.class, () -> Digest.parse(text));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a", "quay.io/podman/hello", "docker.io/library/alpine", "a/b-c/d__e/f.g",
+        "registry.local_5000/team/app", "x---y"})
+    void acceptsOciNames(String name) {
+        assertEquals(name, RepositoryName.parse(name).toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "/a", "a/", "a//b", "A/b", "a/../b", "..", "a/./b", ".a", "a.", "a:5000/b", "a b",
+        "a/%2e%2e/b", "a_", "-a", "a/b\u0000"})
+    void refusesNamesOutsideTheGrammar(String name) {
+        assertThrows(InvalidValueException.class, () -> RepositoryName.parse(name));
+    }
+
+    @Test
+    void refusesOverLongNames() {
+        String longName = "a/".repeat(128) + "a";
+        assertThrows(InvalidValueException.class, () -> RepositoryName.parse(longName));
+    }
+
+    @Test
+    void namesSplitIntoRegistryPrefixAndRepository() {
+        RepositoryName n = RepositoryName.parse("quay.io/podman/hello");
+        assertEquals("quay.io", n.firstComponent());
+        assertEquals("podman/hello", n.withoutFirstComponent().toString());
+        assertEquals(null, RepositoryName.parse("quay.io").withoutFirstComponent());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"latest", "v1.2.3", "_x", "A-b_c.d", "1"})
+    void acceptsTags(String tag) {
+        assertEquals(tag, Reference.parse(tag).tag().toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", ".x", "-x", "a/b", "..", "a:b"})
+    void refusesBadReferences(String ref) {
+        assertThrows(InvalidValueException.class, () -> Reference.parse(ref));
+    }
+
+    @Test
+    void refusesTagsLongerThan128() {
+        assertThrows(InvalidValueException.class, () -> Tag.parse("a".repeat(129)));
+        assertEquals(128, Tag.parse("a".repeat(128)).toString().length());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1048576,1048576", "500M,524288000", "10G,10737418240", "10GB,10737418240", "10GiB,10737418240",
+        "1k,1024", "2T,2199023255552", "0,0", "1.5G,1610612736", "100B,100"})
+    void parsesHumanSizes(String text, long bytes) {
+        assertEquals(bytes, ByteSize.parse(text).bytes());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "G", "-1G", "10X", "ten", "1.5", "10 GiBs"})
+    void refusesBadSizes(String text) {
+        assertThrows(InvalidValueException.class, () -> ByteSize.parse(text));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"30m,1800", "1h2m3s,3723", "45s,45", "0,0", "1.5h,5400", "2h,7200"})
+    void parsesGoDurations(String text, long seconds) {
+        assertEquals(seconds, GoDuration.parse(text).toSeconds());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "30", "m", "1d", "-5m", "5m 3s", "1h2x"})
+    void refusesBadDurations(String text) {
+        assertThrows(InvalidValueException.class, () -> GoDuration.parse(text));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"quay.io,quay.io,quay.io", "https://index.docker.io/v1/,docker.io,docker.io", "index.docker.io,docker.io,docker.io",
+        "registry-1.docker.io,docker.io,docker.io", "Registry.Local:5000,registry.local:5000,registry.local_5000",
+        "https://registry.redhat.io,registry.redhat.io,registry.redhat.io"})
+    void normalisesPullSecretKeys(String key, String name, String prefix) {
+        RegistryHost h = RegistryHost.fromKey(key);
+        assertEquals(name, h.name());
+        assertEquals(prefix, h.prefix());
+        assertTrue(RepositoryName.isValidComponent(h.prefix()));
+    }
+
+    @Test
+    void dockerHubsApiLivesOnRegistry1() {
+        assertEquals("https://registry-1.docker.io", RegistryHost.fromKey("docker.io").defaultEndpoint().toString());
+        assertEquals("https://quay.io", RegistryHost.fromKey("quay.io").defaultEndpoint().toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "bad host", "a:99999", "-a.com", "a_b.com"})
+    void refusesKeysThatAreNoHost(String key) {
+        assertThrows(InvalidValueException.class, () -> RegistryHost.fromKey(key));
+    }
+}
