@@ -1,0 +1,93 @@
+package dev.registrycache.node;
+
+import dev.registrycache.common.Credentials;
+import dev.registrycache.common.RegistryHost;
+import dev.registrycache.testsupport.RegistryClient;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** A registry node started in-process in front of an upstream URL, with its own data and log dirs. */
+final class NodeFixture implements AutoCloseable {
+    final Path folder = createFolder();
+    final Path dataDir = folder.resolve("data");
+    final Path logDir = folder.resolve("logs");
+    final RegistryHost registry;
+    private final RegistryNode node;
+
+    NodeFixture(String registry, String upstreamUrl, dev.registrycache.testsupport.Credentials credentials) throws Exception {
+        this(registry, upstreamUrl, credentials, null);
+    }
+
+    NodeFixture(String registry, String upstreamUrl, dev.registrycache.testsupport.Credentials credentials, Path dataDir)
+            throws Exception {
+        this.registry = RegistryHost.fromKey(registry);
+        Optional<Credentials> creds = credentials == null ? Optional.empty()
+                : Optional.of(new Credentials(credentials.username(), credentials.password()));
+        NodeConfig config = new NodeConfig(this.registry, URI.create(upstreamUrl), creds, Optional.empty(),
+                dataDir == null ? this.dataDir : dataDir, logDir, "127.0.0.1", 0);
+        node = new RegistryNode(config);
+        node.start();
+    }
+
+    int port() {
+        return node.port();
+    }
+
+    String hostPort() {
+        return "127.0.0.1:" + port();
+    }
+
+    /** {@code docker://127.0.0.1:<port>/<prefix>/<repository>:<tag>} for skopeo. */
+    String dockerRef(String repository, String tagOrDigest) {
+        String sep = tagOrDigest.contains(":") ? "@" : ":";
+        return "docker://" + hostPort() + "/" + registry.prefix() + "/" + repository + sep + tagOrDigest;
+    }
+
+    RegistryClient client() {
+        return new RegistryClient("http://" + hostPort());
+    }
+
+    Path accessLog() {
+        return logDir.resolve("node-" + registry.prefix() + ".access.log");
+    }
+
+    List<String> accessLogLines() throws Exception {
+        for (int i = 0; i < 50 && !Files.exists(accessLog()); i++) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(300); // the writer flushes asynchronously
+        return Files.readAllLines(accessLog());
+    }
+
+    private static Path createFolder() {
+        try {
+            return Files.createTempDirectory("node-fixture-");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static void deleteTree(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            node.close();
+        } finally {
+            deleteTree(folder);
+        }
+    }
+}
