@@ -60,6 +60,7 @@ public final class AccessLog implements RequestLog, AutoCloseable {
         this.file = file;
         this.registry = registry;
         Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND).close();
         this.writer = new Thread(this::drain, "access-log");
         writer.setDaemon(true);
         writer.start();
