@@ -46,6 +46,8 @@ class PullThroughE2ETest {
     private final Image docker = OciImages.image().docker().seed(12).layers(2).layerSize(200_000).build();
     private final ImageIndex index = OciImages.index().oci().seed(13)
             .platforms(Platform.LINUX_AMD64, Platform.LINUX_ARM64).layers(1).layerSize(100_000).build();
+    private final ImageIndex list = OciImages.index().docker().seed(14)
+            .platforms(Platform.LINUX_AMD64, Platform.LINUX_ARM64).layers(1).layerSize(50_000).build();
 
     @BeforeAll
     void start() throws Exception {
@@ -53,6 +55,7 @@ class PullThroughE2ETest {
         upstream.push(oci, "team/oci", "v1");
         upstream.push(docker, "team/docker", "v1");
         upstream.push(index, "team/multi", "v1");
+        upstream.push(list, "team/list", "v1");
         node = new NodeFixture("quay.io", upstream.baseUrl(), null);
     }
 
@@ -88,6 +91,18 @@ class PullThroughE2ETest {
             for (var layer : image.layers()) {
                 assertTrue(Files.exists(out.resolve("multi/blobs/sha256/" + layer.blob().hex())));
             }
+        }
+    }
+
+    @Test
+    @Order(3)
+    void skopeoCopiesADockerManifestListAndPodmanPullsOnePlatform(@TempDir Path out) {
+        skopeo.copy(node.dockerRef("team/list", "v1"), "dir:" + out.resolve("list"), "--all", "--preserve-digests");
+        assertEquals(list.manifest().digest(), Sha256.of(read(out.resolve("list/manifest.json"))));
+        assertEquals(list.manifest().digest(), skopeo.manifestDigest(node.dockerRef("team/list", "v1"), null));
+        try (Podman podman = Podman.create()) {
+            podman.pull(node.hostPort() + "/quay.io/team/list:v1", Platform.LINUX_AMD64, null);
+            assertEquals(list.manifest().digest(), podman.digest(node.hostPort() + "/quay.io/team/list:v1"));
         }
     }
 

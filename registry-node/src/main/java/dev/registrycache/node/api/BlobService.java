@@ -50,7 +50,7 @@ public final class BlobService {
         long size = store.blobSize(digest);
         if (size >= 0) {
             facts.outcome = CacheOutcome.HIT;
-            store.linkLayer(names.store(), digest);
+            store.ensureLayerLinked(names.store(), digest);
             serveStored(request, response, callback, digest, size, head);
             return;
         }

@@ -173,7 +173,7 @@ public final class ManifestService {
             memory.put(m);
         }
         try {
-            store.linkManifest(storeName, digest);
+            store.ensureManifestLinked(storeName, digest);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

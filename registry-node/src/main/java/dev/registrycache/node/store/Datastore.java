@@ -18,7 +18,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The node's operations on the shared datastore: blobs that are present only when complete and
@@ -26,7 +28,11 @@ import java.util.UUID;
  * whose blob is gone reads as absent, so it is a cache miss, never an error.
  */
 public final class Datastore {
+    /** Links known to be on disk, so that serving a hit does not read its link file each time. */
+    private static final int KNOWN_LINKS_MAX = 200_000;
+
     private final StoreLayout layout;
+    private final Set<Path> knownLinks = ConcurrentHashMap.newKeySet();
 
     public Datastore(StoreLayout layout) {
         this.layout = layout;
@@ -109,12 +115,29 @@ public final class Datastore {
         }
     }
 
+    /** Links a blob into the repository (written, even if this process wrote it before). */
     public void linkLayer(RepositoryName repository, Digest digest) throws IOException {
         writeLink(layout.layerLink(repository, digest), digest);
     }
 
+    /** Links a stored blob that is being served into the repository, unless known to be linked. */
+    public void ensureLayerLinked(RepositoryName repository, Digest digest) throws IOException {
+        Path link = layout.layerLink(repository, digest);
+        if (!knownLinks.contains(link)) {
+            writeLink(link, digest);
+        }
+    }
+
     public void linkManifest(RepositoryName repository, Digest digest) throws IOException {
         writeLink(layout.manifestRevisionLink(repository, digest), digest);
+    }
+
+    /** Links a stored manifest that is being served into the repository, unless known to be linked. */
+    public void ensureManifestLinked(RepositoryName repository, Digest digest) throws IOException {
+        Path link = layout.manifestRevisionLink(repository, digest);
+        if (!knownLinks.contains(link)) {
+            writeLink(link, digest);
+        }
     }
 
     /** Points {@code tag} at {@code digest}: the tag's current link and its index entry. */
@@ -154,6 +177,7 @@ public final class Datastore {
     void writeLink(Path link, Digest digest) throws IOException {
         byte[] content = digest.toString().getBytes(StandardCharsets.US_ASCII);
         if (digest.equals(readLink(link))) {
+            remember(link);
             return;
         }
         Files.createDirectories(link.getParent());
@@ -168,6 +192,14 @@ public final class Datastore {
         } finally {
             Files.deleteIfExists(tmp);
         }
+        remember(link);
+    }
+
+    private void remember(Path link) {
+        if (knownLinks.size() >= KNOWN_LINKS_MAX) {
+            knownLinks.clear();
+        }
+        knownLinks.add(link);
     }
 
     static Digest readLink(Path link) {
