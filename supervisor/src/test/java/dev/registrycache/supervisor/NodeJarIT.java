@@ -25,8 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The built artifact, run as users and systemd units run it: {@code java -jar registry-cache.jar node ...}. */
-@Tag("e2e")
+/** The built artifact (tagged "artifact": these run on every JDK CI tries), run as users and systemd units run it: {@code java -jar registry-cache.jar node ...}. */
+@Tag("artifact")
 class NodeJarIT {
     private static final Path JAR = Path.of(System.getProperty("registryCacheJar", "target/registry-cache.jar"));
     private static final String SECRET = "n0t-in-any-log";
