@@ -28,6 +28,7 @@ public final class BlobFetch {
     private State state = State.CONNECTING;
     private long size = -1;
     private long written;
+    private boolean received;
     private RegistryException failure;
 
     BlobFetch(Digest digest, Path upload, Path published) {
@@ -58,6 +59,32 @@ public final class BlobFetch {
         synchronized (lock) {
             written += bytes;
             lock.notifyAll();
+        }
+    }
+
+    /** Every byte arrived and is written; what remains is verifying the digest. */
+    void received() {
+        synchronized (lock) {
+            received = true;
+            lock.notifyAll();
+        }
+    }
+
+    /**
+     * For the verifier: blocks until bytes past {@code position} are written (the final byte
+     * included) and returns how many are; returns {@code position} when all bytes were received.
+     */
+    long awaitWritten(long position) throws InterruptedException, IOException {
+        synchronized (lock) {
+            while (true) {
+                if (state == State.FAILED) {
+                    throw new IOException("download failed");
+                }
+                if (written > position || received) {
+                    return written;
+                }
+                lock.wait();
+            }
         }
     }
 

@@ -7,11 +7,11 @@ import dev.registrycache.common.RepositoryName;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamException;
 import dev.registrycache.node.upstream.UpstreamResponse;
+import org.eclipse.jetty.io.Content;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -19,7 +19,9 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -87,38 +89,42 @@ public final class BlobFetcher implements AutoCloseable {
         Digest digest = fetch.digest();
         Path upload = fetch.upload();
         boolean published = false;
+        Future<byte[]> verification = null;
         try (FileChannel out = FileChannel.open(upload, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             try (UpstreamResponse response = UpstreamClient.expectSuccess(
                     upstream.send("GET", "/v2/" + repository + "/blobs/" + digest, repository, Map.of()))) {
                 long length = response.contentLength();
                 fetch.streaming(length);
-                MessageDigest hasher = digest.newHasher();
-                byte[] buffer = new byte[BUFFER];
-                ByteBuffer wrapped = ByteBuffer.wrap(buffer);
-                InputStream in = response.body();
+                // Hashing runs on its own thread, behind the writes, so that receiving and
+                // verifying overlap: the digest is known moments after the last byte arrives.
+                verification = threads.submit(() -> hash(fetch));
                 long total = 0;
-                int n;
-                while ((n = in.read(buffer)) >= 0) {
-                    if (n == 0) {
-                        continue;
+                Content.Chunk chunk;
+                while ((chunk = response.readChunk()) != null) {
+                    try {
+                        ByteBuffer bytes = chunk.getByteBuffer();
+                        int n = bytes.remaining();
+                        while (bytes.hasRemaining()) {
+                            out.write(bytes);
+                        }
+                        total += n;
+                        if (n > 0) {
+                            fetch.advance(n);
+                        }
+                    } finally {
+                        chunk.release();
                     }
-                    hasher.update(buffer, 0, n);
-                    wrapped.clear().limit(n);
-                    while (wrapped.hasRemaining()) {
-                        out.write(wrapped);
-                    }
-                    total += n;
-                    fetch.advance(n);
                 }
                 if (length >= 0 && total != length) {
                     throw new IOException("upstream sent " + total + " bytes of " + length);
                 }
-                if (!digest.matches(hasher.digest())) {
-                    LOG.warn("blob {} from upstream does not match its digest; not stored", digest);
-                    throw new RegistryException(ErrorCode.DIGEST_INVALID,
-                            "the upstream sent content that does not match digest " + digest, null);
-                }
+                fetch.received();
+            }
+            if (!digest.matches(verification.get())) {
+                LOG.warn("blob {} from upstream does not match its digest; not stored", digest);
+                throw new RegistryException(ErrorCode.DIGEST_INVALID,
+                        "the upstream sent content that does not match digest " + digest, null);
             }
             store.publishBlob(upload, digest);
             published = true;
@@ -128,7 +134,10 @@ public final class BlobFetcher implements AutoCloseable {
             fetch.fail(e.toRegistryException(ErrorCode.BLOB_UNKNOWN));
         } catch (RegistryException e) {
             fetch.fail(e);
-        } catch (IOException | RuntimeException e) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fetch.fail(new RegistryException(ErrorCode.UNAVAILABLE, "the cache is shutting down", null, 10, e));
+        } catch (IOException | ExecutionException | RuntimeException e) {
             LOG.warn("download of blob {} failed: {}", digest, e.toString());
             if (published) {
                 fetch.complete();
@@ -137,9 +146,38 @@ public final class BlobFetcher implements AutoCloseable {
                         null, 10, e));
             }
         } finally {
+            if (verification != null) {
+                verification.cancel(true);
+            }
             inFlight.remove(digest, fetch);
             if (!published) {
                 store.discardUpload(upload);
+            }
+        }
+    }
+
+    /** Hashes the temporary file as it grows; returns the hash once every byte was received. */
+    private static byte[] hash(BlobFetch fetch) throws IOException, InterruptedException {
+        MessageDigest hasher = fetch.digest().newHasher();
+        ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
+        try (FileChannel in = FileChannel.open(fetch.upload(), StandardOpenOption.READ)) {
+            long position = 0;
+            while (true) {
+                long available = fetch.awaitWritten(position);
+                if (available <= position) {
+                    return hasher.digest();
+                }
+                while (position < available) {
+                    buffer.clear();
+                    buffer.limit((int) Math.min(buffer.capacity(), available - position));
+                    int n = in.read(buffer, position);
+                    if (n <= 0) {
+                        throw new IOException("short read of " + fetch.upload());
+                    }
+                    buffer.flip();
+                    hasher.update(buffer);
+                    position += n;
+                }
             }
         }
     }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.common.Credentials;
 import dev.registrycache.common.Json;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.http.HttpHeader;
@@ -159,11 +158,11 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     private UpstreamResponse exchange(Request request) throws UpstreamException {
-        InputStreamResponseListener listener = new InputStreamResponseListener();
+        SourceListener listener = new SourceListener();
         request.send(listener);
         try {
-            Response response = listener.get(HEADERS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            return new UpstreamResponse(response, listener);
+            Response response = listener.headers.get(HEADERS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return new UpstreamResponse(request, response, listener, IDLE_TIMEOUT.toMillis());
         } catch (InterruptedException e) {
             request.abort(e);
             Thread.currentThread().interrupt();
