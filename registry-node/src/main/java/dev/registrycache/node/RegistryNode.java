@@ -5,7 +5,7 @@ import dev.registrycache.node.api.BlobService;
 import dev.registrycache.node.api.ManifestCache;
 import dev.registrycache.node.api.ManifestService;
 import dev.registrycache.node.api.NameMapping;
-import dev.registrycache.node.api.OciErrorHandler;
+import dev.registrycache.common.http.OciErrorHandler;
 import dev.registrycache.node.api.RegistryApiHandler;
 import dev.registrycache.node.api.TagService;
 import dev.registrycache.node.log.AccessLog;

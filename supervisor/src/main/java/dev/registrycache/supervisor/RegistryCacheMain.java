@@ -1,5 +1,6 @@
 package dev.registrycache.supervisor;
 
+import dev.registrycache.gateway.GatewayCommand;
 import dev.registrycache.node.NodeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "registry-cache", mixinStandardHelpOptions = true, version = "registry-cache 0.1.0",
         description = "A pull-through cache for container registries.",
-        subcommands = {NodeCommand.class})
+        subcommands = {GatewayCommand.class, NodeCommand.class})
 public final class RegistryCacheMain implements Runnable {
     @Override
     public void run() {

@@ -1,5 +1,6 @@
 package dev.registrycache.node.api;
 
+import dev.registrycache.common.http.ErrorResponses;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
 import org.eclipse.jetty.http.HttpHeader;

@@ -1,4 +1,4 @@
-package dev.registrycache.node.api;
+package dev.registrycache.common.http;
 
 import dev.registrycache.common.ErrorBody;
 import dev.registrycache.common.RegistryException;
@@ -8,6 +8,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 import java.nio.ByteBuffer;
+import java.util.Map;
 
 /** The one place that turns typed errors into OCI error responses. */
 public final class ErrorResponses {
@@ -15,6 +16,12 @@ public final class ErrorResponses {
     }
 
     public static void send(Request request, Response response, Callback callback, RegistryException e) {
+        send(request, response, callback, e, Map.of());
+    }
+
+    /** Sends the error with extra response headers, such as a {@code WWW-Authenticate} challenge. */
+    public static void send(Request request, Response response, Callback callback, RegistryException e,
+                            Map<String, String> headers) {
         if (response.isCommitted()) {
             // headers (and maybe bytes) are out: all that is left is to break the transfer off
             callback.failed(e);
@@ -27,6 +34,7 @@ public final class ErrorResponses {
         if (e.retryAfterSeconds() > 0) {
             response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
         }
+        headers.forEach(response.getHeaders()::put);
         byte[] body = ErrorBody.of(e);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         boolean head = "HEAD".equals(request.getMethod());

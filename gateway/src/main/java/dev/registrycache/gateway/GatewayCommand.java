@@ -1,0 +1,59 @@
+package dev.registrycache.gateway;
+
+import dev.registrycache.common.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code registry-cache.jar gateway}: runs the public port in the foreground. */
+@Command(name = "gateway", mixinStandardHelpOptions = true,
+        description = {"Runs the gateway: the one public port in front of the nodes.",
+                "Routes /v2/<registry>/... (and the mirror form /v2/<repository>/...?ns=<registry>) to the node",
+                "given for <registry> with --node, answers /v2/ itself, serves TLS from the CERTS file (plain",
+                "HTTP when it does not exist) and, with REGISTRY_AUTH=htpasswd, requires Basic credentials",
+                "from REGISTRY_AUTH_HTPASSWD_PATH (realm REGISTRY_AUTH_HTPASSWD_REALM).",
+                "The supervisor starts it with one --node per node it runs."})
+public final class GatewayCommand implements Callable<Integer> {
+    @Option(names = "--port", paramLabel = "PORT", description = "public port (env PORT, default 8443)")
+    String port;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", description = "address to listen on (default 0.0.0.0, all)")
+    String host;
+
+    @Option(names = "--certs", paramLabel = "FILE",
+            description = "PEM certificate chain then private key (env CERTS, default /certs/certs.pem)")
+    String certs;
+
+    @Option(names = "--node", paramLabel = "REGISTRY=URL",
+            description = "the node serving a registry, e.g. quay.io=http://127.0.0.1:5001 (repeatable)")
+    List<String> nodes = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        GatewayServer gateway;
+        try {
+            gateway = new GatewayServer(GatewayConfig.resolve(host, port, certs, nodes, System.getenv()));
+        } catch (ConfigException e) {
+            System.err.println("registry-cache gateway: " + e.getMessage());
+            return 2;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                gateway.close();
+            } catch (Exception ignored) {
+                // exiting anyway
+            }
+        }, "gateway-shutdown"));
+        gateway.start();
+        gateway.join();
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new GatewayCommand()).execute(args));
+    }
+}

@@ -1,0 +1,83 @@
+package dev.registrycache.gateway;
+
+import dev.registrycache.common.ConfigException;
+import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.RegistryHost;
+import dev.registrycache.common.Setting;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The gateway's settings, read once and validated: where to listen, TLS or not, client
+ * authentication, and which node serves which registry prefix.
+ */
+record GatewayConfig(String host, int port, Optional<Path> certs, Optional<Auth> auth, Map<String, URI> nodes) {
+
+    /** htpasswd client authentication. */
+    record Auth(String realm, Path htpasswd) {
+    }
+
+    static GatewayConfig resolve(String host, String portFlag, String certsFlag, List<String> nodeFlags, Map<String, String> env) {
+        String portText = Setting.PORT.resolve(portFlag, env);
+        int port;
+        try {
+            port = Integer.parseInt(portText);
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > 65535) {
+            throw new ConfigException("PORT / --port: '" + portText + "' is not a port number");
+        }
+        Path certsFile = Path.of(Setting.CERTS.resolve(certsFlag, env));
+        Optional<Path> certs = Files.exists(certsFile) ? Optional.of(certsFile) : Optional.empty();
+
+        Optional<Auth> auth = Optional.empty();
+        String mode = Setting.REGISTRY_AUTH.resolve(null, env);
+        if (mode != null) {
+            if (!mode.toLowerCase(Locale.ROOT).equals("htpasswd")) {
+                throw new ConfigException("REGISTRY_AUTH: '" + mode + "' is not supported; set htpasswd or leave it unset");
+            }
+            Path htpasswd = Path.of(Setting.REGISTRY_AUTH_HTPASSWD_PATH.resolve(null, env));
+            if (!Files.isReadable(htpasswd)) {
+                throw new ConfigException("REGISTRY_AUTH_HTPASSWD_PATH: htpasswd file " + htpasswd + " not found or not readable");
+            }
+            auth = Optional.of(new Auth(Setting.REGISTRY_AUTH_HTPASSWD_REALM.resolve(null, env), htpasswd));
+        }
+
+        Map<String, URI> nodes = new LinkedHashMap<>();
+        for (String entry : nodeFlags) {
+            int eq = entry.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException("--node '" + entry + "': expected <registry>=<node url>");
+            }
+            RegistryHost registry;
+            try {
+                registry = RegistryHost.fromKey(entry.substring(0, eq));
+            } catch (InvalidValueException e) {
+                throw new ConfigException("--node '" + entry + "': " + e.getMessage());
+            }
+            URI uri;
+            try {
+                uri = new URI(entry.substring(eq + 1));
+            } catch (URISyntaxException e) {
+                throw new ConfigException("--node '" + entry + "': not a URL");
+            }
+            if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+                throw new ConfigException("--node '" + entry + "': expected http://<host>:<port>");
+            }
+            if (nodes.put(registry.prefix(), uri) != null) {
+                throw new ConfigException("--node: " + registry + " is given twice");
+            }
+        }
+        return new GatewayConfig(host == null ? "0.0.0.0" : host, port, certs, auth, Collections.unmodifiableMap(nodes));
+    }
+}

@@ -1,0 +1,67 @@
+package dev.registrycache.gateway;
+
+import dev.registrycache.common.ErrorCode;
+import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.http.ErrorResponses;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * What the gateway decides itself before proxying: client authentication, the {@code /v2/}
+ * base endpoint, refusing writes, and which node a request goes to.
+ */
+final class GatewayHandler extends Handler.Wrapper {
+    private static final byte[] EMPTY_JSON = "{}".getBytes(StandardCharsets.UTF_8);
+
+    private final Routes routes;
+    private final BasicAuthenticator authenticator;
+    private final String challenge;
+
+    GatewayHandler(Routes routes, BasicAuthenticator authenticator, String realm, Handler proxy) {
+        super(proxy);
+        this.routes = routes;
+        this.authenticator = authenticator;
+        this.challenge = "Basic realm=\"" + realm.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        try {
+            String path = request.getHttpURI().getPath();
+            if (path == null || !(path.equals("/v2") || path.startsWith("/v2/"))) {
+                throw new RegistryException(ErrorCode.NOT_FOUND, "not a registry API path", null);
+            }
+            if (authenticator != null && !authenticator.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+                ErrorResponses.send(request, response, callback,
+                        new RegistryException(ErrorCode.UNAUTHORIZED, "authentication required", null),
+                        Map.of(HttpHeader.WWW_AUTHENTICATE.asString(), challenge));
+                return true;
+            }
+            String method = request.getMethod();
+            if (!method.equals("GET") && !method.equals("HEAD")) {
+                throw new RegistryException(ErrorCode.UNSUPPORTED, "this registry is a read-only cache", null);
+            }
+            if (path.equals("/v2") || path.equals("/v2/")) {
+                response.setStatus(200);
+                response.getHeaders().put("Docker-Distribution-API-Version", "registry/2.0");
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+                response.getHeaders().put(HttpHeader.CONTENT_LENGTH, EMPTY_JSON.length);
+                response.write(true, method.equals("HEAD") ? null : ByteBuffer.wrap(EMPTY_JSON), callback);
+                return true;
+            }
+            Routes.Target target = routes.resolve(path, request.getHttpURI().getQuery());
+            request.setAttribute(NodeProxyHandler.TARGET, target.node() + target.pathAndQuery());
+            return super.handle(request, response, callback);
+        } catch (RegistryException e) {
+            ErrorResponses.send(request, response, callback, e);
+            return true;
+        }
+    }
+}

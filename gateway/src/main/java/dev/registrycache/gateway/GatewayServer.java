@@ -1,0 +1,96 @@
+package dev.registrycache.gateway;
+
+import dev.registrycache.common.http.OciErrorHandler;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http2.HTTP2Cipher;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.security.KeyStore;
+
+/**
+ * The gateway process: one port, TLS (TLS 1.2 and 1.3, HTTP/2 by ALPN next to HTTP/1.1) from
+ * {@code certs.pem} or plain HTTP without it, optional htpasswd authentication, and a reverse
+ * proxy to the node of each registry.
+ */
+public final class GatewayServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+
+    private final GatewayConfig config;
+    private final Server server;
+    private final ServerConnector connector;
+
+    GatewayServer(GatewayConfig config) {
+        this.config = config;
+        KeyStore keys = config.certs().map(PemKeyStore::load).orElse(null);
+        BasicAuthenticator authenticator = config.auth()
+                .map(a -> new BasicAuthenticator(a.htpasswd(), Clock.systemUTC())).orElse(null);
+
+        QueuedThreadPool threads = new QueuedThreadPool(400, 8);
+        threads.setName("gateway");
+        server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setRequestHeaderSize(16 * 1024);
+        http.setResponseHeaderSize(16 * 1024);
+        http.setOutputBufferSize(64 * 1024);
+        HttpConnectionFactory http11 = new HttpConnectionFactory(http);
+        if (keys != null) {
+            http.addCustomizer(new SecureRequestCustomizer());
+            SslContextFactory.Server tls = new SslContextFactory.Server();
+            tls.setKeyStore(keys);
+            tls.setKeyStorePassword(new String(PemKeyStore.PASSWORD));
+            tls.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+            tls.setCipherComparator(HTTP2Cipher.COMPARATOR);
+            HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
+            h2.setMaxConcurrentStreams(256);
+            ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
+            alpn.setDefaultProtocol(http11.getProtocol());
+            connector = new ServerConnector(server, new SslConnectionFactory(tls, alpn.getProtocol()), alpn, h2, http11);
+        } else {
+            connector = new ServerConnector(server, http11);
+        }
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        connector.setIdleTimeout(120_000);
+        server.addConnector(connector);
+        server.setErrorHandler(new OciErrorHandler());
+        server.setStopTimeout(15_000);
+        NodeProxyHandler proxy = new NodeProxyHandler();
+        server.setHandler(new GatewayHandler(new Routes(config.nodes()), authenticator,
+                config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"), proxy));
+    }
+
+    public GatewayServer start() throws Exception {
+        if (config.certs().isEmpty()) {
+            LOG.warn("no certificate file at the CERTS path: serving plain HTTP, without TLS");
+        }
+        server.start();
+        LOG.info("gateway listening on {}://{}:{} for {}{}", config.certs().isPresent() ? "https" : "http",
+                config.host(), port(), config.nodes().keySet(), config.auth().isPresent() ? ", htpasswd authentication on" : "");
+        return this;
+    }
+
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+}

@@ -1,0 +1,87 @@
+package dev.registrycache.gateway;
+
+import dev.registrycache.common.ErrorCode;
+import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.http.ErrorResponses;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.proxy.ProxyHandler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+
+/**
+ * Jetty's reverse proxy, sending each request to the node chosen by {@link GatewayHandler}.
+ * Keeps Jetty's safe defaults (no redirect following, no content decoding, hop-by-hop headers
+ * dropped, bodies streamed). A node that is down or restarting gets the client a 503 with an
+ * OCI body and {@code Retry-After}; a {@code Location} pointing at a node is made relative.
+ */
+final class NodeProxyHandler extends ProxyHandler.Reverse {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeProxyHandler.class);
+    static final String TARGET = NodeProxyHandler.class.getName() + ".target";
+    static final long RETRY_AFTER_SECONDS = 2;
+
+    NodeProxyHandler() {
+        super(request -> HttpURI.from((String) request.getAttribute(TARGET)));
+    }
+
+    @Override
+    protected HttpClient newHttpClient() {
+        HttpClient client = new HttpClient();
+        client.setConnectTimeout(2_000);
+        client.setIdleTimeout(300_000);
+        client.setMaxConnectionsPerDestination(512);
+        client.setFollowRedirects(false);
+        return client;
+    }
+
+    @Override
+    protected void configureHttpClient(HttpClient client) {
+        super.configureHttpClient(client);
+        client.setFollowRedirects(false);
+    }
+
+    @Override
+    protected void addViaHeader(Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest) {
+        // the nodes are ours; a Via header would only add bytes
+    }
+
+    @Override
+    protected HttpField filterServerToProxyResponseField(HttpField field) {
+        if (field.getHeader() == HttpHeader.LOCATION) {
+            String value = field.getValue();
+            try {
+                URI uri = URI.create(value);
+                if (uri.isAbsolute() && ("127.0.0.1".equals(uri.getHost()) || "localhost".equals(uri.getHost()))) {
+                    String relative = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+                    return new HttpField(HttpHeader.LOCATION, relative);
+                }
+            } catch (IllegalArgumentException ignored) {
+                // leave a Location we cannot parse as it is
+            }
+        }
+        return super.filterServerToProxyResponseField(field);
+    }
+
+    @Override
+    protected void onServerToProxyResponseFailure(Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest,
+                                                  org.eclipse.jetty.client.Response serverToProxyResponse,
+                                                  Response proxyToClientResponse, Callback proxyToClientCallback, Throwable failure) {
+        if (proxyToClientResponse.isCommitted()) {
+            super.onServerToProxyResponseFailure(clientToProxyRequest, proxyToServerRequest, serverToProxyResponse,
+                    proxyToClientResponse, proxyToClientCallback, failure);
+            return;
+        }
+        LOG.warn("node {} failed for {}: {}", proxyToServerRequest.getHost() + ":" + proxyToServerRequest.getPort(),
+                clientToProxyRequest.getHttpURI().getPath(), failure.toString());
+        ErrorResponses.send(clientToProxyRequest, proxyToClientResponse, proxyToClientCallback,
+                new RegistryException(ErrorCode.UNAVAILABLE, "the cache node for this registry is not available; retry shortly",
+                        null, RETRY_AFTER_SECONDS, failure));
+    }
+}
