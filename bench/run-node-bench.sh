@@ -8,9 +8,11 @@
 #
 # Environment (all optional):
 #   RUNS=5               repetitions of each measurement (medians are reported)
-#   WARM_RUNS=$RUNS      repetitions of the warm throughput GETs
+#   WARM_RUNS=3*RUNS     repetitions of the warm throughput GETs (each takes only ~0.2 s)
 #   MEASURE=cold,warm,manifest,rss   which measurements to run
-#   NODE_JAVA_OPTS="-Xmx96m -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m -Xss512k"
+#   NODE_JAVA_OPTS="-Xms16m -Xmx96m -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m -Xss512k -XX:UseAVX=2"
+#                        (-XX:UseAVX=2 only on x86_64: with AVX-512 the JDK's SHA-NI stub can hit the
+#                        SSE/AVX transition penalty, JDK-8346653, and a cold 1 GiB blob then takes ~50 s)
 #   JAVA_BIN=java        e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 #   JAR=supervisor/target/registry-cache.jar   (copied at start, so a rebuild meanwhile is harmless)
 #   BUILD=0              1: run `mvn -B -q package -DskipTests` first
@@ -24,9 +26,11 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 
 RUNS=${RUNS:-5}
-WARM_RUNS=${WARM_RUNS:-$RUNS}
+WARM_RUNS=${WARM_RUNS:-$((3 * RUNS))}
 MEASURE=${MEASURE:-cold,warm,manifest,rss}
-NODE_JAVA_OPTS=${NODE_JAVA_OPTS-"-Xmx96m -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m -Xss512k"}
+DEFAULT_JAVA_OPTS="-Xms16m -Xmx96m -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m -Xss512k"
+[[ $(uname -m) == x86_64 ]] && DEFAULT_JAVA_OPTS+=" -XX:UseAVX=2"
+NODE_JAVA_OPTS=${NODE_JAVA_OPTS-$DEFAULT_JAVA_OPTS}
 JAVA_BIN=${JAVA_BIN:-java}
 JAR=${JAR:-$ROOT/supervisor/target/registry-cache.jar}
 BUILD=${BUILD:-0}

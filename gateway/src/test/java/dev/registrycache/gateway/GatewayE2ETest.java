@@ -1,0 +1,185 @@
+package dev.registrycache.gateway;
+
+import dev.registrycache.common.RegistryHost;
+import dev.registrycache.node.NodeConfig;
+import dev.registrycache.node.RegistryNode;
+import dev.registrycache.testsupport.Credentials;
+import dev.registrycache.testsupport.Image;
+import dev.registrycache.testsupport.OciImages;
+import dev.registrycache.testsupport.Podman;
+import dev.registrycache.testsupport.ProcessResult;
+import dev.registrycache.testsupport.Sha256;
+import dev.registrycache.testsupport.Skopeo;
+import dev.registrycache.testsupport.Tools;
+import dev.registrycache.testsupport.UpstreamRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * skopeo and podman through the gateway to a node in front of Debian's docker-registry: over
+ * plain HTTP and over TLS with the test's own CA, with and without htpasswd.
+ */
+@Tag("e2e")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GatewayE2ETest {
+    private static final Credentials USER = Credentials.of("puller", "pull-pass");
+    private Path work;
+    private UpstreamRegistry upstream;
+    private RegistryNode node;
+    private TestPki pki;
+    private Path caDir;
+    private Path htpasswd;
+    private final Skopeo skopeo = Skopeo.create();
+    private final Image image = OciImages.image().oci().seed(41).layers(2).layerSize(100_000).build();
+
+    @BeforeAll
+    void start() throws Exception {
+        Tools.require("htpasswd");
+        work = Files.createTempDirectory("gateway-e2e-");
+        upstream = UpstreamRegistry.plain();
+        upstream.push(image, "team/app", "v1");
+        node = new RegistryNode(new NodeConfig(RegistryHost.fromKey("quay.io"), URI.create(upstream.baseUrl()), Optional.empty(),
+                Optional.empty(), work.resolve("data"), work.resolve("logs"), "127.0.0.1", 0)).start();
+        pki = new TestPki();
+        caDir = pki.writeCaDir(work);
+        htpasswd = work.resolve("htpasswd");
+        Tools.runOrThrow(Duration.ofSeconds(30), List.of("htpasswd", "-Bbc", htpasswd.toString(), USER.username(), USER.password()));
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        try (UpstreamRegistry u = upstream; RegistryNode n = node) {
+            try (var paths = Files.walk(work)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private GatewayServer gateway(boolean tls, boolean auth, TestPki.KeyFormat format) throws Exception {
+        Map<String, String> env = new HashMap<>();
+        if (auth) {
+            env.put("REGISTRY_AUTH", "htpasswd");
+            env.put("REGISTRY_AUTH_HTPASSWD_PATH", htpasswd.toString());
+            env.put("REGISTRY_AUTH_HTPASSWD_REALM", "Test Realm");
+        }
+        Path certs = tls ? pki.writeCertsPem(work, format) : work.resolve("absent.pem");
+        return new GatewayServer(GatewayConfig.resolve("127.0.0.1", "0", certs.toString(),
+                List.of("quay.io=http://127.0.0.1:" + node.port()), env)).start();
+    }
+
+    private String[] tlsFlags(boolean tls) {
+        return tls ? new String[] {"--src-tls-verify=true", "--src-cert-dir", caDir.toString()} : new String[0];
+    }
+
+    @Test
+    void skopeoAndPodmanPullOverPlainHttpWithoutAuth(@TempDir Path out) throws Exception {
+        try (GatewayServer gw = gateway(false, false, null)) {
+            String host = "127.0.0.1:" + gw.port();
+            skopeo.copy("docker://" + host + "/quay.io/team/app:v1", "dir:" + out);
+            assertEquals(image.manifest().digest(), Sha256.of(Files.readAllBytes(out.resolve("manifest.json"))));
+            try (Podman podman = Podman.create()) {
+                podman.pull(host + "/quay.io/team/app:v1");
+                assertEquals(image.manifest().digest(), podman.digest(host + "/quay.io/team/app:v1"));
+            }
+        }
+    }
+
+    @Test
+    void skopeoPullsOverTlsWithEveryKeyFormat(@TempDir Path out) throws Exception {
+        for (TestPki.KeyFormat format : TestPki.KeyFormat.values()) {
+            try (GatewayServer gw = gateway(true, false, format)) {
+                Path dest = out.resolve(format.name());
+                skopeo.copy("docker://127.0.0.1:" + gw.port() + "/quay.io/team/app:v1", null, "dir:" + dest, null, tlsFlags(true));
+                assertEquals(image.manifest().digest(), Sha256.of(Files.readAllBytes(dest.resolve("manifest.json"))));
+            }
+        }
+    }
+
+    @Test
+    void htpasswdOverTlsRefusesMissingAndWrongCredentials(@TempDir Path out) throws Exception {
+        try (GatewayServer gw = gateway(true, true, TestPki.KeyFormat.PKCS8_RSA)) {
+            String ref = "docker://127.0.0.1:" + gw.port() + "/quay.io/team/app:v1";
+            ProcessResult none = skopeo.tryCopy(ref, null, "dir:" + out.resolve("none"), null, tlsFlags(true));
+            assertFalse(none.succeeded());
+            assertTrue(none.output().contains("401") || none.output().toLowerCase().contains("unauthorized"), none.output());
+            ProcessResult wrong = skopeo.tryCopy(ref, Credentials.of(USER.username(), "wrong"), "dir:" + out.resolve("wrong"), null,
+                    tlsFlags(true));
+            assertFalse(wrong.succeeded());
+            skopeo.copy(ref, USER, "dir:" + out.resolve("ok"), null, tlsFlags(true));
+            assertEquals(image.manifest().digest(), Sha256.of(Files.readAllBytes(out.resolve("ok/manifest.json"))));
+        }
+    }
+
+    @Test
+    void podmanLoginThenPullOverTlsWithHtpasswd(@TempDir Path out) throws Exception {
+        try (GatewayServer gw = gateway(true, true, TestPki.KeyFormat.EC); Podman podman = Podman.create()) {
+            String host = "127.0.0.1:" + gw.port();
+            Path authFile = out.resolve("auth.json");
+            Files.writeString(authFile, "{}");
+            ProcessResult wrong = podman.tryRun("login", "--authfile", authFile.toString(), "--cert-dir", caDir.toString(),
+                    "-u", USER.username(), "-p", "wrong", host);
+            assertFalse(wrong.succeeded(), wrong.output());
+            podman.run("login", "--authfile", authFile.toString(), "--cert-dir", caDir.toString(),
+                    "-u", USER.username(), "-p", USER.password(), host);
+            podman.run("pull", "--quiet", "--authfile", authFile.toString(), "--cert-dir", caDir.toString(), host + "/quay.io/team/app:v1");
+            assertEquals(image.manifest().digest(), podman.digest(host + "/quay.io/team/app:v1"));
+        }
+    }
+
+    @Test
+    void aNodeThatIsDownAnswers503ThroughTheGateway() throws Exception {
+        try (GatewayServer gw = new GatewayServer(GatewayConfig.resolve("127.0.0.1", "0", work.resolve("absent.pem").toString(),
+                List.of("quay.io=http://127.0.0.1:1"), Map.of())).start()) {
+            var r = new dev.registrycache.testsupport.RegistryClient("http://127.0.0.1:" + gw.port())
+                    .get("/v2/quay.io/team/app/manifests/v1");
+            assertEquals(503, r.status());
+            assertTrue(r.header("Retry-After").isPresent());
+        }
+    }
+
+    @Test
+    void offersHttp2ByAlpnAndOnlyTls12And13() throws Exception {
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(pki.ca));
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        tmf.init(trust);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        try (GatewayServer gw = gateway(true, false, TestPki.KeyFormat.PKCS1_RSA)) {
+            URI base = URI.create("https://127.0.0.1:" + gw.port() + "/v2/");
+            for (String protocol : List.of("TLSv1.2", "TLSv1.3")) {
+                java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().sslContext(ctx)
+                        .sslParameters(new javax.net.ssl.SSLParameters(null, new String[] {protocol}))
+                        .version(java.net.http.HttpClient.Version.HTTP_2).build();
+                var r = client.send(java.net.http.HttpRequest.newBuilder(base).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode());
+                assertEquals(java.net.http.HttpClient.Version.HTTP_2, r.version(), protocol);
+            }
+            try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", gw.port())) {
+                socket.setEnabledProtocols(new String[] {"TLSv1.1"});
+                org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, socket::startHandshake);
+            } catch (IllegalArgumentException jdkRefusesTls11) {
+                // the JDK itself no longer offers TLS 1.1: nothing to test from this side
+            }
+        }
+    }
+}
