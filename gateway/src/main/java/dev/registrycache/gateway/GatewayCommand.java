@@ -1,6 +1,7 @@
 package dev.registrycache.gateway;
 
 import dev.registrycache.common.ConfigException;
+import dev.registrycache.common.SupervisorWatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,6 +35,7 @@ public final class GatewayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        SupervisorWatch.startIfSupervised();
         GatewayServer gateway;
         try {
             gateway = new GatewayServer(GatewayConfig.resolve(host, port, certs, nodes, System.getenv()));

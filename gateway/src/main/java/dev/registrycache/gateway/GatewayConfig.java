@@ -40,18 +40,7 @@ record GatewayConfig(String host, int port, Optional<Path> certs, Optional<Auth>
         Path certsFile = Path.of(Setting.CERTS.resolve(certsFlag, env));
         Optional<Path> certs = Files.exists(certsFile) ? Optional.of(certsFile) : Optional.empty();
 
-        Optional<Auth> auth = Optional.empty();
-        String mode = Setting.REGISTRY_AUTH.resolve(null, env);
-        if (mode != null) {
-            if (!mode.toLowerCase(Locale.ROOT).equals("htpasswd")) {
-                throw new ConfigException("REGISTRY_AUTH: '" + mode + "' is not supported; set htpasswd or leave it unset");
-            }
-            Path htpasswd = Path.of(Setting.REGISTRY_AUTH_HTPASSWD_PATH.resolve(null, env));
-            if (!Files.isReadable(htpasswd)) {
-                throw new ConfigException("REGISTRY_AUTH_HTPASSWD_PATH: htpasswd file " + htpasswd + " not found or not readable");
-            }
-            auth = Optional.of(new Auth(Setting.REGISTRY_AUTH_HTPASSWD_REALM.resolve(null, env), htpasswd));
-        }
+        Optional<Auth> auth = resolveAuth(env);
 
         Map<String, URI> nodes = new LinkedHashMap<>();
         for (String entry : nodeFlags) {
@@ -79,5 +68,21 @@ record GatewayConfig(String host, int port, Optional<Path> certs, Optional<Auth>
             }
         }
         return new GatewayConfig(host == null ? "0.0.0.0" : host, port, certs, auth, Collections.unmodifiableMap(nodes));
+    }
+
+    /** Client authentication from {@code REGISTRY_AUTH*}, or empty when it is off. */
+    static Optional<Auth> resolveAuth(Map<String, String> env) {
+        String mode = Setting.REGISTRY_AUTH.resolve(null, env);
+        if (mode == null) {
+            return Optional.empty();
+        }
+        if (!mode.toLowerCase(Locale.ROOT).equals("htpasswd")) {
+            throw new ConfigException("REGISTRY_AUTH: '" + mode + "' is not supported; set htpasswd or leave it unset");
+        }
+        Path htpasswd = Path.of(Setting.REGISTRY_AUTH_HTPASSWD_PATH.resolve(null, env));
+        if (!Files.isReadable(htpasswd)) {
+            throw new ConfigException("REGISTRY_AUTH_HTPASSWD_PATH: htpasswd file " + htpasswd + " not found or not readable");
+        }
+        return Optional.of(new Auth(Setting.REGISTRY_AUTH_HTPASSWD_REALM.resolve(null, env), htpasswd));
     }
 }

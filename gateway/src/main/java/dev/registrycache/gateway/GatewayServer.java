@@ -10,6 +10,7 @@ import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -67,8 +68,9 @@ public final class GatewayServer implements AutoCloseable {
         server.setErrorHandler(new OciErrorHandler());
         server.setStopTimeout(15_000);
         NodeProxyHandler proxy = new NodeProxyHandler();
-        server.setHandler(new GatewayHandler(new Routes(config.nodes()), authenticator,
-                config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"), proxy));
+        // GracefulHandler: on stop, new requests are refused while those in flight get stopTimeout to finish
+        server.setHandler(new GracefulHandler(new GatewayHandler(new Routes(config.nodes()), authenticator,
+                config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"), proxy)));
     }
 
     public GatewayServer start() throws Exception {

@@ -1,6 +1,7 @@
 package dev.registrycache.node;
 
 import dev.registrycache.common.ConfigException;
+import dev.registrycache.common.SupervisorWatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,6 +37,7 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        SupervisorWatch.startIfSupervised();
         NodeConfig config;
         try {
             config = NodeConfig.resolve(upstream, pullSecret, dataDir, logDir, host, port, System.getenv());

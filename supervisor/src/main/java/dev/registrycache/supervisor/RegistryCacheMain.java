@@ -1,21 +1,64 @@
 package dev.registrycache.supervisor;
 
+import dev.registrycache.common.ConfigException;
 import dev.registrycache.gateway.GatewayCommand;
 import dev.registrycache.node.NodeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+import java.util.concurrent.Callable;
 
 /**
- * The entry point of {@code registry-cache.jar}: every component is a subcommand, so one
- * artifact runs the whole product or any one process of it.
+ * The entry point of {@code registry-cache.jar}. Without a subcommand it is the supervisor,
+ * which runs the whole cache; each component is also a subcommand, so one artifact runs the
+ * product or any one process of it (systemd units, debugging).
  */
 @Command(name = "registry-cache", mixinStandardHelpOptions = true, version = "registry-cache 0.1.0",
-        description = "A pull-through cache for container registries.",
+        description = {"A pull-through cache for container registries.",
+                "Without a subcommand: reads the pull secret and runs one node per registry (minus",
+                "IGNOREREGISTRYLIST), the gateway, the logger and the cleaner, each in its own JVM,",
+                "restarting what dies; SIGTERM or SIGINT stops them all."},
         subcommands = {GatewayCommand.class, NodeCommand.class})
-public final class RegistryCacheMain implements Runnable {
+public final class RegistryCacheMain implements Callable<Integer> {
+    @Option(names = "--pull-secret", paramLabel = "FILE", description = "pull secret (env PULL_SECRET, default /pull-secret.json)")
+    String pullSecret;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "datastore (env DATA_DIR, default /var/lib/registry)")
+    String dataDir;
+
+    @Option(names = "--log-dir", paramLabel = "DIR", description = "access logs (env LOG_DIR, default /var/log/registry-cache)")
+    String logDir;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "the public port (env PORT, default 8443)")
+    String port;
+
+    @Option(names = "--certs", paramLabel = "FILE",
+            description = "PEM certificate chain then key (env CERTS, default /certs/certs.pem); missing: plain HTTP")
+    String certs;
+
     @Override
-    public void run() {
-        CommandLine.usage(this, System.out);
+    public Integer call() throws Exception {
+        SupervisorConfig config;
+        try {
+            config = SupervisorConfig.resolve(pullSecret, dataDir, logDir, port, certs, System.getenv());
+        } catch (ConfigException e) {
+            System.err.println("registry-cache: " + e.getMessage());
+            return 2;
+        }
+        Supervisor supervisor = new Supervisor(config, System.out);
+        Runnable shutdown = () -> {
+            supervisor.stop();
+            System.out.flush();
+            Runtime.getRuntime().halt(0);
+        };
+        Signal.handle(new Signal("TERM"), s -> new Thread(shutdown, "shutdown").start());
+        Signal.handle(new Signal("INT"), s -> new Thread(shutdown, "shutdown").start());
+        supervisor.start();
+        supervisor.awaitStop();
+        Thread.currentThread().join();
+        return 0;
     }
 
     public static void main(String[] args) {

@@ -1,0 +1,33 @@
+package dev.registrycache.supervisor;
+
+import java.util.List;
+
+/**
+ * One component to run as its own JVM: its name in output lines ({@code node quay.io}), the JVM
+ * options sized for its job, the subcommand and its arguments (never a credential), and the
+ * local port that tells it is up (0: none).
+ */
+record ChildSpec(String name, List<String> jvmOptions, List<String> arguments, int readyPort) {
+
+    /** JVM options per component: small heaps and the serial collector where they suffice. */
+    static final List<String> COMMON = List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:+ExitOnOutOfMemoryError",
+            "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=64m", "-XX:TieredStopAtLevel=1");
+
+    static List<String> nodeOptions() {
+        return concat(COMMON, List.of("-Xms16m", "-Xmx128m", "-XX:MaxDirectMemorySize=64m"));
+    }
+
+    static List<String> gatewayOptions() {
+        return concat(COMMON, List.of("-Xms16m", "-Xmx160m", "-XX:MaxDirectMemorySize=96m"));
+    }
+
+    static List<String> smallOptions() {
+        return concat(COMMON, List.of("-Xms8m", "-Xmx64m", "-XX:MaxDirectMemorySize=16m"));
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return List.copyOf(all);
+    }
+}

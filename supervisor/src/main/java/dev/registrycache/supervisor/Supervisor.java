@@ -1,0 +1,199 @@
+package dev.registrycache.supervisor;
+
+import dev.registrycache.common.RegistryHost;
+import dev.registrycache.common.SupervisorWatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * What supervisord and the original's start script did: one node per registry, the gateway,
+ * the logger and the cleaner, each its own JVM; restarts what dies; prints one line when the
+ * cache is ready; on shutdown stops the gateway first (in-flight transfers get a grace period),
+ * then the rest.
+ */
+final class Supervisor {
+    private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
+    static final Duration GATEWAY_GRACE = Duration.ofSeconds(20);
+    static final Duration CHILD_GRACE = Duration.ofSeconds(10);
+
+    private final SupervisorConfig config;
+    private final PrintStream out;
+    private final List<ChildProcess> nodes = new ArrayList<>();
+    private final List<ChildProcess> others = new ArrayList<>();
+    private ChildProcess gateway;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    Supervisor(SupervisorConfig config, PrintStream out) {
+        this.config = config;
+        this.out = out;
+    }
+
+    void start() throws IOException {
+        long t0 = System.nanoTime();
+        List<String> java = javaCommand();
+        Map<String, String> env = new HashMap<>(config.env());
+        env.put(SupervisorWatch.ENV, Long.toString(ProcessHandle.current().pid()));
+        env.putIfAbsent("MALLOC_ARENA_MAX", "2");
+        List<String> gatewayArgs = new ArrayList<>(List.of("gateway", "--port", Integer.toString(config.port()),
+                "--certs", config.certs().toString()));
+        for (RegistryHost registry : config.registries()) {
+            int port = freePort();
+            List<String> args = List.of("node", "--upstream", registry.name(), "--port", Integer.toString(port),
+                    "--host", "127.0.0.1", "--pull-secret", config.pullSecret().toString(),
+                    "--data-dir", config.dataDir().toString(), "--log-dir", config.logDir().toString());
+            nodes.add(child(new ChildSpec("node " + registry.name(), ChildSpec.nodeOptions(), args, port), java, env));
+            gatewayArgs.add("--node");
+            gatewayArgs.add(registry.name() + "=http://127.0.0.1:" + port);
+        }
+        gateway = child(new ChildSpec("gateway", ChildSpec.gatewayOptions(), gatewayArgs, config.port()), java, env);
+        nodes.forEach(ChildProcess::start);
+        gateway.start();
+        others.forEach(ChildProcess::start);
+        awaitReady(t0);
+    }
+
+    private ChildProcess child(ChildSpec spec, List<String> java, Map<String, String> env) {
+        List<String> command = new ArrayList<>(java.subList(0, 1));
+        command.addAll(spec.jvmOptions());
+        command.addAll(java.subList(1, java.size()));
+        command.addAll(spec.arguments());
+        return new ChildProcess(spec, command, env, out);
+    }
+
+    private void awaitReady(long t0) {
+        Thread t = new Thread(() -> {
+            List<ChildProcess> all = new ArrayList<>(nodes);
+            all.add(gateway);
+            for (ChildProcess c : all) {
+                while (!listening(c.spec().readyPort())) {
+                    if (stopped.getCount() == 0) {
+                        return;
+                    }
+                    sleep(50);
+                }
+            }
+            String scheme = config.tls() ? "https" : "http";
+            String registries = String.join(", ", config.registries().stream().map(RegistryHost::name).toList());
+            out.println("registry-cache ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms at " + scheme
+                    + "://" + hostname() + ":" + config.port() + "/ serving " + registries);
+        }, "ready-check");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Stops the gateway first, so that in-flight transfers finish through running nodes, then the rest. */
+    void stop() {
+        if (stopped.getCount() == 0) {
+            return;
+        }
+        stopped.countDown();
+        LOG.info("stopping: the gateway takes no new requests and lets transfers in flight finish");
+        gateway.stop(GATEWAY_GRACE);
+        List<Thread> stops = new ArrayList<>();
+        List<ChildProcess> rest = new ArrayList<>(nodes);
+        rest.addAll(others);
+        for (ChildProcess c : rest) {
+            Thread t = new Thread(() -> c.stop(CHILD_GRACE), "stop-" + c.name());
+            t.start();
+            stops.add(t);
+        }
+        for (Thread t : stops) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        LOG.info("every component stopped");
+    }
+
+    void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    List<ChildProcess> children() {
+        List<ChildProcess> all = new ArrayList<>(nodes);
+        all.add(gateway);
+        all.addAll(others);
+        return all;
+    }
+
+    /** {@code java -cp <this artifact> <main>}: the children run from the same code as the supervisor. */
+    static List<String> javaCommand() {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return List.of(java, "-cp", classPath(), RegistryCacheMain.class.getName());
+    }
+
+    private static String classPath() {
+        try {
+            URL location = RegistryCacheMain.class.getProtectionDomain().getCodeSource().getLocation();
+            Path p = Path.of(location.toURI());
+            if (p.toString().endsWith(".jar")) {
+                return p.toString();
+            }
+        } catch (URISyntaxException | RuntimeException ignored) {
+            // fall through: running from classes (mvn exec:java)
+        }
+        if (Thread.currentThread().getContextClassLoader() instanceof URLClassLoader loader) {
+            List<String> entries = new ArrayList<>();
+            for (URL url : loader.getURLs()) {
+                try {
+                    entries.add(Path.of(url.toURI()).toString());
+                } catch (URISyntaxException | RuntimeException ignored) {
+                    // not a file
+                }
+            }
+            return String.join(java.io.File.pathSeparator, entries);
+        }
+        return System.getProperty("java.class.path");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        }
+    }
+
+    private static boolean listening(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String hostname() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.registrycache.supervisor;
+
+import dev.registrycache.common.ByteSize;
+import dev.registrycache.common.ConfigException;
+import dev.registrycache.common.GoDuration;
+import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.PullSecret;
+import dev.registrycache.common.RegistryHost;
+import dev.registrycache.common.Setting;
+import dev.registrycache.common.UpstreamEndpoints;
+import dev.registrycache.gateway.GatewayChecks;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything the supervisor needs, read and validated before any child starts, so that bad
+ * configuration is refused with one clear message instead of children failing in a loop.
+ */
+record SupervisorConfig(Path pullSecret, Path dataDir, Path logDir, int port, Path certs, boolean tls,
+                        List<RegistryHost> registries, Map<String, String> env) {
+
+    static SupervisorConfig resolve(String pullSecretFlag, String dataDirFlag, String logDirFlag, String portFlag,
+                                    String certsFlag, Map<String, String> env) {
+        Path pullSecret = Path.of(Setting.PULL_SECRET.resolve(pullSecretFlag, env));
+        PullSecret secret = PullSecret.read(pullSecret);
+        Set<RegistryHost> ignored = new HashSet<>();
+        String ignoreList = Setting.IGNOREREGISTRYLIST.resolve(null, env);
+        for (String key : ignoreList == null ? new String[0] : ignoreList.trim().split("\\s+")) {
+            if (key.isEmpty()) {
+                continue;
+            }
+            try {
+                ignored.add(RegistryHost.fromKey(key));
+            } catch (InvalidValueException e) {
+                throw new ConfigException("IGNOREREGISTRYLIST: entry '" + key + "': " + e.getMessage());
+            }
+        }
+        List<RegistryHost> registries = new ArrayList<>();
+        for (RegistryHost host : secret.entries().keySet()) {
+            if (!ignored.contains(host)) {
+                registries.add(host);
+            }
+        }
+        if (registries.isEmpty()) {
+            throw new ConfigException("pull secret " + pullSecret + " (PULL_SECRET): no registry left to serve after IGNOREREGISTRYLIST");
+        }
+        UpstreamEndpoints.parse(env.get(Setting.UPSTREAM_ENDPOINTS.env()));
+        String ca = Setting.UPSTREAM_CA_FILE.resolve(null, env);
+        if (ca != null && !Files.isReadable(Path.of(ca))) {
+            throw new ConfigException("UPSTREAM_CA_FILE " + ca + ": file not found or not readable");
+        }
+        String portText = Setting.PORT.resolve(portFlag, env);
+        int port;
+        try {
+            port = Integer.parseInt(portText);
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 1 || port > 65535) {
+            throw new ConfigException("PORT / --port: '" + portText + "' is not a port number");
+        }
+        Path certs = Path.of(Setting.CERTS.resolve(certsFlag, env));
+        boolean tls = Files.exists(certs);
+        if (tls) {
+            GatewayChecks.checkCertificates(certs);
+        }
+        GatewayChecks.checkAuthentication(env);
+        checkCleaner(env);
+        return new SupervisorConfig(pullSecret, Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)),
+                Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)), port, certs, tls, List.copyOf(registries), Map.copyOf(env));
+    }
+
+    private static void checkCleaner(Map<String, String> env) {
+        String max = Setting.CLEANER_MAXSIZE.resolve(null, env);
+        try {
+            ByteSize.parse(max);
+        } catch (InvalidValueException e) {
+            throw new ConfigException("CLEANER_MAXSIZE: " + e.getMessage());
+        }
+        String threshold = Setting.CLEANER_THRESHOLD_PERCENTAGE.resolve(null, env);
+        try {
+            if (Integer.parseInt(threshold) < 0) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            throw new ConfigException("CLEANER_THRESHOLD_PERCENTAGE: '" + threshold + "' is not a whole percentage");
+        }
+        String every = Setting.CLEANER_RUNEVERY_TIME.resolve(null, env);
+        try {
+            if (GoDuration.parse(every).isZero()) {
+                throw new InvalidValueException("must be longer than 0");
+            }
+        } catch (InvalidValueException e) {
+            throw new ConfigException("CLEANER_RUNEVERY_TIME: '" + every + "': " + e.getMessage());
+        }
+    }
+}

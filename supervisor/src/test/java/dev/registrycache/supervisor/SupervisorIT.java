@@ -1,0 +1,261 @@
+package dev.registrycache.supervisor;
+
+import dev.registrycache.testsupport.FreePort;
+import dev.registrycache.testsupport.Image;
+import dev.registrycache.testsupport.OciImages;
+import dev.registrycache.testsupport.Sha256;
+import dev.registrycache.testsupport.Skopeo;
+import dev.registrycache.testsupport.UpstreamRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The whole cache started exactly as a user starts it: {@code java -jar registry-cache.jar}. */
+@Tag("e2e")
+class SupervisorIT {
+    private static final Path JAR = Path.of(System.getProperty("registryCacheJar", "target/registry-cache.jar"));
+    private final List<Process> started = new ArrayList<>();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    /** A running supervisor and every line it printed. */
+    record Stack(Process process, List<String> lines, int port) {
+        boolean printed(String text) {
+            return lines.stream().anyMatch(l -> l.contains(text));
+        }
+
+        List<ProcessHandle> children() {
+            return process.descendants().filter(ProcessHandle::isAlive).toList();
+        }
+
+        ProcessHandle child(String argument) {
+            return children().stream().filter(h -> String.join(" ", h.info().arguments().orElse(new String[0])).contains(argument))
+                    .findFirst().orElseThrow(() -> new AssertionError("no child with " + argument + " in " + lines));
+        }
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (Process p : started) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        for (AutoCloseable c : closeables) {
+            c.close();
+        }
+    }
+
+    private Stack start(Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", JAR.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("REGISTRY_") || k.startsWith("CLEANER_")
+                || List.of("UPSTREAM_ENDPOINTS", "PULL_SECRET", "PORT", "CERTS", "DATA_DIR", "LOG_DIR").contains(k));
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        started.add(p);
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (Exception ignored) {
+                // process gone
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        int port = 8443;
+        try {
+            port = Integer.parseInt(env.getOrDefault("PORT", "8443"));
+        } catch (NumberFormatException invalidOnPurpose) {
+            // a test of bad configuration
+        }
+        return new Stack(p, lines, port);
+    }
+
+    private static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private Map<String, String> env(Path dir, String pullSecretJson, String endpoints) throws Exception {
+        Path secret = Files.writeString(dir.resolve("pull-secret.json"), pullSecretJson);
+        Map<String, String> env = new HashMap<>();
+        env.put("PULL_SECRET", secret.toString());
+        env.put("DATA_DIR", dir.resolve("data").toString());
+        env.put("LOG_DIR", dir.resolve("logs").toString());
+        env.put("PORT", Integer.toString(FreePort.pick()));
+        env.put("CERTS", dir.resolve("no-certs.pem").toString());
+        if (endpoints != null) {
+            env.put("UPSTREAM_ENDPOINTS", endpoints);
+        }
+        return env;
+    }
+
+    @Test
+    void runsTheWholeCacheForTwoRegistriesAndStopsCleanly(@TempDir Path dir) throws Exception {
+        UpstreamRegistry quay = UpstreamRegistry.plain();
+        closeables.add(quay);
+        UpstreamRegistry hub = UpstreamRegistry.plain();
+        closeables.add(hub);
+        Image a = OciImages.image().oci().seed(51).layers(2).layerSize(100_000).build();
+        Image b = OciImages.image().docker().seed(52).layers(1).layerSize(100_000).build();
+        quay.push(a, "team/a", "v1");
+        hub.push(b, "library/b", "v2");
+        String auth = Base64.getEncoder().encodeToString("user:s3cr3t-pw".getBytes(StandardCharsets.UTF_8));
+        Map<String, String> env = env(dir, "{\"auths\":{\"quay.io\":{},\"https://index.docker.io/v1/\":{\"auth\":\"" + auth
+                + "\"},\"cloud.openshift.com\":{\"auth\":\"" + auth + "\"}}}",
+                "quay.io=" + quay.baseUrl() + " docker.io=" + hub.baseUrl());
+        Stack stack = start(env);
+        await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
+        assertEquals(3, stack.children().stream().filter(h -> h.info().command().orElse("").endsWith("java")).count(),
+                "two nodes and the gateway (logger and cleaner arrive with issue 5) " + stack.lines());
+        assertFalse(stack.printed("[node cloud.openshift.com]"));
+        Skopeo skopeo = Skopeo.create();
+        String host = "127.0.0.1:" + stack.port();
+        skopeo.copy("docker://" + host + "/quay.io/team/a:v1", "dir:" + dir.resolve("a"));
+        skopeo.copy("docker://" + host + "/docker.io/b:v2", "dir:" + dir.resolve("b"));
+        assertEquals(a.manifest().digest(), Sha256.of(Files.readAllBytes(dir.resolve("a/manifest.json"))));
+        assertEquals(b.manifest().digest(), Sha256.of(Files.readAllBytes(dir.resolve("b/manifest.json"))));
+        assertTrue(stack.printed("[gateway] "));
+        assertTrue(stack.printed("[node quay.io] "));
+        assertTrue(stack.printed("[node docker.io] "));
+        for (ProcessHandle child : stack.children()) {
+            assertFalse(String.join(" ", child.info().arguments().orElse(new String[0])).contains("s3cr3t-pw"));
+        }
+        assertTrue(stack.lines().stream().noneMatch(l -> l.contains("s3cr3t-pw")));
+
+        List<ProcessHandle> children = stack.children();
+        stack.process().destroy(); // SIGTERM
+        assertTrue(stack.process().waitFor(40, TimeUnit.SECONDS));
+        assertEquals(0, stack.process().exitValue(), String.join("\n", stack.lines()));
+        await("every child gone", Duration.ofSeconds(5), () -> children.stream().noneMatch(ProcessHandle::isAlive));
+    }
+
+    @Test
+    void aKilledNodeIsRestartedAndPullsWorkAgainWithinFiveSeconds(@TempDir Path dir) throws Exception {
+        UpstreamRegistry quay = UpstreamRegistry.plain();
+        closeables.add(quay);
+        Path big = dir.resolve("big");
+        byte[] chunk = new byte[1 << 20];
+        new java.util.Random(7).nextBytes(chunk);
+        try (var out = Files.newOutputStream(big)) {
+            for (int i = 0; i < 256; i++) {
+                chunk[0] = (byte) i;
+                out.write(chunk);
+            }
+        }
+        String digest = quay.pushBlob("team/big", big);
+        Image small = OciImages.image().oci().seed(53).layers(1).layerSize(10_000).build();
+        quay.push(small, "team/small", "v1");
+        Stack stack = start(env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl()));
+        await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
+        ProcessHandle node = stack.child("--upstream quay.io");
+        HttpClient http = HttpClient.newHttpClient();
+        URI blob = URI.create("http://127.0.0.1:" + stack.port() + "/v2/quay.io/team/big/blobs/" + digest);
+        HttpResponse<InputStream> transfer = http.send(HttpRequest.newBuilder(blob).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, transfer.statusCode());
+        transfer.body().readNBytes(1 << 20);
+        node.destroyForcibly(); // kill -9 mid-pull
+        assertThrows(java.io.IOException.class, () -> transfer.body().readAllBytes());
+        long killed = System.nanoTime();
+        URI manifest = URI.create("http://127.0.0.1:" + stack.port() + "/v2/quay.io/team/small/manifests/v1");
+        await("a pull through the restarted node", Duration.ofSeconds(5), () -> {
+            try {
+                return http.send(HttpRequest.newBuilder(manifest).header("Accept", "application/vnd.oci.image.manifest.v1+json")
+                        .build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertTrue(System.nanoTime() - killed < 5_000_000_000L);
+        HttpResponse<byte[]> again = http.send(HttpRequest.newBuilder(blob).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(digest, Sha256.of(again.body()));
+        assertNotEquals(node.pid(), stack.child("--upstream quay.io").pid());
+        assertTrue(stack.printed("node quay.io exited"), String.join("\n", stack.lines()));
+    }
+
+    @Test
+    void childrenDoNotOutliveASupervisorKilledWithSigkill(@TempDir Path dir) throws Exception {
+        UpstreamRegistry quay = UpstreamRegistry.plain();
+        closeables.add(quay);
+        Stack stack = start(env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl()));
+        await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
+        List<ProcessHandle> children = stack.children();
+        assertFalse(children.isEmpty());
+        stack.process().toHandle().destroyForcibly();
+        await("the children to exit", Duration.ofSeconds(5), () -> children.stream().noneMatch(ProcessHandle::isAlive));
+    }
+
+    @Test
+    void refusesBadConfigurationBeforeStartingAnything(@TempDir Path dir) throws Exception {
+        String good = "{\"auths\":{\"quay.io\":{}}}";
+        Path badPem = Files.writeString(dir.resolve("bad.pem"), "-----BEGIN CERTIFICATE-----\nxx\n-----END CERTIFICATE-----\n");
+        Object[][] cases = {
+            {"{\"auths\":{\"quay.io\":{\"auth\":\"bm9jb2xvbg==\"}}}", Map.of(), "entry 'quay.io': 'auth' is not base64 of user:password"},
+            {"not json", Map.of(), "not valid JSON"},
+            {good, Map.of("UPSTREAM_ENDPOINTS", "quay.io=ftp://x"), "UPSTREAM_ENDPOINTS: entry 'quay.io=ftp://x'"},
+            {good, Map.of("CLEANER_MAXSIZE", "ten gigs"), "CLEANER_MAXSIZE"},
+            {good, Map.of("CLEANER_RUNEVERY_TIME", "30 minutes"), "CLEANER_RUNEVERY_TIME: '30 minutes'"},
+            {good, Map.of("CLEANER_THRESHOLD_PERCENTAGE", "-5"), "CLEANER_THRESHOLD_PERCENTAGE"},
+            {good, Map.of("CERTS", badPem.toString()), badPem.toString()},
+            {good, Map.of("REGISTRY_AUTH", "htpasswd", "REGISTRY_AUTH_HTPASSWD_PATH", dir.resolve("none").toString()),
+                "REGISTRY_AUTH_HTPASSWD_PATH"},
+            {good, Map.of("IGNOREREGISTRYLIST", "quay.io"), "no registry left to serve"},
+            {good, Map.of("PORT", "http"), "PORT"},
+        };
+        for (Object[] c : cases) {
+            Map<String, String> env = env(dir, (String) c[0], null);
+            @SuppressWarnings("unchecked")
+            Map<String, String> extra = (Map<String, String>) c[1];
+            env.putAll(extra);
+            Stack stack = start(env);
+            assertTrue(stack.process().waitFor(30, TimeUnit.SECONDS));
+            Thread.sleep(100);
+            assertNotEquals(0, stack.process().exitValue());
+            assertTrue(stack.printed((String) c[2]), "expected '" + c[2] + "' in " + stack.lines());
+            assertFalse(stack.printed("[gateway]") || stack.printed("[node"), "nothing may start: " + stack.lines());
+        }
+        Map<String, String> env = env(dir, good, null);
+        env.put("PULL_SECRET", dir.resolve("missing.json").toString());
+        Stack missing = start(env);
+        assertTrue(missing.process().waitFor(30, TimeUnit.SECONDS));
+        Thread.sleep(100);
+        assertTrue(missing.printed("missing.json (PULL_SECRET): file not found"), missing.lines().toString());
+    }
+}
