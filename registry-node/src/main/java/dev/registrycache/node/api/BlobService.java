@@ -47,11 +47,11 @@ public final class BlobService {
     public void serve(Request request, Response response, Callback callback, NameMapping.Names names, Digest digest,
                       RequestFacts facts) throws Exception {
         boolean head = "HEAD".equals(request.getMethod());
-        long size = store.blobSize(digest);
-        if (size >= 0) {
+        FileChannel stored = store.openBlob(digest);
+        if (stored != null) {
             facts.outcome = CacheOutcome.HIT;
             store.ensureLayerLinked(names.store(), digest);
-            serveStored(request, response, callback, digest, size, head);
+            serveStored(request, response, callback, digest, stored, head);
             return;
         }
         if (head) {
@@ -68,42 +68,66 @@ public final class BlobService {
         }
         BlobFetch fetch = fetcher.fetch(digest, names.upstream(), names.store());
         if (fetch == null) {
+            stored = store.openBlob(digest);
+            if (stored == null) {
+                throw new RegistryException(ErrorCode.UNAVAILABLE, "the blob was evicted while being fetched; retry", null, 1, null);
+            }
             facts.outcome = CacheOutcome.HIT;
-            serveStored(request, response, callback, digest, store.blobSize(digest), false);
+            serveStored(request, response, callback, digest, stored, false);
             return;
         }
         facts.outcome = CacheOutcome.MISS;
         streamFetch(request, response, callback, fetch);
     }
 
-    private void serveStored(Request request, Response response, Callback callback, Digest digest, long size, boolean head) {
-        String etag = "\"" + digest + "\"";
-        if (etag.equals(request.getHeaders().get(HttpHeader.IF_NONE_MATCH))) {
-            response.setStatus(304);
-            response.getHeaders().put(HttpHeader.ETAG, etag);
-            callback.succeeded();
-            return;
+    /** Serves a stored blob from its open file, which this method closes. */
+    private void serveStored(Request request, Response response, Callback callback, Digest digest, FileChannel file,
+                             boolean head) throws IOException {
+        boolean handedOver = false;
+        try {
+            long size = file.size();
+            String etag = "\"" + digest + "\"";
+            if (etag.equals(request.getHeaders().get(HttpHeader.IF_NONE_MATCH))) {
+                response.setStatus(304);
+                response.getHeaders().put(HttpHeader.ETAG, etag);
+                callback.succeeded();
+                return;
+            }
+            ByteRange range = ByteRange.parse(request.getHeaders().get(HttpHeader.RANGE), size);
+            if (range == ByteRange.UNSATISFIABLE) {
+                throw new RegistryException(ErrorCode.RANGE_INVALID, "requested range not satisfiable",
+                        java.util.Map.of("size", size));
+            }
+            long offset = range == null ? 0 : range.first();
+            long length = range == null ? size : range.length();
+            blobHeaders(response, digest, length);
+            if (range != null) {
+                response.setStatus(206);
+                response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
+            } else {
+                response.setStatus(200);
+            }
+            if (head || length == 0) {
+                response.write(true, null, callback);
+                return;
+            }
+            ByteBufferPool.Sized pool = new ByteBufferPool.Sized(request.getComponents().getByteBufferPool(), true, CHUNK);
+            Callback closing = Callback.from(callback, () -> closeQuietly(file));
+            handedOver = true;
+            Content.copy(Content.Source.from(pool, file, offset, length), response, closing);
+        } finally {
+            if (!handedOver) {
+                closeQuietly(file);
+            }
         }
-        ByteRange range = ByteRange.parse(request.getHeaders().get(HttpHeader.RANGE), size);
-        if (range == ByteRange.UNSATISFIABLE) {
-            response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes */" + size);
-            throw new RegistryException(ErrorCode.RANGE_INVALID, "requested range not satisfiable", null);
+    }
+
+    private static void closeQuietly(FileChannel file) {
+        try {
+            file.close();
+        } catch (IOException ignored) {
+            // read-only file
         }
-        long offset = range == null ? 0 : range.first();
-        long length = range == null ? size : range.length();
-        blobHeaders(response, digest, length);
-        if (range != null) {
-            response.setStatus(206);
-            response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
-        } else {
-            response.setStatus(200);
-        }
-        if (head || length == 0) {
-            response.write(true, null, callback);
-            return;
-        }
-        ByteBufferPool.Sized pool = new ByteBufferPool.Sized(request.getComponents().getByteBufferPool(), true, CHUNK);
-        Content.copy(Content.Source.from(pool, store.blobPath(digest), offset, length), response, callback);
     }
 
     /** Streams a blob while it downloads; the request's thread blocks on its writes. */

@@ -8,6 +8,7 @@ import dev.registrycache.common.Tag;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -15,12 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The node's operations on the shared datastore: blobs that are present only when complete and
@@ -28,11 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * whose blob is gone reads as absent, so it is a cache miss, never an error.
  */
 public final class Datastore {
-    /** Links known to be on disk, so that serving a hit does not read its link file each time. */
-    private static final int KNOWN_LINKS_MAX = 200_000;
-
     private final StoreLayout layout;
-    private final Set<Path> knownLinks = ConcurrentHashMap.newKeySet();
 
     public Datastore(StoreLayout layout) {
         this.layout = layout;
@@ -49,6 +45,18 @@ public final class Datastore {
             return attrs.isRegularFile() ? attrs.size() : -1;
         } catch (IOException e) {
             return -1;
+        }
+    }
+
+    /**
+     * Opens a stored blob for reading, or returns null if it is not (or no longer) in the store.
+     * Serving from the open file means a blob evicted meanwhile still reaches its client whole.
+     */
+    public FileChannel openBlob(Digest digest) throws IOException {
+        try {
+            return FileChannel.open(layout.blobData(digest), StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            return null;
         }
     }
 
@@ -120,10 +128,10 @@ public final class Datastore {
         writeLink(layout.layerLink(repository, digest), digest);
     }
 
-    /** Links a stored blob that is being served into the repository, unless known to be linked. */
+    /** Links a stored blob that is being served into the repository, unless it is linked already. */
     public void ensureLayerLinked(RepositoryName repository, Digest digest) throws IOException {
         Path link = layout.layerLink(repository, digest);
-        if (!knownLinks.contains(link)) {
+        if (!Files.exists(link)) {
             writeLink(link, digest);
         }
     }
@@ -132,10 +140,10 @@ public final class Datastore {
         writeLink(layout.manifestRevisionLink(repository, digest), digest);
     }
 
-    /** Links a stored manifest that is being served into the repository, unless known to be linked. */
+    /** Links a stored manifest that is being served into the repository, unless it is linked already. */
     public void ensureManifestLinked(RepositoryName repository, Digest digest) throws IOException {
         Path link = layout.manifestRevisionLink(repository, digest);
-        if (!knownLinks.contains(link)) {
+        if (!Files.exists(link)) {
             writeLink(link, digest);
         }
     }
@@ -177,7 +185,6 @@ public final class Datastore {
     void writeLink(Path link, Digest digest) throws IOException {
         byte[] content = digest.toString().getBytes(StandardCharsets.US_ASCII);
         if (digest.equals(readLink(link))) {
-            remember(link);
             return;
         }
         Files.createDirectories(link.getParent());
@@ -192,14 +199,6 @@ public final class Datastore {
         } finally {
             Files.deleteIfExists(tmp);
         }
-        remember(link);
-    }
-
-    private void remember(Path link) {
-        if (knownLinks.size() >= KNOWN_LINKS_MAX) {
-            knownLinks.clear();
-        }
-        knownLinks.add(link);
     }
 
     static Digest readLink(Path link) {
