@@ -6,6 +6,7 @@ import dev.registrycache.common.RegistryException;
 import dev.registrycache.node.store.BlobFetch;
 import dev.registrycache.node.store.BlobFetcher;
 import dev.registrycache.node.store.Datastore;
+import dev.registrycache.node.store.MappedRegions;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamException;
 import dev.registrycache.node.upstream.UpstreamResponse;
@@ -21,6 +22,7 @@ import org.eclipse.jetty.util.Callback;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.Map;
 
@@ -31,6 +33,7 @@ import java.util.Map;
  */
 public final class BlobService {
     private static final int CHUNK = 256 * 1024;
+    private static final long MAP_WINDOW = 8L * 1024 * 1024;
     private static final long HEADERS_WAIT_MILLIS = 60_000;
     private static final long STALL_MILLIS = 120_000;
 
@@ -111,10 +114,24 @@ public final class BlobService {
                 response.write(true, null, callback);
                 return;
             }
-            ByteBufferPool.Sized pool = new ByteBufferPool.Sized(request.getComponents().getByteBufferPool(), true, CHUNK);
-            Callback closing = Callback.from(callback, () -> closeQuietly(file));
+            // Written from memory-mapped windows: the kernel copies from the page cache to the
+            // socket, with no read into a buffer of ours; each window is unmapped once written.
+            long position = offset;
+            long end = offset + length;
+            while (position < end) {
+                long window = Math.min(MAP_WINDOW, end - position);
+                MappedByteBuffer region = file.map(FileChannel.MapMode.READ_ONLY, position, window);
+                try (Blocker.Callback written = Blocker.callback()) {
+                    response.write(false, region, written);
+                    written.block();
+                } finally {
+                    MappedRegions.unmap(region);
+                }
+                position += window;
+            }
             handedOver = true;
-            Content.copy(Content.Source.from(pool, file, offset, length), response, closing);
+            closeQuietly(file);
+            response.write(true, null, callback);
         } finally {
             if (!handedOver) {
                 closeQuietly(file);
