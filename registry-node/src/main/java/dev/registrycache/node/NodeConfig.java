@@ -1,5 +1,6 @@
 package dev.registrycache.node;
 
+import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.Credentials;
 import dev.registrycache.common.InvalidValueException;
@@ -53,6 +54,6 @@ public record NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentia
 
     /** This node's access log file in the log dir. */
     public Path accessLogFile() {
-        return logDir.resolve("node-" + registry.prefix() + ".access.log");
+        return AccessLogFormat.fileFor(logDir, registry);
     }
 }

@@ -1,7 +1,9 @@
 package dev.registrycache.supervisor;
 
 import dev.registrycache.common.ConfigException;
+import dev.registrycache.cleaner.CleanerCommand;
 import dev.registrycache.gateway.GatewayCommand;
+import dev.registrycache.logger.LoggerCommand;
 import dev.registrycache.node.NodeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,7 +22,7 @@ import java.util.concurrent.Callable;
                 "Without a subcommand: reads the pull secret and runs one node per registry (minus",
                 "IGNOREREGISTRYLIST), the gateway, the logger and the cleaner, each in its own JVM,",
                 "restarting what dies; SIGTERM or SIGINT stops them all."},
-        subcommands = {GatewayCommand.class, NodeCommand.class})
+        subcommands = {GatewayCommand.class, NodeCommand.class, LoggerCommand.class, CleanerCommand.class})
 public final class RegistryCacheMain implements Callable<Integer> {
     @Option(names = "--pull-secret", paramLabel = "FILE", description = "pull secret (env PULL_SECRET, default /pull-secret.json)")
     String pullSecret;

@@ -62,6 +62,10 @@ final class Supervisor {
             gatewayArgs.add(registry.name() + "=http://127.0.0.1:" + port);
         }
         gateway = child(new ChildSpec("gateway", ChildSpec.gatewayOptions(), gatewayArgs, config.port()), java, env);
+        others.add(child(new ChildSpec("logger", ChildSpec.smallOptions(), List.of("logger", "--log-dir", config.logDir().toString(),
+                "--data-dir", config.dataDir().toString()), 0), java, env));
+        others.add(child(new ChildSpec("cleaner", ChildSpec.smallOptions(), List.of("cleaner",
+                "--data-dir", config.dataDir().toString()), 0), java, env));
         nodes.forEach(ChildProcess::start);
         gateway.start();
         others.forEach(ChildProcess::start);
@@ -81,7 +85,7 @@ final class Supervisor {
             List<ChildProcess> all = new ArrayList<>(nodes);
             all.add(gateway);
             for (ChildProcess c : all) {
-                while (!listening(c.spec().readyPort())) {
+                while (c.spec().readyPort() > 0 && !listening(c.spec().readyPort())) {
                     if (stopped.getCount() == 0) {
                         return;
                     }

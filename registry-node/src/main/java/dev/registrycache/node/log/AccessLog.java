@@ -2,6 +2,7 @@ package dev.registrycache.node.log;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.node.api.RequestFacts;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.RequestLog;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -49,6 +51,9 @@ public final class AccessLog implements RequestLog, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AccessLog.class);
     private static final JsonFactory JSON = new JsonFactory();
 
+    /** The file is rotated to {@code .1} past this size, so the log dir stays bounded. */
+    static final long ROTATE_BYTES = 16L * 1024 * 1024;
+
     private final Path file;
     private final String registry;
     private final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(65_536);
@@ -77,24 +82,24 @@ public final class AccessLog implements RequestLog, AutoCloseable {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
-            g.writeStringField("time", Instant.now().toString());
-            g.writeStringField("registry", registry);
-            g.writeStringField("method", request.getMethod());
-            g.writeStringField("path", request.getHttpURI().getPath());
+            g.writeStringField(AccessLogFormat.TIME, Instant.now().toString());
+            g.writeStringField(AccessLogFormat.REGISTRY, registry);
+            g.writeStringField(AccessLogFormat.METHOD, request.getMethod());
+            g.writeStringField(AccessLogFormat.PATH, request.getHttpURI().getPath());
             if (facts != null) {
-                writeIfSet(g, "kind", facts.kind);
-                writeIfSet(g, "repository", facts.repository);
-                writeIfSet(g, "reference", facts.reference);
-                writeIfSet(g, "digest", facts.digest == null ? null : facts.digest.toString());
+                writeIfSet(g, AccessLogFormat.KIND, facts.kind);
+                writeIfSet(g, AccessLogFormat.REPOSITORY, facts.repository);
+                writeIfSet(g, AccessLogFormat.REFERENCE, facts.reference);
+                writeIfSet(g, AccessLogFormat.DIGEST, facts.digest == null ? null : facts.digest.toString());
             }
-            g.writeNumberField("status", response.getStatus());
-            g.writeNumberField("bytes", Response.getContentBytesWritten(response));
-            g.writeStringField("cache", facts == null ? "none" : facts.outcome.logName());
-            g.writeNumberField("durationMs", durationNanos / 1_000_000);
+            g.writeNumberField(AccessLogFormat.STATUS, response.getStatus());
+            g.writeNumberField(AccessLogFormat.BYTES, Response.getContentBytesWritten(response));
+            g.writeStringField(AccessLogFormat.CACHE, facts == null ? "none" : facts.outcome.logName());
+            g.writeNumberField(AccessLogFormat.DURATION_MS, durationNanos / 1_000_000);
             if (facts != null) {
-                writeIfSet(g, "error", facts.error);
+                writeIfSet(g, AccessLogFormat.ERROR, facts.error);
             }
-            writeIfSet(g, "client", Request.getRemoteAddr(request));
+            writeIfSet(g, AccessLogFormat.CLIENT, Request.getRemoteAddr(request));
             g.writeEndObject();
         } catch (IOException e) {
             return;
@@ -114,6 +119,7 @@ public final class AccessLog implements RequestLog, AutoCloseable {
     private void drain() {
         List<byte[]> batch = new ArrayList<>();
         OutputStream out = null;
+        long written = 0;
         while (!closed || !queue.isEmpty()) {
             try {
                 byte[] first = queue.poll(200, TimeUnit.MILLISECONDS);
@@ -127,11 +133,19 @@ public final class AccessLog implements RequestLog, AutoCloseable {
                         out.close();
                     }
                     out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                    written = Files.size(file);
                 }
                 for (byte[] line : batch) {
                     out.write(line);
+                    written += line.length;
                 }
                 out.flush();
+                if (written >= ROTATE_BYTES) {
+                    out.close();
+                    out = null;
+                    Files.move(file, file.resolveSibling(file.getFileName() + AccessLogFormat.ROTATED_SUFFIX),
+                            StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                }
                 long lost = dropped.getAndSet(0);
                 if (lost > 0) {
                     LOG.warn("access log fell behind: {} lines dropped", lost);

@@ -90,8 +90,7 @@ public final class BlobFetcher implements AutoCloseable {
         Path upload = fetch.upload();
         boolean published = false;
         Future<byte[]> verification = null;
-        try (FileChannel out = FileChannel.open(upload, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel out = FileChannel.open(upload, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             try (UpstreamResponse response = UpstreamClient.expectSuccess(
                     upstream.send("GET", "/v2/" + repository + "/blobs/" + digest, repository, Map.of()))) {
                 long length = response.contentLength();

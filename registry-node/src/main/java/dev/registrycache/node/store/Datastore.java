@@ -83,8 +83,31 @@ public final class Datastore {
     /** A fresh temporary file for a blob of {@code repository} being fetched; its folder exists. */
     public Path newUpload(RepositoryName repository) throws IOException {
         Path data = layout.uploadData(repository, UUID.randomUUID());
-        Files.createDirectories(data.getParent());
+        inFolder(data, () -> Files.newByteChannel(data, StandardOpenOption.CREATE, StandardOpenOption.WRITE).close());
         return data;
+    }
+
+    /** A file-system step that needs its target's folder to exist. */
+    private interface FolderStep {
+        void run() throws IOException;
+    }
+
+    /**
+     * Creates {@code target}'s folder and runs {@code step}, again if the cleaner removed the
+     * (then empty) folder in between: it prunes empty folders while nodes write.
+     */
+    private static void inFolder(Path target, FolderStep step) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            Files.createDirectories(target.getParent());
+            try {
+                step.run();
+                return;
+            } catch (NoSuchFileException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Removes an upload's temporary file and its folder. */
@@ -100,8 +123,7 @@ public final class Datastore {
     /** Moves a verified upload into {@code blobs/}; atomic, so readers see all of it or nothing. */
     public void publishBlob(Path uploadData, Digest digest) throws IOException {
         Path target = layout.blobData(digest);
-        Files.createDirectories(target.getParent());
-        Files.move(uploadData, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        inFolder(target, () -> Files.move(uploadData, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING));
         try {
             Files.deleteIfExists(uploadData.getParent());
         } catch (IOException ignored) {
@@ -187,15 +209,16 @@ public final class Datastore {
         if (digest.equals(readLink(link))) {
             return;
         }
-        Files.createDirectories(link.getParent());
         Path tmp = link.resolveSibling(".link-" + UUID.randomUUID());
         try {
-            Files.write(tmp, content);
-            try {
-                Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, link, StandardCopyOption.REPLACE_EXISTING);
-            }
+            inFolder(link, () -> {
+                Files.write(tmp, content);
+                try {
+                    Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, link, StandardCopyOption.REPLACE_EXISTING);
+                }
+            });
         } finally {
             Files.deleteIfExists(tmp);
         }

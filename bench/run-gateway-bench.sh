@@ -1,0 +1,317 @@
+#!/usr/bin/env bash
+# Benchmark of the gateway: the same node reached directly and through gateways (plain HTTP,
+# TLS, each with and without htpasswd), with nginx serving the same file as a reference for what
+# curl and TLS cost on this machine. Not a test: it prints a table of medians, ratios and target
+# verdicts and writes the raw results to bench/results/<stamp>[-LABEL]/.
+#
+#   warm    a stored BLOB_MIB blob, GET with curl -o /dev/null (MB/s): the node directly, the
+#           gateway over plain HTTP/1.1, over TLS with HTTP/1.1 and with HTTP/2 (ALPN); each run
+#           GETs every subject once, in a rotating order. Target: gateway >= 0.85 x node.
+#   manifest  manifest GET by digest with wrk (req/s): the node, the gateways without and with
+#           htpasswd (wrk sends Authorization: Basic), over HTTP and TLS (wrk speaks HTTP/1.1).
+#           Target: with htpasswd >= 0.9 x without.
+#
+# Everything runs on 127.0.0.1 on free ports in a temporary folder that is removed at the end;
+# every process started here is stopped on exit, failure or Ctrl-C. All gateways run at the same
+# time (idle when not measured) in front of one node, so every subject sees the same node.
+#
+# Environment (all optional):
+#   RUNS=5                 repetitions of the wrk measurements (medians are reported)
+#   WARM_RUNS=3*RUNS       repetitions of the warm blob GETs
+#   MEASURE=warm,manifest  which measurements to run
+#   NGINX=1                0: no nginx reference rows
+#   NODE_JAVA_OPTS="-Xms16m -Xmx128m -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m -Xss512k -XX:UseAVX=2"
+#   GATEWAY_JAVA_OPTS="-Xms16m -Xmx160m -XX:+UseSerialGC -XX:MaxDirectMemorySize=96m -Xss512k"
+#   JAVA_BIN=java  JAR=supervisor/target/registry-cache.jar (copied at start)  BUILD=0
+#   BLOB_MIB=512
+#   WRK_THREADS=2 WRK_CONNS=32 WRK_SECS=10 WRK_WARMUP_SECS=3
+#   HTPASSWD_COST=5        bcrypt cost of the htpasswd entry (htpasswd -B's default is 5)
+#   RESULTS_DIR=bench/results/<UTC stamp>[-LABEL]   LABEL=   KEEP_TMP=0
+set -Eeuo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$HERE")
+# shellcheck source=bench/lib.sh
+source "$HERE/lib.sh"
+
+RUNS=${RUNS:-5}
+WARM_RUNS=${WARM_RUNS:-$((3 * RUNS))}
+MEASURE=${MEASURE:-warm,manifest}
+NGINX=${NGINX:-1}
+DEFAULT_NODE_OPTS="-Xms16m -Xmx128m -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m -Xss512k"
+[[ $(uname -m) == x86_64 ]] && DEFAULT_NODE_OPTS+=" -XX:UseAVX=2" # JDK-8346653, see run-node-bench.sh
+NODE_JAVA_OPTS=${NODE_JAVA_OPTS-$DEFAULT_NODE_OPTS}
+GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS-"-Xms16m -Xmx160m -XX:+UseSerialGC -XX:MaxDirectMemorySize=96m -Xss512k"}
+JAVA_BIN=${JAVA_BIN:-java}
+JAR=${JAR:-$ROOT/supervisor/target/registry-cache.jar}
+BUILD=${BUILD:-0}
+BLOB_MIB=${BLOB_MIB:-512}
+WRK_THREADS=${WRK_THREADS:-2}
+WRK_CONNS=${WRK_CONNS:-32}
+WRK_SECS=${WRK_SECS:-10}
+WRK_WARMUP_SECS=${WRK_WARMUP_SECS:-3}
+HTPASSWD_COST=${HTPASSWD_COST:-5}
+LABEL=${LABEL:-}
+KEEP_TMP=${KEEP_TMP:-0}
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+RESULTS_DIR=${RESULTS_DIR:-$HERE/results/$STAMP-gateway${LABEL:+-$LABEL}}
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+REPO=test/hello
+PREFIX=quay.io
+USER_NAME=bench
+USER_PASS=bench-secret
+
+need curl python3 docker-registry sha256sum setsid openssl htpasswd pgrep
+has manifest && need wrk
+[[ $NGINX == 1 ]] && has warm && need nginx
+command -v "$JAVA_BIN" >/dev/null || die "JAVA_BIN=$JAVA_BIN not found"
+curl -V | grep -q HTTP2 || die "curl has no HTTP/2 support"
+
+if [[ $BUILD == 1 ]]; then
+    log "building the jar"
+    (cd "$ROOT" && mvn -B -q package -DskipTests)
+fi
+[[ -f $JAR ]] || die "$JAR not found; build it with: mvn -B -q package -DskipTests (or BUILD=1)"
+
+bench_init gateway-bench
+cp "$JAR" "$TMP/registry-cache.jar"
+JAR_COPY=$TMP/registry-cache.jar
+make_cert "$TMP/tls"
+CACERT=(--cacert "$TMP/tls/cert.pem")
+htpasswd -Bbc -C "$HTPASSWD_COST" "$TMP/htpasswd" "$USER_NAME" "$USER_PASS" 2>/dev/null
+AUTH_HEADER="Authorization: Basic $(printf '%s:%s' "$USER_NAME" "$USER_PASS" | base64 -w0)"
+
+# ---------------------------------------------------------------- the services
+
+UP_PORT=$(free_port)
+UP=http://127.0.0.1:$UP_PORT
+registry_config "$TMP/upstream.yml" "$UP_PORT" "$TMP/upstream-data"
+start_proc upstream "$TMP/logs/upstream.log" docker-registry serve "$TMP/upstream.yml"
+wait_http upstream "$UP/v2/"
+log "upstream docker-registry on $UP"
+
+mkdir -p "$TMP/www"
+log "generating and pushing a ${BLOB_MIB} MiB random blob"
+head -c "$((BLOB_MIB * 1024 * 1024))" /dev/urandom >"$TMP/www/blob"
+chmod 644 "$TMP/www/blob"
+BLOB_SIZE=$((BLOB_MIB * 1024 * 1024))
+push_image "$UP" "$REPO" latest "$TMP/www/blob" "$TMP/image"
+BLOB_HEX=$IMG_LAYER_HEX
+CONFIG_HEX=$IMG_CONFIG_HEX
+MANIFEST_DIGEST=$IMG_MANIFEST_DIGEST
+log "pushed blob sha256:$BLOB_HEX, manifest $MANIFEST_DIGEST"
+
+NODE_PORT=$(free_port)
+NODE=http://127.0.0.1:$NODE_PORT
+echo '{"auths":{"quay.io":{}}}' >"$TMP/ps.json"
+mkdir -p "$TMP/node-data" "$TMP/node-logs"
+# shellcheck disable=SC2086 # the *_JAVA_OPTS are lists of options
+start_proc node "$TMP/logs/node.log" env UPSTREAM_ENDPOINTS="quay.io=$UP" \
+    "$JAVA_BIN" $NODE_JAVA_OPTS -jar "$JAR_COPY" node --upstream quay.io --pull-secret "$TMP/ps.json" \
+    --data-dir "$TMP/node-data" --log-dir "$TMP/node-logs" --port "$NODE_PORT"
+wait_http node "$NODE/v2/"
+log "node on $NODE"
+
+# the gateways: name -> base URL; each one JVM in front of the same node
+declare -A GW=()
+start_gateway() { # name tls(0/1) auth(0/1)
+    local name=$1 tls=$2 auth=$3 port scheme certs envs=()
+    port=$(free_port)
+    if [[ $tls == 1 ]]; then scheme=https certs=$TMP/tls/certs.pem; else scheme=http certs=$TMP/no-such-certs.pem; fi
+    [[ $auth == 1 ]] && envs=(REGISTRY_AUTH=htpasswd REGISTRY_AUTH_HTPASSWD_PATH="$TMP/htpasswd")
+    # shellcheck disable=SC2086
+    start_proc "$name" "$TMP/logs/$name.log" env "${envs[@]}" "$JAVA_BIN" $GATEWAY_JAVA_OPTS -jar "$JAR_COPY" gateway \
+        --host 127.0.0.1 --port "$port" --certs "$certs" --node "quay.io=$NODE"
+    GW[$name]=$scheme://127.0.0.1:$port
+    wait_http "$name" "${GW[$name]}/v2/" "${CACERT[@]}"
+    log "$name on ${GW[$name]}"
+}
+start_gateway gw-http 0 0
+start_gateway gw-tls 1 0
+start_gateway gw-http-auth 0 1
+start_gateway gw-tls-auth 1 1
+
+# ---------------------------------------------------------------- checks before measuring
+
+BLOB_PATH=$PREFIX/$REPO/blobs/sha256:$BLOB_HEX
+CONFIG_PATH=$PREFIX/$REPO/blobs/sha256:$CONFIG_HEX
+MAN_PATH=$PREFIX/$REPO/manifests/$MANIFEST_DIGEST
+AUTH=(-H "$AUTH_HEADER")
+
+code_of() { curl -s -o /dev/null -w '%{http_code}' "${CACERT[@]}" "$@"; }
+for g in gw-http-auth gw-tls-auth; do
+    [[ $(code_of "${GW[$g]}/v2/$CONFIG_PATH") == 401 ]] || die "$g: a GET without credentials is not 401"
+    [[ $(code_of -u "$USER_NAME:wrong" "${GW[$g]}/v2/$CONFIG_PATH") == 401 ]] || die "$g: a wrong password is not 401"
+    curl -s -D - -o /dev/null "${CACERT[@]}" "${GW[$g]}/v2/" | grep -qi '^www-authenticate: Basic realm=' ||
+        die "$g: no WWW-Authenticate: Basic challenge"
+    [[ $(code_of "${AUTH[@]}" "${GW[$g]}/v2/$CONFIG_PATH") == 200 ]] || die "$g: a GET with credentials is not 200"
+done
+for g in gw-http gw-tls; do
+    [[ $(code_of "${GW[$g]}/v2/$CONFIG_PATH") == 200 ]] || die "$g: GET of the config blob is not 200"
+done
+
+# the node stores the blob (cold GET), then every path serves the right bytes
+timed_get "$NODE/v2/$BLOB_PATH" "$BLOB_SIZE" >/dev/null
+for ((k = 0; k < 600; k++)); do
+    [[ -f $(blob_file "$TMP/node-data" "$BLOB_HEX") ]] && break
+    sleep 0.1
+done
+[[ -f $(blob_file "$TMP/node-data" "$BLOB_HEX") ]] || die "the node did not store the blob"
+check_digest "${GW[gw-http]}/v2/$BLOB_PATH" "$BLOB_HEX"
+check_digest "${GW[gw-tls]}/v2/$BLOB_PATH" "$BLOB_HEX" "${CACERT[@]}" --http2
+check_digest "${GW[gw-tls-auth]}/v2/$BLOB_PATH" "$BLOB_HEX" "${CACERT[@]}" --http1.1 "${AUTH[@]}"
+for u in "$NODE/v2/$MAN_PATH" "${GW[gw-http]}/v2/$MAN_PATH" "${GW[gw-tls]}/v2/$MAN_PATH"; do
+    got=$(curl -sS -f "${CACERT[@]}" -H "Accept: $OCI_MANIFEST" "$u" | sha256sum | cut -d' ' -f1)
+    [[ sha256:$got == "$MANIFEST_DIGEST" ]] || die "GET $u: manifest bytes differ from the upstream's"
+done
+log "checks passed: 401 and challenge without or with wrong credentials, same bytes on every path"
+
+# ---------------------------------------------------------------- warm blob GETs
+
+if has warm; then
+    # subject -> "url curl-options..." (the options are word-split; none has spaces)
+    declare -A WARM=(
+        ["node h1"]="$NODE/v2/$BLOB_PATH --http1.1"
+        ["gateway http h1"]="${GW[gw-http]}/v2/$BLOB_PATH --http1.1"
+        ["gateway tls h1"]="${GW[gw-tls]}/v2/$BLOB_PATH --http1.1"
+        ["gateway tls h2"]="${GW[gw-tls]}/v2/$BLOB_PATH --http2"
+    )
+    SUBJECTS=("node h1" "gateway http h1" "gateway tls h1" "gateway tls h2")
+    if [[ $NGINX == 1 ]]; then
+        NGINX_PORT=$(free_port)
+        NGINX_TLS_PORT=$(free_port)
+        mkdir -p "$TMP/nginx"
+        cat >"$TMP/nginx/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/logs/nginx-error.log warn;
+events { worker_connections 256; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    default_type application/octet-stream;
+    client_body_temp_path $TMP/nginx/client_body;
+    proxy_temp_path $TMP/nginx/proxy;
+    fastcgi_temp_path $TMP/nginx/fastcgi;
+    uwsgi_temp_path $TMP/nginx/uwsgi;
+    scgi_temp_path $TMP/nginx/scgi;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $TMP/www;
+    }
+    server {
+        listen 127.0.0.1:$NGINX_TLS_PORT ssl http2;
+        ssl_certificate $TMP/tls/cert.pem;
+        ssl_certificate_key $TMP/tls/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        root $TMP/www;
+    }
+}
+EOF
+        start_proc nginx "$TMP/logs/nginx.log" nginx -e "$TMP/logs/nginx-error.log" -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx"
+        wait_http nginx "http://127.0.0.1:$NGINX_PORT/"
+        log "nginx on http://127.0.0.1:$NGINX_PORT and https://127.0.0.1:$NGINX_TLS_PORT"
+        WARM["nginx http h1"]="http://127.0.0.1:$NGINX_PORT/blob --http1.1"
+        WARM["nginx tls h1"]="https://127.0.0.1:$NGINX_TLS_PORT/blob --http1.1"
+        WARM["nginx tls h2"]="https://127.0.0.1:$NGINX_TLS_PORT/blob --http2"
+        SUBJECTS+=("nginx http h1" "nginx tls h1" "nginx tls h2")
+    fi
+    warm_get() { # subject: prints "MB/s http_version"
+        local spec url out
+        read -r -a spec <<<"${WARM[$1]}"
+        url=${spec[0]}
+        out=$(timed_get "$url" "$BLOB_SIZE" "${CACERT[@]}" "${spec[@]:1}")
+        read -r _ speed ver <<<"$out"
+        echo "$(awk -v b="$speed" 'BEGIN { printf "%.1f", b / 1e6 }') $ver"
+    }
+    settle 2
+    for s in "${SUBJECTS[@]}"; do warm_get "$s" >/dev/null; done # warm-up: JIT, page cache
+    : >"$RESULTS_DIR/http_versions.txt"
+    n=${#SUBJECTS[@]}
+    for ((i = 1; i <= WARM_RUNS; i++)); do
+        line="warm run $i/$WARM_RUNS:"
+        for ((j = 0; j < n; j++)); do
+            s=${SUBJECTS[$(((i - 1 + j) % n))]}
+            out=$(warm_get "$s")
+            read -r mbps ver <<<"$out"
+            record warm_MBps "$s" "$i" "$mbps"
+            printf '%s\t%s\t%s\n' "$s" "$i" "$ver" >>"$RESULTS_DIR/http_versions.txt"
+            line+=" $s $mbps MB/s (HTTP/$ver),"
+        done
+        log "${line%,}"
+    done
+    stop_proc nginx
+fi
+
+# ---------------------------------------------------------------- manifest GETs (wrk)
+
+if has manifest; then
+    mkdir -p "$RESULTS_DIR/wrk"
+    declare -A MAN=(
+        [node]="$NODE/v2/$MAN_PATH"
+        ["gateway http"]="${GW[gw-http]}/v2/$MAN_PATH"
+        ["gateway http auth"]="${GW[gw-http-auth]}/v2/$MAN_PATH"
+        ["gateway tls"]="${GW[gw-tls]}/v2/$MAN_PATH"
+        ["gateway tls auth"]="${GW[gw-tls-auth]}/v2/$MAN_PATH"
+    )
+    MSUBJECTS=(node "gateway http" "gateway http auth" "gateway tls" "gateway tls auth")
+    wrk_run() { # subject run seconds: prints "req/s p99-ms"
+        local f=$RESULTS_DIR/wrk/${1// /-}-$2.txt rps bad p99 hdr=()
+        [[ $1 == *auth ]] && hdr=(-H "$AUTH_HEADER")
+        wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${3}s" --latency -H "Accept: $OCI_MANIFEST" "${hdr[@]}" "${MAN[$1]}" >"$f" 2>&1 ||
+            die "wrk failed: $(cat "$f")"
+        rps=$(awk '/^Requests\/sec:/ { print $2 }' "$f")
+        bad=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$f")
+        p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } print v }' "$f")
+        [[ -n $rps ]] || die "no Requests/sec in $f"
+        [[ -z $bad ]] || die "$1 answered $bad non-2xx responses in run $2 ($f)"
+        if grep -q 'Socket errors' "$f"; then log "WARNING: $1 run $2: $(grep 'Socket errors' "$f")"; fi
+        echo "$rps ${p99:-0}"
+    }
+    for s in "${MSUBJECTS[@]}"; do wrk_run "$s" warmup "$WRK_WARMUP_SECS" >/dev/null; done
+    n=${#MSUBJECTS[@]}
+    for ((i = 1; i <= RUNS; i++)); do
+        line="manifest run $i/$RUNS:"
+        for ((j = 0; j < n; j++)); do
+            s=${MSUBJECTS[$(((i - 1 + j) % n))]}
+            out=$(wrk_run "$s" "$i" "$WRK_SECS")
+            read -r rps p99 <<<"$out"
+            record manifest_rps "$s" "$i" "$rps"
+            record manifest_p99_ms "$s" "$i" "$p99"
+            line+=" $s $rps req/s,"
+        done
+        log "${line%,}"
+    done
+fi
+
+for name in node gw-http gw-tls gw-http-auth gw-tls-auth; do
+    pid=${PIDS[$name]}
+    rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+    record rss_after_MiB "$name" 1 "$(mib "$rss")"
+done
+for name in gw-http gw-tls gw-http-auth gw-tls-auth node upstream; do stop_proc "$name"; done
+
+# ---------------------------------------------------------------- report
+
+write_env "NODE_JAVA_OPTS: $NODE_JAVA_OPTS" "GATEWAY_JAVA_OPTS: $GATEWAY_JAVA_OPTS" \
+    "runs:           $RUNS (warm $WARM_RUNS); wrk -t$WRK_THREADS -c$WRK_CONNS -d${WRK_SECS}s; blob $BLOB_MIB MiB; htpasswd bcrypt cost $HTPASSWD_COST" \
+    "curl:           $(curl -V | head -n 1 | cut -d' ' -f1-2), $(curl -V | head -n 1 | grep -o 'OpenSSL/[^ ]*'), $(curl -V | head -n 1 | grep -o 'nghttp2/[^ ]*')"
+python3 "$HERE/summarize_suite.py" gateway "$RAW" "$BLOB_MIB" >"$RESULTS_DIR/summary.txt"
+if [[ -s $RESULTS_DIR/http_versions.txt ]]; then
+    echo >>"$RESULTS_DIR/summary.txt"
+    echo "HTTP version curl negotiated (subject: versions seen):" >>"$RESULTS_DIR/summary.txt"
+    awk -F'\t' '{ v[$1] = v[$1] (index(v[$1], "HTTP/" $3) ? "" : " HTTP/" $3) } END { for (s in v) printf "  %s:%s\n", s, v[s] }' \
+        "$RESULTS_DIR/http_versions.txt" | sort >>"$RESULTS_DIR/summary.txt"
+fi
+cp "$TMP"/logs/node.log "$TMP"/logs/gw-*.log "$RESULTS_DIR/" 2>/dev/null || true
+
+echo
+cat "$RESULTS_DIR/env.txt"
+echo
+cat "$RESULTS_DIR/summary.txt"
+echo
+echo "raw results: $RESULTS_DIR"

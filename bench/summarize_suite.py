@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Prints the tables of medians, ratios and target verdicts from a raw.tsv written by
+run-gateway-bench.sh or run-stack-bench.sh (summarize.py does run-node-bench.sh's).
+
+raw.tsv: tab separated "metric subject run value" lines (header line first).
+usage: summarize_suite.py gateway|stack RAW_TSV [BLOB_MIB]
+
+Subjects are listed in the order they first appear in RAW_TSV, so components added later
+(the logger, the cleaner) show up without changes here.
+"""
+import statistics
+import sys
+from collections import defaultdict
+
+from summarize import fmt, print_table
+
+BLOB = f"{sys.argv[3]} MiB" if len(sys.argv) > 3 else "512 MiB"
+
+# suite -> metrics: (metric, title, unit)
+METRICS = {
+    "gateway": [
+        ("warm_MBps", f"warm GET {BLOB} blob (curl)", "MB/s"),
+        ("manifest_rps", "manifest GET by digest (wrk)", "req/s"),
+        ("manifest_p99_ms", "manifest GET latency p99 (wrk)", "ms"),
+        ("rss_after_MiB", "RSS after the runs", "MiB"),
+    ],
+    "stack": [
+        ("start_ready_s", "start: exec -> 'ready' line", "s"),
+        ("start_v2_s", "start: exec -> first 200 on GET /v2/", "s"),
+        ("ready_reported_s", "start: 'ready in' figure printed", "s"),
+        ("start_line_s", "start: exec -> component's last line before ready", "s"),
+        ("stop_s", "stop: SIGTERM -> every process gone", "s"),
+        ("procs", "processes (idle)", "n"),
+        ("rss_idle_MiB", "RSS idle", "MiB"),
+        ("pss_idle_MiB", "PSS idle (shared pages split)", "MiB"),
+        ("rss_max_MiB", f"RSS max during a cold {BLOB} pull", "MiB"),
+        ("hwm_MiB", f"VmHWM after a cold {BLOB} pull", "MiB"),
+        ("cold_s", f"cold GET {BLOB} blob", "s"),
+    ],
+}
+
+# suite -> targets: (title, metric, numerator, denominator or None, op or None, target)
+TARGETS = {
+    "gateway": [
+        ("warm gateway HTTP/1.1 / node", "warm_MBps", "gateway http h1", "node h1", ">=", 0.85),
+        ("warm gateway TLS HTTP/1.1 / node", "warm_MBps", "gateway tls h1", "node h1", ">=", 0.85),
+        ("warm gateway TLS HTTP/2 / node", "warm_MBps", "gateway tls h2", "node h1", ">=", 0.85),
+        ("warm nginx TLS h1 / nginx http (TLS cost, reference)", "warm_MBps", "nginx tls h1", "nginx http h1", None, None),
+        ("warm nginx TLS h2 / nginx http (reference)", "warm_MBps", "nginx tls h2", "nginx http h1", None, None),
+        ("manifest gateway HTTP htpasswd / no auth", "manifest_rps", "gateway http auth", "gateway http", ">=", 0.9),
+        ("manifest gateway TLS htpasswd / no auth", "manifest_rps", "gateway tls auth", "gateway tls", ">=", 0.9),
+        ("manifest gateway HTTP / node (context)", "manifest_rps", "gateway http", "node", None, None),
+        ("manifest gateway TLS / node (context)", "manifest_rps", "gateway tls", "node", None, None),
+    ],
+    "stack": [
+        ("start to 'ready' line (s)", "start_ready_s", "stack", None, "<=", 4.0),
+        ("start to first GET /v2/ 200 (s)", "start_v2_s", "stack", None, "<=", 4.0),
+        ("start to first GET /v2/: stack / stock", "start_v2_s", "stack", "stock", None, None),
+        ("RSS idle, stack total (MiB)", "rss_idle_MiB", "stack total", None, "<=", 400.0),
+        ("RSS idle: stack / stock", "rss_idle_MiB", "stack total", "stock total", None, None),
+        ("RSS max in a cold pull: stack / stock", "rss_max_MiB", "stack total", "stock total", None, None),
+        ("PSS idle: stack / stock", "pss_idle_MiB", "stack total", "stock total", None, None),
+        ("cold pull: stack / direct", "cold_s", "stack", "direct", None, None),
+        ("cold pull: stock / direct", "cold_s", "stock", "direct", None, None),
+    ],
+}
+
+
+def main():
+    suite = sys.argv[1]
+    values = defaultdict(list)
+    order = defaultdict(list)  # metric -> subjects in order of appearance
+    with open(sys.argv[2]) as f:
+        next(f, None)
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 4:
+                continue
+            metric, subject, _run, value = parts
+            try:
+                values[(metric, subject)].append(float(value))
+            except ValueError:
+                continue
+            if subject not in order[metric]:
+                order[metric].append(subject)
+
+    def med(metric, subject):
+        v = values.get((metric, subject))
+        return statistics.median(v) if v else None
+
+    rows = [("measurement", "unit", "subject", "median", "min-max", "n")]
+    for metric, title, unit in METRICS[suite]:
+        for k, subject in enumerate(order.get(metric, [])):
+            v = values[(metric, subject)]
+            rows.append((title if k == 0 else "", unit if k == 0 else "", subject, fmt(med(metric, subject)),
+                         f"{fmt(min(v))}-{fmt(max(v))}", str(len(v))))
+    print_table(rows)
+    print()
+
+    rows = [("ratio / value (medians)", "value", "target", "verdict")]
+    for title, metric, num, den, op, target in TARGETS[suite]:
+        a = med(metric, num)
+        b = med(metric, den) if den else 1.0
+        if a is None or b is None or b == 0:
+            continue
+        r = a / b
+        if op is None:
+            rows.append((title, f"{r:.2f}", "-", "-"))
+            continue
+        ok = r <= target if op == "<=" else r >= target
+        rows.append((title, f"{r:.2f}", f"{op} {target:g}", "OK" if ok else "MISSED"))
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+package dev.registrycache.cleaner;
+
+import dev.registrycache.common.ByteSize;
+import dev.registrycache.common.ConfigException;
+import dev.registrycache.common.GoDuration;
+import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.Setting;
+import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.SupervisorWatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code registry-cache.jar cleaner}: keeps the blob store under CLEANER_MAXSIZE. */
+@Command(name = "cleaner", mixinStandardHelpOptions = true,
+        description = {"Every CLEANER_RUNEVERY_TIME (default 30m): when the blob store is larger than",
+                "CLEANER_MAXSIZE (default 10G) plus CLEANER_THRESHOLD_PERCENTAGE (default 20) percent, deletes",
+                "blobs least recently used first until it is at or under CLEANER_MAXSIZE, sparing blobs used",
+                "or written within the grace period; then removes links, tags and folders left dangling and",
+                "temporary files of transfers that died. One summary line per pass."})
+public final class CleanerCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(CleanerCommand.class);
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "datastore (env DATA_DIR, default /var/lib/registry)")
+    String dataDir;
+
+    @Option(names = "--once", description = "one pass, then exit")
+    boolean once;
+
+    @Option(names = "--dry-run", description = "print what would be deleted, with sizes; delete nothing (implies --once)")
+    boolean dryRun;
+
+    @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "10m",
+            description = "never delete a blob used or written this recently (Go duration, default 10m)")
+    String grace;
+
+    @Override
+    public Integer call() throws Exception {
+        SupervisorWatch.startIfSupervised();
+        Map<String, String> env = System.getenv();
+        ByteSize max;
+        int threshold;
+        Duration every;
+        Duration graceTime;
+        try {
+            max = parse(Setting.CLEANER_MAXSIZE, env, ByteSize::parse);
+            threshold = parse(Setting.CLEANER_THRESHOLD_PERCENTAGE, env, s -> {
+                int v = Integer.parseInt(s);
+                if (v < 0) {
+                    throw new InvalidValueException("negative");
+                }
+                return v;
+            });
+            every = parse(Setting.CLEANER_RUNEVERY_TIME, env, GoDuration::parse);
+            if (every.isZero()) {
+                throw new ConfigException("CLEANER_RUNEVERY_TIME: must be longer than 0");
+            }
+            try {
+                graceTime = GoDuration.parse(grace);
+            } catch (InvalidValueException e) {
+                throw new ConfigException("--grace '" + grace + "': " + e.getMessage());
+            }
+        } catch (ConfigException e) {
+            System.err.println("registry-cache cleaner: " + e.getMessage());
+            return 2;
+        }
+        StoreLayout layout = new StoreLayout(Path.of(Setting.DATA_DIR.resolve(dataDir, env)));
+        Cleaner cleaner = new Cleaner(layout, max, threshold, graceTime, System.out);
+        if (once || dryRun) {
+            cleaner.run(dryRun);
+            return 0;
+        }
+        LOG.info("cleaner for {}: every {}, max {}, threshold {}%, grace {}", layout.root(), every, max, threshold, graceTime);
+        while (true) {
+            try {
+                cleaner.run(false);
+            } catch (Exception e) {
+                LOG.warn("cleaning pass failed: {}", e.toString());
+            }
+            Thread.sleep(every.toMillis());
+        }
+    }
+
+    private interface Parser<T> {
+        T parse(String s);
+    }
+
+    private static <T> T parse(Setting setting, Map<String, String> env, Parser<T> parser) {
+        String value = setting.resolve(null, env);
+        try {
+            return parser.parse(value);
+        } catch (RuntimeException e) {
+            throw new ConfigException(setting.env() + ": '" + value + "': " + e.getMessage());
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new CleanerCommand()).execute(args));
+    }
+}

@@ -1,0 +1,97 @@
+package dev.registrycache.common;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+
+/**
+ * The nodes' access log, shared by the node that writes it and the logger that reads it: one
+ * JSON object a line in {@code <log-dir>/node-<prefix>.access.log}, rotated by size to
+ * {@code .1}. Only the fields the logger needs are parsed here, with a streaming parser.
+ */
+public final class AccessLogFormat {
+    public static final String FILE_PREFIX = "node-";
+    public static final String FILE_SUFFIX = ".access.log";
+    public static final String ROTATED_SUFFIX = ".1";
+
+    public static final String TIME = "time";
+    public static final String REGISTRY = "registry";
+    public static final String METHOD = "method";
+    public static final String PATH = "path";
+    public static final String KIND = "kind";
+    public static final String REPOSITORY = "repository";
+    public static final String REFERENCE = "reference";
+    public static final String DIGEST = "digest";
+    public static final String STATUS = "status";
+    public static final String BYTES = "bytes";
+    public static final String CACHE = "cache";
+    public static final String DURATION_MS = "durationMs";
+    public static final String ERROR = "error";
+    public static final String CLIENT = "client";
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private AccessLogFormat() {
+    }
+
+    public static Path fileFor(Path logDir, RegistryHost registry) {
+        return logDir.resolve(FILE_PREFIX + registry.prefix() + FILE_SUFFIX);
+    }
+
+    public static boolean isLogFileName(String name) {
+        return name.startsWith(FILE_PREFIX) && name.endsWith(FILE_SUFFIX);
+    }
+
+    /** What the logger needs of a line: when, what kind of object, which digest, and the status. */
+    public record Access(Instant time, String kind, Digest digest, int status) {
+        /** A successful manifest or blob request: one that counts as a use of its blob. */
+        public boolean isUse() {
+            return digest != null && (status == 200 || status == 206 || status == 304)
+                    && ("manifest".equals(kind) || "blob".equals(kind));
+        }
+
+        public boolean isManifest() {
+            return "manifest".equals(kind);
+        }
+    }
+
+    /** Parses one line; returns null for a line that is not an access record. */
+    public static Access parse(byte[] line, int offset, int length) {
+        Instant time = null;
+        String kind = null;
+        Digest digest = null;
+        int status = 0;
+        try (JsonParser p = JSON.createParser(line, offset, length)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (name) {
+                    case TIME -> time = Instant.parse(p.getText());
+                    case KIND -> kind = p.getText();
+                    case DIGEST -> digest = Digest.parse(p.getText());
+                    case STATUS -> status = p.getIntValue();
+                    default -> {
+                        if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+                            p.skipChildren();
+                        }
+                    }
+                }
+            }
+            if (t != JsonToken.END_OBJECT || time == null) {
+                return null;
+            }
+            return new Access(time, kind, digest, status);
+        } catch (IOException | DateTimeParseException | InvalidValueException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package dev.registrycache.logger;
+
+import dev.registrycache.common.AccessLogFormat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Follows every node access log in the log dir, including ones that appear later. A file
+ * rotated away ({@code .1}) is read to its end before its successor; a truncated file is read
+ * again from its start; where each file was read up to survives restarts ({@link TailState}).
+ */
+final class LogTailer implements AutoCloseable {
+    private static final int READ_BYTES = 1 << 20;
+
+    private final Path logDir;
+    private final Consumer<AccessLogFormat.Access> sink;
+    private final Map<String, TailState.Position> saved;
+    private final Map<String, Tail> tails = new HashMap<>();
+    private final ByteBuffer buffer = ByteBuffer.allocate(READ_BYTES);
+    private long lines;
+
+    LogTailer(Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink) {
+        this.logDir = logDir;
+        this.saved = saved;
+        this.sink = sink;
+    }
+
+    long lines() {
+        return lines;
+    }
+
+    /** One file being followed: the channel, its identity, and bytes of a line not yet complete. */
+    private static final class Tail {
+        FileChannel channel;
+        String key;
+        long position;
+        byte[] partial = new byte[0];
+        FileChannel rotated;
+        long rotatedPosition;
+    }
+
+    /** Reads whatever was appended since the last call. */
+    void poll() throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(logDir, p -> AccessLogFormat.isLogFileName(p.getFileName().toString()))) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                if (!tails.containsKey(name)) {
+                    Tail t = open(name);
+                    if (t != null) {
+                        tails.put(name, t);
+                    }
+                }
+            }
+        }
+        Iterator<Map.Entry<String, Tail>> it = tails.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, Tail> e = it.next();
+            if (!follow(e.getKey(), e.getValue())) {
+                close(e.getValue());
+                it.remove();
+            }
+        }
+    }
+
+    /** Positions to save: for each file, its identity and the start of its incomplete line. */
+    Map<String, TailState.Position> positions() {
+        Map<String, TailState.Position> out = new HashMap<>();
+        tails.forEach((name, t) -> out.put(name, new TailState.Position(t.key, t.position - t.partial.length)));
+        return out;
+    }
+
+    private Tail open(String name) throws IOException {
+        Path live = logDir.resolve(name);
+        Tail t = new Tail();
+        try {
+            t.key = key(live);
+            t.channel = FileChannel.open(live, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        TailState.Position before = saved.remove(name);
+        if (before != null) {
+            if (before.fileKey().equals(t.key)) {
+                t.position = before.offset() <= t.channel.size() ? before.offset() : 0;
+            } else {
+                Path rotated = logDir.resolve(name + AccessLogFormat.ROTATED_SUFFIX);
+                try {
+                    if (before.fileKey().equals(key(rotated))) {
+                        t.rotated = FileChannel.open(rotated, StandardOpenOption.READ);
+                        t.rotatedPosition = before.offset();
+                    }
+                } catch (NoSuchFileException ignored) {
+                    // lines written before a second rotation are gone
+                }
+            }
+        }
+        return t;
+    }
+
+    /** Reads new lines of one file; false when the file is gone. */
+    private boolean follow(String name, Tail t) throws IOException {
+        if (t.rotated != null) {
+            t.rotatedPosition = drain(t.rotated, t.rotatedPosition, new byte[][] {new byte[0]});
+            t.rotated.close();
+            t.rotated = null;
+        }
+        Path live = logDir.resolve(name);
+        String currentKey;
+        try {
+            currentKey = key(live);
+        } catch (NoSuchFileException e) {
+            drainInto(t);
+            return false;
+        }
+        if (!currentKey.equals(t.key)) {
+            // rotated: finish the old file through the channel still open on it, then follow the new one
+            drainInto(t);
+            t.channel.close();
+            t.channel = FileChannel.open(live, StandardOpenOption.READ);
+            t.key = currentKey;
+            t.position = 0;
+            t.partial = new byte[0];
+        }
+        if (t.channel.size() < t.position) {
+            t.position = 0; // truncated
+            t.partial = new byte[0];
+        }
+        drainInto(t);
+        return true;
+    }
+
+    private void drainInto(Tail t) throws IOException {
+        byte[][] partial = {t.partial};
+        t.position = drain(t.channel, t.position, partial);
+        t.partial = partial[0];
+    }
+
+    /** Reads from {@code position} to the end, handing every complete line to the sink. */
+    private long drain(FileChannel channel, long position, byte[][] partial) throws IOException {
+        while (true) {
+            buffer.clear();
+            int n = channel.read(buffer, position);
+            if (n <= 0) {
+                return position;
+            }
+            position += n;
+            byte[] bytes = buffer.array();
+            int start = 0;
+            for (int i = 0; i < n; i++) {
+                if (bytes[i] == '\n') {
+                    if (partial[0].length > 0) {
+                        byte[] line = new byte[partial[0].length + i - start];
+                        System.arraycopy(partial[0], 0, line, 0, partial[0].length);
+                        System.arraycopy(bytes, start, line, partial[0].length, i - start);
+                        emit(line, 0, line.length);
+                        partial[0] = new byte[0];
+                    } else {
+                        emit(bytes, start, i - start);
+                    }
+                    start = i + 1;
+                }
+            }
+            if (start < n) {
+                byte[] rest = new byte[partial[0].length + n - start];
+                System.arraycopy(partial[0], 0, rest, 0, partial[0].length);
+                System.arraycopy(bytes, start, rest, partial[0].length, n - start);
+                partial[0] = rest;
+            }
+        }
+    }
+
+    private void emit(byte[] bytes, int offset, int length) {
+        if (length == 0) {
+            return;
+        }
+        lines++;
+        AccessLogFormat.Access access = AccessLogFormat.parse(bytes, offset, length);
+        if (access != null) {
+            sink.accept(access);
+        }
+    }
+
+    private static String key(Path file) throws IOException {
+        Object key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        return key == null ? file.toString() : key.toString();
+    }
+
+    private static void close(Tail t) {
+        try {
+            t.channel.close();
+            if (t.rotated != null) {
+                t.rotated.close();
+            }
+        } catch (IOException ignored) {
+            // read-only
+        }
+    }
+
+    @Override
+    public void close() {
+        tails.values().forEach(LogTailer::close);
+        tails.clear();
+    }
+}
