@@ -24,7 +24,7 @@
 #   GATEWAY_JAVA_OPTS="-Xms16m -Xmx160m -XX:+UseSerialGC -XX:MaxDirectMemorySize=96m -Xss512k"
 #   JAVA_BIN=java  JAR=supervisor/target/registry-cache.jar (copied at start)  BUILD=0
 #   BLOB_MIB=512
-#   WRK_THREADS=2 WRK_CONNS=32 WRK_SECS=10 WRK_WARMUP_SECS=3
+#   WRK_THREADS=2 WRK_CONNS=32 WRK_SECS=10 WRK_WARMUP_SECS=5 (per subject, before the runs: JIT)
 #   HTPASSWD_COST=5        bcrypt cost of the htpasswd entry (htpasswd -B's default is 5)
 #   RESULTS_DIR=bench/results/<UTC stamp>[-LABEL]   LABEL=   KEEP_TMP=0
 set -Eeuo pipefail
@@ -49,7 +49,7 @@ BLOB_MIB=${BLOB_MIB:-512}
 WRK_THREADS=${WRK_THREADS:-2}
 WRK_CONNS=${WRK_CONNS:-32}
 WRK_SECS=${WRK_SECS:-10}
-WRK_WARMUP_SECS=${WRK_WARMUP_SECS:-3}
+WRK_WARMUP_SECS=${WRK_WARMUP_SECS:-5}
 HTPASSWD_COST=${HTPASSWD_COST:-5}
 LABEL=${LABEL:-}
 KEEP_TMP=${KEEP_TMP:-0}

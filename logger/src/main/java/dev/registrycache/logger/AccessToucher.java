@@ -55,24 +55,26 @@ final class AccessToucher {
         if (access.isManifest()) {
             touchManifest(access.digest(), access.time(), 0);
         } else {
-            touch(access.digest(), access.time());
+            touch(access.digest(), access.time(), false);
         }
     }
 
     private void touchManifest(Digest digest, Instant time, int depth) {
-        if (!touch(digest, time) || depth > 1) {
+        ManifestReferences.References refs = references.get(digest);
+        boolean readNow = false;
+        if (refs == null && depth <= 1) {
+            refs = read(digest);
+            readNow = refs != null;
+            if (refs != null) {
+                references.put(digest, refs);
+            }
+        }
+        // our own read may have moved the access time (relatime): set it to the use's time anyway
+        if (!touch(digest, time, readNow) || refs == null) {
             return;
         }
-        ManifestReferences.References refs = references.get(digest);
-        if (refs == null) {
-            refs = read(digest);
-            if (refs == null) {
-                return;
-            }
-            references.put(digest, refs);
-        }
         for (Digest blob : refs.blobs()) {
-            touch(blob, time);
+            touch(blob, time, false);
         }
         for (Digest child : refs.manifests()) {
             touchManifest(child, time, depth + 1);
@@ -91,18 +93,21 @@ final class AccessToucher {
         }
     }
 
-    /** Sets the blob's access time to {@code time} unless it is later already; false if the blob is not stored. */
-    private boolean touch(Digest digest, Instant time) {
+    /**
+     * Sets the blob's access time to {@code time} unless it is later already (or {@code force});
+     * false if the blob is not stored.
+     */
+    private boolean touch(Digest digest, Instant time, boolean force) {
         long millis = time.toEpochMilli();
         Long last = lastTouched.get(digest);
-        if (last != null && last + RETOUCH_MILLIS > millis) {
+        if (!force && last != null && last + RETOUCH_MILLIS > millis) {
             return true;
         }
         Path data = layout.blobData(digest);
         try {
             BasicFileAttributeView view = Files.getFileAttributeView(data, BasicFileAttributeView.class);
             BasicFileAttributes attrs = view.readAttributes();
-            if (attrs.lastAccessTime().toMillis() < millis) {
+            if (force || attrs.lastAccessTime().toMillis() < millis) {
                 view.setTimes(attrs.lastModifiedTime(), FileTime.fromMillis(millis), null);
                 touches++;
             }

@@ -69,15 +69,21 @@ public final class BlobService {
             callback.succeeded();
             return;
         }
-        BlobFetch fetch = fetcher.fetch(digest, names.upstream(), names.store());
-        if (fetch == null) {
-            stored = store.openBlob(digest);
-            if (stored == null) {
-                throw new RegistryException(ErrorCode.UNAVAILABLE, "the blob was evicted while being fetched; retry", null, 1, null);
+        BlobFetch fetch = null;
+        for (int attempt = 0; attempt < 3 && fetch == null; attempt++) {
+            fetch = fetcher.fetch(digest, names.upstream(), names.store());
+            if (fetch == null) {
+                stored = store.openBlob(digest); // stored meanwhile, by another download
+                if (stored != null) {
+                    facts.outcome = CacheOutcome.HIT;
+                    serveStored(request, response, callback, digest, stored, false);
+                    return;
+                }
+                // and evicted again before it could be opened: fetch it after all
             }
-            facts.outcome = CacheOutcome.HIT;
-            serveStored(request, response, callback, digest, stored, false);
-            return;
+        }
+        if (fetch == null) {
+            throw new RegistryException(ErrorCode.UNAVAILABLE, "the blob is being evicted and fetched at once; retry", null, 1, null);
         }
         facts.outcome = CacheOutcome.MISS;
         streamFetch(request, response, callback, fetch);

@@ -1,0 +1,147 @@
+package dev.registrycache.cleaner;
+
+import dev.registrycache.common.ByteSize;
+import dev.registrycache.common.Digest;
+import dev.registrycache.common.RepositoryName;
+import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** One cleaning pass over stores built file by file in distribution's layout. */
+class CleanerTest {
+    private static final int MIB = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    private StoreLayout layout;
+    private final RepositoryName repo = RepositoryName.parse("quay.io/team/app");
+    private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+    private Digest blob(int seed, int size, Instant lastUse) throws Exception {
+        byte[] content = new byte[size];
+        new Random(seed).nextBytes(content);
+        Digest d = Digest.sha256Of(content);
+        Path data = layout.blobData(d);
+        Files.createDirectories(data.getParent());
+        Files.write(data, content);
+        Files.getFileAttributeView(data, BasicFileAttributeView.class).setTimes(FileTime.from(lastUse), FileTime.from(lastUse), null);
+        link(layout.layerLink(repo, d), d);
+        return d;
+    }
+
+    private static void link(Path link, Digest d) throws Exception {
+        Files.createDirectories(link.getParent());
+        Files.writeString(link, d.toString());
+    }
+
+    private Cleaner cleaner(long maxMib, int percent, Duration grace) {
+        layout = layout == null ? new StoreLayout(dir) : layout;
+        return new Cleaner(layout, ByteSize.ofBytes(maxMib * MIB), percent, grace, new PrintStream(printed, true, StandardCharsets.UTF_8));
+    }
+
+    private List<Digest> fill(int count, Instant oldest) throws Exception {
+        List<Digest> blobs = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            blobs.add(blob(i, MIB, oldest.plusSeconds(60L * i)));
+        }
+        return blobs;
+    }
+
+    @Test
+    void shrinksAnOverfullStoreToItsBoundKeepingTheMostRecentlyUsed() throws Exception {
+        layout = new StoreLayout(dir);
+        List<Digest> blobs = fill(20, Instant.now().minus(Duration.ofDays(2)));
+        Digest manifest = blobs.get(0); // the oldest is also a tagged manifest: its tag must go with it
+        link(layout.manifestRevisionLink(repo, manifest), manifest);
+        link(layout.tagCurrentLink(repo, Tag.parse("old")), manifest);
+        link(layout.tagIndexLink(repo, Tag.parse("old"), manifest), manifest);
+        Cleaner.Pass pass = cleaner(10, 20, Duration.ofMinutes(10)).run(false);
+        assertEquals(20L * MIB, pass.before());
+        assertEquals(10L * MIB, pass.after());
+        assertEquals(10, pass.deleted());
+        for (int i = 0; i < 20; i++) {
+            assertEquals(i >= 10, Files.exists(layout.blobData(blobs.get(i))), "blob " + i);
+            assertEquals(i >= 10, Files.exists(layout.layerLink(repo, blobs.get(i))), "link " + i);
+        }
+        assertFalse(Files.exists(layout.tagDir(repo, Tag.parse("old"))));
+        assertFalse(Files.exists(layout.manifestRevisionLink(repo, manifest).getParent()));
+        assertFalse(Files.exists(layout.blobDir(blobs.get(0))), "empty blob folders go too");
+        String summary = printed.toString(StandardCharsets.UTF_8);
+        assertTrue(summary.contains("20.0 MiB in 20 blobs before, 10.0 MiB after") && summary.contains("deleted 10 blobs, 10.0 MiB freed"),
+                summary);
+    }
+
+    @Test
+    void cleansOnlyAboveTheThreshold() throws Exception {
+        layout = new StoreLayout(dir);
+        fill(12, Instant.now().minus(Duration.ofDays(2)));
+        assertEquals(0, cleaner(10, 20, Duration.ZERO).run(false).deleted(), "12 MiB is not above 10 MiB + 20%");
+        blob(99, MIB, Instant.now().minus(Duration.ofDays(3)));
+        Cleaner.Pass pass = cleaner(10, 20, Duration.ZERO).run(false);
+        assertEquals(3, pass.deleted());
+        assertEquals(10L * MIB, pass.after());
+    }
+
+    @Test
+    void neverDeletesBlobsUsedWithinTheGracePeriod() throws Exception {
+        layout = new StoreLayout(dir);
+        List<Digest> old = fill(5, Instant.now().minus(Duration.ofDays(1)));
+        List<Digest> recent = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            recent.add(blob(100 + i, MIB, Instant.now().minusSeconds(30)));
+        }
+        Cleaner.Pass pass = cleaner(2, 0, Duration.ofMinutes(10)).run(false);
+        assertEquals(5, pass.deleted());
+        old.forEach(d -> assertFalse(Files.exists(layout.blobData(d))));
+        recent.forEach(d -> assertTrue(Files.exists(layout.blobData(d))));
+    }
+
+    @Test
+    void dryRunDeletesNothingAndSaysWhatItWouldDelete() throws Exception {
+        layout = new StoreLayout(dir);
+        List<Digest> blobs = fill(20, Instant.now().minus(Duration.ofDays(2)));
+        Cleaner.Pass pass = cleaner(10, 20, Duration.ZERO).run(true);
+        assertEquals(10, pass.deleted());
+        blobs.forEach(d -> assertTrue(Files.exists(layout.blobData(d))));
+        blobs.forEach(d -> assertTrue(Files.exists(layout.layerLink(repo, d))));
+        String out = printed.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("would delete " + blobs.get(0) + " 1.0 MiB"), out);
+        assertFalse(out.contains("would delete " + blobs.get(10)), out);
+        assertTrue(out.contains("(dry run)"), out);
+    }
+
+    @Test
+    void removesTemporaryFilesOfDeadTransfersOnly() throws Exception {
+        layout = new StoreLayout(dir);
+        Path dead = layout.uploadData(repo, java.util.UUID.randomUUID());
+        Path live = layout.uploadData(repo, java.util.UUID.randomUUID());
+        Files.createDirectories(dead.getParent());
+        Files.createDirectories(live.getParent());
+        Files.write(dead, new byte[10]);
+        Files.write(live, new byte[10]);
+        Files.setLastModifiedTime(dead, FileTime.from(Instant.now().minus(Duration.ofHours(3))));
+        Cleaner.Pass pass = cleaner(10, 20, Duration.ZERO).run(false);
+        assertEquals(1, pass.pruned().uploads());
+        assertFalse(Files.exists(dead));
+        assertTrue(Files.exists(live));
+    }
+}

@@ -1,0 +1,128 @@
+package dev.registrycache.cleaner;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.registrycache.common.ByteSize;
+import dev.registrycache.common.Json;
+import dev.registrycache.common.RegistryHost;
+import dev.registrycache.common.StoreLayout;
+import dev.registrycache.node.NodeConfig;
+import dev.registrycache.node.RegistryNode;
+import dev.registrycache.testsupport.Image;
+import dev.registrycache.testsupport.OciImages;
+import dev.registrycache.testsupport.Sha256;
+import dev.registrycache.testsupport.Skopeo;
+import dev.registrycache.testsupport.UpstreamRegistry;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Eviction next to a real node in front of docker-registry, while clients keep pulling. */
+@Tag("e2e")
+class EvictionE2ETest {
+    private static final String ACCEPT = "application/vnd.oci.image.manifest.v1+json";
+
+    @Test
+    void evictingWhileClientsPullFailsNoPullCorruptsNothingAndEvictedImagesPullAgain(@TempDir Path dir) throws Exception {
+        List<Image> images = new ArrayList<>();
+        try (UpstreamRegistry upstream = UpstreamRegistry.plain()) {
+            for (int i = 0; i < 3; i++) {
+                Image image = OciImages.image().oci().seed(60 + i).layers(2).layerSize(400_000).build();
+                upstream.push(image, "team/img" + i, "v1");
+                images.add(image);
+            }
+            Path data = dir.resolve("data");
+            try (RegistryNode node = new RegistryNode(new NodeConfig(RegistryHost.fromKey("quay.io"), URI.create(upstream.baseUrl()),
+                    Optional.empty(), Optional.empty(), data, dir.resolve("logs"), "127.0.0.1", 0)).start()) {
+                StoreLayout layout = new StoreLayout(data);
+                Cleaner cleaner = new Cleaner(layout, ByteSize.ofBytes(500_000), 0, Duration.ZERO,
+                        new PrintStream(new ByteArrayOutputStream()));
+                HttpClient http = HttpClient.newHttpClient();
+                String base = "http://127.0.0.1:" + node.port() + "/v2/quay.io/team/img";
+                AtomicBoolean running = new AtomicBoolean(true);
+                AtomicInteger pulls = new AtomicInteger();
+                ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+                List<Thread> clients = new ArrayList<>();
+                for (int c = 0; c < 3; c++) {
+                    int which = c;
+                    Thread t = new Thread(() -> {
+                        while (running.get()) {
+                            try {
+                                HttpResponse<byte[]> m = http.send(HttpRequest.newBuilder(URI.create(base + which + "/manifests/v1"))
+                                        .header("Accept", ACCEPT).build(), HttpResponse.BodyHandlers.ofByteArray());
+                                check(failures, "manifest", m, images.get(which).manifest().digest());
+                                JsonNode manifest = Json.MAPPER.readTree(m.body());
+                                List<String> blobs = new ArrayList<>();
+                                blobs.add(manifest.path("config").path("digest").asText());
+                                manifest.path("layers").forEach(l -> blobs.add(l.path("digest").asText()));
+                                for (String blob : blobs) {
+                                    HttpResponse<byte[]> b = http.send(HttpRequest.newBuilder(URI.create(base + which + "/blobs/" + blob))
+                                            .build(), HttpResponse.BodyHandlers.ofByteArray());
+                                    check(failures, "blob", b, blob);
+                                }
+                                pulls.incrementAndGet();
+                            } catch (Exception e) {
+                                failures.add(e.toString());
+                            }
+                        }
+                    });
+                    t.start();
+                    clients.add(t);
+                }
+                int passes = 0;
+                int deleted = 0;
+                long end = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+                while (System.nanoTime() < end) {
+                    deleted += cleaner.run(false).deleted();
+                    passes++;
+                    Thread.sleep(20);
+                }
+                running.set(false);
+                for (Thread t : clients) {
+                    t.join();
+                }
+                assertTrue(failures.isEmpty(), failures.size() + " failures, e.g. " + failures.peek());
+                assertTrue(pulls.get() > 10 && deleted > 10, pulls + " pulls, " + deleted + " blobs evicted in " + passes + " passes");
+                try (Stream<Path> files = Files.walk(layout.blobsRoot())) {
+                    for (Path f : files.filter(p -> p.getFileName().toString().equals("data")).toList()) {
+                        assertEquals("sha256:" + f.getParent().getFileName(), Sha256.of(f), "corrupt blob " + f);
+                    }
+                }
+                // everything evicted: images pull again, from the upstream
+                new Cleaner(layout, ByteSize.ofBytes(0), 0, Duration.ZERO, new PrintStream(new ByteArrayOutputStream())).run(false);
+                String layer = images.get(0).layer(0).digest();
+                int before = upstream.requestCount("GET", "/blobs/" + layer);
+                Skopeo.create().copy("docker://127.0.0.1:" + node.port() + "/quay.io/team/img0:v1", "dir:" + dir.resolve("again"));
+                assertEquals(images.get(0).manifest().digest(), Sha256.of(Files.readAllBytes(dir.resolve("again/manifest.json"))));
+                assertEquals(before + 1, upstream.requestCount("GET", "/blobs/" + layer));
+            }
+        }
+    }
+
+    private static void check(ConcurrentLinkedQueue<String> failures, String what, HttpResponse<byte[]> r, String digest) {
+        if (r.statusCode() != 200) {
+            failures.add(what + " " + digest + " status " + r.statusCode() + ": " + new String(r.body()));
+        } else if (!digest.equals(Sha256.of(r.body()))) {
+            failures.add(what + " " + digest + " arrived corrupt");
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package dev.registrycache.logger;
+
+import dev.registrycache.common.AccessLogFormat;
+import dev.registrycache.common.Digest;
+import dev.registrycache.common.StoreLayout;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The logger against files it tails and a store it touches. Access times are read with stat
+ * only, never by reading the files (/tmp is relatime).
+ */
+class LoggerTest {
+    private static final Instant OLD = Instant.parse("2020-01-01T00:00:00Z");
+
+    @TempDir
+    Path dir;
+
+    private Path logs() throws Exception {
+        return Files.createDirectories(dir.resolve("logs"));
+    }
+
+    private static String line(Instant time, String kind, Digest digest, int status) {
+        return "{\"time\":\"" + time + "\",\"registry\":\"quay.io\",\"method\":\"GET\",\"path\":\"/v2/x\",\"kind\":\"" + kind
+                + "\",\"repository\":\"quay.io/a\",\"digest\":\"" + digest + "\",\"status\":" + status
+                + ",\"bytes\":1,\"cache\":\"hit\",\"durationMs\":1}\n";
+    }
+
+    private static void append(Path file, String text) throws Exception {
+        Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    private Digest blob(StoreLayout layout, byte[] content) throws Exception {
+        Digest d = Digest.sha256Of(content);
+        Path data = layout.blobData(d);
+        Files.createDirectories(data.getParent());
+        Files.write(data, content);
+        Files.getFileAttributeView(data, BasicFileAttributeView.class).setTimes(FileTime.from(OLD), FileTime.from(OLD), null);
+        return d;
+    }
+
+    private static Instant atime(StoreLayout layout, Digest d) throws Exception {
+        return Files.readAttributes(layout.blobData(d), BasicFileAttributes.class).lastAccessTime().toInstant();
+    }
+
+    @Test
+    void touchesUsedBlobsAndEverythingAUsedManifestReferences() throws Exception {
+        StoreLayout layout = new StoreLayout(dir.resolve("data"));
+        Digest config = blob(layout, "{\"os\":\"linux\"}".getBytes());
+        Digest layer = blob(layout, "layer".getBytes());
+        Digest manifest = blob(layout, ("{\"schemaVersion\":2,\"config\":{\"digest\":\"" + config + "\"},\"layers\":[{\"digest\":\""
+                + layer + "\"}]}").getBytes());
+        Digest index = blob(layout, ("{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"" + manifest + "\"}]}").getBytes());
+        Digest lonely = blob(layout, "unused".getBytes());
+        Digest failed = blob(layout, "failed".getBytes());
+        Path log = logs().resolve("node-quay.io.access.log");
+        Instant now = Instant.parse("2026-11-27T10:00:00Z");
+        append(log, line(now, "manifest", index, 200) + line(now, "blob", failed, 404) + "not json\n");
+        AccessToucher toucher = new AccessToucher(layout);
+        try (LogTailer tailer = new LogTailer(logs(), new java.util.HashMap<>(), toucher::accept)) {
+            tailer.poll();
+            assertEquals(3, tailer.lines());
+        }
+        for (Digest d : List.of(index, manifest, config, layer)) {
+            assertEquals(now, atime(layout, d), d.toString());
+        }
+        assertEquals(OLD, atime(layout, lonely));
+        assertEquals(OLD, atime(layout, failed));
+    }
+
+    @Test
+    void followsNewFilesRotationAndTruncationReadingEachLineOnce() throws Exception {
+        List<AccessLogFormat.Access> seen = new ArrayList<>();
+        Digest d = Digest.sha256Of(new byte[0]);
+        Path a = logs().resolve("node-quay.io.access.log");
+        append(a, line(Instant.now(), "blob", d, 200).repeat(3));
+        try (LogTailer tailer = new LogTailer(logs(), new java.util.HashMap<>(), seen::add)) {
+            tailer.poll();
+            assertEquals(3, seen.size());
+            // a file that appears later
+            Path b = logs().resolve("node-docker.io.access.log");
+            append(b, line(Instant.now(), "blob", d, 200).repeat(2));
+            // half a line is held until it is complete
+            String full = line(Instant.now(), "blob", d, 200);
+            append(a, full.substring(0, 20));
+            tailer.poll();
+            assertEquals(5, seen.size());
+            append(a, full.substring(20));
+            tailer.poll();
+            assertEquals(6, seen.size());
+            // rotation: lines written to the old file after our last read are not lost
+            append(a, line(Instant.now(), "blob", d, 200));
+            Files.move(a, a.resolveSibling(a.getFileName() + ".1"));
+            append(a, line(Instant.now(), "blob", d, 200).repeat(4));
+            tailer.poll();
+            assertEquals(11, seen.size());
+            // truncation
+            Files.write(b, new byte[0]);
+            append(b, line(Instant.now(), "blob", d, 200));
+            tailer.poll();
+            assertEquals(12, seen.size());
+            tailer.poll();
+            assertEquals(12, seen.size());
+        }
+    }
+
+    @Test
+    void remembersWhereItWasAcrossRestartsAndRotations() throws Exception {
+        List<AccessLogFormat.Access> seen = new ArrayList<>();
+        Digest d = Digest.sha256Of(new byte[0]);
+        Path a = logs().resolve("node-quay.io.access.log");
+        TailState state = new TailState(logs().resolve(".logger-state.json"));
+        append(a, line(Instant.now(), "blob", d, 200).repeat(10));
+        try (LogTailer first = new LogTailer(logs(), state.load(), seen::add)) {
+            first.poll();
+            state.save(first.positions());
+        }
+        assertEquals(10, seen.size());
+        append(a, line(Instant.now(), "blob", d, 200).repeat(5));
+        try (LogTailer second = new LogTailer(logs(), state.load(), seen::add)) {
+            second.poll();
+            state.save(second.positions());
+        }
+        assertEquals(15, seen.size());
+        // down while the node wrote 2 more lines and rotated, then wrote 3 to the new file
+        append(a, line(Instant.now(), "blob", d, 200).repeat(2));
+        Files.move(a, a.resolveSibling(a.getFileName() + ".1"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        append(a, line(Instant.now(), "blob", d, 200).repeat(3));
+        try (LogTailer third = new LogTailer(logs(), state.load(), seen::add)) {
+            third.poll();
+        }
+        assertEquals(20, seen.size());
+        assertTrue(Files.exists(logs().resolve(".logger-state.json")));
+    }
+}
