@@ -98,12 +98,12 @@ public final class Datastore {
      */
     private static void inFolder(Path target, FolderStep step) throws IOException {
         for (int attempt = 1; ; attempt++) {
-            Files.createDirectories(target.getParent());
             try {
+                Files.createDirectories(target.getParent());
                 step.run();
                 return;
             } catch (NoSuchFileException e) {
-                if (attempt == 3) {
+                if (attempt == 10) {
                     throw e;
                 }
             }
