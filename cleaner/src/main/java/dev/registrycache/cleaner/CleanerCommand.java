@@ -4,6 +4,7 @@ import dev.registrycache.common.ByteSize;
 import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.GoDuration;
 import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.Metrics;
 import dev.registrycache.common.Setting;
 import dev.registrycache.common.StoreLayout;
 import dev.registrycache.common.SupervisorWatch;
@@ -30,6 +31,10 @@ public final class CleanerCommand implements Callable<Integer> {
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "datastore (env DATA_DIR, default /var/lib/registry)")
     String dataDir;
+
+    @Option(names = "--log-dir", paramLabel = "DIR",
+            description = "where cleaner.prom (metrics for the gateway's /metrics) is written (env LOG_DIR)")
+    String logDir;
 
     @Option(names = "--once", description = "one pass, then exit")
     boolean once;
@@ -77,10 +82,23 @@ public final class CleanerCommand implements Callable<Integer> {
             cleaner.run(dryRun);
             return 0;
         }
+        Path metricsFile = Path.of(Setting.LOG_DIR.resolve(logDir, env)).resolve("cleaner.prom");
+        Metrics metrics = new Metrics();
+        Metrics.Counter passes = metrics.counter("registry_cache_cleaner_passes_total", "Cleaning passes run");
+        Metrics.Counter evicted = metrics.counter("registry_cache_evicted_blobs_total", "Blobs the cleaner deleted");
+        Metrics.Counter freed = metrics.counter("registry_cache_evicted_bytes_total", "Bytes the cleaner freed");
+        Metrics.Counter storeBytes = metrics.gauge("registry_cache_store_bytes", "Size of the blob store after the last pass");
+        Metrics.Counter maxBytes = metrics.gauge("registry_cache_store_max_bytes", "CLEANER_MAXSIZE");
         LOG.info("cleaner for {}: every {}, max {}, threshold {}%, grace {}", layout.root(), every, max, threshold, graceTime);
         while (true) {
             try {
-                cleaner.run(false);
+                Cleaner.Pass pass = cleaner.run(false);
+                passes.labels().add(1);
+                evicted.labels().add(pass.deleted());
+                freed.labels().add(pass.freed());
+                storeBytes.set(pass.after());
+                maxBytes.set(max.bytes());
+                metrics.writeTo(metricsFile);
             } catch (Exception e) {
                 LOG.warn("cleaning pass failed: {}", e.toString());
             }

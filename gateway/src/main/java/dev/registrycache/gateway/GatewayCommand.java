@@ -29,6 +29,10 @@ public final class GatewayCommand implements Callable<Integer> {
             description = "PEM certificate chain then private key (env CERTS, default /certs/certs.pem)")
     String certs;
 
+    @Option(names = "--log-dir", paramLabel = "DIR",
+            description = "where the cleaner and supervisor leave their metrics (*.prom) for /metrics (env LOG_DIR)")
+    String logDir;
+
     @Option(names = "--node", paramLabel = "REGISTRY=URL",
             description = "the node serving a registry, e.g. quay.io=http://127.0.0.1:5001 (repeatable)")
     List<String> nodes = new ArrayList<>();
@@ -38,7 +42,7 @@ public final class GatewayCommand implements Callable<Integer> {
         SupervisorWatch.startIfSupervised();
         GatewayServer gateway;
         try {
-            gateway = new GatewayServer(GatewayConfig.resolve(host, port, certs, nodes, System.getenv()));
+            gateway = new GatewayServer(GatewayConfig.resolve(host, port, certs, logDir, nodes, System.getenv()));
         } catch (ConfigException e) {
             System.err.println("registry-cache gateway: " + e.getMessage());
             return 2;

@@ -20,13 +20,18 @@ import java.util.Optional;
  * The gateway's settings, read once and validated: where to listen, TLS or not, client
  * authentication, and which node serves which registry prefix.
  */
-record GatewayConfig(String host, int port, Optional<Path> certs, Optional<Auth> auth, Map<String, URI> nodes) {
+record GatewayConfig(String host, int port, Optional<Path> certs, Optional<Auth> auth, Map<String, URI> nodes, Path logDir) {
 
     /** htpasswd client authentication. */
     record Auth(String realm, Path htpasswd) {
     }
 
     static GatewayConfig resolve(String host, String portFlag, String certsFlag, List<String> nodeFlags, Map<String, String> env) {
+        return resolve(host, portFlag, certsFlag, null, nodeFlags, env);
+    }
+
+    static GatewayConfig resolve(String host, String portFlag, String certsFlag, String logDirFlag, List<String> nodeFlags,
+                                 Map<String, String> env) {
         String portText = Setting.PORT.resolve(portFlag, env);
         int port;
         try {
@@ -67,7 +72,8 @@ record GatewayConfig(String host, int port, Optional<Path> certs, Optional<Auth>
                 throw new ConfigException("--node: " + registry + " is given twice");
             }
         }
-        return new GatewayConfig(host == null ? "0.0.0.0" : host, port, certs, auth, Collections.unmodifiableMap(nodes));
+        return new GatewayConfig(host == null ? "0.0.0.0" : host, port, certs, auth, Collections.unmodifiableMap(nodes),
+                Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)));
     }
 
     /** Client authentication from {@code REGISTRY_AUTH*}, or empty when it is off. */

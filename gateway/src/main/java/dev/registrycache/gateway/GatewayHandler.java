@@ -35,7 +35,11 @@ final class GatewayHandler extends Handler.Wrapper {
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         try {
             String path = request.getHttpURI().getPath();
-            if (path == null || !(path.equals("/v2") || path.startsWith("/v2/"))) {
+            if ("/healthz".equals(path)) {
+                return super.handle(request, response, callback); // for probes: no credentials needed
+            }
+            boolean metrics = "/metrics".equals(path);
+            if (path == null || !(metrics || path.equals("/v2") || path.startsWith("/v2/"))) {
                 throw new RegistryException(ErrorCode.NOT_FOUND, "not a registry API path", null);
             }
             if (authenticator != null && !authenticator.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
@@ -43,6 +47,9 @@ final class GatewayHandler extends Handler.Wrapper {
                         new RegistryException(ErrorCode.UNAUTHORIZED, "authentication required", null),
                         Map.of(HttpHeader.WWW_AUTHENTICATE.asString(), challenge));
                 return true;
+            }
+            if (metrics) {
+                return super.handle(request, response, callback);
             }
             String method = request.getMethod();
             if (!method.equals("GET") && !method.equals("HEAD")) {

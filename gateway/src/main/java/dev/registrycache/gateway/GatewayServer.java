@@ -1,5 +1,7 @@
 package dev.registrycache.gateway;
 
+import dev.registrycache.common.Metrics;
+import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.http.OciErrorHandler;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.HTTP2Cipher;
@@ -30,6 +32,7 @@ public final class GatewayServer implements AutoCloseable {
     private final GatewayConfig config;
     private final Server server;
     private final ServerConnector connector;
+    private final Metrics metrics = new Metrics();
 
     GatewayServer(GatewayConfig config) {
         this.config = config;
@@ -68,9 +71,14 @@ public final class GatewayServer implements AutoCloseable {
         server.setErrorHandler(new OciErrorHandler());
         server.setStopTimeout(15_000);
         NodeProxyHandler proxy = new NodeProxyHandler();
+        Metrics.Counter requests = metrics.counter("registry_cache_gateway_requests_total",
+                "Requests the gateway answered, by status", "code");
+        server.setRequestLog((request, response) -> requests.labels(Integer.toString(response.getStatus())).add(1));
+        Observability observability = new Observability(metrics, config.nodes(), config.logDir());
         // GracefulHandler: on stop, new requests are refused while those in flight get stopTimeout to finish
         server.setHandler(new GracefulHandler(new GatewayHandler(new Routes(config.nodes()), authenticator,
-                config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"), proxy)));
+                config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"),
+                new MetricsHandler(observability::metrics, observability::health, proxy))));
     }
 
     public GatewayServer start() throws Exception {

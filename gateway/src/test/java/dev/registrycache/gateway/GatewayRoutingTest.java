@@ -143,6 +143,16 @@ class GatewayRoutingTest {
     }
 
     @Test
+    void healthSaysWhichNodesAreDownWithoutCredentials() throws Exception {
+        HttpResponse<String> r = get("/healthz");
+        assertEquals(503, r.statusCode());
+        assertEquals("{\"nodes\":{\"docker.io\":\"down\",\"quay.io\":\"up\"},\"status\":\"degraded\"}", r.body());
+        HttpResponse<String> m = get("/metrics");
+        assertEquals(200, m.statusCode());
+        assertTrue(m.body().contains("registry_cache_node_up{registry=\"docker.io\"} 0"), m.body());
+    }
+
+    @Test
     void rewritesNodeLocationsAndDropsHopByHopHeaders() throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
                 + "/v2/quay.io/x/redirect")).header("Keep-Alive", "timeout=5").build(), HttpResponse.BodyHandlers.ofString());

@@ -1,6 +1,8 @@
 package dev.registrycache.node;
 
+import dev.registrycache.common.Metrics;
 import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.node.api.BlobService;
 import dev.registrycache.node.api.ManifestCache;
 import dev.registrycache.node.api.ManifestService;
@@ -36,14 +38,16 @@ public final class RegistryNode implements AutoCloseable {
     private final UpstreamClient upstream;
     private final BlobFetcher fetcher;
     private final AccessLog accessLog;
+    private final Metrics metrics = new Metrics();
 
     public RegistryNode(NodeConfig config) throws Exception {
         this.config = config;
         Datastore store = new Datastore(new StoreLayout(config.dataDir()));
         Files.createDirectories(store.layout().root());
-        this.upstream = new UpstreamClient(config.endpoint(), config.credentials(), config.upstreamCaFile());
-        this.fetcher = new BlobFetcher(store, upstream);
-        this.accessLog = new AccessLog(config.accessLogFile(), config.registry().name());
+        this.upstream = new UpstreamClient(config.registry().name(), config.endpoint(), config.credentials(),
+                config.upstreamCaFile(), metrics);
+        this.fetcher = new BlobFetcher(store, upstream, config.registry().name(), metrics);
+        this.accessLog = new AccessLog(config.accessLogFile(), config.registry().name(), metrics);
 
         QueuedThreadPool threads = new QueuedThreadPool(400, 8);
         threads.setName("node");
@@ -63,8 +67,10 @@ public final class RegistryNode implements AutoCloseable {
         server.setStopTimeout(10_000);
 
         ManifestService manifests = new ManifestService(store, upstream, new ManifestCache(32L * 1024 * 1024));
-        server.setHandler(new RegistryApiHandler(new NameMapping(config.registry()), manifests,
-                new BlobService(store, fetcher, upstream), new TagService(store, upstream)));
+        server.setHandler(new MetricsHandler(metrics::render,
+                () -> new MetricsHandler.Health(true, "{\"status\":\"ok\",\"registry\":\"" + config.registry() + "\"}"),
+                new RegistryApiHandler(new NameMapping(config.registry()), manifests,
+                        new BlobService(store, fetcher, upstream), new TagService(store, upstream))));
     }
 
     public RegistryNode start() throws Exception {

@@ -44,7 +44,10 @@ final class ChildProcess {
     private int restarts;
     private Thread loop;
 
-    ChildProcess(ChildSpec spec, List<String> command, Map<String, String> env, PrintStream out) {
+    private final Runnable onRestart;
+
+    ChildProcess(ChildSpec spec, List<String> command, Map<String, String> env, PrintStream out, Runnable onRestart) {
+        this.onRestart = onRestart;
         this.spec = spec;
         this.command = command;
         this.env = env;
@@ -85,6 +88,7 @@ final class ChildProcess {
             }
             failuresInARow++;
             restarts++;
+            onRestart.run();
             if (failuresInARow >= LOUD_AFTER) {
                 LOG.error("{} keeps failing: {} exits in a row, the last with code {}; starting it again in {} ms "
                         + "(the other components keep serving)", spec.name(), failuresInARow, exit, backoff.toMillis());

@@ -1,5 +1,6 @@
 package dev.registrycache.supervisor;
 
+import dev.registrycache.common.Metrics;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.SupervisorWatch;
 import org.slf4j.Logger;
@@ -38,6 +39,9 @@ final class Supervisor {
     private final List<ChildProcess> others = new ArrayList<>();
     private ChildProcess gateway;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Metrics metrics = new Metrics();
+    private final Metrics.Counter restarts = metrics.counter("registry_cache_child_restarts_total",
+            "Times the supervisor started a component again after it exited", "child");
 
     Supervisor(SupervisorConfig config, PrintStream out) {
         this.config = config;
@@ -51,7 +55,7 @@ final class Supervisor {
         env.put(SupervisorWatch.ENV, Long.toString(ProcessHandle.current().pid()));
         env.putIfAbsent("MALLOC_ARENA_MAX", "2");
         List<String> gatewayArgs = new ArrayList<>(List.of("gateway", "--port", Integer.toString(config.port()),
-                "--certs", config.certs().toString()));
+                "--certs", config.certs().toString(), "--log-dir", config.logDir().toString()));
         for (RegistryHost registry : config.registries()) {
             int port = freePort();
             List<String> args = List.of("node", "--upstream", registry.name(), "--port", Integer.toString(port),
@@ -65,7 +69,8 @@ final class Supervisor {
         others.add(child(new ChildSpec("logger", ChildSpec.smallOptions(), List.of("logger", "--log-dir", config.logDir().toString(),
                 "--data-dir", config.dataDir().toString()), 0), java, env));
         others.add(child(new ChildSpec("cleaner", ChildSpec.smallOptions(), List.of("cleaner",
-                "--data-dir", config.dataDir().toString()), 0), java, env));
+                "--data-dir", config.dataDir().toString(), "--log-dir", config.logDir().toString()), 0), java, env));
+        writeMetrics();
         nodes.forEach(ChildProcess::start);
         gateway.start();
         others.forEach(ChildProcess::start);
@@ -77,7 +82,19 @@ final class Supervisor {
         command.addAll(spec.jvmOptions());
         command.addAll(java.subList(1, java.size()));
         command.addAll(spec.arguments());
-        return new ChildProcess(spec, command, env, out);
+        restarts.labels(spec.name()).add(0);
+        return new ChildProcess(spec, command, env, out, () -> {
+            restarts.labels(spec.name()).add(1);
+            writeMetrics();
+        });
+    }
+
+    private void writeMetrics() {
+        try {
+            metrics.writeTo(config.logDir().resolve("supervisor.prom"));
+        } catch (IOException e) {
+            LOG.warn("cannot write {}: {}", config.logDir().resolve("supervisor.prom"), e.toString());
+        }
     }
 
     private void awaitReady(long t0) {

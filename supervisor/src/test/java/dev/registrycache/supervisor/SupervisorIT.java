@@ -158,6 +158,21 @@ class SupervisorIT {
         for (ProcessHandle child : stack.children()) {
             assertFalse(String.join(" ", child.info().arguments().orElse(new String[0])).contains("s3cr3t-pw"));
         }
+        HttpClient http = HttpClient.newHttpClient();
+        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://" + host + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        for (String expected : List.of("registry_cache_requests_total{registry=\"quay.io\",kind=\"blob\",cache=\"miss\",code=\"200\"}",
+                "registry_cache_requests_total{registry=\"docker.io\",kind=\"manifest\"", "registry_cache_node_up{registry=\"quay.io\"} 1",
+                "registry_cache_child_restarts_total{child=\"node quay.io\"} 0", "registry_cache_upstream_blob_bytes_total{registry=\"quay.io\"}",
+                "registry_cache_upstream_responses_total{registry=\"docker.io\",method=\"HEAD\",code=\"200\"}",
+                "registry_cache_gateway_requests_total{code=\"200\"}")) {
+            assertTrue(metrics.contains(expected), expected + " missing from /metrics:\n" + metrics);
+        }
+        assertEquals(1, metrics.lines().filter(l -> l.equals("# TYPE registry_cache_requests_total counter")).count(), metrics);
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://" + host + "/healthz")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode(), health.body());
+        assertTrue(health.body().contains("\"quay.io\":\"up\""), health.body());
         assertTrue(stack.lines().stream().noneMatch(l -> l.contains("s3cr3t-pw")));
 
         List<ProcessHandle> children = stack.children();
@@ -208,6 +223,9 @@ class SupervisorIT {
         assertEquals(digest, Sha256.of(again.body()));
         assertNotEquals(node.pid(), stack.child("--upstream quay.io").pid());
         assertTrue(stack.printed("node quay.io exited"), String.join("\n", stack.lines()));
+        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.port() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.contains("registry_cache_child_restarts_total{child=\"node quay.io\"} 1"), metrics);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.registrycache.node.log;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.registrycache.common.AccessLogFormat;
+import dev.registrycache.common.Metrics;
 import dev.registrycache.node.api.RequestFacts;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.RequestLog;
@@ -56,14 +57,21 @@ public final class AccessLog implements RequestLog, AutoCloseable {
 
     private final Path file;
     private final String registry;
+    private final Metrics.Counter requests;
+    private final Metrics.Counter served;
     private final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(65_536);
     private final AtomicLong dropped = new AtomicLong();
     private final Thread writer;
     private volatile boolean closed;
 
-    public AccessLog(Path file, String registry) throws IOException {
+    public AccessLog(Path file, String registry, Metrics metrics) throws IOException {
         this.file = file;
         this.registry = registry;
+        this.requests = metrics.counter("registry_cache_requests_total",
+                "Requests a node answered, by kind, cache outcome (hit, miss, stale, pass, none) and status", "registry", "kind",
+                "cache", "code");
+        this.served = metrics.counter("registry_cache_served_bytes_total",
+                "Body bytes sent to clients, by where they came from (cache or upstream)", "registry", "source");
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND).close();
         this.writer = new Thread(this::drain, "access-log");
@@ -79,6 +87,13 @@ public final class AccessLog implements RequestLog, AutoCloseable {
     public void log(Request request, Response response) {
         RequestFacts facts = RequestFacts.peek(request);
         long durationNanos = System.nanoTime() - request.getBeginNanoTime();
+        String outcome = facts == null ? "none" : facts.outcome.logName();
+        requests.labels(registry, facts == null || facts.kind == null ? "other" : facts.kind, outcome,
+                Integer.toString(response.getStatus())).add(1);
+        long bytes = Response.getContentBytesWritten(response);
+        if (bytes > 0) {
+            served.labels(registry, outcome.equals("miss") || outcome.equals("pass") ? "upstream" : "cache").add(bytes);
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();

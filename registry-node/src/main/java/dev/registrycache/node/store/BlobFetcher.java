@@ -2,6 +2,7 @@ package dev.registrycache.node.store;
 
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ErrorCode;
+import dev.registrycache.common.Metrics;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.node.upstream.UpstreamClient;
@@ -39,9 +40,18 @@ public final class BlobFetcher implements AutoCloseable {
     private final Map<Digest, BlobFetch> inFlight = new ConcurrentHashMap<>();
     private final ExecutorService threads;
 
-    public BlobFetcher(Datastore store, UpstreamClient upstream) {
+    private final Metrics.Counter fetched;
+    private final Metrics.Counter refused;
+    private final String registry;
+
+    public BlobFetcher(Datastore store, UpstreamClient upstream, String registry, Metrics metrics) {
         this.store = store;
         this.upstream = upstream;
+        this.registry = registry;
+        this.fetched = metrics.counter("registry_cache_upstream_blob_bytes_total", "Blob bytes downloaded from the upstream",
+                "registry");
+        this.refused = metrics.counter("registry_cache_upstream_blobs_refused_total",
+                "Upstream blobs not stored because they did not match their digest", "registry");
         AtomicInteger n = new AtomicInteger();
         this.threads = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "blob-fetch-" + n.incrementAndGet());
@@ -110,6 +120,7 @@ public final class BlobFetcher implements AutoCloseable {
                         total += n;
                         if (n > 0) {
                             fetch.advance(n);
+                            fetched.labels(registry).add(n);
                         }
                     } finally {
                         chunk.release();
@@ -122,6 +133,7 @@ public final class BlobFetcher implements AutoCloseable {
             }
             if (!digest.matches(verification.get())) {
                 LOG.warn("blob {} from upstream does not match its digest; not stored", digest);
+                refused.labels(registry).add(1);
                 throw new RegistryException(ErrorCode.DIGEST_INVALID,
                         "the upstream sent content that does not match digest " + digest, null);
             }

@@ -3,6 +3,7 @@ package dev.registrycache.node.upstream;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.common.Credentials;
 import dev.registrycache.common.Json;
+import dev.registrycache.common.Metrics;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
@@ -45,7 +46,19 @@ public final class UpstreamClient implements AutoCloseable {
     private final TokenCache tokens = new TokenCache(Clock.systemUTC());
     private volatile boolean basicScheme;
 
-    public UpstreamClient(URI endpoint, Optional<Credentials> credentials, Optional<Path> caFile) {
+    private final Metrics.Counter responses;
+    private final Metrics.Counter latencySum;
+    private final Metrics.Counter latencyCount;
+    private final String registry;
+
+    public UpstreamClient(String registry, URI endpoint, Optional<Credentials> credentials, Optional<Path> caFile, Metrics metrics) {
+        this.registry = registry;
+        this.responses = metrics.counter("registry_cache_upstream_responses_total",
+                "Upstream answers by method and status; code \"unreachable\" when there was none", "registry", "method", "code");
+        this.latencySum = metrics.counter("registry_cache_upstream_response_seconds_sum",
+                "Time until the upstream's response headers arrived", "registry", "method");
+        this.latencyCount = metrics.counter("registry_cache_upstream_response_seconds_count",
+                "Upstream responses timed in registry_cache_upstream_response_seconds_sum", "registry", "method");
         this.endpoint = endpoint;
         this.credentials = credentials;
         SslContextFactory.Client tls = new SslContextFactory.Client();
@@ -159,9 +172,13 @@ public final class UpstreamClient implements AutoCloseable {
 
     private UpstreamResponse exchange(Request request) throws UpstreamException {
         SourceListener listener = new SourceListener();
+        long t0 = System.nanoTime();
         request.send(listener);
         try {
             Response response = listener.headers.get(HEADERS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            responses.labels(registry, request.getMethod(), Integer.toString(response.getStatus())).add(1);
+            latencySum.labels(registry, request.getMethod()).add((System.nanoTime() - t0) / 1e9);
+            latencyCount.labels(registry, request.getMethod()).add(1);
             return new UpstreamResponse(request, response, listener, IDLE_TIMEOUT.toMillis());
         } catch (InterruptedException e) {
             request.abort(e);
@@ -169,8 +186,10 @@ public final class UpstreamClient implements AutoCloseable {
             throw UpstreamException.unreachable("interrupted", e);
         } catch (TimeoutException e) {
             request.abort(e);
+            responses.labels(registry, request.getMethod(), "unreachable").add(1);
             throw UpstreamException.unreachable("upstream " + request.getHost() + " did not answer in time", e);
         } catch (ExecutionException e) {
+            responses.labels(registry, request.getMethod(), "unreachable").add(1);
             throw UpstreamException.unreachable("upstream " + request.getHost() + " unreachable: " + e.getCause(), e.getCause());
         }
     }

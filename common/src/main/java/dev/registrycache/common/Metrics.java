@@ -1,0 +1,133 @@
+package dev.registrycache.common;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.DoubleAdder;
+
+/**
+ * A small registry of counters in the Prometheus text format (version 0.0.4): each process
+ * counts what it does, and the gateway's {@code /metrics} puts the processes' texts together.
+ * Label values are escaped; series are created on first use.
+ */
+public final class Metrics {
+    private record Family(String name, String help, String type, String[] labels, Map<String, DoubleAdder> series) {
+    }
+
+    private final Map<String, Family> families = new ConcurrentHashMap<>();
+
+    /** A family of counters: {@code name} should end in {@code _total} (or {@code _sum}/{@code _count}). */
+    public Counter counter(String name, String help, String... labels) {
+        Family f = families.computeIfAbsent(name, n -> new Family(n, help, "counter", labels, new ConcurrentHashMap<>()));
+        return new Counter(f);
+    }
+
+    /** A family of gauges: values that go up and down, or are set. */
+    public Counter gauge(String name, String help, String... labels) {
+        Family f = families.computeIfAbsent(name, n -> new Family(n, help, "gauge", labels, new ConcurrentHashMap<>()));
+        return new Counter(f);
+    }
+
+    /** One family's handle; {@link #labels} selects a series. */
+    public static final class Counter {
+        private final Family family;
+
+        private Counter(Family family) {
+            this.family = family;
+        }
+
+        public DoubleAdder labels(String... values) {
+            if (values.length != family.labels().length) {
+                throw new IllegalArgumentException(family.name() + " takes " + family.labels().length + " labels");
+            }
+            StringBuilder key = new StringBuilder();
+            for (int i = 0; i < values.length; i++) {
+                key.append(i == 0 ? "" : ",").append(family.labels()[i]).append("=\"").append(escape(values[i])).append('"');
+            }
+            return family.series().computeIfAbsent(key.toString(), k -> new DoubleAdder());
+        }
+
+        public void set(double value, String... labels) {
+            DoubleAdder a = labels(labels);
+            synchronized (a) {
+                a.reset();
+                a.add(value);
+            }
+        }
+    }
+
+    private static String escape(String v) {
+        return v == null ? "" : v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+
+    /** Writes {@link #render()} to {@code file} atomically, for the gateway to publish (textfile style). */
+    public void writeTo(java.nio.file.Path file) throws java.io.IOException {
+        java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+        java.nio.file.Files.writeString(tmp, render());
+        java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Puts several processes' exposition texts together so that each family's HELP and TYPE
+     * appear once, followed by the series of every process.
+     */
+    public static String merge(java.util.List<String> texts) {
+        Map<String, String[]> heads = new TreeMap<>();
+        Map<String, StringBuilder> series = new TreeMap<>();
+        for (String text : texts) {
+            for (String line : text.split("\n")) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                if (line.startsWith("# HELP ") || line.startsWith("# TYPE ")) {
+                    String[] parts = line.split(" ", 4);
+                    if (parts.length < 4) {
+                        continue;
+                    }
+                    String[] head = heads.computeIfAbsent(parts[2], k -> new String[2]);
+                    head[line.startsWith("# HELP ") ? 0 : 1] = line;
+                    series.computeIfAbsent(parts[2], k -> new StringBuilder());
+                } else if (!line.startsWith("#")) {
+                    int end = line.indexOf('{');
+                    int space = line.indexOf(' ');
+                    String name = line.substring(0, end > 0 && end < space ? end : Math.max(space, 0));
+                    series.computeIfAbsent(name, k -> new StringBuilder()).append(line).append('\n');
+                }
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        series.forEach((name, lines) -> {
+            String[] head = heads.get(name);
+            if (head != null) {
+                if (head[0] != null) {
+                    out.append(head[0]).append('\n');
+                }
+                if (head[1] != null) {
+                    out.append(head[1]).append('\n');
+                }
+            }
+            out.append(lines);
+        });
+        return out.toString();
+    }
+
+    /** The exposition text of every family. */
+    public String render() {
+        StringBuilder out = new StringBuilder();
+        for (Family f : new TreeMap<>(families).values()) {
+            out.append("# HELP ").append(f.name()).append(' ').append(f.help()).append('\n');
+            out.append("# TYPE ").append(f.name()).append(' ').append(f.type()).append('\n');
+            for (Map.Entry<String, DoubleAdder> s : new TreeMap<>(f.series()).entrySet()) {
+                out.append(f.name());
+                if (!s.getKey().isEmpty()) {
+                    out.append('{').append(s.getKey()).append('}');
+                }
+                double v = s.getValue().sum();
+                out.append(' ').append(v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v)).append('\n');
+            }
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,28 @@
+package dev.registrycache.common;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class MetricsTest {
+    @Test
+    void rendersCountersWithEscapedLabels() {
+        Metrics m = new Metrics();
+        m.counter("x_total", "Things", "name").labels("a\"b").add(2);
+        m.gauge("y", "Level").set(1.5);
+        assertEquals("# HELP x_total Things\n# TYPE x_total counter\nx_total{name=\"a\\\"b\"} 2\n"
+                + "# HELP y Level\n# TYPE y gauge\ny 1.5\n", m.render());
+    }
+
+    @Test
+    void mergesProcessesSoThatEachFamilyIsDeclaredOnce() {
+        Metrics a = new Metrics();
+        a.counter("r_total", "Requests", "registry").labels("quay.io").add(1);
+        Metrics b = new Metrics();
+        b.counter("r_total", "Requests", "registry").labels("docker.io").add(3);
+        assertEquals("# HELP r_total Requests\n# TYPE r_total counter\nr_total{registry=\"quay.io\"} 1\nr_total{registry=\"docker.io\"} 3\n",
+                Metrics.merge(List.of(a.render(), b.render())));
+    }
+}
