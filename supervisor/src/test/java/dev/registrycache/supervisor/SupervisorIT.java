@@ -229,6 +229,52 @@ class SupervisorIT {
     }
 
     @Test
+    void sigtermLetsATransferInFlightFinishAndRefusesNewRequests(@TempDir Path dir) throws Exception {
+        UpstreamRegistry quay = UpstreamRegistry.plain();
+        closeables.add(quay);
+        Path big = dir.resolve("big");
+        byte[] chunk = new byte[1 << 20];
+        new java.util.Random(9).nextBytes(chunk);
+        try (var out = Files.newOutputStream(big)) {
+            for (int i = 0; i < 128; i++) {
+                chunk[0] = (byte) i;
+                out.write(chunk);
+            }
+        }
+        String digest = quay.pushBlob("team/big", big);
+        Stack stack = start(env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl()));
+        await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
+        HttpClient http = HttpClient.newHttpClient();
+        URI blob = URI.create("http://127.0.0.1:" + stack.port() + "/v2/quay.io/team/big/blobs/" + digest);
+        assertEquals(200, http.send(HttpRequest.newBuilder(blob).build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+        HttpResponse<InputStream> transfer = http.send(HttpRequest.newBuilder(blob).build(), HttpResponse.BodyHandlers.ofInputStream());
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        byte[] buf = new byte[1 << 20];
+        int n = transfer.body().readNBytes(buf, 0, buf.length);
+        sha.update(buf, 0, n);
+        stack.process().destroy(); // SIGTERM while the client is still reading
+        Thread.sleep(500);
+        boolean refused;
+        try {
+            refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.port() + "/v2/"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 503;
+        } catch (java.io.IOException e) {
+            refused = true;
+        }
+        assertTrue(refused, "a stopping gateway takes no new requests");
+        long slowUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while ((n = transfer.body().read(buf)) > 0) {
+            sha.update(buf, 0, n);
+            if (System.nanoTime() < slowUntil) {
+                Thread.sleep(2); // a slow client for the first seconds of the shutdown
+            }
+        }
+        assertEquals(digest, "sha256:" + java.util.HexFormat.of().formatHex(sha.digest()), "the transfer in flight completed");
+        assertTrue(stack.process().waitFor(40, TimeUnit.SECONDS));
+        assertEquals(0, stack.process().exitValue());
+    }
+
+    @Test
     void childrenDoNotOutliveASupervisorKilledWithSigkill(@TempDir Path dir) throws Exception {
         UpstreamRegistry quay = UpstreamRegistry.plain();
         closeables.add(quay);
