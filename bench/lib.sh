@@ -223,6 +223,44 @@ check_digest() { # url hex [curl options...]: the served bytes hash to hex
 
 settle() { sync; sleep "${1:-1}"; } # let the previous writes reach the disk before timing
 
+cpu_busy() { # seconds: how many cores were busy (every process of the machine) over that time
+    python3 -c '
+import os, sys, time
+def read():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return sum(v), v[3] + v[4]
+t1, i1 = read()
+time.sleep(float(sys.argv[1]))
+t2, i2 = read()
+print(f"{(1 - (i2 - i1) / max(1, t2 - t1)) * os.cpu_count():.2f}")
+' "$1"
+}
+
+# wait_quiet: called while our own processes are idle; waits (up to QUIET_MAX seconds) until the
+# rest of the machine keeps at most QUIET_CPU cores busy, so that other people's builds do not
+# end up in the figures; sets LAST_BUSY (cores busy in the last second) for the record
+QUIET_CPU=${QUIET_CPU:-0.3}
+QUIET_MAX=${QUIET_MAX:-180}
+LAST_BUSY=
+wait_quiet() {
+    local i busy
+    for ((i = 0; ; i++)); do
+        busy=$(cpu_busy 1)
+        if awk -v b="$busy" -v m="$QUIET_CPU" 'BEGIN { exit !(b <= m) }'; then
+            LAST_BUSY=$busy
+            return 0
+        fi
+        if ((i >= QUIET_MAX / 2)); then
+            log "WARNING: still $busy cores busy after ${QUIET_MAX}s of waiting; measuring anyway"
+            LAST_BUSY=$busy
+            return 0
+        fi
+        ((i == 0)) && log "waiting for the machine to be quiet ($busy cores busy by other processes, want <= $QUIET_CPU)"
+        sleep 1
+    done
+}
+
 make_cert() { # dir: a self-signed certificate for 127.0.0.1: dir/cert.pem, dir/key.pem, dir/certs.pem
     mkdir -p "$1"
     openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \

@@ -25,6 +25,8 @@
 #   JAVA_BIN=java  JAR=supervisor/target/registry-cache.jar (copied at start)  BUILD=0
 #   BLOB_MIB=512
 #   WRK_THREADS=2 WRK_CONNS=32 WRK_SECS=10 WRK_WARMUP_SECS=5 (per subject, before the runs: JIT)
+#   QUIET_CPU=0.3 QUIET_MAX=180   before each run, wait (at most QUIET_MAX s) until the other
+#                          processes of the machine keep at most QUIET_CPU cores busy
 #   HTPASSWD_COST=5        bcrypt cost of the htpasswd entry (htpasswd -B's default is 5)
 #   RESULTS_DIR=bench/results/<UTC stamp>[-LABEL]   LABEL=   KEEP_TMP=0
 set -Eeuo pipefail
@@ -233,6 +235,8 @@ EOF
     : >"$RESULTS_DIR/http_versions.txt"
     n=${#SUBJECTS[@]}
     for ((i = 1; i <= WARM_RUNS; i++)); do
+        wait_quiet
+        record busy_cores "before warm run" "$i" "$LAST_BUSY"
         line="warm run $i/$WARM_RUNS:"
         for ((j = 0; j < n; j++)); do
             s=${SUBJECTS[$(((i - 1 + j) % n))]}
@@ -275,6 +279,8 @@ if has manifest; then
     for s in "${MSUBJECTS[@]}"; do wrk_run "$s" warmup "$WRK_WARMUP_SECS" >/dev/null; done
     n=${#MSUBJECTS[@]}
     for ((i = 1; i <= RUNS; i++)); do
+        wait_quiet
+        record busy_cores "before manifest run" "$i" "$LAST_BUSY"
         line="manifest run $i/$RUNS:"
         for ((j = 0; j < n; j++)); do
             s=${MSUBJECTS[$(((i - 1 + j) % n))]}

@@ -33,6 +33,8 @@
 #                          gateway and the supervisor) and add -XX:SharedArchiveFile to every JVM
 #   JAVA_BIN=java  JAR=supervisor/target/registry-cache.jar (copied at start)  BUILD=0
 #   BLOB_MIB=512  START_TIMEOUT=60
+#   QUIET_CPU=0.3 QUIET_MAX=180   before each run, wait (at most QUIET_MAX s) until the other
+#                          processes of the machine keep at most QUIET_CPU cores busy
 #   RESULTS_DIR=bench/results/<UTC stamp>-stack[-LABEL]   LABEL=   KEEP_TMP=0
 set -Eeuo pipefail
 
@@ -322,9 +324,13 @@ stock_run() { # run
 
 for ((i = 1; i <= RUNS; i++)); do
     settle
+    wait_quiet
+    record busy_cores "before stack run" "$i" "$LAST_BUSY"
     stack_run "$i"
     if has stock; then
         settle
+        wait_quiet
+        record busy_cores "before stock run" "$i" "$LAST_BUSY"
         stock_run "$i"
     fi
     if has rss; then

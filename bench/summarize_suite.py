@@ -23,6 +23,7 @@ METRICS = {
         ("manifest_rps", "manifest GET by digest (wrk)", "req/s"),
         ("manifest_p99_ms", "manifest GET latency p99 (wrk)", "ms"),
         ("rss_after_MiB", "RSS after the runs", "MiB"),
+        ("busy_cores", "other processes' CPU before a run", "cores"),
     ],
     "stack": [
         ("start_ready_s", "start: exec -> 'ready' line", "s"),
@@ -36,6 +37,7 @@ METRICS = {
         ("rss_max_MiB", f"RSS max during a cold {BLOB} pull", "MiB"),
         ("hwm_MiB", f"VmHWM after a cold {BLOB} pull", "MiB"),
         ("cold_s", f"cold GET {BLOB} blob", "s"),
+        ("busy_cores", "other processes' CPU before a run", "cores"),
     ],
 }
 
