@@ -22,7 +22,8 @@ public enum Setting {
     CLEANER_RUNEVERY_TIME(null, "CLEANER_RUNEVERY_TIME", "30m", "how often the cleaner checks (Go duration)"),
     IGNOREREGISTRYLIST(null, "IGNOREREGISTRYLIST", "cloud.openshift.com", "space separated pull-secret keys to skip"),
     UPSTREAM_ENDPOINTS(null, "UPSTREAM_ENDPOINTS", null, "space separated name=url overrides of upstream endpoints"),
-    UPSTREAM_CA_FILE(null, "UPSTREAM_CA_FILE", null, "PEM bundle trusted for upstream TLS besides the JDK's");
+    UPSTREAM_CA_FILE(null, "UPSTREAM_CA_FILE", null, "PEM bundle trusted for upstream TLS besides the JDK's"),
+    LOG_LEVEL(null, "LOG_LEVEL", "INFO", "level of the processes' logfmt lines: ERROR, WARN, INFO, DEBUG, TRACE");
 
     private final String flag;
     private final String env;
