@@ -2,8 +2,9 @@
 """Resident memory of process trees: each ROOT pid and all its descendants, found again at every
 sample (so children that start, restart or appear later are counted), each process labelled.
 
-usage: rss_tree.py snapshot ROOT...          prints "<label>\t<VmRSS KiB>\t<Pss KiB>" per process,
-                                             then "total\t<sum RSS>\t<sum PSS>"
+usage: rss_tree.py snapshot ROOT...          prints "<label>\t<VmRSS KiB>\t<Pss KiB>\t<CPU s>" per
+                                             process (CPU: user + system time so far), then
+                                             "total\t<sum RSS>\t<sum PSS>\t<sum CPU>"
        rss_tree.py sample OUT INTERVAL ROOT...
                                              until SIGTERM/SIGINT or every root is gone, writes
                                              "<ms since start>\t<label>\t<VmRSS KiB>" per process and
@@ -115,6 +116,14 @@ def status(pid):
     return rss, hwm
 
 
+def cpu_seconds(pid):
+    raw = read(f"/proc/{pid}/stat")
+    if not raw:
+        return 0.0
+    rest = raw[raw.rfind(b")") + 2:].split()
+    return (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pss(pid):
     raw = read(f"/proc/{pid}/smaps_rollup")
     if not raw:
@@ -152,13 +161,15 @@ def measure(roots):
 
 def snapshot(roots):
     rows = measure(roots)
-    total_rss = total_pss = 0
+    total_rss = total_pss = total_cpu = 0
     for label, pid, rss, _ in rows:
         p = pss(pid)
+        c = cpu_seconds(pid)
         total_rss += rss
         total_pss += p
-        print(f"{label}\t{rss}\t{p}")
-    print(f"total\t{total_rss}\t{total_pss}")
+        total_cpu += c
+        print(f"{label}\t{rss}\t{p}\t{c:.2f}")
+    print(f"total\t{total_rss}\t{total_pss}\t{total_cpu:.2f}")
 
 
 def sample(out, interval, roots):

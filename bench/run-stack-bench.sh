@@ -9,8 +9,9 @@
 #   startup   from the exec to the supervisor's "registry-cache ready in" line, and to the first
 #             200 on GET /v2/ through the gateway port (polled every 10 ms); the "ready in" figure
 #             the supervisor prints; for each component the time of its last output line before
-#             "ready" (the output is kept with ms stamps in stack-logs/). Stock: to the first 200
-#             on GET /v2/ from both proxies. Target: <= 4 s.
+#             "ready" (the output is kept with ms stamps in stack-logs/) and the CPU time it used
+#             until that first 200. Stock: to the first 200 on GET /v2/ from both proxies.
+#             Target: <= 4 s.
 #   rss       VmRSS (and PSS) of every process of each setup (the supervisor and all its children
 #             found again at each sample), IDLE_SECS after ready, and the max (0.1 s samples)
 #             during a cold BLOB_MIB pull through the gateway, resp. through one stock proxy.
@@ -183,7 +184,7 @@ record_snapshot() { # prefix run root...: idle RSS/PSS per process and total
     local prefix=$1 run=$2 label rss pss n=0 snap
     shift 2
     snap=$(python3 "$HERE/rss_tree.py" snapshot "$@")
-    while IFS=$'\t' read -r label rss pss; do
+    while IFS=$'\t' read -r label rss pss _; do
         record rss_idle_MiB "$prefix $label" "$run" "$(mib "$rss")"
         record pss_idle_MiB "$prefix $label" "$run" "$(mib "$pss")"
         [[ $label == total ]] || n=$((n + 1))
@@ -245,6 +246,10 @@ stack_run() { # run
     STOP_FIRST[stack]=$sup
     ready=$(wait_timing "$tf" ready_ms stack)
     probe=$(wait_timing "$tf" probe_ms stack)
+    # CPU time every process used until then (on few cores, startup is CPU-bound)
+    python3 "$HERE/rss_tree.py" snapshot "$sup=supervisor" | while IFS=$'\t' read -r label _ _ cpu; do
+        record start_cpu_s "$label" "$run" "$cpu"
+    done
     line=$(grep -m1 "$READY_TEXT" "$TMP/logs/stack-$run.log" || true)
     reported=$(sed -n 's/.*ready in \([0-9]*\) ms.*/\1/p' <<<"$line")
     record start_ready_s stack "$run" "$(secs "$ready")"

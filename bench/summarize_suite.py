@@ -30,6 +30,7 @@ METRICS = {
         ("start_v2_s", "start: exec -> first 200 on GET /v2/", "s"),
         ("ready_reported_s", "start: 'ready in' figure printed", "s"),
         ("start_line_s", "start: exec -> component's last line before ready", "s"),
+        ("start_cpu_s", "start: CPU time used until the first 200", "s"),
         ("stop_s", "stop: SIGTERM -> every process gone", "s"),
         ("procs", "processes (idle)", "n"),
         ("rss_idle_MiB", "RSS idle", "MiB"),

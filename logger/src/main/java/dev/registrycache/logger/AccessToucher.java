@@ -48,15 +48,41 @@ final class AccessToucher {
         return touches;
     }
 
+    /** Uses seen since the last {@link #flush()}: per digest, the latest time, and whether it was a manifest. */
+    private final Map<Digest, long[]> pending = new java.util.HashMap<>();
+
+    /**
+     * Notes a use; the file system is touched in {@link #flush()}, once per digest however many
+     * lines name it (a pull names the same blobs many times).
+     */
     void accept(AccessLogFormat.Access access) {
         if (!access.isUse()) {
             return;
         }
-        if (access.isManifest()) {
-            touchManifest(access.digest(), access.time(), 0);
+        long millis = access.time().toEpochMilli();
+        long[] entry = pending.get(access.digest());
+        if (entry == null) {
+            pending.put(access.digest(), new long[] {millis, access.isManifest() ? 1 : 0});
         } else {
-            touch(access.digest(), access.time(), false);
+            entry[0] = Math.max(entry[0], millis);
+            entry[1] |= access.isManifest() ? 1 : 0;
         }
+        if (pending.size() >= 10_000) {
+            flush();
+        }
+    }
+
+    /** Applies the uses noted since the last flush. */
+    void flush() {
+        for (Map.Entry<Digest, long[]> e : pending.entrySet()) {
+            Instant time = Instant.ofEpochMilli(e.getValue()[0]);
+            if (e.getValue()[1] == 1) {
+                touchManifest(e.getKey(), time, 0);
+            } else {
+                touch(e.getKey(), time, false);
+            }
+        }
+        pending.clear();
     }
 
     private void touchManifest(Digest digest, Instant time, int depth) {

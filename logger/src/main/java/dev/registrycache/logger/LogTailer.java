@@ -31,10 +31,18 @@ final class LogTailer implements AutoCloseable {
     private final ByteBuffer buffer = ByteBuffer.allocate(READ_BYTES);
     private long lines;
 
+    private final Runnable afterPoll;
+
     LogTailer(Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink) {
+        this(logDir, saved, sink, () -> { });
+    }
+
+    /** {@code afterPoll} runs once the lines of a poll were handed to {@code sink} (to apply them in a batch). */
+    LogTailer(Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink, Runnable afterPoll) {
         this.logDir = logDir;
         this.saved = saved;
         this.sink = sink;
+        this.afterPoll = afterPoll;
     }
 
     long lines() {
@@ -72,6 +80,7 @@ final class LogTailer implements AutoCloseable {
                 it.remove();
             }
         }
+        afterPoll.run();
     }
 
     /** Positions to save: for each file, its identity and the start of its incomplete line. */

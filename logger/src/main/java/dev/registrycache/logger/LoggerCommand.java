@@ -43,7 +43,7 @@ public final class LoggerCommand implements Callable<Integer> {
         Files.createDirectories(logs);
         TailState state = new TailState(stateFile != null ? Path.of(stateFile) : logs.resolve(".logger-state.json"));
         AccessToucher toucher = new AccessToucher(new StoreLayout(data));
-        LogTailer tailer = new LogTailer(logs, state.load(), toucher::accept);
+        LogTailer tailer = new LogTailer(logs, state.load(), toucher::accept, toucher::flush);
         Object lock = new Object();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             synchronized (lock) {

@@ -71,7 +71,7 @@ class LoggerTest {
         Instant now = Instant.parse("2026-11-27T10:00:00Z");
         append(log, line(now, "manifest", index, 200) + line(now, "blob", failed, 404) + "not json\n");
         AccessToucher toucher = new AccessToucher(layout);
-        try (LogTailer tailer = new LogTailer(logs(), new java.util.HashMap<>(), toucher::accept)) {
+        try (LogTailer tailer = new LogTailer(logs(), new java.util.HashMap<>(), toucher::accept, toucher::flush)) {
             tailer.poll();
             assertEquals(3, tailer.lines());
         }

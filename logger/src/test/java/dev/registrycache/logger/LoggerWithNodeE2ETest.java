@@ -70,7 +70,7 @@ class LoggerWithNodeE2ETest {
                 Thread.sleep(500); // the node's access log is written asynchronously
             }
             AccessToucher toucher = new AccessToucher(layout);
-            try (LogTailer tailer = new LogTailer(logs, new HashMap<>(), toucher::accept)) {
+            try (LogTailer tailer = new LogTailer(logs, new HashMap<>(), toucher::accept, toucher::flush)) {
                 tailer.poll();
                 assertEquals(3, tailer.lines());
             }
