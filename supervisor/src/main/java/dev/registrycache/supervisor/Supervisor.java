@@ -73,8 +73,9 @@ final class Supervisor {
         writeMetrics();
         nodes.forEach(ChildProcess::start);
         gateway.start();
-        others.forEach(ChildProcess::start);
-        awaitReady(t0);
+        // the logger and the cleaner are not needed to serve: they start once the cache is ready,
+        // so that they do not compete for the CPU with the JVMs that are starting to serve
+        awaitReady(t0, () -> others.forEach(ChildProcess::start));
     }
 
     private ChildProcess child(ChildSpec spec, List<String> java, Map<String, String> env) {
@@ -97,7 +98,7 @@ final class Supervisor {
         }
     }
 
-    private void awaitReady(long t0) {
+    private void awaitReady(long t0, Runnable then) {
         Thread t = new Thread(() -> {
             List<ChildProcess> all = new ArrayList<>(nodes);
             all.add(gateway);
@@ -113,6 +114,9 @@ final class Supervisor {
             String registries = String.join(", ", config.registries().stream().map(RegistryHost::name).toList());
             out.println("registry-cache ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms at " + scheme
                     + "://" + hostname() + ":" + config.port() + "/ serving " + registries);
+            if (stopped.getCount() > 0) {
+                then.run();
+            }
         }, "ready-check");
         t.setDaemon(true);
         t.start();

@@ -143,8 +143,8 @@ class SupervisorIT {
                 "quay.io=" + quay.baseUrl() + " docker.io=" + hub.baseUrl());
         Stack stack = start(env);
         await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
-        assertEquals(5, stack.children().stream().filter(h -> h.info().command().orElse("").endsWith("java")).count(),
-                "two nodes, the gateway, the logger and the cleaner " + stack.lines());
+        await("two nodes, the gateway, the logger and the cleaner", Duration.ofSeconds(10),
+                () -> stack.children().stream().filter(h -> h.info().command().orElse("").endsWith("java")).count() == 5);
         assertFalse(stack.printed("[node cloud.openshift.com]"));
         Skopeo skopeo = Skopeo.create();
         String host = "127.0.0.1:" + stack.port();
