@@ -38,6 +38,7 @@ final class Supervisor {
     private final List<ChildProcess> nodes = new ArrayList<>();
     private final List<ChildProcess> others = new ArrayList<>();
     private ChildProcess gateway;
+    private ClassDataSharing cds;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Metrics metrics = new Metrics();
     private final Metrics.Counter restarts = metrics.counter("registry_cache_child_restarts_total",
@@ -51,6 +52,7 @@ final class Supervisor {
     void start() throws IOException {
         long t0 = System.nanoTime();
         List<String> java = javaCommand();
+        cds = ClassDataSharing.forClassPath(java.get(2), config.logDir().resolve("cds"));
         Map<String, String> env = new HashMap<>(config.env());
         env.put(SupervisorWatch.ENV, Long.toString(ProcessHandle.current().pid()));
         env.putIfAbsent("MALLOC_ARENA_MAX", "2");
@@ -81,6 +83,9 @@ final class Supervisor {
     private ChildProcess child(ChildSpec spec, List<String> java, Map<String, String> env) {
         List<String> command = new ArrayList<>(java.subList(0, 1));
         command.addAll(spec.jvmOptions());
+        if (cds != null) {
+            command.addAll(cds.options(spec.name().split(" ")[0]));
+        }
         command.addAll(java.subList(1, java.size()));
         command.addAll(spec.arguments());
         restarts.labels(spec.name()).add(0);
