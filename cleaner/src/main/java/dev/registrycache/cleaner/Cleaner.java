@@ -25,6 +25,7 @@ final class Cleaner {
     private final int thresholdPercent;
     private final Duration grace;
     private final PrintStream out;
+    private boolean firstPass = true;
 
     Cleaner(StoreLayout layout, ByteSize max, int thresholdPercent, Duration grace, PrintStream out) {
         this.layout = layout;
@@ -45,6 +46,7 @@ final class Cleaner {
         long size = before;
         int deleted = 0;
         long freed = 0;
+        java.util.Set<String> gone = new java.util.HashSet<>();
         if (before > thresholdBytes()) {
             long protectedSince = System.currentTimeMillis() - grace.toMillis();
             for (int i : scan.leastRecentlyUsedFirst()) {
@@ -64,12 +66,24 @@ final class Cleaner {
                     BlobScan.deleteQuietly(data.getParent());
                 }
                 deleted++;
+                gone.add(scan.digest(i).toString());
                 freed += scan.size(i);
                 size -= scan.size(i);
             }
         }
-        DanglingLinks.Result pruned = deleted > 0 || !dryRun
-                ? new DanglingLinks(layout, Duration.ofHours(1)).prune(dryRun) : new DanglingLinks.Result(0, 0, 0, 0);
+        DanglingLinks.Result pruned = new DanglingLinks.Result(0, 0, 0, 0);
+        if (deleted > 0 || firstPass) {
+            // after deletions, and once per process (for blobs deleted by other means and dead uploads)
+            java.util.Set<String> stored = new java.util.HashSet<>(scan.count() * 2);
+            for (int i = 0; i < scan.count(); i++) {
+                String d = scan.digest(i).toString();
+                if (dryRun || !gone.contains(d)) {
+                    stored.add(d);
+                }
+            }
+            pruned = new DanglingLinks(layout, Duration.ofHours(1), stored).prune(dryRun);
+            firstPass = false;
+        }
         long millis = (System.nanoTime() - t0) / 1_000_000;
         Pass pass = new Pass(before, size, deleted, freed, scan.count(), pruned, millis);
         out.println(summary(pass, dryRun));
