@@ -5,12 +5,15 @@
 # prints a table of medians, ratios and target verdicts and writes the raw results to
 # bench/results/<stamp>-stack[-LABEL]/.
 #
-# Each run starts both setups fresh (empty datastores), one after the other, and measures:
+# Each run starts both setups fresh (empty datastores; the stack keeps its LOG_DIR from run to
+# run, as a host would: the first start, with an empty LOG_DIR, is reported on its own), one
+# after the other, and measures:
 #   startup   from the exec to the supervisor's "registry-cache ready in" line, and to the first
 #             200 on GET /v2/ through the gateway port (polled every 10 ms); the "ready in" figure
-#             the supervisor prints; for each component the time of its last output line before
-#             "ready" (the output is kept with ms stamps in stack-logs/) and the CPU time it used
-#             until that first 200. Stock: to the first 200 on GET /v2/ from both proxies.
+#             the supervisor prints; for each component (found by its --port argument) when it was
+#             spawned and when its port accepted a connection, and the CPU time it used until that
+#             first 200 (the output is kept with ms stamps in stack-logs/). Stock: to the first
+#             200 on GET /v2/ from both proxies.
 #             Target: <= 4 s.
 #   rss       VmRSS (and PSS) of every process of each setup (the supervisor and all its children
 #             found again at each sample), IDLE_SECS after ready, and the max (0.1 s samples)
@@ -231,43 +234,50 @@ STACK_ENVS=()
 [[ -n $ALL_JAVA_TOOL_OPTIONS ]] && STACK_ENVS+=("JAVA_TOOL_OPTIONS=$ALL_JAVA_TOOL_OPTIONS")
 STACK_EXIT_CODES=()
 
-stack_run() { # run
-    local run=$1 tf sup ready probe line reported t0 t1 code
+stack_run() { # run subject: run 0 is the first start on a fresh host (no rss, no checks)
+    local run=$1 subject=$2 tf sup ready probe line reported t0 t1 code key label v
     tf=$TMP/stack-$run.timings
-    rm -rf "$TMP/data" "$TMP/logdir" "$tf"
+    rm -rf "$TMP/data" "$tf"
     mkdir -p "$TMP/data" "$TMP/logdir"
     # shellcheck disable=SC2086 # SUPERVISOR_JAVA_OPTS is a list of options
     start_proc stack "$TMP/logs/stack-launcher-$run.log" env PULL_SECRET="$TMP/ps.json" DATA_DIR="$TMP/data" \
         LOG_DIR="$TMP/logdir" PORT="$GW_PORT" CERTS="$CERTS" \
         UPSTREAM_ENDPOINTS="quay.io=${UPS[quay.io]} docker.io=${UPS[docker.io]}" "${STACK_ENVS[@]}" \
         python3 "$HERE/launch_timed.py" --log "$TMP/logs/stack-$run.log" --timings "$tf" --ready-text "$READY_TEXT" \
-        --probe "$GW/v2/" ${CURL_TLS[1]:+--cacert "${CURL_TLS[1]}"} -- "$JAVA_BIN" $SUPERVISOR_JAVA_OPTS -jar "$JAR_COPY"
+        --probe "$GW/v2/" ${CURL_TLS[1]:+--cacert "${CURL_TLS[1]}"} --watch-children \
+        -- "$JAVA_BIN" $SUPERVISOR_JAVA_OPTS -jar "$JAR_COPY"
     sup=$(wait_timing "$tf" pid stack)
     STOP_FIRST[stack]=$sup
     ready=$(wait_timing "$tf" ready_ms stack)
     probe=$(wait_timing "$tf" probe_ms stack)
     # CPU time every process used until then (on few cores, startup is CPU-bound)
-    python3 "$HERE/rss_tree.py" snapshot "$sup=supervisor" | while IFS=$'\t' read -r label _ _ cpu; do
+    local snap mcpu
+    snap=$(python3 "$HERE/rss_tree.py" snapshot "$sup=supervisor")
+    while IFS=$'\t' read -r label _ _ cpu; do
         record start_cpu_s "$label" "$run" "$cpu"
-    done
+    done <<<"$snap"
+    # and the rest of the machine meanwhile (others' builds make a start slow too)
+    mcpu=$(timing "$tf" machine_cpu_s)
+    record busy_cores "others during stack start" "$run" \
+        "$(awk -v m="${mcpu:-0}" -v p="$probe" -v c="$(awk -F'\t' '$1 == "total" { print $4 }' <<<"$snap")" \
+            'BEGIN { v = (m - c) / (p / 1000); printf "%.2f", v < 0 ? 0 : v }')"
     line=$(grep -m1 "$READY_TEXT" "$TMP/logs/stack-$run.log" || true)
     reported=$(sed -n 's/.*ready in \([0-9]*\) ms.*/\1/p' <<<"$line")
-    record start_ready_s stack "$run" "$(secs "$ready")"
-    record start_v2_s stack "$run" "$(secs "$probe")"
-    if [[ -n $reported ]]; then
-        record ready_reported_s stack "$run" "$(secs "$reported")"
-        # what the printed figure leaves out: the supervisor JVM's start and its configuration checks
-        record start_line_s "supervisor: exec -> its timer" "$run" "$(secs $((ready - reported)))"
-    fi
-    # each component's last line before the ready line: "<ms> [name] ..."
-    awk -v r="$READY_TEXT" 'index($0, r) { exit }
-        match($0, /^ *[0-9]+ \[[^]]*\]/) { s = substr($0, RSTART, RLENGTH); n = s; sub(/^ *[0-9]+ \[/, "", n); sub(/\]$/, "", n); last[n] = s + 0 }
-        END { for (n in last) print n "\t" last[n] }' \
-        "$TMP/logs/stack-$run.log" | sort | while IFS=$'\t' read -r name ms; do
-        record start_line_s "$name" "$run" "$(secs "$ms")"
-    done
+    record start_ready_s "$subject" "$run" "$(secs "$ready")"
+    record start_v2_s "$subject" "$run" "$(secs "$probe")"
+    [[ -n $reported ]] && record ready_reported_s "$subject" "$run" "$(secs "$reported")"
+    # when the supervisor started each component, and when its port accepted connections
+    sleep 0.1
+    while IFS=$'\t' read -r key label v; do
+        record "start_${key}_s" "$label" "$run" "$(secs "$v")"
+    done < <(awk '/^(spawn|listen):/ { split($1, k, ":"); l = k[2]; gsub(/_/, " ", l); print k[1] "\t" l "\t" $2 }' "$tf" | sort)
     log "stack run $run: ready line at $(secs "$ready") s, GET /v2/ 200 at $(secs "$probe") s (printed: ready in ${reported:-?} ms)"
 
+    if [[ $run == 0 ]]; then # the first start: timings only
+        stop_proc stack 40
+        cp "$TMP/logs/stack-$run.log" "$RESULTS_DIR/stack-logs/run-$run.log"
+        return 0
+    fi
     # every registry answers through the gateway
     if [[ $run == 1 ]]; then
         got=$(curl -sS -f "${CURL_TLS[@]}" -H "Accept: $OCI_MANIFEST" "$GW/v2/docker.io/$SMALL_REPO/manifests/latest" | sha256sum | cut -d' ' -f1)
@@ -327,11 +337,17 @@ stock_run() { # run
 
 # ---------------------------------------------------------------- measuring
 
+# run 0: the first start with an empty LOG_DIR (anything the product keeps there, such as class
+# data archives, is made then); LOG_DIR is kept from run to run as on a host, DATA_DIR is not
+rm -rf "$TMP/logdir"
+wait_quiet
+record busy_cores "before stack run" 0 "$LAST_BUSY"
+stack_run 0 "stack first start"
 for ((i = 1; i <= RUNS; i++)); do
     settle
     wait_quiet
     record busy_cores "before stack run" "$i" "$LAST_BUSY"
-    stack_run "$i"
+    stack_run "$i" stack
     if has stock; then
         settle
         wait_quiet

@@ -86,6 +86,7 @@ RESULTS_DIR=${RESULTS_DIR:-$HERE/results/$STAMP-store${LABEL:+-$LABEL}}
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 need python3 setsid git
+export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in bench/
 command -v "$JAVA_BIN" >/dev/null || die "JAVA_BIN=$JAVA_BIN not found"
 variant_opts() {
     case $1 in
@@ -113,6 +114,7 @@ fi
 [[ -f $JAR ]] || die "$JAR not found; build it (or BUILD=1)"
 cp "$JAR" "$TMP/registry-cache.jar"
 JAR_COPY=$TMP/registry-cache.jar
+JAR_INFO="$JAR ($(stat -c %y "$JAR" | cut -d. -f1), sha256 $(sha256sum "$JAR_COPY" | cut -c1-12)), copied at start; HEAD then $(git -C "${JAR%/supervisor/target/*}" rev-parse --short HEAD 2>/dev/null || echo '?')"
 CLK_TCK=$(getconf CLK_TCK)
 
 PAGE_CACHE="warm: store and log written just before the runs"
@@ -380,7 +382,7 @@ fi
 
 # ---------------------------------------------------------------- report
 
-write_env "opts c1:       $JAVA_OPTS_C1" "opts tiered:   $JAVA_OPTS_TIERED" \
+write_env "jar measured:  $JAR_INFO" "opts c1:       $JAVA_OPTS_C1" "opts tiered:   $JAVA_OPTS_TIERED" \
     "cleaner:       $BLOBS blobs of $MIN_SIZE..$MAX_SIZE B, $REPOS repositories, $MANIFESTS manifests; delete $DELETE_PCT %, threshold $THRESHOLD %, grace $GRACE; runs $RUNS" \
     "logger:        $LOG_LINES lines over ${LOG_SPAN_S}s, $LOG_BLOBS blobs ($LOG_MANIFESTS manifests, $LOG_INDEXES indexes); runs $RUNS" \
     "page cache:    $PAGE_CACHE" \

@@ -29,7 +29,8 @@ METRICS = {
         ("start_ready_s", "start: exec -> 'ready' line", "s"),
         ("start_v2_s", "start: exec -> first 200 on GET /v2/", "s"),
         ("ready_reported_s", "start: 'ready in' figure printed", "s"),
-        ("start_line_s", "start: exec -> component's last line before ready", "s"),
+        ("start_spawn_s", "start: exec -> component's JVM spawned", "s"),
+        ("start_listen_s", "start: exec -> component's port accepts", "s"),
         ("start_cpu_s", "start: CPU time used until the first 200", "s"),
         ("stop_s", "stop: SIGTERM -> every process gone", "s"),
         ("procs", "processes (idle)", "n"),
@@ -58,6 +59,8 @@ TARGETS = {
     "stack": [
         ("start to 'ready' line (s)", "start_ready_s", "stack", None, "<=", 4.0),
         ("start to first GET /v2/ 200 (s)", "start_v2_s", "stack", None, "<=", 4.0),
+        ("first start to 'ready' line (s)", "start_ready_s", "stack first start", None, "<=", 4.0),
+        ("first start to first GET /v2/ 200 (s)", "start_v2_s", "stack first start", None, "<=", 4.0),
         ("start to first GET /v2/: stack / stock", "start_v2_s", "stack", "stock", None, None),
         ("RSS idle, stack total (MiB)", "rss_idle_MiB", "stack total", None, "<=", 400.0),
         ("RSS idle: stack / stock", "rss_idle_MiB", "stack total", "stock total", None, None),
