@@ -38,6 +38,8 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
         client.setIdleTimeout(300_000);
         client.setMaxConnectionsPerDestination(512);
         client.setFollowRedirects(false);
+        // large reads from the node: a blob crosses the gateway in fewer, bigger chunks
+        client.setResponseBufferSize(256 * 1024);
         return client;
     }
 
