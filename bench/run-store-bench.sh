@@ -12,6 +12,8 @@
 #            DELETE_PCT %, and the real pass deleting DELETE_PCT % (CLEANER_MAXSIZE = size x
 #            (1 - DELETE_PCT/100)). Wall time exec -> exit and the "<n> ms" the cleaner prints,
 #            CPU, peak RSS (wait4 ru_maxrss = VmHWM at exit; VmRSS sampled every 50 ms), GC.
+#            "scan": the no-op pass again with repositories/ moved aside, i.e. the blob scan alone
+#            (no-op minus scan = the walk over every link that each pass makes).
 #            Checked afterwards: the no-op pass deleted nothing; the real one deleted exactly the
 #            least recently used blobs, left <= MAXSIZE, pruned exactly the dangling links and tags.
 #            The subject "python" (ref_cleaner.py) does the same real pass in plain Python: what
@@ -23,7 +25,9 @@
 #            lines/s = LOG_LINES / that ("net": minus the start-up time, measured as the time to
 #            the first state file with an empty log). Checked afterwards (stat only): every used
 #            blob's atime is its last use (within the logger's 5 s re-touch window), others
-#            unchanged, mtimes unchanged. Also: SIGTERM while it catches up -> exit time.
+#            unchanged, mtimes unchanged. Also: SIGTERM STOP_AFTER_S into a run -> exit time (the
+#            supervisor kills a child 10 s after SIGTERM), and how much of the log the state file
+#            recorded by then.
 #            Target: >= 50,000 lines/s.
 #
 # Each JVM variant is a subject: c1 = JAVA_OPTS_C1 (as the supervisor runs these two), tiered =
@@ -36,7 +40,7 @@
 # is stopped on exit, failure or Ctrl-C.
 #
 # Environment (all optional):
-#   RUNS=5   MEASURE=cleaner,logger   VARIANTS=c1,tiered   CLEANER_SUBJECTS=noop,dry,delete,python
+#   RUNS=5   MEASURE=cleaner,logger   VARIANTS=c1,tiered   CLEANER_SUBJECTS=noop,dry,scan,delete,python
 #   JAVA_OPTS_C1="-Xmx64m -XX:+UseSerialGC -Xss512k -XX:TieredStopAtLevel=1"
 #   JAVA_OPTS_TIERED="-Xmx64m -XX:+UseSerialGC -Xss512k"
 #   JAVA_BIN=java   JAR=supervisor/target/registry-cache.jar (copied at start)
@@ -57,7 +61,7 @@ source "$HERE/lib.sh"
 RUNS=${RUNS:-5}
 MEASURE=${MEASURE:-cleaner,logger}
 VARIANTS=${VARIANTS:-c1,tiered}
-CLEANER_SUBJECTS=${CLEANER_SUBJECTS:-noop,dry,delete,python}
+CLEANER_SUBJECTS=${CLEANER_SUBJECTS:-noop,dry,scan,delete,python}
 JAVA_OPTS_C1=${JAVA_OPTS_C1-"-Xmx64m -XX:+UseSerialGC -Xss512k -XX:TieredStopAtLevel=1"}
 JAVA_OPTS_TIERED=${JAVA_OPTS_TIERED-"-Xmx64m -XX:+UseSerialGC -Xss512k"}
 JAVA_BIN=${JAVA_BIN:-java}
@@ -186,6 +190,10 @@ cleaner_pass() {
     wait "$pid" || rc=$?
     unset "PIDS[cleaner]"
     ((rc == 0)) || die "cleaner ($tag) failed: $(tail -n 5 "$out")"
+    if (($(wc -l <"$out") > 20)); then # --dry-run prints a line per blob: keep a sample and the count
+        { head -n 5 "$out"; echo "... ($(grep -c '^would delete' "$out" || true) 'would delete' lines in all)"; tail -n 5 "$out"; } >"$out.tmp"
+        mv "$out.tmp" "$out"
+    fi
     PASS_SUMMARY=$(grep -E '^cleaner' "$out" | tail -n 1)
     [[ -n $PASS_SUMMARY ]] || die "no summary line from the cleaner ($tag): $(tail -n 5 "$out")"
     local ms wall user sys hwm rss g
@@ -231,6 +239,11 @@ if has cleaner; then
                 cleaner_pass dry "$v" "$i" "$MAX_DELETE" --dry-run
                 PASS_SUMMARY=
                 check_cleaner dry "$v" "$i" "$MAX_DELETE" noop
+            fi
+            if has_subject scan; then # the same pass with repositories/ moved aside: the blob scan alone
+                mv "$STORE/docker/registry/v2/repositories" "$STORE/repositories.aside"
+                cleaner_pass scan "$v" "$i" "$MAX_NOOP"
+                mv "$STORE/repositories.aside" "$STORE/docker/registry/v2/repositories"
             fi
             if has_subject delete; then
                 cleaner_pass delete "$v" "$i" "$MAX_DELETE"
@@ -374,6 +387,7 @@ if has logger; then
         saved=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2],{}).get("offset","none"))' \
             "$ACCESS/.logger-state.json" "$LOGFILE_NAME" 2>/dev/null || echo none)
         record logger_stop_catchup_s "$v" 1 "$stop_s"
+        record logger_saved_before_stop_MiB "$v" 1 "$(awk -v b="$pre" 'BEGIN { printf "%.1f", (b == "none" ? 0 : b) / 1048576 }')"
         echo "$v: SIGTERM ${STOP_AFTER_S}s after start; state before: offset $pre; exit after $stop_s s; state after: offset $saved of $LOG_SIZE" \
             >>"$RESULTS_DIR/logger-stop.txt"
         log "logger $v: SIGTERM while catching up (${STOP_AFTER_S}s after start, saved offset before: $pre): gone after $stop_s s, saved offset $saved of $LOG_SIZE"

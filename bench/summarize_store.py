@@ -24,6 +24,10 @@ METRICS = [
     ("cleaner_noop_gc_n", "  GC pauses", "n"),
     ("cleaner_noop_gc_ms", "  GC pause total", "ms"),
     ("cleaner_noop_heap_MiB", "  max heap after a GC", "MiB"),
+    ("cleaner_scan_wall_s", "cleaner, same, repositories/ aside (blob scan only)", "s"),
+    ("cleaner_scan_pass_s", "  pass time printed", "s"),
+    ("cleaner_scan_hwm_MiB", "  peak RSS (VmHWM at exit)", "MiB"),
+    ("cleaner_scan_heap_MiB", "  max heap after a GC", "MiB"),
     ("cleaner_dry_wall_s", "cleaner --dry-run (would delete): wall", "s"),
     ("cleaner_dry_pass_s", "  pass time the cleaner prints", "s"),
     ("cleaner_dry_hwm_MiB", "  peak RSS (VmHWM at exit)", "MiB"),
@@ -53,6 +57,7 @@ METRICS = [
     ("logger_heap_MiB", "  max heap after a GC", "MiB"),
     ("logger_stop_idle_s", "logger stop, idle: SIGTERM -> gone", "s"),
     ("logger_stop_catchup_s", "logger stop while catching up: SIGTERM -> gone", "s"),
+    ("logger_saved_before_stop_MiB", "  log read per the state file at that SIGTERM", "MiB"),
     ("logger_check_fails", "logger: failed checks", "n"),
 ]
 
@@ -64,7 +69,7 @@ TARGETS = [
     ("cleaner peak RSS, deleting (MiB)", "cleaner_delete_hwm_MiB", "<=", RSS_TARGET),
     ("logger lines/s (total)", "logger_lines_per_s", ">=", 50000.0),
     ("logger lines/s (minus start-up)", "logger_net_lines_per_s", ">=", 50000.0),
-    ("logger stop while catching up (s)", "logger_stop_catchup_s", "<=", 5.0),
+    ("logger stop while catching up (s; supervisor kills at 10)", "logger_stop_catchup_s", "<=", 10.0),
     ("cleaner failed checks (max of runs)", "cleaner_check_fails", "max<=", 0.0),
     ("logger failed checks (max of runs)", "logger_check_fails", "max<=", 0.0),
 ]

@@ -110,6 +110,12 @@ class PackagingConsistencyTest {
             }
         }
         assertTrue(node.contains("node --upstream %i"));
+        String gateway = read(DOCKER.resolve("systemd/registry-cache-gateway.service"));
+        for (String option : ChildSpec.gatewayOptions()) {
+            if (option.startsWith("-Xm") || option.startsWith("-XX:MaxDirect") || option.startsWith("-XX:Tiered")) {
+                assertTrue(gateway.contains(option), option + " missing from the gateway unit");
+            }
+        }
         assertTrue(read(DOCKER.resolve("systemd/registry-cache-gateway.service")).contains("gateway $GATEWAY_NODES"));
         assertTrue(read(DOCKER.resolve("systemd/registry-cache-logger.service")).contains(" logger"));
         assertTrue(read(DOCKER.resolve("systemd/registry-cache-cleaner.service")).contains(" cleaner"));
