@@ -274,7 +274,9 @@ make_cert() { # dir: a self-signed certificate for 127.0.0.1: dir/cert.pem, dir/
 write_env() { # extra lines...: env.txt in the results folder
     {
         echo "date:           $STAMP${LABEL:+ ($LABEL)}"
-        echo "git:            $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)') (jar $(stat -c %y "$JAR" 2>/dev/null | cut -d. -f1))"
+        local src
+        src=$(dirname "$JAR") # the jar's own checkout (JAR may come from a clone)
+        echo "git:            $(git -C "$src" rev-parse --short HEAD 2>/dev/null)$(git -C "$src" diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)') ($JAR, built $(stat -c %y "$JAR" 2>/dev/null | cut -d. -f1))"
         echo "java:           $JAVA_BIN: $("$JAVA_BIN" -version 2>&1 | head -n 2 | tail -n 1)"
         local line
         for line in "$@"; do echo "$line"; done

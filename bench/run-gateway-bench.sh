@@ -22,6 +22,10 @@
 #   NGINX=1                0: no nginx reference rows
 #   NODE_JAVA_OPTS="-Xms16m -Xmx128m -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m -Xss512k -XX:UseAVX=2"
 #   GATEWAY_JAVA_OPTS="-Xms16m -Xmx160m -XX:+UseSerialGC -XX:MaxDirectMemorySize=96m -Xss512k"
+#   ALT_GATEWAY_JAVA_OPTS= ALT_JAR=   if either is set, two more gateways (HTTP and TLS, no htpasswd)
+#                          run with these options (default GATEWAY_JAVA_OPTS) from this jar
+#                          (default JAR), measured in the same runs as subjects "alt gateway ...",
+#                          e.g. ALT_GATEWAY_JAVA_OPTS="$GATEWAY_JAVA_OPTS -XX:TieredStopAtLevel=1"
 #   JAVA_BIN=java  JAR=supervisor/target/registry-cache.jar (copied at start)  BUILD=0
 #   BLOB_MIB=512
 #   WRK_THREADS=2 WRK_CONNS=32 WRK_SECS=10 WRK_WARMUP_SECS=5 (per subject, before the runs: JIT)
@@ -44,6 +48,10 @@ DEFAULT_NODE_OPTS="-Xms16m -Xmx128m -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m
 [[ $(uname -m) == x86_64 ]] && DEFAULT_NODE_OPTS+=" -XX:UseAVX=2" # JDK-8346653, see run-node-bench.sh
 NODE_JAVA_OPTS=${NODE_JAVA_OPTS-$DEFAULT_NODE_OPTS}
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS-"-Xms16m -Xmx160m -XX:+UseSerialGC -XX:MaxDirectMemorySize=96m -Xss512k"}
+ALT_GATEWAY_JAVA_OPTS=${ALT_GATEWAY_JAVA_OPTS:-}
+ALT_JAR=${ALT_JAR:-}
+ALT=0
+[[ -n $ALT_GATEWAY_JAVA_OPTS || -n $ALT_JAR ]] && ALT=1
 JAVA_BIN=${JAVA_BIN:-java}
 JAR=${JAR:-$ROOT/supervisor/target/registry-cache.jar}
 BUILD=${BUILD:-0}
@@ -117,13 +125,13 @@ log "node on $NODE"
 
 # the gateways: name -> base URL; each one JVM in front of the same node
 declare -A GW=()
-start_gateway() { # name tls(0/1) auth(0/1)
-    local name=$1 tls=$2 auth=$3 port scheme certs envs=()
+start_gateway() { # name tls(0/1) auth(0/1) [java options [jar]]
+    local name=$1 tls=$2 auth=$3 opts=${4:-$GATEWAY_JAVA_OPTS} jar=${5:-$JAR_COPY} port scheme certs envs=()
     port=$(free_port)
     if [[ $tls == 1 ]]; then scheme=https certs=$TMP/tls/certs.pem; else scheme=http certs=$TMP/no-such-certs.pem; fi
     [[ $auth == 1 ]] && envs=(REGISTRY_AUTH=htpasswd REGISTRY_AUTH_HTPASSWD_PATH="$TMP/htpasswd")
     # shellcheck disable=SC2086
-    start_proc "$name" "$TMP/logs/$name.log" env "${envs[@]}" "$JAVA_BIN" $GATEWAY_JAVA_OPTS -jar "$JAR_COPY" gateway \
+    start_proc "$name" "$TMP/logs/$name.log" env "${envs[@]}" "$JAVA_BIN" $opts -jar "$jar" gateway \
         --host 127.0.0.1 --port "$port" --certs "$certs" --node "quay.io=$NODE"
     GW[$name]=$scheme://127.0.0.1:$port
     wait_http "$name" "${GW[$name]}/v2/" "${CACERT[@]}"
@@ -133,6 +141,18 @@ start_gateway gw-http 0 0
 start_gateway gw-tls 1 0
 start_gateway gw-http-auth 0 1
 start_gateway gw-tls-auth 1 1
+GATEWAYS=(gw-http gw-tls gw-http-auth gw-tls-auth)
+if [[ $ALT == 1 ]]; then
+    ALT_JAR_COPY=$JAR_COPY
+    if [[ -n $ALT_JAR ]]; then
+        [[ -f $ALT_JAR ]] || die "ALT_JAR=$ALT_JAR not found"
+        cp "$ALT_JAR" "$TMP/alt-registry-cache.jar"
+        ALT_JAR_COPY=$TMP/alt-registry-cache.jar
+    fi
+    start_gateway gw-http-alt 0 0 "${ALT_GATEWAY_JAVA_OPTS:-$GATEWAY_JAVA_OPTS}" "$ALT_JAR_COPY"
+    start_gateway gw-tls-alt 1 0 "${ALT_GATEWAY_JAVA_OPTS:-$GATEWAY_JAVA_OPTS}" "$ALT_JAR_COPY"
+    GATEWAYS+=(gw-http-alt gw-tls-alt)
+fi
 
 # ---------------------------------------------------------------- checks before measuring
 
@@ -180,6 +200,12 @@ if has warm; then
         ["gateway tls h2"]="${GW[gw-tls]}/v2/$BLOB_PATH --http2"
     )
     SUBJECTS=("node h1" "gateway http h1" "gateway tls h1" "gateway tls h2")
+    if [[ $ALT == 1 ]]; then
+        WARM["alt gateway http h1"]="${GW[gw-http-alt]}/v2/$BLOB_PATH --http1.1"
+        WARM["alt gateway tls h1"]="${GW[gw-tls-alt]}/v2/$BLOB_PATH --http1.1"
+        WARM["alt gateway tls h2"]="${GW[gw-tls-alt]}/v2/$BLOB_PATH --http2"
+        SUBJECTS+=("alt gateway http h1" "alt gateway tls h1" "alt gateway tls h2")
+    fi
     if [[ $NGINX == 1 ]]; then
         NGINX_PORT=$(free_port)
         NGINX_TLS_PORT=$(free_port)
@@ -263,6 +289,11 @@ if has manifest; then
         ["gateway tls auth"]="${GW[gw-tls-auth]}/v2/$MAN_PATH"
     )
     MSUBJECTS=(node "gateway http" "gateway http auth" "gateway tls" "gateway tls auth")
+    if [[ $ALT == 1 ]]; then
+        MAN["alt gateway http"]="${GW[gw-http-alt]}/v2/$MAN_PATH"
+        MAN["alt gateway tls"]="${GW[gw-tls-alt]}/v2/$MAN_PATH"
+        MSUBJECTS+=("alt gateway http" "alt gateway tls")
+    fi
     wrk_run() { # subject run seconds: prints "req/s p99-ms"
         local f=$RESULTS_DIR/wrk/${1// /-}-$2.txt rps bad p99 hdr=()
         [[ $1 == *auth ]] && hdr=(-H "$AUTH_HEADER")
@@ -294,16 +325,16 @@ if has manifest; then
     done
 fi
 
-for name in node gw-http gw-tls gw-http-auth gw-tls-auth; do
+for name in node "${GATEWAYS[@]}"; do
     pid=${PIDS[$name]}
     rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
     record rss_after_MiB "$name" 1 "$(mib "$rss")"
 done
-for name in gw-http gw-tls gw-http-auth gw-tls-auth node upstream; do stop_proc "$name"; done
+for name in "${GATEWAYS[@]}" node upstream; do stop_proc "$name"; done
 
 # ---------------------------------------------------------------- report
 
-write_env "NODE_JAVA_OPTS: $NODE_JAVA_OPTS" "GATEWAY_JAVA_OPTS: $GATEWAY_JAVA_OPTS" \
+write_env "NODE_JAVA_OPTS: $NODE_JAVA_OPTS" "GATEWAY_JAVA_OPTS: $GATEWAY_JAVA_OPTS$([[ $ALT == 1 ]] && echo " (alt gateways: ${ALT_GATEWAY_JAVA_OPTS:-same options}, jar ${ALT_JAR:-same jar})")" \
     "runs:           $RUNS (warm $WARM_RUNS); wrk -t$WRK_THREADS -c$WRK_CONNS -d${WRK_SECS}s; blob $BLOB_MIB MiB; htpasswd bcrypt cost $HTPASSWD_COST" \
     "curl:           $(curl -V | head -n 1 | cut -d' ' -f1-2), $(curl -V | head -n 1 | grep -o 'OpenSSL/[^ ]*'), $(curl -V | head -n 1 | grep -o 'nghttp2/[^ ]*')"
 python3 "$HERE/summarize_suite.py" gateway "$RAW" "$BLOB_MIB" >"$RESULTS_DIR/summary.txt"

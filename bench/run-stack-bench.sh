@@ -30,7 +30,9 @@
 #   MEASURE=rss,stock      rss: idle and cold-pull memory of each run; stock: the docker-registry setup
 #   STACK_TLS=1            0: no certificate (plain HTTP), 1: a self-signed certs.pem for 127.0.0.1
 #   IDLE_SECS=5            wait after ready before the idle snapshot
-#   SUPERVISOR_JAVA_OPTS=  JVM options of the supervisor JVM only (`java $SUPERVISOR_JAVA_OPTS -jar ...`)
+#   SUPERVISOR_JAVA_OPTS="-XX:+UseSerialGC -Xms8m -Xmx48m -XX:TieredStopAtLevel=1"
+#                          JVM options of the supervisor JVM only (`java $SUPERVISOR_JAVA_OPTS -jar ...`),
+#                          by default those of docker/Containerfile's ENTRYPOINT; "" for the JVM's defaults
 #   ALL_JAVA_TOOL_OPTIONS= JAVA_TOOL_OPTIONS given to the supervisor, which every child JVM inherits
 #   STACK_ENV=             more K=V words for the supervisor's environment
 #   CDS=0                  1: build an AppCDS archive of the jar first (class lists of a node, a TLS

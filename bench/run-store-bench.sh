@@ -400,7 +400,7 @@ write_env "jar measured:  $JAR_INFO" "opts c1:       $JAVA_OPTS_C1" "opts tiered
     "cleaner:       $BLOBS blobs of $MIN_SIZE..$MAX_SIZE B, $REPOS repositories, $MANIFESTS manifests; delete $DELETE_PCT %, threshold $THRESHOLD %, grace $GRACE; runs $RUNS" \
     "logger:        $LOG_LINES lines over ${LOG_SPAN_S}s, $LOG_BLOBS blobs ($LOG_MANIFESTS manifests, $LOG_INDEXES indexes); runs $RUNS" \
     "page cache:    $PAGE_CACHE" \
-    "filesystem:    $(df -PT "$TMP" | awk 'NR == 2 { print $2 " on " $1 }') ($(findmnt -no OPTIONS -T "$TMP" 2>/dev/null || echo '?'))"
+    "filesystem:    $(df -PT "$TMP" | awk 'NR == 2 { print $2 " on " $1 }') ($(findmnt -no OPTIONS -T "$TMP" 2>/dev/null | head -n 1 || echo "?"))"
 python3 "$HERE/summarize_store.py" "$RAW" "$RSS_TARGET_MIB" >"$RESULTS_DIR/summary.txt"
 {
     if [[ -f $RESULTS_DIR/logger-stop.txt ]]; then
