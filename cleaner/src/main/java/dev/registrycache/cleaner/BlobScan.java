@@ -1,74 +1,184 @@
 package dev.registrycache.cleaner;
 
 import dev.registrycache.common.Digest;
-import dev.registrycache.common.InvalidValueException;
 
 import java.io.IOException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.HexFormat;
 
 /**
- * Every blob of the store with its size and times, read in one walk of {@code blobs/} and held
- * in primitive arrays (about 40 bytes a blob), so a pass over 100,000 blobs needs a few MiB.
+ * Every blob of the store with its size and last use, read in one walk of {@code blobs/} and held
+ * in primitive arrays: the raw hash (32 bytes for SHA-256), size and last use, about 52 bytes a
+ * blob with the orderings, so a pass over 500,000 blobs fits in a 64 MiB heap.
  */
 final class BlobScan {
-    private Digest[] digests = new Digest[1024];
-    private long[] sizes = new long[1024];
-    private long[] accessed = new long[1024];
-    private long[] modified = new long[1024];
+    private static final HexFormat HEX = HexFormat.of();
+
+    private byte[] hashes = new byte[64 * 32];
+    private int hashBytes;
+    private int[] hashAt = new int[64];
+    private long[] sizes = new long[64];
+    private long[] lastUse = new long[64];
     private int count;
     private long total;
+    private int[] byHash;
+    private boolean[] deleted;
 
-    static BlobScan of(Path blobsRoot) throws IOException {
-        BlobScan scan = new BlobScan();
-        if (!Files.isDirectory(blobsRoot)) {
-            return scan;
+    /** Reads {@code blobs/<alg>/<xx>/<hex>/data}, one {@code <xx>} folder per task across the workers. */
+    static BlobScan of(Path blobsRoot, IoWorkers workers) {
+        List<Path> prefixes = new ArrayList<>();
+        for (Path algorithm : list(blobsRoot)) {
+            prefixes.addAll(list(algorithm));
         }
-        Files.walkFileTree(blobsRoot, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                if (attrs.isRegularFile() && file.getFileName().toString().equals("data")) {
-                    Path dir = file.getParent();
-                    Path algorithm = dir.getParent() == null ? null : dir.getParent().getParent();
-                    if (algorithm != null) {
-                        try {
-                            Digest d = Digest.parse(algorithm.getFileName() + ":" + dir.getFileName());
-                            scan.add(d, attrs.size(), attrs.lastAccessTime().toMillis(), attrs.lastModifiedTime().toMillis());
-                        } catch (InvalidValueException ignored) {
-                            // not a blob of ours
+        BlobScan[] parts = new BlobScan[prefixes.size()];
+        workers.each(parts.length, 1, k -> {
+            parts[k] = walk(prefixes.get(k));
+            return true;
+        });
+        return merge(parts).sealed();
+    }
+
+    private static List<Path> list(Path dir) {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path p : entries) {
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    out.add(p);
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            return out; // gone, or not a folder
+        }
+        return out;
+    }
+
+    private static BlobScan walk(Path prefix) {
+        BlobScan scan = new BlobScan();
+        try {
+            Files.walkFileTree(prefix, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile() && file.getFileName().toString().equals("data")) {
+                        Path dir = file.getParent();
+                        Path algorithm = dir.getParent() == null ? null : dir.getParent().getParent();
+                        byte[] hash = algorithm == null ? null : parseHash(algorithm.getFileName().toString(), dir.getFileName().toString());
+                        if (hash != null) {
+                            long use = Math.max(attrs.lastAccessTime().toMillis(), attrs.lastModifiedTime().toMillis());
+                            scan.add(hash, attrs.size(), use);
                         }
                     }
+                    return FileVisitResult.CONTINUE;
                 }
-                return FileVisitResult.CONTINUE;
-            }
 
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) {
-                return FileVisitResult.CONTINUE; // deleted meanwhile
-            }
-        });
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE; // deleted meanwhile
+                }
+            });
+        } catch (IOException e) {
+            // the visitor swallows per-file failures; the walk itself only fails if the folder went away
+        }
         return scan;
     }
 
-    private void add(Digest d, long size, long atime, long mtime) {
-        if (count == digests.length) {
-            int n = count * 2;
-            digests = Arrays.copyOf(digests, n);
-            sizes = Arrays.copyOf(sizes, n);
-            accessed = Arrays.copyOf(accessed, n);
-            modified = Arrays.copyOf(modified, n);
+    private static BlobScan merge(BlobScan[] parts) {
+        BlobScan all = new BlobScan();
+        int count = 0;
+        int bytes = 0;
+        for (BlobScan p : parts) {
+            count += p.count;
+            bytes += p.hashBytes;
         }
-        digests[count] = d;
+        all.hashes = new byte[bytes];
+        all.hashAt = new int[count];
+        all.sizes = new long[count];
+        all.lastUse = new long[count];
+        for (int k = 0; k < parts.length; k++) {
+            BlobScan p = parts[k];
+            parts[k] = null; // garbage once copied: the peak stays near one copy of the scan
+            System.arraycopy(p.hashes, 0, all.hashes, all.hashBytes, p.hashBytes);
+            for (int i = 0; i < p.count; i++) {
+                all.hashAt[all.count + i] = all.hashBytes + p.hashAt[i];
+            }
+            System.arraycopy(p.sizes, 0, all.sizes, all.count, p.count);
+            System.arraycopy(p.lastUse, 0, all.lastUse, all.count, p.count);
+            all.count += p.count;
+            all.hashBytes += p.hashBytes;
+            all.total += p.total;
+        }
+        return all;
+    }
+
+    /**
+     * The raw hash named by a blob or link folder ({@code sha256}, 64 lower-case hex digits), or
+     * null when the names are not those of a digest.
+     */
+    static byte[] parseHash(String algorithm, String hex) {
+        int expected = switch (algorithm) {
+            case "sha256" -> 64;
+            case "sha512" -> 128;
+            default -> -1;
+        };
+        if (hex.length() != expected) {
+            return null;
+        }
+        for (int i = 0; i < hex.length(); i++) {
+            char c = hex.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return null;
+            }
+        }
+        return HEX.parseHex(hex);
+    }
+
+    private void add(byte[] hash, long size, long use) {
+        if (count == sizes.length) {
+            int n = count * 2;
+            hashAt = Arrays.copyOf(hashAt, n);
+            sizes = Arrays.copyOf(sizes, n);
+            lastUse = Arrays.copyOf(lastUse, n);
+        }
+        if (hashBytes + hash.length > hashes.length) {
+            hashes = Arrays.copyOf(hashes, Math.max(hashes.length * 2, hashBytes + hash.length));
+        }
+        System.arraycopy(hash, 0, hashes, hashBytes, hash.length);
+        hashAt[count] = hashBytes;
+        hashBytes += hash.length;
         sizes[count] = size;
-        accessed[count] = atime;
-        modified[count] = mtime;
+        lastUse[count] = use;
         count++;
         total += size;
+    }
+
+    private int hashLength(int i) {
+        return (i + 1 < count ? hashAt[i + 1] : hashBytes) - hashAt[i];
+    }
+
+    /** After {@link #merge}, whose arrays are exactly full: adds the ordering by hash and the deletion marks. */
+    private BlobScan sealed() {
+        byHash = IndexSort.sorted(count, this::compareHashes);
+        deleted = new boolean[count];
+        return this;
+    }
+
+    private int compareHashes(int a, int b) {
+        int la = hashLength(a);
+        int lb = hashLength(b);
+        if (la != lb) {
+            return Integer.compare(la, lb);
+        }
+        return Arrays.compareUnsigned(hashes, hashAt[a], hashAt[a] + la, hashes, hashAt[b], hashAt[b] + lb);
     }
 
     int count() {
@@ -80,7 +190,9 @@ final class BlobScan {
     }
 
     Digest digest(int i) {
-        return digests[i];
+        int length = hashLength(i);
+        Digest.Algorithm algorithm = length == 32 ? Digest.Algorithm.SHA256 : Digest.Algorithm.SHA512;
+        return Digest.fromHash(algorithm, Arrays.copyOfRange(hashes, hashAt[i], hashAt[i] + length));
     }
 
     long size(int i) {
@@ -89,21 +201,39 @@ final class BlobScan {
 
     /** The blob's last use: its access time, or its write time if that is later. */
     long lastUse(int i) {
-        return Math.max(accessed[i], modified[i]);
+        return lastUse[i];
     }
 
     /** Indices ordered by last use, least recent first. */
     int[] leastRecentlyUsedFirst() {
-        Integer[] order = new Integer[count];
-        for (int i = 0; i < count; i++) {
-            order[i] = i;
+        return IndexSort.sorted(count, (a, b) -> Long.compare(lastUse[a], lastUse[b]));
+    }
+
+    void markDeleted(int i) {
+        deleted[i] = true;
+    }
+
+    /** What the scan knows of a blob named by a link folder. */
+    enum Known { STORED, DELETED, UNSEEN }
+
+    Known lookup(byte[] hash) {
+        int lo = 0;
+        int hi = count - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int i = byHash[mid];
+            int length = hashLength(i);
+            int c = length != hash.length ? Integer.compare(length, hash.length)
+                    : Arrays.compareUnsigned(hashes, hashAt[i], hashAt[i] + length, hash, 0, hash.length);
+            if (c < 0) {
+                lo = mid + 1;
+            } else if (c > 0) {
+                hi = mid - 1;
+            } else {
+                return deleted[i] ? Known.DELETED : Known.STORED;
+            }
         }
-        Arrays.sort(order, (a, b) -> Long.compare(lastUse(a), lastUse(b)));
-        int[] out = new int[count];
-        for (int i = 0; i < count; i++) {
-            out[i] = order[i];
-        }
-        return out;
+        return Known.UNSEEN;
     }
 
     static boolean deleteQuietly(Path p) {

@@ -1,6 +1,7 @@
 package dev.registrycache.cleaner;
 
 import dev.registrycache.common.ByteSize;
+import dev.registrycache.common.Digest;
 import dev.registrycache.common.StoreLayout;
 
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 
 /**
@@ -17,7 +19,8 @@ import java.util.Locale;
  */
 final class Cleaner {
     /** What a pass did. */
-    record Pass(long before, long after, int deleted, long freed, int candidates, DanglingLinks.Result pruned, long millis) {
+    record Pass(long before, long after, int deleted, long freed, int candidates, DanglingLinks.Result pruned,
+                long scanMillis, long deleteMillis, long linksMillis, long millis) {
     }
 
     private final StoreLayout layout;
@@ -26,6 +29,7 @@ final class Cleaner {
     private final Duration grace;
     private final PrintStream out;
     private boolean firstPass = true;
+    private int ioThreads = IoWorkers.THREADS;
 
     Cleaner(StoreLayout layout, ByteSize max, int thresholdPercent, Duration grace, PrintStream out) {
         this.layout = layout;
@@ -35,67 +39,107 @@ final class Cleaner {
         this.out = out;
     }
 
+    /** How many threads delete files (1: the calling thread alone). */
+    Cleaner ioThreads(int threads) {
+        this.ioThreads = threads;
+        return this;
+    }
+
     long thresholdBytes() {
         return maxBytes + maxBytes / 100 * thresholdPercent + maxBytes % 100 * thresholdPercent / 100;
     }
 
     Pass run(boolean dryRun) throws IOException {
-        long t0 = System.nanoTime();
-        BlobScan scan = BlobScan.of(layout.blobsRoot());
-        long before = scan.totalBytes();
-        long size = before;
-        int deleted = 0;
-        long freed = 0;
-        java.util.Set<String> gone = new java.util.HashSet<>();
-        if (before > thresholdBytes()) {
-            long protectedSince = System.currentTimeMillis() - grace.toMillis();
-            for (int i : scan.leastRecentlyUsedFirst()) {
-                if (size <= maxBytes) {
-                    break;
-                }
-                if (scan.lastUse(i) > protectedSince) {
-                    continue; // used or written within the grace period
-                }
-                Path data = layout.blobData(scan.digest(i));
-                if (dryRun) {
-                    out.println("would delete " + scan.digest(i) + " " + ByteSize.ofBytes(scan.size(i))
-                            + " (last used " + java.time.Instant.ofEpochMilli(scan.lastUse(i)) + ")");
-                } else if (!BlobScan.deleteQuietly(data)) {
-                    continue;
-                } else {
-                    BlobScan.deleteQuietly(data.getParent());
-                }
-                deleted++;
-                gone.add(scan.digest(i).toString());
-                freed += scan.size(i);
-                size -= scan.size(i);
-            }
+        try (IoWorkers workers = new IoWorkers(ioThreads)) {
+            return run(dryRun, workers);
         }
+    }
+
+    private Pass run(boolean dryRun, IoWorkers workers) throws IOException {
+        long t0 = System.nanoTime();
+        BlobScan scan = BlobScan.of(layout.blobsRoot(), workers);
+        long scanned = System.nanoTime();
+        long before = scan.totalBytes();
+        Deletion deletion = before > thresholdBytes() ? deleteLeastRecentlyUsed(scan, dryRun, workers) : new Deletion(0, 0);
+        long size = before - deletion.freed();
+        long deletedAt = System.nanoTime();
         DanglingLinks.Result pruned = new DanglingLinks.Result(0, 0, 0, 0);
-        if (deleted > 0 || firstPass) {
+        if (deletion.blobs() > 0 || firstPass) {
             // after deletions, and once per process (for blobs deleted by other means and dead uploads)
-            java.util.Set<String> stored = new java.util.HashSet<>(scan.count() * 2);
-            for (int i = 0; i < scan.count(); i++) {
-                String d = scan.digest(i).toString();
-                if (dryRun || !gone.contains(d)) {
-                    stored.add(d);
-                }
-            }
-            pruned = new DanglingLinks(layout, Duration.ofHours(1), stored).prune(dryRun);
+            pruned = new DanglingLinks(layout, Duration.ofHours(1), scan, workers).prune(dryRun);
             firstPass = false;
         }
-        long millis = (System.nanoTime() - t0) / 1_000_000;
-        Pass pass = new Pass(before, size, deleted, freed, scan.count(), pruned, millis);
+        long end = System.nanoTime();
+        Pass pass = new Pass(before, size, deletion.blobs(), deletion.freed(), scan.count(), pruned,
+                millis(t0, scanned), millis(scanned, deletedAt), millis(deletedAt, end), millis(t0, end));
         out.println(summary(pass, dryRun));
         return pass;
     }
 
+    private record Deletion(int blobs, long freed) {
+    }
+
+    /**
+     * Deletes (or, dry, lists) the least recently used blobs outside the grace period until the
+     * store is at or under MAXSIZE: the blobs that get it there are deleted together, across the
+     * workers; another round only if some of them were gone already (deleted by someone else).
+     */
+    private Deletion deleteLeastRecentlyUsed(BlobScan scan, boolean dryRun, IoWorkers workers) {
+        long protectedSince = System.currentTimeMillis() - grace.toMillis();
+        int[] order = scan.leastRecentlyUsedFirst();
+        long size = scan.totalBytes();
+        int deleted = 0;
+        int next = 0;
+        while (size > maxBytes && next < order.length) {
+            int[] victims = new int[order.length - next];
+            int n = 0;
+            long projected = size;
+            for (; next < order.length && projected > maxBytes; next++) {
+                int i = order[next];
+                if (scan.lastUse(i) <= protectedSince) { // else used or written within the grace period
+                    victims[n++] = i;
+                    projected -= scan.size(i);
+                }
+            }
+            boolean[] gone = dryRun ? null : workers.each(n, k -> deleteBlob(scan.digest(victims[k])));
+            for (int k = 0; k < n; k++) {
+                int i = victims[k];
+                if (dryRun) {
+                    out.println("would delete " + scan.digest(i) + " " + ByteSize.ofBytes(scan.size(i))
+                            + " (last used " + Instant.ofEpochMilli(scan.lastUse(i)) + ")");
+                } else if (!gone[k]) {
+                    continue;
+                }
+                deleted++;
+                scan.markDeleted(i);
+                size -= scan.size(i);
+            }
+        }
+        return new Deletion(deleted, scan.totalBytes() - size);
+    }
+
+    /** Deletes a blob's data file and then its folder; false if it was gone already. */
+    private boolean deleteBlob(Digest digest) {
+        Path data = layout.blobData(digest);
+        if (!BlobScan.deleteQuietly(data)) {
+            return false;
+        }
+        BlobScan.deleteQuietly(data.getParent());
+        return true;
+    }
+
+    private static long millis(long from, long to) {
+        return (to - from) / 1_000_000;
+    }
+
     private String summary(Pass p, boolean dryRun) {
         return String.format(Locale.ROOT, "cleaner%s: store %s in %d blobs before, %s after (max %s, cleaning above %s); "
-                        + "%s %d blobs, %s freed; removed %d dangling links, %d tags, %d dead uploads; %d ms",
+                        + "%s %d blobs, %s freed; %s %d dangling links, %d tags, %d dead uploads; "
+                        + "scan %d ms, delete %d ms, links %d ms; %d ms",
                 dryRun ? " (dry run)" : "", ByteSize.ofBytes(p.before()), p.candidates(), ByteSize.ofBytes(p.after()),
                 ByteSize.ofBytes(maxBytes), ByteSize.ofBytes(thresholdBytes()), dryRun ? "would delete" : "deleted",
-                p.deleted(), ByteSize.ofBytes(p.freed()), p.pruned().links(), p.pruned().tags(), p.pruned().uploads(), p.millis());
+                p.deleted(), ByteSize.ofBytes(p.freed()), dryRun ? "would remove" : "removed", p.pruned().links(), p.pruned().tags(), p.pruned().uploads(),
+                p.scanMillis(), p.deleteMillis(), p.linksMillis(), p.millis());
     }
 
     static boolean storeExists(StoreLayout layout) {

@@ -9,12 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * After blobs are deleted, removes what would dangle, so that the stock registry can still serve
@@ -30,69 +31,84 @@ final class DanglingLinks {
 
     private final StoreLayout layout;
     private final Duration staleUpload;
-    private final Set<String> stored;
-    private int links;
-    private int tags;
-    private int uploads;
-    private int folders;
+    private final BlobScan scan;
+    private final IoWorkers workers;
+    private final AtomicInteger links = new AtomicInteger();
+    private final AtomicInteger tags = new AtomicInteger();
+    private final AtomicInteger uploads = new AtomicInteger();
+    private final AtomicInteger folders = new AtomicInteger();
     private boolean dryRun;
 
-    /** {@code stored}: {@code <alg>:<hex>} of every blob known to be in the store after the pass. */
-    DanglingLinks(StoreLayout layout, Duration staleUpload, Set<String> stored) {
+    /** {@code scan}: the blobs of the pass, those it deleted (or would delete) marked; {@code workers}: its threads. */
+    DanglingLinks(StoreLayout layout, Duration staleUpload, BlobScan scan, IoWorkers workers) {
         this.layout = layout;
         this.staleUpload = staleUpload;
-        this.stored = stored;
+        this.scan = scan;
+        this.workers = workers;
     }
 
+    /**
+     * Walks the repository folders, pruning each repository's link folders as a task of its own
+     * (across the workers's threads), then removes the folders left empty, deepest first.
+     */
     Result prune(boolean dryRun) throws IOException {
         this.dryRun = dryRun;
         Path root = layout.repositoriesRoot();
         if (Files.isDirectory(root)) {
-            visit(root, root);
+            List<Runnable> tasks = new ArrayList<>();
+            List<Path> emptied = new ArrayList<>();
+            visit(root, tasks, emptied);
+            workers.all(tasks);
+            emptied.forEach(this::removeIfEmpty);
         }
-        return new Result(links, tags, uploads, folders);
+        return new Result(links.get(), tags.get(), uploads.get(), folders.get());
     }
 
     private boolean isStored(String algorithm, String hex) {
-        if (stored.contains(algorithm + ":" + hex)) {
-            return true;
-        }
-        try {
-            return Files.exists(layout.blobData(Digest.parse(algorithm + ":" + hex)));
-        } catch (InvalidValueException e) {
+        byte[] hash = BlobScan.parseHash(algorithm, hex);
+        if (hash == null) {
             return true; // not a link of ours: leave it
         }
+        return switch (scan.lookup(hash)) {
+            case STORED -> true;
+            case DELETED -> false;
+            case UNSEEN -> Files.exists(layout.blobData(Digest.parse(algorithm + ":" + hex))); // published meanwhile?
+        };
     }
 
-    /** Walks repository folders; the special folders of a repository are handled without descending link by link. */
-    private void visit(Path dir, Path root) throws IOException {
+    /**
+     * Finds the repositories under {@code dir}: their special folders become tasks; every folder
+     * met is added to {@code emptied} after its children (deepest first), to be removed if empty.
+     */
+    private void visit(Path dir, List<Runnable> tasks, List<Path> emptied) throws IOException {
         for (Path child : list(dir)) {
             String name = child.getFileName().toString();
             switch (name) {
-                case "_layers" -> pruneLinkFolders(child);
-                case "_manifests" -> {
+                case "_layers" -> tasks.add(() -> pruneLinkFolders(child));
+                case "_manifests" -> tasks.add(() -> {
                     pruneLinkFolders(child.resolve("revisions"));
                     pruneTags(child.resolve("tags"));
-                }
-                case "_uploads" -> pruneUploads(child);
+                    removeIfEmpty(child);
+                });
+                case "_uploads" -> tasks.add(() -> pruneUploads(child));
                 default -> {
-                    if (Files.isDirectory(child)) {
-                        visit(child, root);
+                    if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+                        visit(child, tasks, emptied);
+                        emptied.add(child);
                     }
                 }
             }
-            removeIfEmpty(child);
         }
     }
 
     /** {@code <folder>/<alg>/<hex>/link}: removes the {@code <hex>} folders whose blob is gone. */
-    private void pruneLinkFolders(Path folder) throws IOException {
+    private void pruneLinkFolders(Path folder) {
         for (Path algorithm : list(folder)) {
             for (Path hexDir : list(algorithm)) {
                 if (!isStored(algorithm.getFileName().toString(), hexDir.getFileName().toString())) {
-                    links++;
+                    links.incrementAndGet();
                     if (!dryRun) {
-                        deleteTree(hexDir);
+                        deleteLinkFolder(hexDir);
                     }
                 }
             }
@@ -101,11 +117,11 @@ final class DanglingLinks {
         removeIfEmpty(folder);
     }
 
-    private void pruneTags(Path tagsDir) throws IOException {
+    private void pruneTags(Path tagsDir) {
         for (Path tag : list(tagsDir)) {
             Digest current = readLink(tag.resolve("current").resolve("link"));
             if (current != null && !isStored(current.algorithm().id(), current.hex())) {
-                tags++;
+                tags.incrementAndGet();
                 if (!dryRun) {
                     deleteTree(tag);
                 }
@@ -117,42 +133,43 @@ final class DanglingLinks {
         removeIfEmpty(tagsDir);
     }
 
-    private void pruneUploads(Path uploadsDir) throws IOException {
+    private void pruneUploads(Path uploadsDir) {
         long cutoff = System.currentTimeMillis() - staleUpload.toMillis();
         for (Path upload : list(uploadsDir)) {
             try {
                 Path data = upload.resolve("data");
                 long written = Files.exists(data) ? Files.getLastModifiedTime(data).toMillis() : Files.getLastModifiedTime(upload).toMillis();
                 if (written < cutoff) {
-                    uploads++;
+                    uploads.incrementAndGet();
                     if (!dryRun) {
                         deleteTree(upload);
                     }
                 }
-            } catch (NoSuchFileException ignored) {
+            } catch (IOException ignored) {
                 // finished meanwhile
             }
         }
         removeIfEmpty(uploadsDir);
     }
 
-    private static List<Path> list(Path dir) throws IOException {
+    /** The entries of {@code dir}; none if it is gone, not a folder, or unreadable (left for the next pass). */
+    private static List<Path> list(Path dir) {
         List<Path> out = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             entries.forEach(out::add);
-        } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
             return out;
         }
         return out;
     }
 
     private void removeIfEmpty(Path dir) {
-        if (dryRun || !Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (dryRun || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try {
             Files.delete(dir); // only succeeds when empty (and a file is never deleted: only folders reach here empty)
-            folders++;
+            folders.incrementAndGet();
         } catch (DirectoryNotEmptyException | NoSuchFileException ignored) {
             // in use
         } catch (IOException ignored) {
@@ -169,13 +186,23 @@ final class DanglingLinks {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    /** A link folder holds just its {@code link} file: two unlinks, or the whole tree if it holds more. */
+    private static void deleteLinkFolder(Path hexDir) {
+        BlobScan.deleteQuietly(hexDir.resolve("link"));
+        try {
+            Files.deleteIfExists(hexDir);
+        } catch (IOException e) {
+            deleteTree(hexDir);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
         try (var paths = Files.walk(dir)) {
             for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 BlobScan.deleteQuietly(p);
             }
-        } catch (NoSuchFileException ignored) {
-            // gone already
+        } catch (IOException | java.io.UncheckedIOException ignored) {
+            // gone already, or left for the next pass
         }
     }
 }

@@ -144,4 +144,101 @@ class CleanerTest {
         assertFalse(Files.exists(dead));
         assertTrue(Files.exists(live));
     }
+    @Test
+    void manySmallBlobsGoLeastRecentlyUsedFirstAcrossTheWorkerThreads() throws Exception {
+        layout = new StoreLayout(dir);
+        RepositoryName other = RepositoryName.parse("docker.io/library/other");
+        Instant oldest = Instant.now().minus(Duration.ofDays(30));
+        int count = 1500;
+        List<Digest> blobs = new ArrayList<>();
+        long total = 0;
+        for (int i = 0; i < count; i++) {
+            // last use shuffled against creation order, so the scan's order is not the answer
+            long minutes = (i * 7919L) % count;
+            Digest d = blob(1000 + i, 100 + i % 200, oldest.plus(Duration.ofMinutes(minutes)));
+            if (i % 3 == 0) {
+                link(layout.layerLink(other, d), d);
+            }
+            blobs.add(d);
+            total += 100 + i % 200;
+        }
+        List<Integer> byAge = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            byAge.add(i);
+        }
+        byAge.sort(java.util.Comparator.comparingLong(i -> (i * 7919L) % count));
+        long max = total * 6 / 10;
+        java.util.Set<Integer> expectedGone = new java.util.HashSet<>();
+        long size = total;
+        for (int i : byAge) {
+            if (size <= max) {
+                break;
+            }
+            expectedGone.add(i);
+            size -= 100 + i % 200;
+        }
+        Cleaner.Pass pass = new Cleaner(layout, ByteSize.ofBytes(max), 0, Duration.ZERO,
+                new PrintStream(printed, true, StandardCharsets.UTF_8)).run(false);
+        assertEquals(expectedGone.size(), pass.deleted());
+        assertEquals(size, pass.after());
+        for (int i = 0; i < count; i++) {
+            boolean kept = !expectedGone.contains(i);
+            Digest d = blobs.get(i);
+            assertEquals(kept, Files.exists(layout.blobData(d)), "blob " + i);
+            assertEquals(kept, Files.exists(layout.layerLink(repo, d)), "link " + i);
+            if (i % 3 == 0) {
+                assertEquals(kept, Files.exists(layout.layerLink(other, d)), "second link " + i);
+            }
+        }
+        long secondLinks = expectedGone.stream().filter(i -> i % 3 == 0).count();
+        assertEquals(expectedGone.size() + secondLinks, pass.pruned().links());
+    }
+
+    @Test
+    void oneThreadAndManyThreadsDeleteTheSameBlobs() throws Exception {
+        StoreLayout copyLayout = new StoreLayout(Files.createDirectory(dir.resolve("copy")));
+        layout = copyLayout;
+        for (int i = 0; i < 600; i++) {
+            blob(5000 + i, 1000, Instant.now().minus(Duration.ofDays(1)).plusSeconds(i));
+        }
+        layout = new StoreLayout(Files.createDirectory(dir.resolve("store")));
+        List<Digest> blobs = new ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            blobs.add(blob(5000 + i, 1000, Instant.now().minus(Duration.ofDays(1)).plusSeconds(i)));
+        }
+        PrintStream sink = new PrintStream(printed, true, StandardCharsets.UTF_8);
+        Cleaner.Pass many = new Cleaner(layout, ByteSize.ofBytes(300_000), 0, Duration.ZERO, sink).run(false);
+        Cleaner.Pass one = new Cleaner(copyLayout, ByteSize.ofBytes(300_000), 0, Duration.ZERO, sink).ioThreads(1).run(false);
+        assertEquals(300, many.deleted());
+        assertEquals(one.deleted(), many.deleted());
+        assertEquals(one.pruned(), many.pruned());
+        for (int i = 0; i < blobs.size(); i++) {
+            assertEquals(i >= 300, Files.exists(layout.blobData(blobs.get(i))), "blob " + i);
+            assertEquals(i >= 300, Files.exists(copyLayout.blobData(blobs.get(i))), "blob " + i + " (one thread)");
+        }
+    }
+
+    @Test
+    void dryRunCountsTheLinksThatWouldDangle() throws Exception {
+        layout = new StoreLayout(dir);
+        List<Digest> blobs = fill(20, Instant.now().minus(Duration.ofDays(2)));
+        Cleaner.Pass pass = cleaner(10, 20, Duration.ZERO).run(true);
+        assertEquals(10, pass.pruned().links(), "the layer links of the 10 blobs it would delete");
+        blobs.forEach(d -> assertTrue(Files.exists(layout.layerLink(repo, d))));
+        assertTrue(printed.toString(StandardCharsets.UTF_8).contains("would remove 10 dangling links"), printed.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void firstPassRemovesLinksToBlobsDeletedByOtherMeans() throws Exception {
+        layout = new StoreLayout(dir);
+        List<Digest> blobs = fill(3, Instant.now().minus(Duration.ofDays(2)));
+        Files.delete(layout.blobData(blobs.get(1)));
+        Cleaner cleaner = cleaner(100, 20, Duration.ZERO);
+        Cleaner.Pass pass = cleaner.run(false);
+        assertEquals(0, pass.deleted());
+        assertEquals(1, pass.pruned().links());
+        assertFalse(Files.exists(layout.layerLink(repo, blobs.get(1))));
+        assertTrue(Files.exists(layout.layerLink(repo, blobs.get(0))));
+        assertTrue(Files.exists(layout.layerLink(repo, blobs.get(2))));
+    }
 }

@@ -1,0 +1,102 @@
+package dev.registrycache.cleaner;
+
+import dev.registrycache.common.Digest;
+import dev.registrycache.common.StoreLayout;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class BlobScanTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void indexSortIsAStableSortOfTheIndices() {
+        Random random = new Random(7);
+        for (int n : new int[] {0, 1, 2, 3, 17, 1000, 4097}) {
+            long[] keys = new long[n];
+            for (int i = 0; i < n; i++) {
+                keys[i] = random.nextInt(50);
+            }
+            int[] sorted = IndexSort.sorted(n, (a, b) -> Long.compare(keys[a], keys[b]));
+            Integer[] expected = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                expected[i] = i;
+            }
+            Arrays.sort(expected, (a, b) -> Long.compare(keys[a], keys[b])); // stable too
+            assertArrayEquals(Arrays.stream(expected).mapToInt(Integer::intValue).toArray(), sorted, "n=" + n);
+        }
+    }
+
+    @Test
+    void scansEveryBlobAcrossThreadsAndLooksThemUpByHash() throws Exception {
+        StoreLayout layout = new StoreLayout(dir);
+        List<Digest> digests = new ArrayList<>();
+        long total = 0;
+        for (int i = 0; i < 300; i++) {
+            byte[] content = ("blob " + i).getBytes(StandardCharsets.UTF_8);
+            Digest d = Digest.sha256Of(content);
+            Path data = layout.blobData(d);
+            Files.createDirectories(data.getParent());
+            Files.write(data, content);
+            Files.setLastModifiedTime(data, FileTime.fromMillis(1_000_000L * (i + 1)));
+            digests.add(d);
+            total += content.length;
+        }
+        Path stray = layout.blobsRoot().resolve("sha256/ab/not-a-digest/data");
+        Files.createDirectories(stray.getParent());
+        Files.write(stray, new byte[5]);
+        BlobScan scan;
+        try (IoWorkers workers = new IoWorkers(4)) {
+            scan = BlobScan.of(layout.blobsRoot(), workers);
+        }
+        assertEquals(300, scan.count());
+        assertEquals(total, scan.totalBytes());
+        for (int i = 0; i < scan.count(); i++) {
+            Digest d = scan.digest(i);
+            int n = digests.indexOf(d);
+            assertEquals(("blob " + n).length(), scan.size(i));
+            assertEquals(BlobScan.Known.STORED, scan.lookup(HexFormat.of().parseHex(d.hex())));
+        }
+        int first = 0;
+        scan.markDeleted(first);
+        assertEquals(BlobScan.Known.DELETED, scan.lookup(HexFormat.of().parseHex(scan.digest(first).hex())));
+        Digest absent = Digest.sha256Of(new byte[] {1});
+        assertEquals(BlobScan.Known.UNSEEN, scan.lookup(HexFormat.of().parseHex(absent.hex())));
+        int[] lru = scan.leastRecentlyUsedFirst();
+        for (int k = 1; k < lru.length; k++) {
+            assertEquals(true, scan.lastUse(lru[k - 1]) <= scan.lastUse(lru[k]));
+        }
+    }
+
+    @Test
+    void onlyDigestNamesParse() {
+        assertNull(BlobScan.parseHash("sha256", "AB".repeat(32)), "upper case is not a digest name");
+        assertNull(BlobScan.parseHash("sha256", "ab".repeat(31)));
+        assertNull(BlobScan.parseHash("md5", "ab".repeat(16)));
+        assertEquals(32, BlobScan.parseHash("sha256", "ab".repeat(32)).length);
+        assertEquals(64, BlobScan.parseHash("sha512", "0f".repeat(64)).length);
+    }
+
+    @Test
+    void anEmptyOrMissingStoreScansToNothing() {
+        try (IoWorkers workers = new IoWorkers(2)) {
+            BlobScan scan = BlobScan.of(dir.resolve("missing"), workers);
+            assertEquals(0, scan.count());
+            assertEquals(BlobScan.Known.UNSEEN, scan.lookup(new byte[32]));
+        }
+    }
+}
