@@ -20,8 +20,11 @@ import java.util.function.Consumer;
  * Follows every node access log in the log dir, including ones that appear later. A file
  * rotated away ({@code .1}) is read to its end before its successor; a truncated file is read
  * again from its start; where each file was read up to survives restarts ({@link TailState}).
+ * A poll reads at most {@link #POLL_BYTES} of each file, so a logger catching up on a backlog
+ * saves its place as it goes and stops promptly when told to.
  */
 final class LogTailer implements AutoCloseable {
+    static final int POLL_BYTES = 4 << 20;
     private static final int READ_BYTES = 1 << 20;
 
     private final Path logDir;
@@ -29,7 +32,9 @@ final class LogTailer implements AutoCloseable {
     private final Map<String, TailState.Position> saved;
     private final Map<String, Tail> tails = new HashMap<>();
     private final ByteBuffer buffer = ByteBuffer.allocate(READ_BYTES);
+    private final int pollBytes;
     private long lines;
+    private boolean behind;
 
     private final Runnable afterPoll;
 
@@ -39,6 +44,13 @@ final class LogTailer implements AutoCloseable {
 
     /** {@code afterPoll} runs once the lines of a poll were handed to {@code sink} (to apply them in a batch). */
     LogTailer(Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink, Runnable afterPoll) {
+        this(logDir, saved, sink, afterPoll, POLL_BYTES);
+    }
+
+    /** {@code pollBytes}: how much of each file one poll reads at most. */
+    LogTailer(Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink, Runnable afterPoll,
+              int pollBytes) {
+        this.pollBytes = pollBytes;
         this.logDir = logDir;
         this.saved = saved;
         this.sink = sink;
@@ -49,18 +61,27 @@ final class LogTailer implements AutoCloseable {
         return lines;
     }
 
-    /** One file being followed: the channel, its identity, and bytes of a line not yet complete. */
+    /**
+     * One file being followed: the channel, its identity, and bytes of a line not yet complete;
+     * after a restart, also the rotated-away file it was reading ({@code .1}), finished first.
+     */
     private static final class Tail {
         FileChannel channel;
         String key;
         long position;
         byte[] partial = new byte[0];
         FileChannel rotated;
+        String rotatedKey;
         long rotatedPosition;
+        byte[] rotatedPartial = new byte[0];
     }
 
-    /** Reads whatever was appended since the last call. */
-    void poll() throws IOException {
+    /**
+     * Reads what was appended since the last call, up to {@link #POLL_BYTES} of each file.
+     * Returns true when some file has more to read already (call again without waiting).
+     */
+    boolean poll() throws IOException {
+        behind = false;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(logDir, p -> AccessLogFormat.isLogFileName(p.getFileName().toString()))) {
             for (Path file : files) {
                 String name = file.getFileName().toString();
@@ -81,12 +102,18 @@ final class LogTailer implements AutoCloseable {
             }
         }
         afterPoll.run();
+        return behind;
     }
 
-    /** Positions to save: for each file, its identity and the start of its incomplete line. */
+    /**
+     * Positions to save: for each file, its identity and the start of its incomplete line (of
+     * the rotated-away file while that is still being finished).
+     */
     Map<String, TailState.Position> positions() {
         Map<String, TailState.Position> out = new HashMap<>();
-        tails.forEach((name, t) -> out.put(name, new TailState.Position(t.key, t.position - t.partial.length)));
+        tails.forEach((name, t) -> out.put(name, t.rotated != null
+                ? new TailState.Position(t.rotatedKey, t.rotatedPosition - t.rotatedPartial.length)
+                : new TailState.Position(t.key, t.position - t.partial.length)));
         return out;
     }
 
@@ -108,6 +135,7 @@ final class LogTailer implements AutoCloseable {
                 try {
                     if (before.fileKey().equals(key(rotated))) {
                         t.rotated = FileChannel.open(rotated, StandardOpenOption.READ);
+                        t.rotatedKey = before.fileKey();
                         t.rotatedPosition = before.offset();
                     }
                 } catch (NoSuchFileException ignored) {
@@ -118,10 +146,19 @@ final class LogTailer implements AutoCloseable {
         return t;
     }
 
-    /** Reads new lines of one file; false when the file is gone. */
+    /** Reads new lines of one file, up to the poll's budget; false when the file is gone and read to its end. */
     private boolean follow(String name, Tail t) throws IOException {
+        int budget = pollBytes;
         if (t.rotated != null) {
-            t.rotatedPosition = drain(t.rotated, t.rotatedPosition, new byte[][] {new byte[0]});
+            byte[][] partial = {t.rotatedPartial};
+            long start = t.rotatedPosition;
+            t.rotatedPosition = drain(t.rotated, t.rotatedPosition, partial, budget);
+            t.rotatedPartial = partial[0];
+            budget -= (int) (t.rotatedPosition - start);
+            if (budget <= 0) {
+                behind = true;
+                return true; // more of the rotated file first
+            }
             t.rotated.close();
             t.rotated = null;
         }
@@ -130,12 +167,15 @@ final class LogTailer implements AutoCloseable {
         try {
             currentKey = key(live);
         } catch (NoSuchFileException e) {
-            drainInto(t);
-            return false;
+            return !drainInto(t, budget); // gone: done once read to its end
         }
         if (!currentKey.equals(t.key)) {
             // rotated: finish the old file through the channel still open on it, then follow the new one
-            drainInto(t);
+            long start = t.position;
+            if (!drainInto(t, budget)) {
+                return true;
+            }
+            budget -= (int) (t.position - start);
             t.channel.close();
             t.channel = FileChannel.open(live, StandardOpenOption.READ);
             t.key = currentKey;
@@ -146,20 +186,36 @@ final class LogTailer implements AutoCloseable {
             t.position = 0; // truncated
             t.partial = new byte[0];
         }
-        drainInto(t);
+        drainInto(t, budget);
         return true;
     }
 
-    private void drainInto(Tail t) throws IOException {
+    /** Reads the tail's file up to {@code budget} bytes; true when it reached the end. */
+    private boolean drainInto(Tail t, int budget) throws IOException {
+        if (budget <= 0) {
+            behind = true;
+            return false;
+        }
         byte[][] partial = {t.partial};
-        t.position = drain(t.channel, t.position, partial);
+        long start = t.position;
+        t.position = drain(t.channel, t.position, partial, budget);
         t.partial = partial[0];
+        if (t.position - start >= budget) {
+            behind = true;
+            return false;
+        }
+        return true;
     }
 
-    /** Reads from {@code position} to the end, handing every complete line to the sink. */
-    private long drain(FileChannel channel, long position, byte[][] partial) throws IOException {
-        while (true) {
+    /**
+     * Reads from {@code position} to the end or for {@code budget} bytes, handing every complete
+     * line to the sink; returns the new position (a budget is used up when it moved that far).
+     */
+    private long drain(FileChannel channel, long position, byte[][] partial, int budget) throws IOException {
+        long limit = position + budget;
+        while (position < limit) {
             buffer.clear();
+            buffer.limit((int) Math.min(buffer.capacity(), limit - position));
             int n = channel.read(buffer, position);
             if (n <= 0) {
                 return position;
@@ -188,6 +244,7 @@ final class LogTailer implements AutoCloseable {
                 partial[0] = rest;
             }
         }
+        return position;
     }
 
     private void emit(byte[] bytes, int offset, int length) {

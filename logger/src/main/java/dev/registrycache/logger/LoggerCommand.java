@@ -59,16 +59,19 @@ public final class LoggerCommand implements Callable<Integer> {
         long lastSave = 0;
         Object saved = null;
         while (true) {
-            synchronized (lock) {
-                tailer.poll();
+            boolean behind;
+            synchronized (lock) { // a poll is bounded, so a shutdown waits for one at most
+                behind = tailer.poll();
                 var positions = tailer.positions();
                 if (System.currentTimeMillis() - lastSave > 1000 && !positions.equals(saved)) {
-                    state.save(positions);
+                    state.save(positions); // also while catching up on a backlog
                     saved = positions;
                     lastSave = System.currentTimeMillis();
                 }
             }
-            Thread.sleep(pollMillis);
+            if (!behind) {
+                Thread.sleep(pollMillis);
+            }
         }
     }
 

@@ -26,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LoggerTest {
     private static final Instant OLD = Instant.parse("2020-01-01T00:00:00Z");
+    private static final Instant FIXED = Instant.parse("2026-11-27T12:00:00.123Z"); // lines of one length
 
     @TempDir
     Path dir;
@@ -145,5 +146,88 @@ class LoggerTest {
         }
         assertEquals(20, seen.size());
         assertTrue(Files.exists(logs().resolve(".logger-state.json")));
+    }
+    @Test
+    void aPollReadsABoundedChunkOfEachFileSoABacklogIsReadInStepsWithItsPlaceSaved() throws Exception {
+        Digest d = Digest.sha256Of(new byte[0]);
+        Path a = logs().resolve("node-quay.io.access.log");
+        int lineBytes = line(FIXED, "blob", d, 200).length();
+        append(a, line(FIXED, "blob", d, 200).repeat(50));
+        TailState state = new TailState(logs().resolve(".logger-state.json"));
+        List<AccessLogFormat.Access> seen = new ArrayList<>();
+        int budget = lineBytes * 4 + lineBytes / 2;
+        try (LogTailer tailer = new LogTailer(logs(), state.load(), seen::add, () -> { }, budget)) {
+            assertTrue(tailer.poll(), "behind after the first chunk");
+            assertEquals(4, seen.size(), "4.5 lines' worth read: 4 complete lines");
+            state.save(tailer.positions());
+            assertEquals(4L * lineBytes, state.load().get(a.getFileName().toString()).offset(), "saved at the start of the half-read line");
+            assertTrue(tailer.poll());
+            assertEquals(2 * budget / lineBytes, seen.size());
+        }
+        int beforeRestart = seen.size();
+        // restarted from the saved place: the lines after it, each once
+        try (LogTailer tailer = new LogTailer(logs(), state.load(), seen::add, () -> { }, budget)) {
+            int polls = 0;
+            while (tailer.poll()) {
+                polls++;
+            }
+            assertTrue(polls >= 10, "read in steps: " + polls);
+        }
+        assertEquals(beforeRestart + 46, seen.size(), "lines 5-50 after the restart (5-8 again: that place was not saved), no others");
+    }
+
+    @Test
+    void aRestartWhileFinishingARotatedFileGoesOnInItThenReadsTheNewOne() throws Exception {
+        Digest d = Digest.sha256Of(new byte[0]);
+        Path a = logs().resolve("node-quay.io.access.log");
+        int lineBytes = line(FIXED, "blob", d, 200).length();
+        TailState state = new TailState(logs().resolve(".logger-state.json"));
+        List<AccessLogFormat.Access> seen = new ArrayList<>();
+        append(a, line(FIXED, "blob", d, 200).repeat(2));
+        try (LogTailer first = new LogTailer(logs(), state.load(), seen::add)) {
+            first.poll();
+            state.save(first.positions());
+        }
+        // down while 20 more lines were written and the file rotated; then 5 in the new file
+        append(a, line(FIXED, "blob", d, 200).repeat(20));
+        Files.move(a, a.resolveSibling(a.getFileName() + ".1"));
+        append(a, line(FIXED, "blob", d, 200).repeat(5));
+        int budget = lineBytes * 8;
+        try (LogTailer second = new LogTailer(logs(), state.load(), seen::add, () -> { }, budget)) {
+            assertTrue(second.poll());
+            assertEquals(10, seen.size());
+            state.save(second.positions()); // in the rotated file
+        }
+        try (LogTailer third = new LogTailer(logs(), state.load(), seen::add, () -> { }, budget)) {
+            while (third.poll()) {
+                assertTrue(seen.size() <= 27);
+            }
+            state.save(third.positions());
+        }
+        assertEquals(27, seen.size(), "2 + 20 from the rotated file + 5 from the new one, each once");
+        try (LogTailer fourth = new LogTailer(logs(), state.load(), seen::add, () -> { }, budget)) {
+            assertEquals(false, fourth.poll());
+        }
+        assertEquals(27, seen.size());
+    }
+
+    @Test
+    void aFileRotatedWhileBeingCaughtUpOnIsFinishedInStepsBeforeTheNewOne() throws Exception {
+        Digest d = Digest.sha256Of(new byte[0]);
+        Path a = logs().resolve("node-quay.io.access.log");
+        int lineBytes = line(FIXED, "blob", d, 200).length();
+        List<AccessLogFormat.Access> seen = new ArrayList<>();
+        append(a, line(FIXED, "blob", d, 200).repeat(30));
+        try (LogTailer tailer = new LogTailer(logs(), new java.util.HashMap<>(), seen::add, () -> { }, lineBytes * 10)) {
+            assertTrue(tailer.poll());
+            Files.move(a, a.resolveSibling(a.getFileName() + ".1"));
+            append(a, line(FIXED, "blob", d, 200).repeat(7));
+            int polls = 1;
+            while (tailer.poll()) {
+                polls++;
+            }
+            assertEquals(37, seen.size());
+            assertEquals(3, polls, "the first file in three steps of 10 lines, then the new one");
+        }
     }
 }

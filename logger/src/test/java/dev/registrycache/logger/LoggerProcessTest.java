@@ -1,0 +1,104 @@
+package dev.registrycache.logger;
+
+import dev.registrycache.common.Digest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The logger as a process catching up on a large backlog: it saves its place as it goes, and
+ * SIGTERM stops it promptly (after the poll in progress) with its place saved, from which a
+ * second logger reads the rest.
+ */
+class LoggerProcessTest {
+    private static final int LINES = 300_000;
+
+    @TempDir
+    Path dir;
+
+    private Process start(Path logs, Path data) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                LoggerCommand.class.getName(), "--log-dir", logs.toString(), "--data-dir", data.toString(), "--poll-millis", "50");
+        pb.redirectErrorStream(true).redirectOutput(dir.resolve("logger-" + System.nanoTime() + ".out").toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("RC_"));
+        return pb.start();
+    }
+
+    private static long savedOffset(Path stateFile, String name) {
+        TailState.Position p = new TailState(stateFile).load().get(name);
+        return p == null ? -1 : p.offset();
+    }
+
+    @Test
+    void stopsPromptlyOnSigtermWhileCatchingUpWithItsPlaceSaved() throws Exception {
+        Path logs = Files.createDirectories(dir.resolve("logs"));
+        Path data = Files.createDirectories(dir.resolve("data"));
+        String name = "node-quay.io.access.log";
+        Path log = logs.resolve(name);
+        try (BufferedWriter w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+            String prefix = "{\"time\":\"" + Instant.now() + "\",\"registry\":\"quay.io\",\"method\":\"GET\",\"path\":\"/v2/x\","
+                    + "\"kind\":\"blob\",\"repository\":\"quay.io/a\",\"digest\":\"";
+            for (int i = 0; i < LINES; i++) {
+                w.write(prefix + Digest.sha256Of(new byte[] {(byte) i, (byte) (i >> 8)}) + "\",\"status\":200,\"bytes\":1,"
+                        + "\"cache\":\"hit\",\"durationMs\":1}\n");
+            }
+        }
+        long size = Files.size(log);
+        Path stateFile = logs.resolve(".logger-state.json");
+        Process logger = start(logs, data);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (savedOffset(stateFile, name) <= 0) {
+                if (System.nanoTime() > deadline || !logger.isAlive()) {
+                    fail("no position saved while catching up (alive: " + logger.isAlive() + ")");
+                }
+                Thread.sleep(5);
+            }
+            long first = savedOffset(stateFile, name);
+            assertTrue(first < size, "a place inside the backlog saved: " + first + " of " + size);
+            long sent = System.nanoTime();
+            logger.destroy(); // SIGTERM
+            assertTrue(logger.waitFor(10, TimeUnit.SECONDS), "still running 10 s after SIGTERM");
+            Duration took = Duration.ofNanos(System.nanoTime() - sent);
+            long stopped = savedOffset(stateFile, name);
+            assertTrue(stopped >= first && stopped < size,
+                    "stopped inside the backlog, not after reading all of it: " + stopped + " of " + size + " after " + took);
+            assertTrue(took.toMillis() < 5000, "stopped " + took.toMillis() + " ms after SIGTERM");
+            try (var r = Files.newByteChannel(log)) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+                r.position(stopped - 1).read(b);
+                assertEquals('\n', b.get(0), "saved at the start of a line");
+            }
+        } finally {
+            logger.destroyForcibly().waitFor();
+        }
+        // a second logger reads the rest and saves the end
+        Process second = start(logs, data);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (savedOffset(stateFile, name) != size) {
+                if (System.nanoTime() > deadline || !second.isAlive()) {
+                    fail("the rest of the backlog not read: at " + savedOffset(stateFile, name) + " of " + size);
+                }
+                Thread.sleep(20);
+            }
+        } finally {
+            second.destroy();
+            if (!second.waitFor(10, TimeUnit.SECONDS)) {
+                second.destroyForcibly().waitFor();
+            }
+        }
+    }
+}
