@@ -1,16 +1,16 @@
 package dev.registrycache.node;
 
+import dev.registrycache.common.http.AccessLog;
+import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.StoreLayout;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.node.api.BlobService;
 import dev.registrycache.node.api.ManifestCache;
 import dev.registrycache.node.api.ManifestService;
-import dev.registrycache.node.api.NameMapping;
 import dev.registrycache.common.http.OciErrorHandler;
 import dev.registrycache.node.api.RegistryApiHandler;
 import dev.registrycache.node.api.TagService;
-import dev.registrycache.node.log.AccessLog;
 import dev.registrycache.node.store.BlobFetcher;
 import dev.registrycache.node.store.Datastore;
 import dev.registrycache.node.upstream.UpstreamClient;

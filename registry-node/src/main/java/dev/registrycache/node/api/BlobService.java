@@ -1,12 +1,16 @@
 package dev.registrycache.node.api;
 
+import dev.registrycache.common.http.ByteRange;
+import dev.registrycache.common.http.RequestFacts;
+import dev.registrycache.common.http.CacheOutcome;
+import dev.registrycache.common.http.StoredBlobs;
+import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.node.store.BlobFetch;
 import dev.registrycache.node.store.BlobFetcher;
 import dev.registrycache.node.store.Datastore;
-import dev.registrycache.node.store.MappedRegions;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamException;
 import dev.registrycache.node.upstream.UpstreamResponse;
@@ -33,7 +37,6 @@ import java.util.Map;
  */
 public final class BlobService {
     private static final int CHUNK = 256 * 1024;
-    private static final long MAP_WINDOW = 8L * 1024 * 1024;
     private static final long HEADERS_WAIT_MILLIS = 60_000;
     private static final long STALL_MILLIS = 120_000;
 
@@ -54,7 +57,7 @@ public final class BlobService {
         if (stored != null) {
             facts.outcome = CacheOutcome.HIT;
             store.ensureLayerLinked(names.store(), digest);
-            serveStored(request, response, callback, digest, stored, head);
+            StoredBlobs.serve(request, response, callback, digest, stored, head);
             return;
         }
         if (head) {
@@ -64,7 +67,7 @@ public final class BlobService {
             if (known < 0) {
                 known = headUpstream(names, digest);
             }
-            blobHeaders(response, digest, known);
+            StoredBlobs.headers(response, digest, known);
             response.setStatus(200);
             callback.succeeded();
             return;
@@ -76,7 +79,7 @@ public final class BlobService {
                 stored = store.openBlob(digest); // stored meanwhile, by another download
                 if (stored != null) {
                     facts.outcome = CacheOutcome.HIT;
-                    serveStored(request, response, callback, digest, stored, false);
+                    StoredBlobs.serve(request, response, callback, digest, stored, false);
                     return;
                 }
                 // and evicted again before it could be opened: fetch it after all
@@ -89,70 +92,6 @@ public final class BlobService {
         streamFetch(request, response, callback, fetch);
     }
 
-    /** Serves a stored blob from its open file, which this method closes. */
-    private void serveStored(Request request, Response response, Callback callback, Digest digest, FileChannel file,
-                             boolean head) throws IOException {
-        boolean handedOver = false;
-        try {
-            long size = file.size();
-            String etag = "\"" + digest + "\"";
-            if (etag.equals(request.getHeaders().get(HttpHeader.IF_NONE_MATCH))) {
-                response.setStatus(304);
-                response.getHeaders().put(HttpHeader.ETAG, etag);
-                callback.succeeded();
-                return;
-            }
-            ByteRange range = ByteRange.parse(request.getHeaders().get(HttpHeader.RANGE), size);
-            if (range == ByteRange.UNSATISFIABLE) {
-                throw new RegistryException(ErrorCode.RANGE_INVALID, "requested range not satisfiable",
-                        java.util.Map.of("size", size));
-            }
-            long offset = range == null ? 0 : range.first();
-            long length = range == null ? size : range.length();
-            blobHeaders(response, digest, length);
-            if (range != null) {
-                response.setStatus(206);
-                response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
-            } else {
-                response.setStatus(200);
-            }
-            if (head || length == 0) {
-                response.write(true, null, callback);
-                return;
-            }
-            // Written from memory-mapped windows: the kernel copies from the page cache to the
-            // socket, with no read into a buffer of ours; each window is unmapped once written.
-            long position = offset;
-            long end = offset + length;
-            while (position < end) {
-                long window = Math.min(MAP_WINDOW, end - position);
-                MappedByteBuffer region = file.map(FileChannel.MapMode.READ_ONLY, position, window);
-                try (Blocker.Callback written = Blocker.callback()) {
-                    response.write(false, region, written);
-                    written.block();
-                } finally {
-                    MappedRegions.unmap(region);
-                }
-                position += window;
-            }
-            handedOver = true;
-            closeQuietly(file);
-            response.write(true, null, callback);
-        } finally {
-            if (!handedOver) {
-                closeQuietly(file);
-            }
-        }
-    }
-
-    private static void closeQuietly(FileChannel file) {
-        try {
-            file.close();
-        } catch (IOException ignored) {
-            // read-only file
-        }
-    }
-
     /** Streams a blob while it downloads; the request's thread blocks on its writes. */
     private void streamFetch(Request request, Response response, Callback callback, BlobFetch fetch) throws Exception {
         long size = fetch.awaitSize(HEADERS_WAIT_MILLIS);
@@ -163,7 +102,7 @@ public final class BlobService {
         }
         long position = range == null ? 0 : range.first();
         long end = range == null ? size : range.last() + 1;
-        blobHeaders(response, fetch.digest(), range == null ? size : range.length());
+        StoredBlobs.headers(response, fetch.digest(), range == null ? size : range.length());
         if (range != null) {
             response.setStatus(206);
             response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
@@ -210,15 +149,4 @@ public final class BlobService {
         }
     }
 
-    private static void blobHeaders(Response response, Digest digest, long length) {
-        var h = response.getHeaders();
-        h.put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
-        if (length >= 0) {
-            h.put(HttpHeader.CONTENT_LENGTH, length);
-        }
-        h.put("Docker-Content-Digest", digest.toString());
-        h.put(HttpHeader.ETAG, "\"" + digest + "\"");
-        h.put(HttpHeader.ACCEPT_RANGES, "bytes");
-        h.put(HttpHeader.CACHE_CONTROL, "max-age=31536000");
-    }
 }

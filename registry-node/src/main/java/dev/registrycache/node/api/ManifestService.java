@@ -1,5 +1,7 @@
 package dev.registrycache.node.api;
 
+import dev.registrycache.common.http.CacheOutcome;
+import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.InvalidValueException;

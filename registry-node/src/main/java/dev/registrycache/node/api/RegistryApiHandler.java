@@ -1,5 +1,8 @@
 package dev.registrycache.node.api;
 
+import dev.registrycache.common.http.ApiRoute;
+import dev.registrycache.common.http.RequestFacts;
+import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.http.ErrorResponses;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;

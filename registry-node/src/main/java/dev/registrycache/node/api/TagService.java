@@ -1,5 +1,7 @@
 package dev.registrycache.node.api;
 
+import dev.registrycache.common.http.CacheOutcome;
+import dev.registrycache.common.NameMapping;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

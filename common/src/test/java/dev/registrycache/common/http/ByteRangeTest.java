@@ -1,4 +1,4 @@
-package dev.registrycache.node.api;
+package dev.registrycache.common.http;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,10 +1,9 @@
-package dev.registrycache.node.log;
+package dev.registrycache.common.http;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.Metrics;
-import dev.registrycache.node.api.RequestFacts;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.RequestLog;
 import org.eclipse.jetty.server.Response;

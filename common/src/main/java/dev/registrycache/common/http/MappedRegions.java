@@ -1,4 +1,4 @@
-package dev.registrycache.node.store;
+package dev.registrycache.common.http;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;

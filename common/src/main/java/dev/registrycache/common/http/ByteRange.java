@@ -1,4 +1,4 @@
-package dev.registrycache.node.api;
+package dev.registrycache.common.http;
 
 /**
  * A single byte range of a {@code Range: bytes=...} header, resolved against a size. Several

@@ -1,4 +1,4 @@
-package dev.registrycache.node.api;
+package dev.registrycache.common.http;
 
 /** How a request was answered, for the access log and for metrics. */
 public enum CacheOutcome {

@@ -1,4 +1,4 @@
-package dev.registrycache.node.api;
+package dev.registrycache.common;
 
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;

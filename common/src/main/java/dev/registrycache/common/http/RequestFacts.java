@@ -1,4 +1,4 @@
-package dev.registrycache.node.api;
+package dev.registrycache.common.http;
 
 import dev.registrycache.common.Digest;
 import org.eclipse.jetty.server.Request;

@@ -1,4 +1,4 @@
-package dev.registrycache.node.api;
+package dev.registrycache.common.http;
 
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ErrorCode;
