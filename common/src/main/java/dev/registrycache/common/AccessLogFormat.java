@@ -18,6 +18,8 @@ public final class AccessLogFormat {
     public static final String FILE_PREFIX = "node-";
     public static final String FILE_SUFFIX = ".access.log";
     public static final String ROTATED_SUFFIX = ".1";
+    /** The gateway's own access log: the stored blobs it answers itself. */
+    public static final String GATEWAY_FILE = "gateway" + FILE_SUFFIX;
 
     public static final String TIME = "time";
     public static final String REGISTRY = "registry";
@@ -44,7 +46,7 @@ public final class AccessLogFormat {
     }
 
     public static boolean isLogFileName(String name) {
-        return name.startsWith(FILE_PREFIX) && name.endsWith(FILE_SUFFIX);
+        return name.startsWith(FILE_PREFIX) && name.endsWith(FILE_SUFFIX) || name.equals(GATEWAY_FILE);
     }
 
     /** What the logger needs of a line: when, what kind of object, which digest, and the status. */

@@ -71,11 +71,13 @@ public final class Metrics {
 
     /**
      * Puts several processes' exposition texts together so that each family's HELP and TYPE
-     * appear once, followed by the series of every process.
+     * appear once, followed by the series of every process; a series that more than one process
+     * reports (the same name and labels: requests answered by a node and by the gateway) is
+     * given once, with the sum of their values.
      */
     public static String merge(java.util.List<String> texts) {
         Map<String, String[]> heads = new TreeMap<>();
-        Map<String, StringBuilder> series = new TreeMap<>();
+        Map<String, Map<String, double[]>> series = new TreeMap<>();
         for (String text : texts) {
             for (String line : text.split("\n")) {
                 if (line.isBlank()) {
@@ -88,17 +90,27 @@ public final class Metrics {
                     }
                     String[] head = heads.computeIfAbsent(parts[2], k -> new String[2]);
                     head[line.startsWith("# HELP ") ? 0 : 1] = line;
-                    series.computeIfAbsent(parts[2], k -> new StringBuilder());
+                    series.computeIfAbsent(parts[2], k -> new java.util.LinkedHashMap<>());
                 } else if (!line.startsWith("#")) {
-                    int end = line.indexOf('{');
-                    int space = line.indexOf(' ');
-                    String name = line.substring(0, end > 0 && end < space ? end : Math.max(space, 0));
-                    series.computeIfAbsent(name, k -> new StringBuilder()).append(line).append('\n');
+                    int brace = line.indexOf('{');
+                    int valueAt = line.lastIndexOf(' ');
+                    if (valueAt <= 0) {
+                        continue;
+                    }
+                    String name = line.substring(0, brace > 0 && brace < valueAt ? brace : valueAt);
+                    double value;
+                    try {
+                        value = Double.parseDouble(line.substring(valueAt + 1));
+                    } catch (NumberFormatException e) {
+                        continue; // not a sample line
+                    }
+                    series.computeIfAbsent(name, k -> new java.util.LinkedHashMap<>())
+                            .computeIfAbsent(line.substring(0, valueAt), k -> new double[1])[0] += value;
                 }
             }
         }
         StringBuilder out = new StringBuilder();
-        series.forEach((name, lines) -> {
+        series.forEach((name, samples) -> {
             String[] head = heads.get(name);
             if (head != null) {
                 if (head[0] != null) {
@@ -108,9 +120,13 @@ public final class Metrics {
                     out.append(head[1]).append('\n');
                 }
             }
-            out.append(lines);
+            samples.forEach((key, v) -> out.append(key).append(' ').append(format(v[0])).append('\n'));
         });
         return out.toString();
+    }
+
+    private static String format(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
     }
 
     /** The exposition text of every family. */
@@ -124,8 +140,7 @@ public final class Metrics {
                 if (!s.getKey().isEmpty()) {
                     out.append('{').append(s.getKey()).append('}');
                 }
-                double v = s.getValue().sum();
-                out.append(' ').append(v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v)).append('\n');
+                out.append(' ').append(format(s.getValue().sum())).append('\n');
             }
         }
         return out.toString();

@@ -25,4 +25,16 @@ class MetricsTest {
         assertEquals("# HELP r_total Requests\n# TYPE r_total counter\nr_total{registry=\"quay.io\"} 1\nr_total{registry=\"docker.io\"} 3\n",
                 Metrics.merge(List.of(a.render(), b.render())));
     }
+
+    @Test
+    void mergingAddsUpASeriesThatSeveralProcessesReport() {
+        Metrics node = new Metrics();
+        node.counter("r_total", "Requests", "registry", "cache").labels("quay.io", "hit").add(2);
+        node.counter("r_total", "Requests", "registry", "cache").labels("quay.io", "miss").add(1);
+        Metrics gateway = new Metrics();
+        gateway.counter("r_total", "Requests", "registry", "cache").labels("quay.io", "hit").add(5);
+        assertEquals("# HELP r_total Requests\n# TYPE r_total counter\nr_total{registry=\"quay.io\",cache=\"hit\"} 7\n"
+                        + "r_total{registry=\"quay.io\",cache=\"miss\"} 1\n",
+                Metrics.merge(List.of(node.render(), gateway.render())));
+    }
 }

@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
                 "Routes /v2/<registry>/... (and the mirror form /v2/<repository>/...?ns=<registry>) to the node",
                 "given for <registry> with --node, answers /v2/ itself, serves TLS from the CERTS file (plain",
                 "HTTP when it does not exist) and, with REGISTRY_AUTH=htpasswd, requires Basic credentials",
-                "from REGISTRY_AUTH_HTPASSWD_PATH (realm REGISTRY_AUTH_HTPASSWD_REALM).",
+                "from REGISTRY_AUTH_HTPASSWD_PATH (realm REGISTRY_AUTH_HTPASSWD_REALM). A blob already stored",
+                "and linked to the repository asked for is answered from the datastore without the node.",
                 "The supervisor starts it with one --node per node it runs."})
 public final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "PORT", description = "public port (env PORT, default 8443)")
@@ -29,8 +30,13 @@ public final class GatewayCommand implements Callable<Integer> {
             description = "PEM certificate chain then private key (env CERTS, default /certs/certs.pem)")
     String certs;
 
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "the datastore the nodes fill: stored blobs are answered from it directly (env DATA_DIR, default /var/lib/registry)")
+    String dataDir;
+
     @Option(names = "--log-dir", paramLabel = "DIR",
-            description = "where the cleaner and supervisor leave their metrics (*.prom) for /metrics (env LOG_DIR)")
+            description = "where the gateway writes its access log (gateway.access.log) and the cleaner and supervisor leave "
+                    + "their metrics (*.prom) for /metrics (env LOG_DIR)")
     String logDir;
 
     @Option(names = "--node", paramLabel = "REGISTRY=URL",
@@ -42,7 +48,7 @@ public final class GatewayCommand implements Callable<Integer> {
         SupervisorWatch.startIfSupervised();
         GatewayServer gateway;
         try {
-            gateway = new GatewayServer(GatewayConfig.resolve(host, port, certs, logDir, nodes, System.getenv()));
+            gateway = new GatewayServer(GatewayConfig.resolve(host, port, certs, dataDir, logDir, nodes, System.getenv()));
         } catch (ConfigException e) {
             System.err.println("registry-cache gateway: " + e.getMessage());
             return 2;

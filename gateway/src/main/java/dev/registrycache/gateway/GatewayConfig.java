@@ -18,20 +18,22 @@ import java.util.Optional;
 
 /**
  * The gateway's settings, read once and validated: where to listen, TLS or not, client
- * authentication, and which node serves which registry prefix.
+ * authentication, which node serves which registry prefix, and the shared datastore (whose
+ * stored blobs the gateway answers itself) and log dir.
  */
-record GatewayConfig(String host, int port, Optional<Path> certs, Optional<Auth> auth, Map<String, URI> nodes, Path logDir) {
+record GatewayConfig(String host, int port, Optional<Path> certs, Optional<Auth> auth, Map<String, URI> nodes,
+                     Map<String, RegistryHost> registries, Path dataDir, Path logDir) {
 
     /** htpasswd client authentication. */
     record Auth(String realm, Path htpasswd) {
     }
 
     static GatewayConfig resolve(String host, String portFlag, String certsFlag, List<String> nodeFlags, Map<String, String> env) {
-        return resolve(host, portFlag, certsFlag, null, nodeFlags, env);
+        return resolve(host, portFlag, certsFlag, null, null, nodeFlags, env);
     }
 
-    static GatewayConfig resolve(String host, String portFlag, String certsFlag, String logDirFlag, List<String> nodeFlags,
-                                 Map<String, String> env) {
+    static GatewayConfig resolve(String host, String portFlag, String certsFlag, String dataDirFlag, String logDirFlag,
+                                 List<String> nodeFlags, Map<String, String> env) {
         String portText = Setting.PORT.resolve(portFlag, env);
         int port;
         try {
@@ -48,6 +50,7 @@ record GatewayConfig(String host, int port, Optional<Path> certs, Optional<Auth>
         Optional<Auth> auth = resolveAuth(env);
 
         Map<String, URI> nodes = new LinkedHashMap<>();
+        Map<String, RegistryHost> registries = new LinkedHashMap<>();
         for (String entry : nodeFlags) {
             int eq = entry.indexOf('=');
             if (eq <= 0) {
@@ -71,8 +74,10 @@ record GatewayConfig(String host, int port, Optional<Path> certs, Optional<Auth>
             if (nodes.put(registry.prefix(), uri) != null) {
                 throw new ConfigException("--node: " + registry + " is given twice");
             }
+            registries.put(registry.prefix(), registry);
         }
         return new GatewayConfig(host == null ? "0.0.0.0" : host, port, certs, auth, Collections.unmodifiableMap(nodes),
+                Collections.unmodifiableMap(registries), Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)),
                 Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)));
     }
 

@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * What the gateway decides itself before proxying: client authentication, the {@code /v2/}
- * base endpoint, refusing writes, and which node a request goes to.
+ * base endpoint, refusing writes, stored blobs answered from the datastore, and which node a
+ * request goes to.
  */
 final class GatewayHandler extends Handler.Wrapper {
     private static final byte[] EMPTY_JSON = "{}".getBytes(StandardCharsets.UTF_8);
@@ -23,12 +24,20 @@ final class GatewayHandler extends Handler.Wrapper {
     private final Routes routes;
     private final BasicAuthenticator authenticator;
     private final String challenge;
+    private final DatastoreBlobs datastoreBlobs;
 
-    GatewayHandler(Routes routes, BasicAuthenticator authenticator, String realm, Handler proxy) {
+    /** {@code datastoreBlobs}: null to send every blob request to its node. */
+    GatewayHandler(Routes routes, BasicAuthenticator authenticator, String realm, DatastoreBlobs datastoreBlobs, Handler proxy) {
         super(proxy);
         this.routes = routes;
+        this.datastoreBlobs = datastoreBlobs;
         this.authenticator = authenticator;
         this.challenge = "Basic realm=\"" + realm.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+        return InvocationType.BLOCKING; // stored blobs are written with blocking writes
     }
 
     @Override
@@ -64,6 +73,9 @@ final class GatewayHandler extends Handler.Wrapper {
                 return true;
             }
             Routes.Target target = routes.resolve(path, request.getHttpURI().getQuery());
+            if (datastoreBlobs != null && datastoreBlobs.answer(request, response, callback, target.prefix(), target.path())) {
+                return true;
+            }
             request.setAttribute(NodeProxyHandler.TARGET, target.node() + target.pathAndQuery());
             return super.handle(request, response, callback);
         } catch (RegistryException e) {

@@ -1,8 +1,12 @@
 package dev.registrycache.gateway;
 
+import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.http.AccessLog;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.http.OciErrorHandler;
+import dev.registrycache.common.http.RequestFacts;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
@@ -18,6 +22,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.security.KeyStore;
 
@@ -33,6 +39,7 @@ public final class GatewayServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private final Metrics metrics = new Metrics();
+    private final AccessLog accessLog;
 
     GatewayServer(GatewayConfig config) {
         this.config = config;
@@ -73,12 +80,38 @@ public final class GatewayServer implements AutoCloseable {
         NodeProxyHandler proxy = new NodeProxyHandler();
         Metrics.Counter requests = metrics.counter("registry_cache_gateway_requests_total",
                 "Requests the gateway answered, by status", "code");
-        server.setRequestLog((request, response) -> requests.labels(Integer.toString(response.getStatus())).add(1));
+        accessLog = openAccessLog(config, metrics);
+        DatastoreBlobs datastoreBlobs = accessLog == null ? null
+                : new DatastoreBlobs(new StoreLayout(config.dataDir()), config.registries());
+        server.setRequestLog((request, response) -> {
+            requests.labels(Integer.toString(response.getStatus())).add(1);
+            if (accessLog != null && RequestFacts.peek(request) != null) {
+                accessLog.log(request, response); // answered from the datastore: the logger must see it
+            }
+        });
         Observability observability = new Observability(metrics, config.nodes(), config.logDir());
         // GracefulHandler: on stop, new requests are refused while those in flight get stopTimeout to finish
         server.setHandler(new GracefulHandler(new GatewayHandler(new Routes(config.nodes()), authenticator,
-                config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"),
+                config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"), datastoreBlobs,
                 new MetricsHandler(observability::metrics, observability::health, proxy))));
+    }
+
+    /**
+     * The access log of the blobs answered from the datastore, or null (every request then goes
+     * to a node) when there is no datastore yet or the log cannot be written: without the log
+     * the logger would not see those uses, and the cleaner would evict blobs in use.
+     */
+    private static AccessLog openAccessLog(GatewayConfig config, Metrics metrics) {
+        if (!Files.isDirectory(new StoreLayout(config.dataDir()).root())) {
+            LOG.info("no datastore at {} yet: every request goes to a node", config.dataDir());
+            return null;
+        }
+        try {
+            return new AccessLog(config.logDir().resolve(AccessLogFormat.GATEWAY_FILE), null, metrics);
+        } catch (IOException e) {
+            LOG.warn("cannot write the access log in {} ({}): every request goes to a node", config.logDir(), e.toString());
+            return null;
+        }
     }
 
     public GatewayServer start() throws Exception {
@@ -101,6 +134,12 @@ public final class GatewayServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        server.stop();
+        try {
+            server.stop();
+        } finally {
+            if (accessLog != null) {
+                accessLog.close();
+            }
+        }
     }
 }

@@ -24,6 +24,11 @@ final class Routes {
 
     /** A request's destination: the node and the path and query to ask it. */
     record Target(String prefix, URI node, String pathAndQuery) {
+        /** The path to ask the node, without the query. */
+        String path() {
+            int q = pathAndQuery.indexOf('?');
+            return q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
+        }
     }
 
     /** Resolves an API path below {@code /v2/} (not {@code /v2/} itself) with its raw query. */

@@ -45,6 +45,7 @@ class ContainerdMirrorE2ETest {
                     URI.create(upstream.baseUrl()), Optional.empty(), Optional.empty(), dir.resolve("data"), dir.resolve("logs"),
                     "127.0.0.1", 0)).start();
                  GatewayServer gateway = new GatewayServer(GatewayConfig.resolve("127.0.0.1", "0", dir.resolve("none.pem").toString(),
+                         dir.resolve("data").toString(), dir.resolve("logs").toString(),
                          List.of("docker.io=http://127.0.0.1:" + node.port()), Map.of())).start()) {
                 Path socket = dir.resolve("c.sock");
                 Path config = Files.writeString(dir.resolve("config.toml"), "version = 2\n"

@@ -80,8 +80,9 @@ class GatewayE2ETest {
             env.put("REGISTRY_AUTH_HTPASSWD_REALM", "Test Realm");
         }
         Path certs = tls ? pki.writeCertsPem(work, format) : work.resolve("absent.pem");
-        return new GatewayServer(GatewayConfig.resolve("127.0.0.1", "0", certs.toString(),
-                List.of("quay.io=http://127.0.0.1:" + node.port()), env)).start();
+        // the node's datastore and log dir, as the supervisor passes them: warm blobs come from the datastore
+        return new GatewayServer(GatewayConfig.resolve("127.0.0.1", "0", certs.toString(), work.resolve("data").toString(),
+                work.resolve("logs").toString(), List.of("quay.io=http://127.0.0.1:" + node.port()), env)).start();
     }
 
     private String[] tlsFlags(boolean tls) {

@@ -57,7 +57,8 @@ final class Supervisor {
         env.put(SupervisorWatch.ENV, Long.toString(ProcessHandle.current().pid()));
         env.putIfAbsent("MALLOC_ARENA_MAX", "2");
         List<String> gatewayArgs = new ArrayList<>(List.of("gateway", "--port", Integer.toString(config.port()),
-                "--certs", config.certs().toString(), "--log-dir", config.logDir().toString()));
+                "--certs", config.certs().toString(), "--data-dir", config.dataDir().toString(),
+                "--log-dir", config.logDir().toString()));
         for (RegistryHost registry : config.registries()) {
             int port = freePort();
             List<String> args = List.of("node", "--upstream", registry.name(), "--port", Integer.toString(port),

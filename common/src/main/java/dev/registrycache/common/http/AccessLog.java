@@ -26,13 +26,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The node's access log: one JSON object a line, written by a background thread so that
- * requests never wait for the disk. The logger process tails these files to keep blob access
- * times honest. Fields:
+ * An access log: one JSON object a line, written by a background thread so that requests never
+ * wait for the disk. Each node writes one, and the gateway one for the stored blobs it answers
+ * itself. The logger process tails these files to keep blob access times honest. Fields:
  *
  * <pre>
  * time        ISO-8601 instant the request completed
- * registry    the upstream this node serves (quay.io)
+ * registry    the upstream whose node (or whose part of the store) answered (quay.io)
  * method      GET | HEAD | ...
  * path        the request path
  * kind        base | manifest | blob | tags (absent for non-API paths)
@@ -63,11 +63,12 @@ public final class AccessLog implements RequestLog, AutoCloseable {
     private final Thread writer;
     private volatile boolean closed;
 
+    /** {@code registry}: the one a node serves; a request's {@link RequestFacts#registry}, when set, wins. */
     public AccessLog(Path file, String registry, Metrics metrics) throws IOException {
         this.file = file;
         this.registry = registry;
         this.requests = metrics.counter("registry_cache_requests_total",
-                "Requests a node answered, by kind, cache outcome (hit, miss, stale, pass, none) and status", "registry", "kind",
+                "Registry API requests answered (by the nodes; stored blobs by the gateway), by kind, cache outcome (hit, miss, stale, pass, none) and status", "registry", "kind",
                 "cache", "code");
         this.served = metrics.counter("registry_cache_served_bytes_total",
                 "Body bytes sent to clients, by where they came from (cache or upstream)", "registry", "source");
@@ -87,6 +88,7 @@ public final class AccessLog implements RequestLog, AutoCloseable {
         RequestFacts facts = RequestFacts.peek(request);
         long durationNanos = System.nanoTime() - request.getBeginNanoTime();
         String outcome = facts == null ? "none" : facts.outcome.logName();
+        String registry = facts != null && facts.registry != null ? facts.registry : this.registry;
         requests.labels(registry, facts == null || facts.kind == null ? "other" : facts.kind, outcome,
                 Integer.toString(response.getStatus())).add(1);
         long bytes = Response.getContentBytesWritten(response);

@@ -7,6 +7,8 @@ import org.eclipse.jetty.server.Request;
 public final class RequestFacts {
     private static final String ATTRIBUTE = RequestFacts.class.getName();
 
+    /** The registry that answered, when the access log serves several (the gateway's). */
+    public String registry;
     public String repository;
     public String kind;
     public String reference;
