@@ -22,6 +22,7 @@
 #   NGINX=1                0: no nginx reference rows
 #   NODE_JAVA_OPTS="-Xms16m -Xmx128m -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m -Xss512k -XX:UseAVX=2"
 #   GATEWAY_JAVA_OPTS="-Xms16m -Xmx160m -XX:+UseSerialGC -XX:MaxDirectMemorySize=96m -Xss512k"
+#                          (as the supervisor runs it)
 #   ALT_GATEWAY_JAVA_OPTS= ALT_JAR=   if either is set, two more gateways (HTTP and TLS, no htpasswd)
 #                          run with these options (default GATEWAY_JAVA_OPTS) from this jar
 #                          (default JAR), measured in the same runs as subjects "alt gateway ...",
@@ -132,7 +133,8 @@ start_gateway() { # name tls(0/1) auth(0/1) [java options [jar]]
     [[ $auth == 1 ]] && envs=(REGISTRY_AUTH=htpasswd REGISTRY_AUTH_HTPASSWD_PATH="$TMP/htpasswd")
     # shellcheck disable=SC2086
     start_proc "$name" "$TMP/logs/$name.log" env "${envs[@]}" "$JAVA_BIN" $opts -jar "$jar" gateway \
-        --host 127.0.0.1 --port "$port" --certs "$certs" --node "quay.io=$NODE"
+        --host 127.0.0.1 --port "$port" --certs "$certs" --node "quay.io=$NODE" \
+        --data-dir "$TMP/node-data" --log-dir "$TMP/node-logs" # as the supervisor runs it: the node's datastore
     GW[$name]=$scheme://127.0.0.1:$port
     wait_http "$name" "${GW[$name]}/v2/" "${CACERT[@]}"
     log "$name on ${GW[$name]}"
@@ -275,6 +277,10 @@ EOF
         log "${line%,}"
     done
     stop_proc nginx
+    sleep 1 # the gateway's access log is written in the background
+    answered=$(grep -c '"kind":"blob"' "$TMP/node-logs/gateway.access.log" 2>/dev/null || true)
+    log "blob GETs the gateways answered from the datastore (gateway.access.log): ${answered:-0}"
+    record gateway_datastore_blob_answers all 1 "${answered:-0}"
 fi
 
 # ---------------------------------------------------------------- manifest GETs (wrk)

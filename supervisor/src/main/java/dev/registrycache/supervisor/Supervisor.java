@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What supervisord and the original's start script did: one node per registry, the gateway,
@@ -40,6 +41,8 @@ final class Supervisor {
     private ChildProcess gateway;
     private ClassDataSharing cds;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final CountDownLatch done = new CountDownLatch(1);
     private final Metrics metrics = new Metrics();
     private final Metrics.Counter restarts = metrics.counter("registry_cache_child_restarts_total",
             "Times the supervisor started a component again after it exited", "child");
@@ -128,9 +131,14 @@ final class Supervisor {
         t.start();
     }
 
-    /** Stops the gateway first, so that in-flight transfers finish through running nodes, then the rest. */
+    /**
+     * Stops the gateway first, so that in-flight transfers finish through running nodes, then the
+     * rest. A second call (a second signal) waits for the stop in progress instead of returning
+     * while children still run.
+     */
     void stop() {
-        if (stopped.getCount() == 0) {
+        if (!stopping.compareAndSet(false, true)) {
+            awaitStopped();
             return;
         }
         stopped.countDown();
@@ -152,6 +160,15 @@ final class Supervisor {
             }
         }
         LOG.info("every component stopped");
+        done.countDown();
+    }
+
+    private void awaitStopped() {
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     void awaitStop() throws InterruptedException {

@@ -229,7 +229,7 @@ class SupervisorIT {
     }
 
     @Test
-    void sigtermLetsATransferInFlightFinishAndRefusesNewRequests(@TempDir Path dir) throws Exception {
+    void sigtermTwiceLetsATransferInFlightFinishAndRefusesNewRequests(@TempDir Path dir) throws Exception {
         UpstreamRegistry quay = UpstreamRegistry.plain();
         closeables.add(quay);
         Path big = dir.resolve("big");
@@ -252,8 +252,11 @@ class SupervisorIT {
         byte[] buf = new byte[1 << 20];
         int n = transfer.body().readNBytes(buf, 0, buf.length);
         sha.update(buf, 0, n);
+        List<ProcessHandle> children = stack.children();
         stack.process().destroy(); // SIGTERM while the client is still reading
-        Thread.sleep(500);
+        Thread.sleep(250);
+        stack.process().destroy(); // and a second one (a second Ctrl-C): it must not cut the grace period short
+        Thread.sleep(250);
         boolean refused;
         try {
             refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.port() + "/v2/"))
@@ -272,6 +275,7 @@ class SupervisorIT {
         assertEquals(digest, "sha256:" + java.util.HexFormat.of().formatHex(sha.digest()), "the transfer in flight completed");
         assertTrue(stack.process().waitFor(40, TimeUnit.SECONDS));
         assertEquals(0, stack.process().exitValue());
+        assertTrue(children.stream().noneMatch(ProcessHandle::isAlive), "every child stopped before the supervisor exited");
     }
 
     @Test
