@@ -11,7 +11,9 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** {@code registry-cache.jar logger}: follows the nodes' access logs and sets blob access times. */
 @Command(name = "logger", mixinStandardHelpOptions = true,
@@ -43,11 +45,16 @@ public final class LoggerCommand implements Callable<Integer> {
         Files.createDirectories(logs);
         TailState state = new TailState(stateFile != null ? Path.of(stateFile) : logs.resolve(".logger-state.json"));
         AccessToucher toucher = new AccessToucher(new StoreLayout(data));
-        LogTailer tailer = new LogTailer(logs, state.load(), toucher::accept, toucher::flush);
+        // touches are applied (flushed) in batches, and a position is saved only right after the
+        // touches of the lines before it were applied
+        LogTailer tailer = new LogTailer(logs, state.load(), toucher::accept, () -> { });
         Object lock = new Object();
+        AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true); // the loop stops polling; a poll in progress is bounded
             synchronized (lock) {
                 try {
+                    toucher.flush();
                     state.save(tailer.positions());
                 } catch (Exception e) {
                     LOG.warn("cannot save positions: {}", e.toString());
@@ -56,23 +63,37 @@ public final class LoggerCommand implements Callable<Integer> {
             }
         }, "logger-shutdown"));
         LOG.info("logger following {} for the datastore {}", logs, data);
+        long lastFlush = 0;
         long lastSave = 0;
-        Object saved = null;
-        while (true) {
+        Map<String, TailState.Position> applied = null;
+        Map<String, TailState.Position> saved = null;
+        while (!stopping.get()) {
             boolean behind;
-            synchronized (lock) { // a poll is bounded, so a shutdown waits for one at most
+            synchronized (lock) {
+                if (stopping.get()) {
+                    break;
+                }
                 behind = tailer.poll();
-                var positions = tailer.positions();
-                if (System.currentTimeMillis() - lastSave > 1000 && !positions.equals(saved)) {
-                    state.save(positions); // also while catching up on a backlog
-                    saved = positions;
-                    lastSave = System.currentTimeMillis();
+                long now = System.currentTimeMillis();
+                // caught up: apply the touches now; catching up on a backlog: once a second, so that
+                // a blob named on many lines of it is touched once a second, not once per chunk
+                if (!behind || now - lastFlush >= 1000) {
+                    toucher.flush();
+                    lastFlush = now;
+                    applied = tailer.positions();
+                }
+                if (applied != null && !applied.equals(saved) && now - lastSave >= 1000) {
+                    state.save(applied); // never past lines whose touches are not applied yet
+                    saved = applied;
+                    lastSave = now;
                 }
             }
             if (!behind) {
                 Thread.sleep(pollMillis);
             }
         }
+        Thread.currentThread().join(); // the shutdown hook finishes; the JVM exits
+        return 0;
     }
 
     public static void main(String[] args) {

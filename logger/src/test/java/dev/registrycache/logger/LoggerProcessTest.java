@@ -75,7 +75,7 @@ class LoggerProcessTest {
             long stopped = savedOffset(stateFile, name);
             assertTrue(stopped >= first && stopped < size,
                     "stopped inside the backlog, not after reading all of it: " + stopped + " of " + size + " after " + took);
-            assertTrue(took.toMillis() < 5000, "stopped " + took.toMillis() + " ms after SIGTERM");
+            assertTrue(took.toMillis() < 2000, "stopped " + took.toMillis() + " ms after SIGTERM");
             try (var r = Files.newByteChannel(log)) {
                 java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
                 r.position(stopped - 1).read(b);
