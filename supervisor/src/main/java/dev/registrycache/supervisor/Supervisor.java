@@ -55,7 +55,8 @@ final class Supervisor {
     void start() throws IOException {
         long t0 = System.nanoTime();
         List<String> java = javaCommand();
-        cds = ClassDataSharing.forClassPath(java.get(2), config.logDir().resolve("cds"));
+        // next to the datastore: the one folder that persists across container re-creations
+        cds = ClassDataSharing.forClassPath(java.get(2), config.dataDir().resolve(".jvm-cds"));
         Map<String, String> env = new HashMap<>(config.env());
         env.put(SupervisorWatch.ENV, Long.toString(ProcessHandle.current().pid()));
         env.putIfAbsent("MALLOC_ARENA_MAX", "2");
