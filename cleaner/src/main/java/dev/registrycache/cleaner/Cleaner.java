@@ -101,6 +101,9 @@ final class Cleaner {
                     projected -= scan.size(i);
                 }
             }
+            if (!dryRun) {
+                java.util.Arrays.sort(victims, 0, n); // the scan's order is the folders' order: neighbours share folder blocks
+            }
             boolean[] gone = dryRun ? null : workers.each(n, k -> deleteBlob(scan.digest(victims[k])));
             for (int k = 0; k < n; k++) {
                 int i = victims[k];
