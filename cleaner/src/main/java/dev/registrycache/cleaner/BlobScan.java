@@ -5,12 +5,10 @@ import dev.registrycache.common.Digest;
 import java.io.IOException;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +16,7 @@ import java.util.List;
 import java.util.HexFormat;
 
 /**
- * Every blob of the store with its size and last use, read in one walk of {@code blobs/} and held
+ * Every blob of the store with its size and last use, read folder by folder ({@code blobs/<alg>/<xx>}) and held
  * in primitive arrays: the raw hash (32 bytes for SHA-256), size and last use, about 52 bytes a
  * blob with the orderings, so a pass over 500,000 blobs fits in a 64 MiB heap.
  */
@@ -63,31 +61,32 @@ final class BlobScan {
         return out;
     }
 
+    /**
+     * Reads one {@code blobs/<alg>/<xx>} folder: its {@code <hex>} entries, and the attributes of
+     * each {@code <hex>/data} (one stat a blob, no walk into each blob's folder).
+     */
     private static BlobScan walk(Path prefix) {
         BlobScan scan = new BlobScan();
-        try {
-            Files.walkFileTree(prefix, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (attrs.isRegularFile() && file.getFileName().toString().equals("data")) {
-                        Path dir = file.getParent();
-                        Path algorithm = dir.getParent() == null ? null : dir.getParent().getParent();
-                        byte[] hash = algorithm == null ? null : parseHash(algorithm.getFileName().toString(), dir.getFileName().toString());
-                        if (hash != null) {
-                            long use = Math.max(attrs.lastAccessTime().toMillis(), attrs.lastModifiedTime().toMillis());
-                            scan.add(hash, attrs.size(), use);
-                        }
-                    }
-                    return FileVisitResult.CONTINUE;
+        String algorithm = prefix.getParent().getFileName().toString();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(prefix)) {
+            for (Path dir : entries) {
+                byte[] hash = parseHash(algorithm, dir.getFileName().toString());
+                if (hash == null) {
+                    continue; // not a blob of ours
                 }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    return FileVisitResult.CONTINUE; // deleted meanwhile
+                BasicFileAttributes attrs;
+                try {
+                    attrs = Files.readAttributes(dir.resolve("data"), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                } catch (IOException e) {
+                    continue; // deleted meanwhile, or a folder without its data
                 }
-            });
-        } catch (IOException e) {
-            // the visitor swallows per-file failures; the walk itself only fails if the folder went away
+                if (attrs.isRegularFile()) {
+                    long use = Math.max(attrs.lastAccessTime().toMillis(), attrs.lastModifiedTime().toMillis());
+                    scan.add(hash, attrs.size(), use);
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            // the folder went away, or is not one: nothing of it counts
         }
         return scan;
     }
