@@ -13,11 +13,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The one way tests start external tools (docker-registry, skopeo, podman, htpasswd). It decides
- * what a missing tool means (skip on a laptop, fail on CI where {@code .ci/run} installed it),
+ * what a missing tool means (a failed test, never a skipped one: {@code .ci/run} installs them all),
  * keeps the developer's {@code REGISTRY_*} variables away from children (docker-registry reads
  * every one of them as configuration, podman and skopeo read {@code REGISTRY_AUTH_FILE}), never
  * lets a hung tool hang the build, and kills what is still running when the test JVM exits.
@@ -44,20 +43,15 @@ public final class Tools {
   }
 
   /**
-   * Returns the path of {@code executable}. If it is missing, fails the test when the
-   * environment has {@code CI=true} and aborts (skips) it otherwise.
+   * Returns the path of {@code executable}; a missing tool fails the test (never skips it),
+   * everywhere, so that a run without the real peers cannot pass.
    */
   public static Path require(String executable) {
     Path found = find(executable);
-    if (found != null) {
-      return found;
+    if (found == null) {
+      fail("'" + executable + "' is not on PATH; the README's test command installs it");
     }
-    String message = "'" + executable + "' is not on PATH; the README's test command installs it";
-    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-      fail(message);
-    }
-    Assumptions.abort(message);
-    throw new AssertionError("unreachable");
+    return found;
   }
 
   public static ProcessResult run(Duration timeout, List<String> command) {
