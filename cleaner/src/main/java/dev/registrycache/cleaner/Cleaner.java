@@ -4,12 +4,12 @@ import dev.registrycache.common.ByteSize;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.StoreLayout;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -49,13 +49,13 @@ final class Cleaner {
         return maxBytes + maxBytes / 100 * thresholdPercent + maxBytes % 100 * thresholdPercent / 100;
     }
 
-    Pass run(boolean dryRun) throws IOException {
+    Pass run(boolean dryRun) {
         try (IoWorkers workers = new IoWorkers(ioThreads)) {
             return run(dryRun, workers);
         }
     }
 
-    private Pass run(boolean dryRun, IoWorkers workers) throws IOException {
+    private Pass run(boolean dryRun, IoWorkers workers) {
         long t0 = System.nanoTime();
         BlobScan scan = BlobScan.of(layout.blobsRoot(), workers);
         long scanned = System.nanoTime();
@@ -102,7 +102,7 @@ final class Cleaner {
                 }
             }
             if (!dryRun) {
-                java.util.Arrays.sort(victims, 0, n); // the scan's order is the folders' order: neighbours share folder blocks
+                Arrays.sort(victims, 0, n); // the scan's order is the folders' order: neighbours share folder blocks
             }
             boolean[] gone = dryRun ? null : workers.each(n, k -> deleteBlob(scan.digest(victims[k])));
             for (int k = 0; k < n; k++) {

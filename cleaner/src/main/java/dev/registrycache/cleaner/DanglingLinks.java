@@ -51,7 +51,7 @@ final class DanglingLinks {
      * Walks the repository folders, pruning each repository's link folders as a task of its own
      * (across the workers's threads), then removes the folders left empty, deepest first.
      */
-    Result prune(boolean dryRun) throws IOException {
+    Result prune(boolean dryRun) {
         this.dryRun = dryRun;
         Path root = layout.repositoriesRoot();
         if (Files.isDirectory(root)) {
@@ -80,7 +80,7 @@ final class DanglingLinks {
      * Finds the repositories under {@code dir}: their special folders become tasks; every folder
      * met is added to {@code emptied} after its children (deepest first), to be removed if empty.
      */
-    private void visit(Path dir, List<Runnable> tasks, List<Path> emptied) throws IOException {
+    private void visit(Path dir, List<Runnable> tasks, List<Path> emptied) {
         for (Path child : list(dir)) {
             String name = child.getFileName().toString();
             switch (name) {

@@ -80,9 +80,9 @@ public final class GatewayServer implements AutoCloseable {
         NodeProxyHandler proxy = new NodeProxyHandler();
         Metrics.Counter requests = metrics.counter("registry_cache_gateway_requests_total",
                 "Requests the gateway answered, by status", "code");
-        accessLog = openAccessLog(config, metrics);
-        DatastoreBlobs datastoreBlobs = accessLog == null ? null
-                : new DatastoreBlobs(new StoreLayout(config.dataDir()), config.registries());
+        StoreLayout layout = new StoreLayout(config.dataDir());
+        accessLog = openAccessLog(config, layout, metrics);
+        DatastoreBlobs datastoreBlobs = accessLog == null ? null : new DatastoreBlobs(layout, config.registries());
         server.setRequestLog((request, response) -> {
             requests.labels(Integer.toString(response.getStatus())).add(1);
             if (accessLog != null && RequestFacts.peek(request) != null) {
@@ -101,8 +101,8 @@ public final class GatewayServer implements AutoCloseable {
      * to a node) when there is no datastore yet or the log cannot be written: without the log
      * the logger would not see those uses, and the cleaner would evict blobs in use.
      */
-    private static AccessLog openAccessLog(GatewayConfig config, Metrics metrics) {
-        if (!Files.isDirectory(new StoreLayout(config.dataDir()).root())) {
+    private static AccessLog openAccessLog(GatewayConfig config, StoreLayout layout, Metrics metrics) {
+        if (!Files.isDirectory(layout.root())) {
             LOG.info("no datastore at {} yet: every request goes to a node", config.dataDir());
             return null;
         }

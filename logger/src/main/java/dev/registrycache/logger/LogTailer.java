@@ -36,25 +36,16 @@ final class LogTailer implements AutoCloseable {
     private long lines;
     private boolean behind;
 
-    private final Runnable afterPoll;
-
     LogTailer(Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink) {
-        this(logDir, saved, sink, () -> { });
-    }
-
-    /** {@code afterPoll} runs once the lines of a poll were handed to {@code sink} (to apply them in a batch). */
-    LogTailer(Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink, Runnable afterPoll) {
-        this(logDir, saved, sink, afterPoll, POLL_BYTES);
+        this(logDir, saved, sink, POLL_BYTES);
     }
 
     /** {@code pollBytes}: how much of each file one poll reads at most. */
-    LogTailer(Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink, Runnable afterPoll,
-              int pollBytes) {
+    LogTailer(Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink, int pollBytes) {
         this.pollBytes = pollBytes;
         this.logDir = logDir;
         this.saved = saved;
         this.sink = sink;
-        this.afterPoll = afterPoll;
     }
 
     long lines() {
@@ -101,7 +92,6 @@ final class LogTailer implements AutoCloseable {
                 it.remove();
             }
         }
-        afterPoll.run();
         return behind;
     }
 

@@ -47,7 +47,7 @@ public final class LoggerCommand implements Callable<Integer> {
         AccessToucher toucher = new AccessToucher(new StoreLayout(data));
         // touches are applied (flushed) in batches, and a position is saved only right after the
         // touches of the lines before it were applied
-        LogTailer tailer = new LogTailer(logs, state.load(), toucher::accept, () -> { });
+        LogTailer tailer = new LogTailer(logs, state.load(), toucher::accept);
         Object lock = new Object();
         AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

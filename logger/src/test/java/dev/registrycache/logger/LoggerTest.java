@@ -72,8 +72,9 @@ class LoggerTest {
         Instant now = Instant.parse("2026-11-27T10:00:00Z");
         append(log, line(now, "manifest", index, 200) + line(now, "blob", failed, 404) + "not json\n");
         AccessToucher toucher = new AccessToucher(layout);
-        try (LogTailer tailer = new LogTailer(logs(), new java.util.HashMap<>(), toucher::accept, toucher::flush)) {
+        try (LogTailer tailer = new LogTailer(logs(), new java.util.HashMap<>(), toucher::accept)) {
             tailer.poll();
+            toucher.flush(); // as the logger does once caught up
             assertEquals(3, tailer.lines());
         }
         for (Digest d : List.of(index, manifest, config, layer)) {
@@ -156,7 +157,7 @@ class LoggerTest {
         TailState state = new TailState(logs().resolve(".logger-state.json"));
         List<AccessLogFormat.Access> seen = new ArrayList<>();
         int budget = lineBytes * 4 + lineBytes / 2;
-        try (LogTailer tailer = new LogTailer(logs(), state.load(), seen::add, () -> { }, budget)) {
+        try (LogTailer tailer = new LogTailer(logs(), state.load(), seen::add, budget)) {
             assertTrue(tailer.poll(), "behind after the first chunk");
             assertEquals(4, seen.size(), "4.5 lines' worth read: 4 complete lines");
             state.save(tailer.positions());
@@ -166,7 +167,7 @@ class LoggerTest {
         }
         int beforeRestart = seen.size();
         // restarted from the saved place: the lines after it, each once
-        try (LogTailer tailer = new LogTailer(logs(), state.load(), seen::add, () -> { }, budget)) {
+        try (LogTailer tailer = new LogTailer(logs(), state.load(), seen::add, budget)) {
             int polls = 0;
             while (tailer.poll()) {
                 polls++;
@@ -193,19 +194,19 @@ class LoggerTest {
         Files.move(a, a.resolveSibling(a.getFileName() + ".1"));
         append(a, line(FIXED, "blob", d, 200).repeat(5));
         int budget = lineBytes * 8;
-        try (LogTailer second = new LogTailer(logs(), state.load(), seen::add, () -> { }, budget)) {
+        try (LogTailer second = new LogTailer(logs(), state.load(), seen::add, budget)) {
             assertTrue(second.poll());
             assertEquals(10, seen.size());
             state.save(second.positions()); // in the rotated file
         }
-        try (LogTailer third = new LogTailer(logs(), state.load(), seen::add, () -> { }, budget)) {
+        try (LogTailer third = new LogTailer(logs(), state.load(), seen::add, budget)) {
             while (third.poll()) {
                 assertTrue(seen.size() <= 27);
             }
             state.save(third.positions());
         }
         assertEquals(27, seen.size(), "2 + 20 from the rotated file + 5 from the new one, each once");
-        try (LogTailer fourth = new LogTailer(logs(), state.load(), seen::add, () -> { }, budget)) {
+        try (LogTailer fourth = new LogTailer(logs(), state.load(), seen::add, budget)) {
             assertEquals(false, fourth.poll());
         }
         assertEquals(27, seen.size());
@@ -218,7 +219,7 @@ class LoggerTest {
         int lineBytes = line(FIXED, "blob", d, 200).length();
         List<AccessLogFormat.Access> seen = new ArrayList<>();
         append(a, line(FIXED, "blob", d, 200).repeat(30));
-        try (LogTailer tailer = new LogTailer(logs(), new java.util.HashMap<>(), seen::add, () -> { }, lineBytes * 10)) {
+        try (LogTailer tailer = new LogTailer(logs(), new java.util.HashMap<>(), seen::add, lineBytes * 10)) {
             assertTrue(tailer.poll());
             Files.move(a, a.resolveSibling(a.getFileName() + ".1"));
             append(a, line(FIXED, "blob", d, 200).repeat(7));
