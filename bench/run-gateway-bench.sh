@@ -7,6 +7,9 @@
 #   warm    a stored BLOB_MIB blob, GET with curl -o /dev/null (MB/s): the node directly, the
 #           gateway over plain HTTP/1.1, over TLS with HTTP/1.1 and with HTTP/2 (ALPN); each run
 #           GETs every subject once, in a rotating order. Target: gateway >= 0.85 x node.
+#           Also per GET: curl's CPU time (user + system) and the serving process group's, and
+#           "curl ceiling <way>" = blob size / curl's CPU time on the gateway's GETs that way: the
+#           rate no server can exceed for that client, since curl then never waits for data.
 #   manifest  manifest GET by digest with wrk (req/s): the node, the gateways without and with
 #           htpasswd (wrk sends Authorization: Basic), over HTTP and TLS (wrk speaks HTTP/1.1).
 #           Target: with htpasswd >= 0.9 x without.
@@ -250,13 +253,39 @@ EOF
         WARM["nginx tls h2"]="https://127.0.0.1:$NGINX_TLS_PORT/blob --http2"
         SUBJECTS+=("nginx http h1" "nginx tls h1" "nginx tls h2")
     fi
-    warm_get() { # subject: prints "MB/s http_version"
-        local spec url out
+    proc_of() { # warm subject -> the process (group) serving it
+        case $1 in
+        node*) echo node ;;
+        nginx*) echo nginx ;;
+        "alt gateway http"*) echo gw-http-alt ;;
+        "alt gateway tls"*) echo gw-tls-alt ;;
+        "gateway http"*) echo gw-http ;;
+        "gateway tls"*) echo gw-tls ;;
+        esac
+    }
+    group_ticks() { # name: CPU clock ticks (user + system) used so far by the process group
+        local p total=0 t
+        for p in $(pgrep -g "${PIDS[$1]}" 2>/dev/null); do
+            t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }') || continue
+            total=$((total + ${t:-0}))
+        done
+        echo "$total"
+    }
+    TICK_MS=$((1000 / $(getconf CLK_TCK)))
+    # warm_get subject: prints "MB/s http_version client_cpu_ms server_cpu_ms"; the client's CPU
+    # (curl's user + system time) bounds what any server can reach: size / client CPU
+    warm_get() {
+        local spec url out proc t0 t1 tf=$TMP/warm-get-time.txt
         read -r -a spec <<<"${WARM[$1]}"
         url=${spec[0]}
-        out=$(timed_get "$url" "$BLOB_SIZE" "${CACERT[@]}" "${spec[@]:1}")
-        read -r _ speed ver <<<"$out"
-        echo "$(awk -v b="$speed" 'BEGIN { printf "%.1f", b / 1e6 }') $ver"
+        proc=$(proc_of "$1")
+        t0=$(group_ticks "$proc")
+        { TIMEFORMAT='%3U %3S'; time timed_get "$url" "$BLOB_SIZE" "${CACERT[@]}" "${spec[@]:1}" >"$TMP/warm-get.txt"; } 2>"$tf" ||
+            { cat "$tf" >&2; exit 1; }
+        t1=$(group_ticks "$proc")
+        read -r _ speed ver <"$TMP/warm-get.txt"
+        read -r cu cs <"$tf"
+        echo "$(awk -v b="$speed" 'BEGIN { printf "%.1f", b / 1e6 }') $ver $(awk -v u="$cu" -v s="$cs" 'BEGIN { printf "%.0f", (u + s) * 1000 }') $(((t1 - t0) * TICK_MS))"
     }
     settle 2
     for s in "${SUBJECTS[@]}"; do warm_get "$s" >/dev/null; done # warm-up: JIT, page cache
@@ -269,8 +298,13 @@ EOF
         for ((j = 0; j < n; j++)); do
             s=${SUBJECTS[$(((i - 1 + j) % n))]}
             out=$(warm_get "$s")
-            read -r mbps ver <<<"$out"
+            read -r mbps ver client_ms server_ms <<<"$out"
             record warm_MBps "$s" "$i" "$mbps"
+            record warm_client_cpu_ms "$s" "$i" "$client_ms"
+            record warm_server_cpu_ms "$s" "$i" "$server_ms"
+            if [[ $s == "gateway "* && $client_ms -gt 0 ]]; then # what curl alone could take in, this way
+                record warm_MBps "curl ceiling ${s#gateway }" "$i" "$(awk -v b="$BLOB_SIZE" -v ms="$client_ms" 'BEGIN { printf "%.1f", b / ms / 1000 }')"
+            fi
             printf '%s\t%s\t%s\n' "$s" "$i" "$ver" >>"$RESULTS_DIR/http_versions.txt"
             line+=" $s $mbps MB/s (HTTP/$ver),"
         done

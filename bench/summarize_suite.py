@@ -20,6 +20,8 @@ BLOB = f"{sys.argv[3]} MiB" if len(sys.argv) > 3 else "512 MiB"
 METRICS = {
     "gateway": [
         ("warm_MBps", f"warm GET {BLOB} blob (curl)", "MB/s"),
+        ("warm_client_cpu_ms", "curl's CPU time per warm GET", "ms"),
+        ("warm_server_cpu_ms", "server's CPU time per warm GET", "ms"),
         ("manifest_rps", "manifest GET by digest (wrk)", "req/s"),
         ("manifest_p99_ms", "manifest GET latency p99 (wrk)", "ms"),
         ("rss_after_MiB", "RSS after the runs", "MiB"),
@@ -52,6 +54,10 @@ TARGETS = {
         ("warm alt gateway HTTP/1.1 / node", "warm_MBps", "alt gateway http h1", "node h1", ">=", 0.85),
         ("warm alt gateway TLS HTTP/1.1 / node", "warm_MBps", "alt gateway tls h1", "node h1", ">=", 0.85),
         ("warm alt gateway TLS HTTP/2 / node", "warm_MBps", "alt gateway tls h2", "node h1", ">=", 0.85),
+        ("warm curl ceiling TLS HTTP/1.1 / node (client bound)", "warm_MBps", "curl ceiling tls h1", "node h1", None, None),
+        ("warm curl ceiling TLS HTTP/2 / node (client bound)", "warm_MBps", "curl ceiling tls h2", "node h1", None, None),
+        ("warm gateway TLS HTTP/1.1 / curl ceiling", "warm_MBps", "gateway tls h1", "curl ceiling tls h1", None, None),
+        ("warm gateway TLS HTTP/2 / curl ceiling", "warm_MBps", "gateway tls h2", "curl ceiling tls h2", None, None),
         ("warm nginx TLS h1 / nginx http (TLS cost, reference)", "warm_MBps", "nginx tls h1", "nginx http h1", None, None),
         ("warm nginx TLS h2 / nginx http (reference)", "warm_MBps", "nginx tls h2", "nginx http h1", None, None),
         ("manifest gateway HTTP htpasswd / no auth", "manifest_rps", "gateway http auth", "gateway http", ">=", 0.9),

@@ -7,17 +7,12 @@ import dev.registrycache.common.http.AccessLog;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.http.OciErrorHandler;
 import dev.registrycache.common.http.RequestFacts;
-import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
-import org.eclipse.jetty.http2.HTTP2Cipher;
-import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.GracefulHandler;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,16 +53,7 @@ public final class GatewayServer implements AutoCloseable {
         HttpConnectionFactory http11 = new HttpConnectionFactory(http);
         if (keys != null) {
             http.addCustomizer(new SecureRequestCustomizer());
-            SslContextFactory.Server tls = new SslContextFactory.Server();
-            tls.setKeyStore(keys);
-            tls.setKeyStorePassword(new String(PemKeyStore.PASSWORD));
-            tls.setIncludeProtocols("TLSv1.3", "TLSv1.2");
-            tls.setCipherComparator(HTTP2Cipher.COMPARATOR);
-            HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
-            h2.setMaxConcurrentStreams(256);
-            ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
-            alpn.setDefaultProtocol(http11.getProtocol());
-            connector = new ServerConnector(server, new SslConnectionFactory(tls, alpn.getProtocol()), alpn, h2, http11);
+            connector = new ServerConnector(server, TlsFactories.of(keys, http, http11));
         } else {
             connector = new ServerConnector(server, http11);
         }

@@ -155,8 +155,8 @@ class GatewayE2ETest {
         }
     }
 
-    @Test
-    void offersHttp2ByAlpnAndOnlyTls12And13() throws Exception {
+    /** An SSL context that trusts the test's CA. */
+    private javax.net.ssl.SSLContext trustingContext() throws Exception {
         java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("ca", new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(pki.ca));
@@ -164,14 +164,42 @@ class GatewayE2ETest {
         tmf.init(trust);
         javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
         ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    private java.net.http.HttpClient tlsClient(javax.net.ssl.SSLContext ctx, String protocol, java.net.http.HttpClient.Version version) {
+        return java.net.http.HttpClient.newBuilder().sslContext(ctx)
+                .sslParameters(new javax.net.ssl.SSLParameters(null, new String[] {protocol})).version(version).build();
+    }
+
+    @Test
+    void aLargeBlobComesWholeOverTlsWithHttp1AndHttp2ColdAndWarm() throws Exception {
+        Image big = OciImages.image().oci().seed(43).layers(1).layerSize(3_000_000).build();
+        upstream.push(big, "team/big", "v1");
+        javax.net.ssl.SSLContext ctx = trustingContext();
+        try (GatewayServer gw = gateway(true, false, TestPki.KeyFormat.EC)) {
+            URI blob = URI.create("https://127.0.0.1:" + gw.port() + "/v2/quay.io/team/big/blobs/" + big.layer(0).digest());
+            // the first GET goes through the node (cold: fetched upstream), the others come from the datastore
+            for (String protocol : List.of("TLSv1.3", "TLSv1.2")) {
+                for (var version : List.of(java.net.http.HttpClient.Version.HTTP_2, java.net.http.HttpClient.Version.HTTP_1_1)) {
+                    var r = tlsClient(ctx, protocol, version).send(java.net.http.HttpRequest.newBuilder(blob).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+                    assertEquals(200, r.statusCode(), protocol + " " + version);
+                    assertEquals(version, r.version());
+                    assertEquals(big.layer(0).digest(), Sha256.of(r.body()), protocol + " " + version);
+                }
+            }
+        }
+    }
+
+    @Test
+    void offersHttp2ByAlpnAndOnlyTls12And13() throws Exception {
+        javax.net.ssl.SSLContext ctx = trustingContext();
         try (GatewayServer gw = gateway(true, false, TestPki.KeyFormat.PKCS1_RSA)) {
             URI base = URI.create("https://127.0.0.1:" + gw.port() + "/v2/");
             for (String protocol : List.of("TLSv1.2", "TLSv1.3")) {
-                java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().sslContext(ctx)
-                        .sslParameters(new javax.net.ssl.SSLParameters(null, new String[] {protocol}))
-                        .version(java.net.http.HttpClient.Version.HTTP_2).build();
-                var r = client.send(java.net.http.HttpRequest.newBuilder(base).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                var r = tlsClient(ctx, protocol, java.net.http.HttpClient.Version.HTTP_2).send(
+                        java.net.http.HttpRequest.newBuilder(base).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, r.statusCode());
                 assertEquals(java.net.http.HttpClient.Version.HTTP_2, r.version(), protocol);
             }
