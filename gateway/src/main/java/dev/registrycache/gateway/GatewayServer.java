@@ -7,6 +7,8 @@ import dev.registrycache.common.http.AccessLog;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.http.OciErrorHandler;
 import dev.registrycache.common.http.RequestFacts;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -44,7 +46,11 @@ public final class GatewayServer implements AutoCloseable {
 
         QueuedThreadPool threads = new QueuedThreadPool(400, 8);
         threads.setName("gateway");
-        server = new Server(threads);
+        // Jetty's default pool keeps buffers up to 64 KiB only; the proxy's 256 KiB reads from a node
+        // and the TLS output buffers (5 records) would otherwise be allocated and zeroed per use
+        ByteBufferPool buffers = new ArrayByteBufferPool(0, 4096, NodeProxyHandler.RESPONSE_BUFFER, Integer.MAX_VALUE,
+                16L << 20, 32L << 20);
+        server = new Server(threads, null, buffers);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setRequestHeaderSize(16 * 1024);
@@ -63,7 +69,7 @@ public final class GatewayServer implements AutoCloseable {
         server.addConnector(connector);
         server.setErrorHandler(new OciErrorHandler());
         server.setStopTimeout(15_000);
-        NodeProxyHandler proxy = new NodeProxyHandler();
+        NodeProxyHandler proxy = new NodeProxyHandler(buffers);
         Metrics.Counter requests = metrics.counter("registry_cache_gateway_requests_total",
                 "Requests the gateway answered, by status", "code");
         StoreLayout layout = new StoreLayout(config.dataDir());

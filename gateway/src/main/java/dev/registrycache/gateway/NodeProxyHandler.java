@@ -7,6 +7,7 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.proxy.ProxyHandler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -26,9 +27,15 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
     private static final Logger LOG = LoggerFactory.getLogger(NodeProxyHandler.class);
     static final String TARGET = NodeProxyHandler.class.getName() + ".target";
     static final long RETRY_AFTER_SECONDS = 2;
+    /** Large reads from the node: a blob crosses the gateway in fewer, bigger chunks. */
+    static final int RESPONSE_BUFFER = 256 * 1024;
 
-    NodeProxyHandler() {
+    private final ByteBufferPool buffers;
+
+    /** @param buffers the server's pool, which must keep buffers of {@link #RESPONSE_BUFFER} */
+    NodeProxyHandler(ByteBufferPool buffers) {
         super(request -> HttpURI.from((String) request.getAttribute(TARGET)));
+        this.buffers = buffers;
     }
 
     @Override
@@ -38,8 +45,8 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
         client.setIdleTimeout(300_000);
         client.setMaxConnectionsPerDestination(512);
         client.setFollowRedirects(false);
-        // large reads from the node: a blob crosses the gateway in fewer, bigger chunks
-        client.setResponseBufferSize(256 * 1024);
+        client.setResponseBufferSize(RESPONSE_BUFFER);
+        client.setByteBufferPool(buffers);
         return client;
     }
 
