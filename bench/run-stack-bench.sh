@@ -5,8 +5,9 @@
 # prints a table of medians, ratios and target verdicts and writes the raw results to
 # bench/results/<stamp>-stack[-LABEL]/.
 #
-# Each run starts both setups fresh (empty datastores; the stack keeps its LOG_DIR from run to
-# run, as a host would: the first start, with an empty LOG_DIR, is reported on its own), one
+# Each run starts both setups fresh (empty datastores; the stack keeps its LOG_DIR and the class
+# data archives in DATA_DIR/.jvm-cds from run to run, as a host would: the first start, without
+# them, is reported on its own), one
 # after the other, and measures:
 #   startup   from the exec to the supervisor's "registry-cache ready in" line, and to the first
 #             200 on GET /v2/ through the gateway port (polled every 10 ms); the "ready in" figure
@@ -239,8 +240,11 @@ STACK_EXIT_CODES=()
 stack_run() { # run subject: run 0 is the first start on a fresh host (no rss, no checks)
     local run=$1 subject=$2 tf sup ready probe line reported t0 t1 code key label v
     tf=$TMP/stack-$run.timings
-    rm -rf "$TMP/data" "$tf"
+    rm -f "$tf"
+    # an empty datastore each run; the supervisor's class-data archives (<data-dir>/.jvm-cds) stay,
+    # as on a host, whose data dir is the volume that outlives the process
     mkdir -p "$TMP/data" "$TMP/logdir"
+    find "$TMP/data" -mindepth 1 -maxdepth 1 ! -name .jvm-cds -exec rm -rf {} +
     # shellcheck disable=SC2086 # SUPERVISOR_JAVA_OPTS is a list of options
     start_proc stack "$TMP/logs/stack-launcher-$run.log" env PULL_SECRET="$TMP/ps.json" DATA_DIR="$TMP/data" \
         LOG_DIR="$TMP/logdir" PORT="$GW_PORT" CERTS="$CERTS" \
@@ -339,9 +343,10 @@ stock_run() { # run
 
 # ---------------------------------------------------------------- measuring
 
-# run 0: the first start with an empty LOG_DIR (anything the product keeps there, such as class
-# data archives, is made then); LOG_DIR is kept from run to run as on a host, DATA_DIR is not
-rm -rf "$TMP/logdir"
+# run 0: the first start with an empty LOG_DIR and DATA_DIR (anything the product keeps there, such
+# as class data archives in DATA_DIR/.jvm-cds, is made then); LOG_DIR and DATA_DIR/.jvm-cds are
+# kept from run to run as on a host, the datastore is not
+rm -rf "$TMP/logdir" "$TMP/data"
 wait_quiet
 record busy_cores "before stack run" 0 "$LAST_BUSY"
 stack_run 0 "stack first start"
