@@ -109,8 +109,8 @@ public final class AccessLog implements RequestLog, AutoCloseable {
                 writeIfSet(g, AccessLogFormat.DIGEST, facts.digest == null ? null : facts.digest.toString());
             }
             g.writeNumberField(AccessLogFormat.STATUS, response.getStatus());
-            g.writeNumberField(AccessLogFormat.BYTES, Response.getContentBytesWritten(response));
-            g.writeStringField(AccessLogFormat.CACHE, facts == null ? "none" : facts.outcome.logName());
+            g.writeNumberField(AccessLogFormat.BYTES, bytes);
+            g.writeStringField(AccessLogFormat.CACHE, outcome);
             g.writeNumberField(AccessLogFormat.DURATION_MS, durationNanos / 1_000_000);
             if (facts != null) {
                 writeIfSet(g, AccessLogFormat.ERROR, facts.error);
