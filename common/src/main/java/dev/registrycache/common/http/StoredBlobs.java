@@ -46,13 +46,7 @@ public final class StoredBlobs {
             }
             long offset = range == null ? 0 : range.first();
             long length = range == null ? size : range.length();
-            headers(response, digest, length);
-            if (range != null) {
-                response.setStatus(206);
-                response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
-            } else {
-                response.setStatus(200);
-            }
+            start(response, digest, range, size);
             if (head || length == 0) {
                 response.write(true, null, callback);
                 return;
@@ -87,6 +81,20 @@ public final class StoredBlobs {
             file.close();
         } catch (IOException ignored) {
             // read-only file
+        }
+    }
+
+    /**
+     * The status and headers of a blob response: 200 for the whole blob of {@code size} bytes, or
+     * 206 with {@code Content-Range} for {@code range} ({@code range} null: the whole blob).
+     */
+    public static void start(Response response, Digest digest, ByteRange range, long size) {
+        headers(response, digest, range == null ? size : range.length());
+        if (range != null) {
+            response.setStatus(206);
+            response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
+        } else {
+            response.setStatus(200);
         }
     }
 

@@ -102,13 +102,7 @@ public final class BlobService {
         }
         long position = range == null ? 0 : range.first();
         long end = range == null ? size : range.last() + 1;
-        StoredBlobs.headers(response, fetch.digest(), range == null ? size : range.length());
-        if (range != null) {
-            response.setStatus(206);
-            response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
-        } else {
-            response.setStatus(200);
-        }
+        StoredBlobs.start(response, fetch.digest(), range, size);
         RetainableByteBuffer buffer = request.getComponents().getByteBufferPool().acquire(CHUNK, true);
         try (FileChannel channel = fetch.open()) {
             ByteBuffer bb = buffer.getByteBuffer();
