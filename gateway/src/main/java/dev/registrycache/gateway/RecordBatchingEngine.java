@@ -57,10 +57,10 @@ final class RecordBatchingEngine extends SSLEngine {
                 break;
             }
         }
-        if (result.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) { // earlier records were written
-            result = new SSLEngineResult(SSLEngineResult.Status.OK, result.getHandshakeStatus(), 0, 0);
-        }
-        return new SSLEngineResult(result.getStatus(), result.getHandshakeStatus(), consumed, produced);
+        SSLEngineResult.Status status = result.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW
+                ? SSLEngineResult.Status.OK // earlier records were written
+                : result.getStatus();
+        return new SSLEngineResult(status, result.getHandshakeStatus(), consumed, produced);
     }
 
     private static boolean canContinue(SSLEngineResult result) {
