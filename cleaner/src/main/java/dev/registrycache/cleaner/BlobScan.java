@@ -171,12 +171,16 @@ final class BlobScan {
     }
 
     private int compareHashes(int a, int b) {
-        int la = hashLength(a);
-        int lb = hashLength(b);
-        if (la != lb) {
-            return Integer.compare(la, lb);
+        return compareHash(a, hashes, hashAt[b], hashLength(b));
+    }
+
+    /** Blob {@code i}'s hash against {@code length} bytes of {@code other} from {@code from}: shorter first, then unsigned bytes. */
+    private int compareHash(int i, byte[] other, int from, int length) {
+        int own = hashLength(i);
+        if (own != length) {
+            return Integer.compare(own, length);
         }
-        return Arrays.compareUnsigned(hashes, hashAt[a], hashAt[a] + la, hashes, hashAt[b], hashAt[b] + lb);
+        return Arrays.compareUnsigned(hashes, hashAt[i], hashAt[i] + own, other, from, from + length);
     }
 
     int count() {
@@ -219,16 +223,13 @@ final class BlobScan {
         int hi = count - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            int i = byHash[mid];
-            int length = hashLength(i);
-            int c = length != hash.length ? Integer.compare(length, hash.length)
-                    : Arrays.compareUnsigned(hashes, hashAt[i], hashAt[i] + length, hash, 0, hash.length);
+            int c = compareHash(byHash[mid], hash, 0, hash.length);
             if (c < 0) {
                 lo = mid + 1;
             } else if (c > 0) {
                 hi = mid - 1;
             } else {
-                return deleted[i] ? Known.DELETED : Known.STORED;
+                return deleted[byHash[mid]] ? Known.DELETED : Known.STORED;
             }
         }
         return Known.UNSEEN;
