@@ -58,7 +58,9 @@ public final class GatewayServer implements AutoCloseable {
         http.setOutputBufferSize(64 * 1024);
         HttpConnectionFactory http11 = new HttpConnectionFactory(http);
         if (keys != null) {
-            http.addCustomizer(new SecureRequestCustomizer());
+            // the one certificate answers whatever name the client used (localhost, an IP, an alias),
+            // as HAProxy did in the original: Jetty's SNI host check would answer 400 Invalid SNI
+            http.addCustomizer(new SecureRequestCustomizer(false));
             connector = new ServerConnector(server, TlsFactories.of(keys, http, http11));
         } else {
             connector = new ServerConnector(server, http11);

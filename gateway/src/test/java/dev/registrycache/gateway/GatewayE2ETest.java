@@ -211,4 +211,44 @@ class GatewayE2ETest {
             }
         }
     }
+    @Test
+    void aCertificateForAnotherNameIsServedToClientsUsingLocalhostOrAnAddress() throws Exception {
+        // the README's recipe: a self-signed certificate for the host's name only
+        Tools.require("openssl");
+        Path key = work.resolve("other-key.pem");
+        Path cert = work.resolve("other-cert.pem");
+        Tools.runOrThrow(Duration.ofSeconds(60), List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=cache.example", "-addext", "subjectAltName=DNS:cache.example", "-keyout", key.toString(), "-out", cert.toString()));
+        Path certs = Files.writeString(work.resolve("other-certs.pem"), Files.readString(cert) + Files.readString(key));
+        try (GatewayServer gw = new GatewayServer(GatewayConfig.resolve("127.0.0.1", "0", certs.toString(), work.resolve("data").toString(),
+                work.resolve("logs").toString(), List.of("quay.io=http://127.0.0.1:" + node.port()), Map.of())).start()) {
+            javax.net.ssl.SSLContext anyCertificate = javax.net.ssl.SSLContext.getInstance("TLS");
+            anyCertificate.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            for (String serverName : new String[] {"localhost", null}) {
+                try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) anyCertificate.getSocketFactory()
+                        .createSocket("127.0.0.1", gw.port())) {
+                    javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
+                    parameters.setServerNames(serverName == null ? List.of() : List.of(new javax.net.ssl.SNIHostName(serverName)));
+                    socket.setSSLParameters(parameters);
+                    socket.getOutputStream().write(("GET /v2/ HTTP/1.1\r\nHost: " + (serverName == null ? "127.0.0.1" : serverName)
+                            + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+                    assertTrue(response.startsWith("HTTP/1.1 200"), "SNI " + serverName + ": " + response);
+                }
+            }
+        }
+    }
 }
