@@ -8,6 +8,7 @@ import dev.registrycache.common.PullSecret;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.Setting;
 import dev.registrycache.common.UpstreamEndpoints;
+import dev.registrycache.common.WritableFolder;
 
 import java.net.URI;
 import java.nio.file.Files;
@@ -48,7 +49,8 @@ public record NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentia
             throw new ConfigException("--port " + p + ": out of range");
         }
         return new NodeConfig(registry, endpoints.endpointFor(registry), credentials, caFile,
-                Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)),
+                WritableFolder.require(Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), Setting.DATA_DIR),
+                WritableFolder.require(Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)), Setting.LOG_DIR),
                 host == null ? "127.0.0.1" : host, p);
     }
 

@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
                 "Without a subcommand: reads the pull secret and runs one node per registry (minus",
                 "IGNOREREGISTRYLIST), the gateway, the logger and the cleaner, each in its own JVM,",
                 "restarting what dies; SIGTERM or SIGINT stops them all."},
-        subcommands = {GatewayCommand.class, NodeCommand.class, LoggerCommand.class, CleanerCommand.class})
+        subcommands = {GatewayCommand.class, NodeCommand.class, LoggerCommand.class, CleanerCommand.class,
+                HealthCheckCommand.class})
 public final class RegistryCacheMain implements Callable<Integer> {
     @Option(names = "--pull-secret", paramLabel = "FILE", description = "pull secret (env PULL_SECRET, default /pull-secret.json)")
     String pullSecret;
@@ -42,6 +43,9 @@ public final class RegistryCacheMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // a signal before the supervisor exists ends the start quietly: nothing runs yet
+        Signal.handle(new Signal("TERM"), s -> Runtime.getRuntime().halt(0));
+        Signal.handle(new Signal("INT"), s -> Runtime.getRuntime().halt(0));
         SupervisorConfig config;
         try {
             config = SupervisorConfig.resolve(pullSecret, dataDir, logDir, port, certs, System.getenv());

@@ -52,7 +52,14 @@ final class Supervisor {
         this.out = out;
     }
 
-    void start() throws IOException {
+    /**
+     * Starts every child. Holds the monitor while it does, so that a stop requested meanwhile (a
+     * signal at start) waits for the children it would otherwise miss, and no child starts after it.
+     */
+    synchronized void start() throws IOException {
+        if (stopping.get()) {
+            return;
+        }
         long t0 = System.nanoTime();
         List<String> java = javaCommand();
         // next to the datastore: the one folder that persists across container re-creations
@@ -143,8 +150,16 @@ final class Supervisor {
             return;
         }
         stopped.countDown();
+        ChildProcess started;
+        synchronized (this) { // waits for a start() in progress: then every child to stop is known
+            started = gateway;
+        }
+        if (started == null) {
+            done.countDown();
+            return;
+        }
         LOG.info("stopping: the gateway takes no new requests and lets transfers in flight finish");
-        gateway.stop(GATEWAY_GRACE);
+        started.stop(GATEWAY_GRACE);
         List<Thread> stops = new ArrayList<>();
         List<ChildProcess> rest = new ArrayList<>(nodes);
         rest.addAll(others);

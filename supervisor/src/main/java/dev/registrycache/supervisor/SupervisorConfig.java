@@ -8,6 +8,7 @@ import dev.registrycache.common.PullSecret;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.Setting;
 import dev.registrycache.common.UpstreamEndpoints;
+import dev.registrycache.common.WritableFolder;
 import dev.registrycache.gateway.GatewayChecks;
 
 import java.nio.file.Files;
@@ -72,8 +73,9 @@ record SupervisorConfig(Path pullSecret, Path dataDir, Path logDir, int port, Pa
         }
         GatewayChecks.checkAuthentication(env);
         checkCleaner(env);
-        return new SupervisorConfig(pullSecret, Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)),
-                Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)), port, certs, tls, List.copyOf(registries), Map.copyOf(env));
+        Path dataDir = WritableFolder.require(Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), Setting.DATA_DIR);
+        Path logDir = WritableFolder.require(Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)), Setting.LOG_DIR);
+        return new SupervisorConfig(pullSecret, dataDir, logDir, port, certs, tls, List.copyOf(registries), Map.copyOf(env));
     }
 
     private static void checkCleaner(Map<String, String> env) {
