@@ -161,6 +161,17 @@ EOF
     fi
 }
 
+start_upstreams() { # registry...: one docker-registry each on a free port; UPS[registry] = its URL
+    local reg port
+    for reg in "$@"; do
+        port=$(free_port)
+        UPS[$reg]=http://127.0.0.1:$port
+        registry_config "$TMP/upstream-$reg.yml" "$port" "$TMP/upstream-$reg"
+        start_proc "upstream $reg" "$TMP/logs/upstream-$reg.log" docker-registry serve "$TMP/upstream-$reg.yml"
+        wait_http "upstream $reg" "${UPS[$reg]}/v2/"
+    done
+}
+
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
 push_blob() { # upstream-url repo file hex: monolithic upload through the HTTP API

@@ -100,13 +100,7 @@ fi
 # ---------------------------------------------------------------- upstreams and content
 
 declare -A UPS=()
-for reg in quay.io docker.io; do
-    port=$(free_port)
-    UPS[$reg]=http://127.0.0.1:$port
-    registry_config "$TMP/upstream-$reg.yml" "$port" "$TMP/upstream-$reg"
-    start_proc "upstream $reg" "$TMP/logs/upstream-$reg.log" docker-registry serve "$TMP/upstream-$reg.yml"
-    wait_http "upstream $reg" "${UPS[$reg]}/v2/"
-done
+start_upstreams quay.io docker.io
 log "upstreams: quay.io ${UPS[quay.io]}, docker.io ${UPS[docker.io]}"
 
 log "generating and pushing a ${BLOB_MIB} MiB random blob"

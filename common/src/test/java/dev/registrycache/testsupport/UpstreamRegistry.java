@@ -58,6 +58,7 @@ public final class UpstreamRegistry implements AutoCloseable {
   }
 
   private final Mode mode;
+  private final String host;
   private final int port;
   private final Path folder;
   private final Path storageRoot;
@@ -71,7 +72,13 @@ public final class UpstreamRegistry implements AutoCloseable {
 
   private UpstreamRegistry(Mode mode, Path storageRoot, Credentials credentials,
                            TokenServer tokens, String remoteUrl, Credentials remoteCredentials) {
+    this("127.0.0.1", mode, storageRoot, credentials, tokens, remoteUrl, remoteCredentials);
+  }
+
+  private UpstreamRegistry(String host, Mode mode, Path storageRoot, Credentials credentials,
+                           TokenServer tokens, String remoteUrl, Credentials remoteCredentials) {
     Tools.require("docker-registry");
+    this.host = host;
     this.mode = mode;
     this.credentials = credentials;
     this.port = FreePort.pick();
@@ -112,6 +119,15 @@ public final class UpstreamRegistry implements AutoCloseable {
   public static UpstreamRegistry withHtpasswd(Credentials user) {
     return new UpstreamRegistry(Mode.HTPASSWD, null, Objects.requireNonNull(user), null, null,
         null);
+  }
+
+  /**
+   * HTTP Basic, listening on {@code host} instead of 127.0.0.1: a host-local address that
+   * containers reach, such as the address of podman's bridge on this host.
+   */
+  public static UpstreamRegistry withHtpasswdOn(String host, Credentials user) {
+    return new UpstreamRegistry(host, Mode.HTPASSWD, null, Objects.requireNonNull(user), null,
+        null, null);
   }
 
   public static UpstreamRegistry withHtpasswd(String username, String password) {
@@ -156,14 +172,14 @@ public final class UpstreamRegistry implements AutoCloseable {
     return port;
   }
 
-  /** {@code http://127.0.0.1:<port>}. */
+  /** {@code http://127.0.0.1:<port>} (or the host it was started on). */
   public String baseUrl() {
     return "http://" + hostPort();
   }
 
   /** {@code 127.0.0.1:<port>}, as in image references and pull-secret keys. */
   public String hostPort() {
-    return "127.0.0.1:" + port;
+    return host + ":" + port;
   }
 
   /** The folder holding {@code docker/registry/v2}. */

@@ -50,7 +50,7 @@ class PackagingConsistencyTest {
             assertTrue(file.contains(s.env() + "=" + value), s.env() + "=" + value + " missing from the Containerfile");
         }
         assertTrue(file.contains("EXPOSE " + Setting.PORT.defaultValue()));
-        assertTrue(file.contains("VOLUME [\"/var/lib/registry\", \"/certs\", \"/auth\"]"));
+        assertTrue(file.contains("VOLUME [\"/var/lib/registry\", \"/var/log/registry-cache\"]"));
         assertTrue(Pattern.compile("(?m)^USER (?!0|root)").matcher(file).find(), "the image runs as a non-root user");
         assertTrue(file.contains("ENTRYPOINT [\"java\"") && file.contains("registry-cache.jar\"]"), "the entrypoint is the supervisor");
     }
