@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -38,6 +39,8 @@ final class ChildProcess {
     private final PrintStream out;
     private final Object lock = new Object();
     private volatile boolean stopping;
+    /** Set when the whole cache is stopping: a child that exits now is not started again. */
+    private volatile boolean finishing;
     private volatile Process process;
     private CountDownLatch exited = new CountDownLatch(0);
     private int failuresInARow;
@@ -78,7 +81,7 @@ final class ChildProcess {
         while (!stopping) {
             long started = System.nanoTime();
             int exit = runOnce();
-            if (stopping) {
+            if (stopping || finishing) {
                 return;
             }
             Duration ran = Duration.ofNanos(System.nanoTime() - started);
@@ -113,7 +116,7 @@ final class ChildProcess {
         }
         Prefixer lines = new Prefixer("[" + spec.name() + "] ", out);
         CapturingWatchdog watchdog = new CapturingWatchdog();
-        DefaultExecutor executor = DefaultExecutor.builder().setExecuteStreamHandler(new PumpStreamHandler(lines, lines)).get();
+        DefaultExecutor executor = DefaultExecutor.builder().setExecuteStreamHandler(new KeepStdinOpen(lines)).get();
         executor.setWatchdog(watchdog);
         executor.setExitValues(null);
         int[] exit = {-1};
@@ -145,7 +148,7 @@ final class ChildProcess {
         }
         process = watchdog.awaitProcess();
         if (stopping && process != null) {
-            process.destroy(); // stop() ran while this child was starting
+            process.toHandle().destroy(); // stop() ran while this child was starting
         }
         try {
             done.await();
@@ -154,6 +157,11 @@ final class ChildProcess {
         }
         lines.flush();
         return exit[0];
+    }
+
+    /** From now on an exit of this child is final: the cache is stopping. */
+    void noMoreRestarts() {
+        finishing = true;
     }
 
     /** Asks the child to stop (SIGTERM); after {@code grace}, kills it. Returns when it is gone. */
@@ -171,15 +179,18 @@ final class ChildProcess {
         if (p == null) {
             return;
         }
-        p.destroy();
+        // signals through the ProcessHandle: Process.destroy() would also close the pipes, so the
+        // child's last lines would be lost and its stdin would end, which SupervisorWatch takes
+        // for the supervisor's death (an immediate exit instead of letting transfers finish)
+        p.toHandle().destroy();
         try {
             if (!done.await(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.warn("{} did not stop within {} s; killing it", spec.name(), grace.toSeconds());
-                p.destroyForcibly();
+                p.toHandle().destroyForcibly();
                 done.await(5, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
-            p.destroyForcibly();
+            p.toHandle().destroyForcibly();
             Thread.currentThread().interrupt();
         }
     }
@@ -220,6 +231,22 @@ final class ChildProcess {
                 Thread.currentThread().interrupt();
             }
             return watched;
+        }
+    }
+
+    /**
+     * Copies the child's output to ours and holds the write end of its stdin without writing: the
+     * child sees its stdin end, and exits, the moment this JVM is gone (SupervisorWatch), even
+     * after kill -9. commons-exec would otherwise close the child's stdin at once.
+     */
+    private static final class KeepStdinOpen extends PumpStreamHandler {
+        KeepStdinOpen(OutputStream output) {
+            super(output, output);
+        }
+
+        @Override
+        public void setProcessInputStream(OutputStream childStdin) {
+            // kept open, never written: the Process keeps the stream, and so the pipe, alive
         }
     }
 

@@ -5,6 +5,8 @@ import dev.registrycache.cleaner.CleanerCommand;
 import dev.registrycache.gateway.GatewayCommand;
 import dev.registrycache.logger.LoggerCommand;
 import dev.registrycache.node.NodeCommand;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,10 +23,17 @@ import java.util.concurrent.Callable;
         description = {"A pull-through cache for container registries.",
                 "Without a subcommand: reads the pull secret and runs one node per registry (minus",
                 "IGNOREREGISTRYLIST), the gateway, the logger and the cleaner, each in its own JVM,",
-                "restarting what dies; SIGTERM or SIGINT stops them all."},
+                "restarting what dies; SIGTERM, SIGINT or SIGHUP stops them all."},
         subcommands = {GatewayCommand.class, NodeCommand.class, LoggerCommand.class, CleanerCommand.class,
                 HealthCheckCommand.class})
 public final class RegistryCacheMain implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(RegistryCacheMain.class);
+    /**
+     * Each stops the whole cache cleanly. SIGHUP too: nothing can be reloaded in place (a changed
+     * pull secret means other nodes), so a hang-up, e.g. of the terminal, stops rather than kills.
+     */
+    private static final String[] STOP_SIGNALS = {"TERM", "INT", "HUP"};
+
     @Option(names = "--pull-secret", paramLabel = "FILE", description = "pull secret (env PULL_SECRET, default /pull-secret.json)")
     String pullSecret;
 
@@ -44,8 +53,9 @@ public final class RegistryCacheMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // a signal before the supervisor exists ends the start quietly: nothing runs yet
-        Signal.handle(new Signal("TERM"), s -> Runtime.getRuntime().halt(0));
-        Signal.handle(new Signal("INT"), s -> Runtime.getRuntime().halt(0));
+        for (String signal : STOP_SIGNALS) {
+            Signal.handle(new Signal(signal), s -> Runtime.getRuntime().halt(0));
+        }
         SupervisorConfig config;
         try {
             config = SupervisorConfig.resolve(pullSecret, dataDir, logDir, port, certs, System.getenv());
@@ -59,8 +69,12 @@ public final class RegistryCacheMain implements Callable<Integer> {
             System.out.flush();
             Runtime.getRuntime().halt(0);
         };
-        Signal.handle(new Signal("TERM"), s -> new Thread(shutdown, "shutdown").start());
-        Signal.handle(new Signal("INT"), s -> new Thread(shutdown, "shutdown").start());
+        for (String signal : STOP_SIGNALS) {
+            Signal.handle(new Signal(signal), s -> {
+                LOG.info("SIG{}: stopping every component", s.getName());
+                new Thread(shutdown, "shutdown").start();
+            });
+        }
         supervisor.start();
         supervisor.awaitStop();
         Thread.currentThread().join();

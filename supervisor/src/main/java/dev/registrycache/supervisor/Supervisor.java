@@ -158,6 +158,7 @@ final class Supervisor {
             done.countDown();
             return;
         }
+        children().forEach(ChildProcess::noMoreRestarts);
         LOG.info("stopping: the gateway takes no new requests and lets transfers in flight finish");
         started.stop(GATEWAY_GRACE);
         List<Thread> stops = new ArrayList<>();

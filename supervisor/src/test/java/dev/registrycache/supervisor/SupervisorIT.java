@@ -72,8 +72,13 @@ class SupervisorIT {
     }
 
     private Stack start(Map<String, String> env, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toString()));
+        return start(false, env, args);
+    }
+
+    /** With {@code ownGroup}, the supervisor leads a new session and process group, as in a terminal. */
+    private Stack start(boolean ownGroup, Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(ownGroup ? List.of("setsid") : List.of());
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("REGISTRY_") || k.startsWith("CLEANER_")
@@ -276,6 +281,61 @@ class SupervisorIT {
         assertTrue(stack.process().waitFor(40, TimeUnit.SECONDS));
         assertEquals(0, stack.process().exitValue());
         assertTrue(children.stream().noneMatch(ProcessHandle::isAlive), "every child stopped before the supervisor exited");
+    }
+
+    @Test
+    void ctrlCToTheWholeProcessGroupLetsATransferFinishAndRestartsNothing(@TempDir Path dir) throws Exception {
+        UpstreamRegistry quay = UpstreamRegistry.plain();
+        closeables.add(quay);
+        Path big = dir.resolve("big");
+        byte[] chunk = new byte[1 << 20];
+        new java.util.Random(11).nextBytes(chunk);
+        try (var out = Files.newOutputStream(big)) {
+            for (int i = 0; i < 64; i++) {
+                chunk[0] = (byte) i;
+                out.write(chunk);
+            }
+        }
+        String digest = quay.pushBlob("team/big", big);
+        Stack stack = start(true, env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl()));
+        await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
+        URI blob = URI.create("http://127.0.0.1:" + stack.port() + "/v2/quay.io/team/big/blobs/" + digest);
+        HttpResponse<InputStream> transfer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(blob).build(),
+                HttpResponse.BodyHandlers.ofInputStream()); // cold: streamed by the node through the gateway
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        byte[] buf = new byte[1 << 16];
+        int n = transfer.body().readNBytes(buf, 0, buf.length);
+        sha.update(buf, 0, n);
+        List<ProcessHandle> children = stack.children();
+        // Ctrl-C in a terminal: SIGINT to every process of the foreground group, children included
+        new ProcessBuilder("kill", "-INT", "--", "-" + stack.process().pid()).inheritIO().start().waitFor();
+        long slowUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while ((n = transfer.body().read(buf)) > 0) {
+            sha.update(buf, 0, n);
+            if (System.nanoTime() < slowUntil) {
+                Thread.sleep(5);
+            }
+        }
+        assertEquals(digest, "sha256:" + java.util.HexFormat.of().formatHex(sha.digest()), "the transfer in flight completed");
+        assertTrue(stack.process().waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, stack.process().exitValue(), String.join("\n", stack.lines()));
+        assertFalse(stack.printed("starting it again"), "nothing restarted during the shutdown: " + String.join("\n", stack.lines()));
+        assertTrue(stack.printed("every component stopped"));
+        assertTrue(children.stream().noneMatch(ProcessHandle::isAlive));
+    }
+
+    @Test
+    void sighupStopsEveryComponentCleanly(@TempDir Path dir) throws Exception {
+        UpstreamRegistry quay = UpstreamRegistry.plain();
+        closeables.add(quay);
+        Stack stack = start(env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl()));
+        await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
+        List<ProcessHandle> children = stack.children();
+        new ProcessBuilder("kill", "-HUP", Long.toString(stack.process().pid())).inheritIO().start().waitFor();
+        assertTrue(stack.process().waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, stack.process().exitValue(), String.join("\n", stack.lines()));
+        assertTrue(stack.printed("every component stopped"), String.join("\n", stack.lines()));
+        assertTrue(children.stream().noneMatch(ProcessHandle::isAlive));
     }
 
     @Test
