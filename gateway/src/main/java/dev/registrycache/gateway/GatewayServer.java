@@ -75,7 +75,7 @@ public final class GatewayServer implements AutoCloseable {
         Metrics.Counter requests = metrics.counter("registry_cache_gateway_requests_total",
                 "Requests the gateway answered, by status", "code");
         StoreLayout layout = new StoreLayout(config.dataDir());
-        accessLog = openAccessLog(config, layout, metrics);
+        accessLog = openAccessLog(config, metrics);
         DatastoreBlobs datastoreBlobs = accessLog == null ? null : new DatastoreBlobs(layout, config.registries());
         server.setRequestLog((request, response) -> {
             requests.labels(Integer.toString(response.getStatus())).add(1);
@@ -92,15 +92,13 @@ public final class GatewayServer implements AutoCloseable {
 
     /**
      * The access log of the blobs answered from the datastore, or null (every request then goes
-     * to a node) when there is no datastore yet or the log cannot be written: without the log
-     * the logger would not see those uses, and the cleaner would evict blobs in use.
+     * to a node) when the log cannot be written: without the log the logger would not see those
+     * uses, and the cleaner would evict blobs in use. The datastore itself may not exist yet (a
+     * fresh data dir that the nodes fill): each request looks for its blob.
      */
-    private static AccessLog openAccessLog(GatewayConfig config, StoreLayout layout, Metrics metrics) {
-        if (!Files.isDirectory(layout.root())) {
-            LOG.info("no datastore at {} yet: every request goes to a node", config.dataDir());
-            return null;
-        }
+    private static AccessLog openAccessLog(GatewayConfig config, Metrics metrics) {
         try {
+            Files.createDirectories(config.logDir());
             return new AccessLog(config.logDir().resolve(AccessLogFormat.GATEWAY_FILE), null, metrics);
         } catch (IOException e) {
             LOG.warn("cannot write the access log in {} ({}): every request goes to a node", config.logDir(), e.toString());

@@ -4,6 +4,7 @@ import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
+import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.Layer;
 import dev.registrycache.testsupport.OciImages;
@@ -25,6 +26,7 @@ import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -98,6 +100,35 @@ class GatewayDatastoreBlobsTest {
             assertEquals(4, uses.size(), "200, 206, HEAD 200 and 304 are uses: " + uses);
             uses.forEach(a -> assertEquals(image.layer(0).digest(), a.digest().toString()));
             assertTrue(Files.readString(log).contains("\"registry\":\"quay.io\""), Files.readString(log));
+        }
+    }
+
+    @Test
+    void aGatewayStartedBeforeTheDatastoreExistsServesWhatTheNodeStoresLater() throws Exception {
+        Path data = dir.resolve("fresh/data");
+        Path logs = dir.resolve("fresh/logs");
+        int nodePort = FreePort.pick();
+        try (UpstreamRegistry upstream = UpstreamRegistry.plain()) {
+            upstream.push(image, "team/app", "v1");
+            // the supervisor starts the gateway and the nodes together: on a fresh data dir the
+            // gateway may come up before any node has made the datastore
+            try (GatewayServer gateway = new GatewayServer(GatewayConfig.resolve("127.0.0.1", "0", dir.resolve("none.pem").toString(),
+                    data.toString(), logs.toString(), List.of("quay.io=http://127.0.0.1:" + nodePort), Map.of()))) {
+                assertFalse(Files.exists(data.resolve("docker")));
+                RegistryNode node = new RegistryNode(new NodeConfig(RegistryHost.fromKey("quay.io"), URI.create(upstream.baseUrl()),
+                        Optional.empty(), Optional.empty(), data, logs, "127.0.0.1", nodePort)).start();
+                gateway.start();
+                RegistryClient client = new RegistryClient("http://127.0.0.1:" + gateway.port());
+                String path = "/v2/quay.io/team/app/blobs/" + image.layer(0).digest();
+                try {
+                    assertEquals(200, client.get(path).status());
+                } finally {
+                    node.close();
+                }
+                RegistryClient.Response fromStore = client.get(path);
+                assertEquals(200, fromStore.status(), "answered from the datastore with the node down: " + fromStore);
+                assertEquals(image.layer(0).digest(), Sha256.of(fromStore.body()));
+            }
         }
     }
 }
