@@ -55,7 +55,7 @@ public final class CleanerCommand implements Callable<Integer> {
         Duration every;
         Duration graceTime;
         try {
-            max = parse(Setting.CLEANER_MAXSIZE, env, ByteSize::parse);
+            max = parse(Setting.CLEANER_MAXSIZE, env, ByteSize::parseStoreLimit);
             threshold = parse(Setting.CLEANER_THRESHOLD_PERCENTAGE, env, s -> {
                 int v = Integer.parseInt(s);
                 if (v < 0) {

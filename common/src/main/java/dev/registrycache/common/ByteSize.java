@@ -46,6 +46,15 @@ public final class ByteSize implements Comparable<ByteSize> {
         return new ByteSize((long) value);
     }
 
+    /** {@link #parse}, refusing 0: a store bounded to nothing would delete every blob it gets. */
+    public static ByteSize parseStoreLimit(String text) {
+        ByteSize size = parse(text);
+        if (size.bytes == 0) {
+            throw new InvalidValueException("'" + text + "' is 0: the cleaner would delete every blob as soon as it is stored");
+        }
+        return size;
+    }
+
     public long bytes() {
         return bytes;
     }

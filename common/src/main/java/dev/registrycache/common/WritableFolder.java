@@ -54,7 +54,7 @@ public final class WritableFolder {
     }
 
     /** The uid this process runs as ("?" where the platform does not tell). */
-    static String ownUid() {
+    public static String ownUid() {
         try {
             return Files.getAttribute(Path.of("/proc/self"), "unix:uid").toString();
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {

@@ -1,6 +1,7 @@
 package dev.registrycache.gateway;
 
 import dev.registrycache.common.ConfigException;
+import dev.registrycache.common.WritableFolder;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -11,6 +12,8 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,6 +45,9 @@ final class PemKeyStore {
         PrivateKey key = null;
         JcaX509CertificateConverter certs = new JcaX509CertificateConverter();
         JcaPEMKeyConverter keys = new JcaPEMKeyConverter();
+        if (Files.isDirectory(file)) {
+            throw new ConfigException(where + ": cannot be read: it is a folder; CERTS names the PEM file itself, e.g. /certs/certs.pem");
+        }
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
              PEMParser parser = new PEMParser(reader)) {
             Object o;
@@ -58,6 +64,11 @@ final class PemKeyStore {
             }
         } catch (NoSuchFileException e) {
             throw new ConfigException(where + ": file not found");
+        } catch (AccessDeniedException e) {
+            throw new ConfigException(where + ": cannot be read by this process (uid " + WritableFolder.ownUid()
+                    + "): make it readable, e.g. chmod 0640 and chgrp to this process's group");
+        } catch (FileSystemException e) {
+            throw new ConfigException(where + ": cannot be read: " + (e.getReason() == null ? e.getClass().getSimpleName() : e.getReason()));
         } catch (IOException e) {
             throw new ConfigException(where + ": not a valid PEM file: " + e.getMessage());
         } catch (GeneralSecurityException | IllegalArgumentException e) {

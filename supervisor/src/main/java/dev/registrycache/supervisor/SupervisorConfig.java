@@ -11,11 +11,16 @@ import dev.registrycache.common.UpstreamEndpoints;
 import dev.registrycache.common.WritableFolder;
 import dev.registrycache.gateway.GatewayChecks;
 
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -25,6 +30,7 @@ import java.util.Set;
  */
 record SupervisorConfig(Path pullSecret, Path dataDir, Path logDir, int port, Path certs, boolean tls,
                         List<RegistryHost> registries, Map<String, String> env) {
+    private static final List<String> LOG_LEVELS = List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
 
     static SupervisorConfig resolve(String pullSecretFlag, String dataDirFlag, String logDirFlag, String portFlag,
                                     String certsFlag, Map<String, String> env) {
@@ -48,8 +54,13 @@ record SupervisorConfig(Path pullSecret, Path dataDir, Path logDir, int port, Pa
                 registries.add(host);
             }
         }
+        if (secret.entries().isEmpty()) {
+            throw new ConfigException("pull secret " + pullSecret + " (PULL_SECRET): \"auths\" names no registry; add one entry per "
+                    + "registry to cache, e.g. {\"auths\":{\"quay.io\":{}}} (an entry without \"auth\" is anonymous)");
+        }
         if (registries.isEmpty()) {
-            throw new ConfigException("pull secret " + pullSecret + " (PULL_SECRET): no registry left to serve after IGNOREREGISTRYLIST");
+            throw new ConfigException("pull secret " + pullSecret + " (PULL_SECRET): every registry in it is in IGNOREREGISTRYLIST ("
+                    + String.valueOf(ignoreList).trim() + "); nothing is left to serve");
         }
         UpstreamEndpoints.parse(env.get(Setting.UPSTREAM_ENDPOINTS.env()));
         String ca = Setting.UPSTREAM_CA_FILE.resolve(null, env);
@@ -73,15 +84,42 @@ record SupervisorConfig(Path pullSecret, Path dataDir, Path logDir, int port, Pa
         }
         GatewayChecks.checkAuthentication(env);
         checkCleaner(env);
+        checkLogLevel(env);
+        checkPortFree(port);
         Path dataDir = WritableFolder.require(Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), Setting.DATA_DIR);
         Path logDir = WritableFolder.require(Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)), Setting.LOG_DIR);
         return new SupervisorConfig(pullSecret, dataDir, logDir, port, certs, tls, List.copyOf(registries), Map.copyOf(env));
     }
 
+    private static void checkLogLevel(Map<String, String> env) {
+        String level = Setting.LOG_LEVEL.resolve(null, env);
+        if (!LOG_LEVELS.contains(level.trim().toUpperCase(Locale.ROOT))) {
+            throw new ConfigException("LOG_LEVEL: '" + level + "' is not one of " + String.join(", ", LOG_LEVELS));
+        }
+    }
+
+    /**
+     * The public port must be free before anything starts: another process listening there would
+     * answer the ready check, and the gateway would fail to bind and be restarted forever.
+     */
+    private static void checkPortFree(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(port));
+        } catch (BindException e) {
+            throw new ConfigException("PORT / --port " + port + ": " + (e.getMessage() != null && e.getMessage().contains("ermission")
+                    ? "binding a port below 1024 needs privileges (CAP_NET_BIND_SERVICE); choose a port from 1024, e.g. 8443"
+                    : "another process already listens on it (ss -ltnp 'sport = :" + port + "' shows which); stop it or choose "
+                    + "another port"));
+        } catch (IOException e) {
+            throw new ConfigException("PORT / --port " + port + ": cannot listen on it: " + e.getMessage());
+        }
+    }
+
     private static void checkCleaner(Map<String, String> env) {
         String max = Setting.CLEANER_MAXSIZE.resolve(null, env);
         try {
-            ByteSize.parse(max);
+            ByteSize.parseStoreLimit(max);
         } catch (InvalidValueException e) {
             throw new ConfigException("CLEANER_MAXSIZE: " + e.getMessage());
         }

@@ -354,6 +354,8 @@ class SupervisorIT {
     void refusesBadConfigurationBeforeStartingAnything(@TempDir Path dir) throws Exception {
         String good = "{\"auths\":{\"quay.io\":{}}}";
         Path badPem = Files.writeString(dir.resolve("bad.pem"), "-----BEGIN CERTIFICATE-----\nxx\n-----END CERTIFICATE-----\n");
+        java.net.ServerSocket busy = new java.net.ServerSocket(0); // another process's port, as far as the cache can tell
+        closeables.add(busy);
         Object[][] cases = {
             {"{\"auths\":{\"quay.io\":{\"auth\":\"bm9jb2xvbg==\"}}}", Map.of(), "entry 'quay.io': 'auth' is not base64 of user:password"},
             {"not json", Map.of(), "not valid JSON"},
@@ -364,8 +366,14 @@ class SupervisorIT {
             {good, Map.of("CERTS", badPem.toString()), badPem.toString()},
             {good, Map.of("REGISTRY_AUTH", "htpasswd", "REGISTRY_AUTH_HTPASSWD_PATH", dir.resolve("none").toString()),
                 "REGISTRY_AUTH_HTPASSWD_PATH"},
-            {good, Map.of("IGNOREREGISTRYLIST", "quay.io"), "no registry left to serve"},
+            {good, Map.of("IGNOREREGISTRYLIST", "quay.io"), "every registry in it is in IGNOREREGISTRYLIST (quay.io)"},
+            {"{\"auths\":{}}", Map.of(), "\"auths\" names no registry"},
             {good, Map.of("PORT", "http"), "PORT"},
+            {good, Map.of("PORT", Integer.toString(busy.getLocalPort())), "PORT / --port " + busy.getLocalPort()
+                + ": another process already listens on it"},
+            {good, Map.of("CLEANER_MAXSIZE", "0"), "CLEANER_MAXSIZE: '0' is 0"},
+            {good, Map.of("LOG_LEVEL", "LOUD"), "LOG_LEVEL: 'LOUD' is not one of ERROR, WARN, INFO, DEBUG, TRACE"},
+            {good, Map.of("CERTS", dir.toString()), "certificate file " + dir + " (CERTS): cannot be read"},
         };
         for (Object[] c : cases) {
             Map<String, String> env = env(dir, (String) c[0], null);
