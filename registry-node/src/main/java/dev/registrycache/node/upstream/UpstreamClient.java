@@ -120,7 +120,10 @@ public final class UpstreamClient implements AutoCloseable {
             if (status == 401 && sameOrigin && !authRetried) {
                 AuthChallenge challenge = AuthChallenge.parse(response.header(HttpHeader.WWW_AUTHENTICATE));
                 boolean bearer = challenge != null && challenge.isBearer();
-                boolean basic = challenge != null && challenge.isBasic() && credentials.isPresent() && !basicScheme;
+                // Whether another request switched to Basic meanwhile does not matter: this one
+                // went without the credentials, so it is retried with them.
+                boolean basic = challenge != null && challenge.isBasic() && credentials.isPresent()
+                        && !credentials.get().basicHeaderValue().equals(authorization);
                 if (bearer || basic) {
                     response.close();
                     authRetried = true;
