@@ -18,11 +18,18 @@ import java.util.Optional;
 
 /**
  * Everything a node needs, read once and validated before it serves: which upstream, where it
- * is, with which credentials (from the pull secret, never the command line), where the store
- * and logs are, and where to listen.
+ * is, with which credentials (from the pull secret, never the command line), whether its
+ * redirects may lead to private addresses, where the store and logs are, and where to listen.
  */
 public record NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentials> credentials,
-                         Optional<Path> upstreamCaFile, Path dataDir, Path logDir, String host, int port) {
+                         Optional<Path> upstreamCaFile, Path dataDir, Path logDir, String host, int port,
+                         boolean allowPrivateRedirects) {
+
+    /** A node that follows upstream redirects to public addresses only (see {@code RedirectPolicy}). */
+    public NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentials> credentials,
+                      Optional<Path> upstreamCaFile, Path dataDir, Path logDir, String host, int port) {
+        this(registry, endpoint, credentials, upstreamCaFile, dataDir, logDir, host, port, false);
+    }
 
     /** Builds the configuration from flag values (null when not given) and the environment. */
     public static NodeConfig resolve(String upstream, String pullSecretFlag, String dataDirFlag, String logDirFlag,
@@ -51,7 +58,7 @@ public record NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentia
         return new NodeConfig(registry, endpoints.endpointFor(registry), credentials, caFile,
                 WritableFolder.require(Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), Setting.DATA_DIR),
                 WritableFolder.require(Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)), Setting.LOG_DIR),
-                host == null ? "127.0.0.1" : host, p);
+                host == null ? "127.0.0.1" : host, p, false);
     }
 
     /** This node's access log file in the log dir. */
