@@ -51,6 +51,7 @@ public record NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentia
         if (caFile.isPresent() && !Files.isReadable(caFile.get())) {
             throw new ConfigException("UPSTREAM_CA_FILE " + ca + ": file not found or not readable");
         }
+        boolean allowPrivateRedirects = Setting.UPSTREAM_ALLOW_PRIVATE_REDIRECTS.resolveBoolean(null, env);
         int p = port == null ? 5000 : port;
         if (p < 0 || p > 65535) {
             throw new ConfigException("--port " + p + ": out of range");
@@ -58,7 +59,7 @@ public record NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentia
         return new NodeConfig(registry, endpoints.endpointFor(registry), credentials, caFile,
                 WritableFolder.require(Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), Setting.DATA_DIR),
                 WritableFolder.require(Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)), Setting.LOG_DIR),
-                host == null ? "127.0.0.1" : host, p, false);
+                host == null ? "127.0.0.1" : host, p, allowPrivateRedirects);
     }
 
     /** This node's access log file in the log dir. */
