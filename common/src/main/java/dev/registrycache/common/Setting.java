@@ -1,5 +1,6 @@
 package dev.registrycache.common;
 
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -23,6 +24,8 @@ public enum Setting {
     IGNOREREGISTRYLIST(null, "IGNOREREGISTRYLIST", "cloud.openshift.com", "space separated pull-secret keys to skip"),
     UPSTREAM_ENDPOINTS(null, "UPSTREAM_ENDPOINTS", null, "space separated name=url overrides of upstream endpoints"),
     UPSTREAM_CA_FILE(null, "UPSTREAM_CA_FILE", null, "PEM bundle trusted for upstream TLS besides the JDK's"),
+    UPSTREAM_ALLOW_PRIVATE_REDIRECTS(null, "UPSTREAM_ALLOW_PRIVATE_REDIRECTS", null,
+            "'true' lets upstream redirects lead to loopback, link-local and this host's addresses"),
     LOG_LEVEL(null, "LOG_LEVEL", "INFO", "level of the processes' logfmt lines: ERROR, WARN, INFO, DEBUG, TRACE");
 
     private final String flag;
@@ -63,5 +66,18 @@ public enum Setting {
             return fromEnv.trim();
         }
         return defaultValue;
+    }
+
+    /** A yes/no setting: {@code true} or {@code false} in any case; unset is false; anything else is refused. */
+    public boolean resolveBoolean(String flagValue, Map<String, String> environment) {
+        String value = resolve(flagValue, environment);
+        if (value == null) {
+            return false;
+        }
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ConfigException((env != null ? env : flag) + ": '" + value + "' is neither true nor false");
+        };
     }
 }

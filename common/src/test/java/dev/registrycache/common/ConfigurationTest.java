@@ -98,4 +98,14 @@ class ConfigurationTest {
         assertEquals("/var/lib/registry", Setting.DATA_DIR.resolve(null, Map.of("DATA_DIR", "  ")));
         assertEquals("10G", Setting.CLEANER_MAXSIZE.resolve(null, Map.of()));
     }
+
+    @Test
+    void yesNoSettingsAreTrueOrFalseAndNothingElse() {
+        Setting allow = Setting.UPSTREAM_ALLOW_PRIVATE_REDIRECTS;
+        assertFalse(allow.resolveBoolean(null, Map.of()));
+        assertTrue(allow.resolveBoolean(null, Map.of(allow.env(), "TRUE")));
+        assertFalse(allow.resolveBoolean(null, Map.of(allow.env(), "false")));
+        ConfigException e = assertThrows(ConfigException.class, () -> allow.resolveBoolean(null, Map.of(allow.env(), "yes")));
+        assertTrue(e.getMessage().contains("UPSTREAM_ALLOW_PRIVATE_REDIRECTS") && e.getMessage().contains("'yes'"), e.getMessage());
+    }
 }

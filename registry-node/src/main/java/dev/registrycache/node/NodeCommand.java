@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
                 "Serves the OCI pull API for names <prefix>/<repository>, where <prefix> is the registry",
                 "name with ':' replaced by '_' (registry.local:5000 -> registry.local_5000).",
                 "Credentials come from the registry's pull-secret entry; environment: UPSTREAM_ENDPOINTS,",
-                "UPSTREAM_CA_FILE, PULL_SECRET, DATA_DIR, LOG_DIR."})
+                "UPSTREAM_CA_FILE, UPSTREAM_ALLOW_PRIVATE_REDIRECTS, PULL_SECRET, DATA_DIR, LOG_DIR."})
 public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--upstream", required = true, paramLabel = "REGISTRY",
             description = "the pull-secret key this node serves, e.g. quay.io")

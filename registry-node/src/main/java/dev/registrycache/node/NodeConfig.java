@@ -18,11 +18,18 @@ import java.util.Optional;
 
 /**
  * Everything a node needs, read once and validated before it serves: which upstream, where it
- * is, with which credentials (from the pull secret, never the command line), where the store
- * and logs are, and where to listen.
+ * is, with which credentials (from the pull secret, never the command line), whether its
+ * redirects may lead to private addresses, where the store and logs are, and where to listen.
  */
 public record NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentials> credentials,
-                         Optional<Path> upstreamCaFile, Path dataDir, Path logDir, String host, int port) {
+                         Optional<Path> upstreamCaFile, Path dataDir, Path logDir, String host, int port,
+                         boolean allowPrivateRedirects) {
+
+    /** A node that follows upstream redirects to public addresses only (see {@code RedirectPolicy}). */
+    public NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentials> credentials,
+                      Optional<Path> upstreamCaFile, Path dataDir, Path logDir, String host, int port) {
+        this(registry, endpoint, credentials, upstreamCaFile, dataDir, logDir, host, port, false);
+    }
 
     /** Builds the configuration from flag values (null when not given) and the environment. */
     public static NodeConfig resolve(String upstream, String pullSecretFlag, String dataDirFlag, String logDirFlag,
@@ -44,6 +51,7 @@ public record NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentia
         if (caFile.isPresent() && !Files.isReadable(caFile.get())) {
             throw new ConfigException("UPSTREAM_CA_FILE " + ca + ": file not found or not readable");
         }
+        boolean allowPrivateRedirects = Setting.UPSTREAM_ALLOW_PRIVATE_REDIRECTS.resolveBoolean(null, env);
         int p = port == null ? 5000 : port;
         if (p < 0 || p > 65535) {
             throw new ConfigException("--port " + p + ": out of range");
@@ -51,7 +59,7 @@ public record NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentia
         return new NodeConfig(registry, endpoints.endpointFor(registry), credentials, caFile,
                 WritableFolder.require(Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), Setting.DATA_DIR),
                 WritableFolder.require(Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)), Setting.LOG_DIR),
-                host == null ? "127.0.0.1" : host, p);
+                host == null ? "127.0.0.1" : host, p, allowPrivateRedirects);
     }
 
     /** This node's access log file in the log dir. */

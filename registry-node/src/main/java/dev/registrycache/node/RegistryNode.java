@@ -13,6 +13,7 @@ import dev.registrycache.node.api.RegistryApiHandler;
 import dev.registrycache.node.api.TagService;
 import dev.registrycache.node.store.BlobFetcher;
 import dev.registrycache.node.store.Datastore;
+import dev.registrycache.node.upstream.RedirectPolicy;
 import dev.registrycache.node.upstream.UpstreamClient;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -45,7 +46,7 @@ public final class RegistryNode implements AutoCloseable {
         Datastore store = new Datastore(new StoreLayout(config.dataDir()));
         Files.createDirectories(store.layout().root());
         this.upstream = new UpstreamClient(config.registry().name(), config.endpoint(), config.credentials(),
-                config.upstreamCaFile(), metrics);
+                config.upstreamCaFile(), new RedirectPolicy(config.endpoint(), config.allowPrivateRedirects()), metrics);
         this.fetcher = new BlobFetcher(store, upstream, config.registry().name(), metrics);
         this.accessLog = new AccessLog(config.accessLogFile(), config.registry().name(), metrics);
 

@@ -67,6 +67,7 @@ record SupervisorConfig(Path pullSecret, Path dataDir, Path logDir, int port, Pa
         if (ca != null && !Files.isReadable(Path.of(ca))) {
             throw new ConfigException("UPSTREAM_CA_FILE " + ca + ": file not found or not readable");
         }
+        Setting.UPSTREAM_ALLOW_PRIVATE_REDIRECTS.resolveBoolean(null, env);
         String portText = Setting.PORT.resolve(portFlag, env);
         int port;
         try {

@@ -31,8 +31,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * Talks to one upstream registry: authenticates (anonymous, Basic, or Bearer tokens fetched
  * with the pull-secret credentials and reused per scope until they expire), follows redirects
- * itself so that credentials never go to another host (the CDN a blob is redirected to), and
- * turns HTTP statuses into {@link UpstreamException}s in {@link #expectSuccess}.
+ * itself so that credentials never go to another host (the CDN a blob is redirected to) and
+ * the cache goes only where its {@link RedirectPolicy} allows, and turns HTTP statuses into
+ * {@link UpstreamException}s in {@link #expectSuccess}.
  */
 public final class UpstreamClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamClient.class);
@@ -42,6 +43,7 @@ public final class UpstreamClient implements AutoCloseable {
 
     private final URI endpoint;
     private final Optional<Credentials> credentials;
+    private final RedirectPolicy redirects;
     private final HttpClient http;
     private final TokenCache tokens = new TokenCache(Clock.systemUTC());
     private volatile boolean basicScheme;
@@ -51,7 +53,8 @@ public final class UpstreamClient implements AutoCloseable {
     private final Metrics.Counter latencyCount;
     private final String registry;
 
-    public UpstreamClient(String registry, URI endpoint, Optional<Credentials> credentials, Optional<Path> caFile, Metrics metrics) {
+    public UpstreamClient(String registry, URI endpoint, Optional<Credentials> credentials, Optional<Path> caFile,
+                          RedirectPolicy redirects, Metrics metrics) {
         this.registry = registry;
         this.responses = metrics.counter("registry_cache_upstream_responses_total",
                 "Upstream answers by method and status; code \"unreachable\" when there was none", "registry", "method", "code");
@@ -61,6 +64,7 @@ public final class UpstreamClient implements AutoCloseable {
                 "Upstream responses timed in registry_cache_upstream_response_seconds_sum", "registry", "method");
         this.endpoint = endpoint;
         this.credentials = credentials;
+        this.redirects = redirects;
         SslContextFactory.Client tls = new SslContextFactory.Client();
         caFile.ifPresent(f -> tls.setTrustStore(UpstreamTrust.withExtraCas(f)));
         this.http = new HttpClient();
@@ -106,8 +110,13 @@ public final class UpstreamClient implements AutoCloseable {
         boolean authRetried = false;
         for (int hop = 0; hop < MAX_HOPS; hop++) {
             boolean sameOrigin = sameOrigin(uri, endpoint);
-            Request request = http.newRequest(uri).method(currentMethod)
-                    .idleTimeout(IDLE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            Request request;
+            try {
+                request = http.newRequest(uri).method(currentMethod)
+                        .idleTimeout(IDLE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (IllegalArgumentException e) {
+                throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0, "upstream sent an invalid redirect", -1, e);
+            }
             String authorization = sameOrigin ? authorizationFor(scope) : null;
             request.headers(h -> {
                 headers.forEach(h::put);
@@ -120,7 +129,10 @@ public final class UpstreamClient implements AutoCloseable {
             if (status == 401 && sameOrigin && !authRetried) {
                 AuthChallenge challenge = AuthChallenge.parse(response.header(HttpHeader.WWW_AUTHENTICATE));
                 boolean bearer = challenge != null && challenge.isBearer();
-                boolean basic = challenge != null && challenge.isBasic() && credentials.isPresent() && !basicScheme;
+                // Whether another request switched to Basic meanwhile does not matter: this one
+                // went without the credentials, so it is retried with them.
+                boolean basic = challenge != null && challenge.isBasic() && credentials.isPresent()
+                        && !credentials.get().basicHeaderValue().equals(authorization);
                 if (bearer || basic) {
                     response.close();
                     authRetried = true;
@@ -142,6 +154,7 @@ public final class UpstreamClient implements AutoCloseable {
                     throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, status,
                             "upstream sent an invalid redirect", -1, e);
                 }
+                redirects.check(uri);
                 if (status == 303 && !currentMethod.equals("HEAD")) {
                     currentMethod = "GET";
                 }
