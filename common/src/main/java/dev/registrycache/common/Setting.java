@@ -26,6 +26,8 @@ public enum Setting {
     UPSTREAM_CA_FILE(null, "UPSTREAM_CA_FILE", null, "PEM bundle trusted for upstream TLS besides the JDK's"),
     UPSTREAM_ALLOW_PRIVATE_REDIRECTS(null, "UPSTREAM_ALLOW_PRIVATE_REDIRECTS", null,
             "'true' lets upstream redirects lead to loopback, link-local and this host's addresses"),
+    NODE_TOKEN_FILE(null, "NODE_TOKEN_FILE", null,
+            "file holding the secret the gateway shows the nodes (systemd units; the supervisor makes its own)"),
     LOG_LEVEL(null, "LOG_LEVEL", "INFO", "level of the processes' logfmt lines: ERROR, WARN, INFO, DEBUG, TRACE");
 
     private final String flag;

@@ -2,6 +2,7 @@ package dev.registrycache.gateway;
 
 import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.Setting;
 
@@ -22,7 +23,7 @@ import java.util.Optional;
  * stored blobs the gateway answers itself) and log dir.
  */
 record GatewayConfig(String host, int port, Optional<Path> certs, Optional<Auth> auth, Map<String, URI> nodes,
-                     Map<String, RegistryHost> registries, Path dataDir, Path logDir) {
+                     Map<String, RegistryHost> registries, Path dataDir, Path logDir, Optional<NodeToken> nodeToken) {
 
     /** htpasswd client authentication. */
     record Auth(String realm, Path htpasswd) {
@@ -78,7 +79,7 @@ record GatewayConfig(String host, int port, Optional<Path> certs, Optional<Auth>
         }
         return new GatewayConfig(host == null ? "0.0.0.0" : host, port, certs, auth, Collections.unmodifiableMap(nodes),
                 Collections.unmodifiableMap(registries), Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)),
-                Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)));
+                Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)), NodeToken.fromEnvironment(env));
     }
 
     /** Client authentication from {@code REGISTRY_AUTH*}, or empty when it is off. */

@@ -71,7 +71,7 @@ public final class GatewayServer implements AutoCloseable {
         server.addConnector(connector);
         server.setErrorHandler(new OciErrorHandler());
         server.setStopTimeout(15_000);
-        NodeProxyHandler proxy = new NodeProxyHandler(buffers);
+        NodeProxyHandler proxy = new NodeProxyHandler(buffers, config.nodeToken());
         Metrics.Counter requests = metrics.counter("registry_cache_gateway_requests_total",
                 "Requests the gateway answered, by status", "code");
         StoreLayout layout = new StoreLayout(config.dataDir());
@@ -83,7 +83,7 @@ public final class GatewayServer implements AutoCloseable {
                 accessLog.log(request, response); // answered from the datastore: the logger must see it
             }
         });
-        Observability observability = new Observability(metrics, config.nodes(), config.logDir());
+        Observability observability = new Observability(metrics, config.nodes(), config.logDir(), config.nodeToken());
         // GracefulHandler: on stop, new requests are refused while those in flight get stopTimeout to finish
         server.setHandler(new GracefulHandler(new GatewayHandler(new Routes(config.nodes()), authenticator,
                 config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"), datastoreBlobs,

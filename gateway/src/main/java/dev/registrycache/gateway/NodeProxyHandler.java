@@ -1,6 +1,7 @@
 package dev.registrycache.gateway;
 
 import dev.registrycache.common.ErrorCode;
+import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.http.ErrorResponses;
 import org.eclipse.jetty.client.HttpClient;
@@ -16,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
+import java.util.Optional;
 
 /**
  * Jetty's reverse proxy, sending each request to the node chosen by {@link GatewayHandler}.
@@ -31,11 +33,16 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
     static final int RESPONSE_BUFFER = 256 * 1024;
 
     private final ByteBufferPool buffers;
+    private final Optional<NodeToken> nodeToken;
 
-    /** @param buffers the server's pool, which must keep buffers of {@link #RESPONSE_BUFFER} */
-    NodeProxyHandler(ByteBufferPool buffers) {
+    /**
+     * @param buffers   the server's pool, which must keep buffers of {@link #RESPONSE_BUFFER}
+     * @param nodeToken the secret the nodes ask for, when they ask for one
+     */
+    NodeProxyHandler(ByteBufferPool buffers, Optional<NodeToken> nodeToken) {
         super(request -> HttpURI.from((String) request.getAttribute(TARGET)));
         this.buffers = buffers;
+        this.nodeToken = nodeToken;
     }
 
     @Override
@@ -54,6 +61,13 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
     protected void configureHttpClient(HttpClient client) {
         super.configureHttpClient(client);
         client.setFollowRedirects(false);
+    }
+
+    @Override
+    protected void addProxyHeaders(Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest) {
+        super.addProxyHeaders(clientToProxyRequest, proxyToServerRequest);
+        // put, not add: whatever a client sent under this name is replaced
+        nodeToken.ifPresent(token -> proxyToServerRequest.headers(h -> h.put(NodeToken.HEADER, token.value())));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.registrycache.gateway;
 
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.http.MetricsHandler;
 
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -28,12 +30,14 @@ final class Observability {
     private final Metrics own;
     private final Map<String, URI> nodes;
     private final Path logDir;
+    private final Optional<NodeToken> nodeToken;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(NODE_TIMEOUT).build();
 
-    Observability(Metrics own, Map<String, URI> nodes, Path logDir) {
+    Observability(Metrics own, Map<String, URI> nodes, Path logDir, Optional<NodeToken> nodeToken) {
         this.own = own;
         this.nodes = nodes;
         this.logDir = logDir;
+        this.nodeToken = nodeToken;
     }
 
     String metrics() {
@@ -79,7 +83,12 @@ final class Observability {
     private Map<String, CompletableFuture<HttpResponse<String>>> ask(String path) {
         Map<String, CompletableFuture<HttpResponse<String>>> answers = new java.util.TreeMap<>();
         nodes.forEach((registry, uri) -> answers.put(registry, http.sendAsync(
-                HttpRequest.newBuilder(uri.resolve(path)).timeout(NODE_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString())));
+                withToken(HttpRequest.newBuilder(uri.resolve(path)).timeout(NODE_TIMEOUT)).build(), HttpResponse.BodyHandlers.ofString())));
         return answers;
+    }
+
+    private HttpRequest.Builder withToken(HttpRequest.Builder request) {
+        nodeToken.ifPresent(token -> request.header(NodeToken.HEADER, token.value()));
+        return request;
     }
 }

@@ -4,6 +4,7 @@ import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.Credentials;
 import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.PullSecret;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.Setting;
@@ -23,7 +24,14 @@ import java.util.Optional;
  */
 public record NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentials> credentials,
                          Optional<Path> upstreamCaFile, Path dataDir, Path logDir, String host, int port,
-                         boolean allowPrivateRedirects) {
+                         boolean allowPrivateRedirects, Optional<NodeToken> nodeToken) {
+
+    /** A node that answers any local process (no {@link NodeToken}): tests, and a node run by hand. */
+    public NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentials> credentials,
+                      Optional<Path> upstreamCaFile, Path dataDir, Path logDir, String host, int port,
+                      boolean allowPrivateRedirects) {
+        this(registry, endpoint, credentials, upstreamCaFile, dataDir, logDir, host, port, allowPrivateRedirects, Optional.empty());
+    }
 
     /** A node that follows upstream redirects to public addresses only (see {@code RedirectPolicy}). */
     public NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentials> credentials,
@@ -59,7 +67,7 @@ public record NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentia
         return new NodeConfig(registry, endpoints.endpointFor(registry), credentials, caFile,
                 WritableFolder.require(Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), Setting.DATA_DIR),
                 WritableFolder.require(Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)), Setting.LOG_DIR),
-                host == null ? "127.0.0.1" : host, p, allowPrivateRedirects);
+                host == null ? "127.0.0.1" : host, p, allowPrivateRedirects, NodeToken.fromEnvironment(env));
     }
 
     /** This node's access log file in the log dir. */

@@ -2,6 +2,7 @@ package dev.registrycache.node;
 
 import dev.registrycache.common.http.AccessLog;
 import dev.registrycache.common.NameMapping;
+import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.StoreLayout;
 import dev.registrycache.common.http.MetricsHandler;
@@ -15,6 +16,7 @@ import dev.registrycache.node.store.BlobFetcher;
 import dev.registrycache.node.store.Datastore;
 import dev.registrycache.node.upstream.RedirectPolicy;
 import dev.registrycache.node.upstream.UpstreamClient;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -68,17 +70,23 @@ public final class RegistryNode implements AutoCloseable {
         server.setStopTimeout(10_000);
 
         ManifestService manifests = new ManifestService(store, upstream, new ManifestCache(32L * 1024 * 1024));
-        server.setHandler(new MetricsHandler(metrics::render,
+        Handler api = new MetricsHandler(metrics::render,
                 () -> new MetricsHandler.Health(true, "{\"status\":\"ok\",\"registry\":\"" + config.registry() + "\"}"),
                 new RegistryApiHandler(new NameMapping(config.registry()), manifests,
-                        new BlobService(store, fetcher, upstream), new TagService(store, upstream))));
+                        new BlobService(store, fetcher, upstream), new TagService(store, upstream)));
+        server.setHandler(config.nodeToken().<Handler>map(token -> new GatewayOnlyHandler(token, api)).orElse(api));
     }
 
     public RegistryNode start() throws Exception {
         upstream.start();
         server.start();
-        LOG.info("node for {} (upstream {}) serving {}/... on http://{}:{}, datastore {}",
-                config.registry(), config.endpoint(), config.registry().prefix(), config.host(), port(), config.dataDir());
+        LOG.info("node for {} (upstream {}) serving {}/... on http://{}:{}, datastore {}{}",
+                config.registry(), config.endpoint(), config.registry().prefix(), config.host(), port(), config.dataDir(),
+                config.nodeToken().isPresent() ? ", for the gateway only" : "");
+        if (config.nodeToken().isEmpty()) {
+            LOG.warn("no node token ({} or NODE_TOKEN_FILE): any local process can pull through this port, around the "
+                    + "gateway's authentication", NodeToken.ENV);
+        }
         return this;
     }
 

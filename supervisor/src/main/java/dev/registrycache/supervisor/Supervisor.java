@@ -1,6 +1,7 @@
 package dev.registrycache.supervisor;
 
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.SupervisorWatch;
 import org.slf4j.Logger;
@@ -66,6 +67,7 @@ final class Supervisor {
         cds = ClassDataSharing.forClassPath(java.get(2), config.dataDir().resolve(".jvm-cds"));
         Map<String, String> env = new HashMap<>(config.env());
         env.put(SupervisorWatch.ENV, Long.toString(ProcessHandle.current().pid()));
+        env.put(NodeToken.ENV, NodeToken.random().value()); // the nodes' ports answer the gateway only
         env.putIfAbsent("MALLOC_ARENA_MAX", "2");
         List<String> gatewayArgs = new ArrayList<>(List.of("gateway", "--port", Integer.toString(config.port()),
                 "--certs", config.certs().toString(), "--data-dir", config.dataDir().toString(),

@@ -179,6 +179,12 @@ class SupervisorIT {
         assertEquals(200, health.statusCode(), health.body());
         assertTrue(health.body().contains("\"quay.io\":\"up\""), health.body());
         assertTrue(stack.lines().stream().noneMatch(l -> l.contains("s3cr3t-pw")));
+        // the node's own port serves the gateway only: a local process going around htpasswd is refused
+        String[] nodeArgs = stack.child("--upstream quay.io").info().arguments().orElseThrow();
+        int nodePort = Integer.parseInt(nodeArgs[List.of(nodeArgs).indexOf("--port") + 1]);
+        HttpResponse<String> direct = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nodePort
+                + "/v2/quay.io/team/a/manifests/v1")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, direct.statusCode(), direct.body());
 
         List<ProcessHandle> children = stack.children();
         stack.process().destroy(); // SIGTERM

@@ -83,6 +83,8 @@ class SystemdUnitsIT {
                     assertEquals("active", systemctl("is-active", unit).strip(), unit);
                 }
                 assertEquals("registry-cache", exec("ps -o user= -p " + mainPid("registry-cache-gateway")).strip());
+                assertTrue(exec("exec 3<>/dev/tcp/127.0.0.1/5001; printf 'GET /v2/quay.io/team/app/manifests/v1 HTTP/1.0\\r\\n\\r\\n' >&3; "
+                        + "head -1 <&3").startsWith("HTTP/1.1 401"), "a node's port serves the gateway only");
 
                 String killed = mainPid("registry-cache-node@quay.io");
                 exec("kill -9 " + killed);
