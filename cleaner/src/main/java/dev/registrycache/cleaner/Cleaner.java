@@ -20,7 +20,7 @@ import java.util.Locale;
 final class Cleaner {
     /** What a pass did. */
     record Pass(long before, long after, int deleted, long freed, int candidates, DanglingLinks.Result pruned,
-                long scanMillis, long deleteMillis, long linksMillis, long millis) {
+                UploadScan.Result uploads, long scanMillis, long deleteMillis, long linksMillis, long millis) {
     }
 
     private final StoreLayout layout;
@@ -57,20 +57,22 @@ final class Cleaner {
 
     private Pass run(boolean dryRun, IoWorkers workers) {
         long t0 = System.nanoTime();
+        UploadScan.Result uploads = new UploadScan(layout, grace).run(dryRun, false);
         BlobScan scan = BlobScan.of(layout.blobsRoot(), workers);
         long scanned = System.nanoTime();
-        long before = scan.totalBytes();
-        Deletion deletion = before > thresholdBytes() ? deleteLeastRecentlyUsed(scan, dryRun, workers) : new Deletion(0, 0);
+        long before = scan.totalBytes() + uploads.liveBytes();
+        Deletion deletion = before > thresholdBytes()
+                ? deleteLeastRecentlyUsed(scan, uploads.liveBytes(), dryRun, workers) : new Deletion(0, 0);
         long size = before - deletion.freed();
         long deletedAt = System.nanoTime();
-        DanglingLinks.Result pruned = new DanglingLinks.Result(0, 0, 0, 0);
+        DanglingLinks.Result pruned = new DanglingLinks.Result(0, 0, 0);
         if (deletion.blobs() > 0 || firstPass) {
-            // after deletions, and once per process (for blobs deleted by other means and dead uploads)
-            pruned = new DanglingLinks(layout, Duration.ofHours(1), scan, workers).prune(dryRun);
+            // after deletions, and once per process (for blobs deleted by other means)
+            pruned = new DanglingLinks(layout, scan, workers).prune(dryRun);
             firstPass = false;
         }
         long end = System.nanoTime();
-        Pass pass = new Pass(before, size, deletion.blobs(), deletion.freed(), scan.count(), pruned,
+        Pass pass = new Pass(before, size, deletion.blobs(), deletion.freed(), scan.count(), pruned, uploads,
                 millis(t0, scanned), millis(scanned, deletedAt), millis(deletedAt, end), millis(t0, end));
         out.println(summary(pass, dryRun));
         return pass;
@@ -84,10 +86,10 @@ final class Cleaner {
      * store is at or under MAXSIZE: the blobs that get it there are deleted together, across the
      * workers; another round only if some of them were gone already (deleted by someone else).
      */
-    private Deletion deleteLeastRecentlyUsed(BlobScan scan, boolean dryRun, IoWorkers workers) {
+    private Deletion deleteLeastRecentlyUsed(BlobScan scan, long uploadBytes, boolean dryRun, IoWorkers workers) {
         long protectedSince = System.currentTimeMillis() - grace.toMillis();
         int[] order = scan.leastRecentlyUsedFirst();
-        long size = scan.totalBytes();
+        long size = scan.totalBytes() + uploadBytes;
         int deleted = 0;
         int next = 0;
         while (size > maxBytes && next < order.length) {
@@ -118,7 +120,7 @@ final class Cleaner {
                 size -= scan.size(i);
             }
         }
-        return new Deletion(deleted, scan.totalBytes() - size);
+        return new Deletion(deleted, scan.totalBytes() + uploadBytes - size);
     }
 
     /** Deletes a blob's data file and then its folder; false if it was gone already. */
@@ -137,15 +139,19 @@ final class Cleaner {
 
     private String summary(Pass p, boolean dryRun) {
         return String.format(Locale.ROOT, "cleaner%s: store %s in %d blobs before, %s after (max %s, cleaning above %s); "
-                        + "%s %d blobs, %s freed; %s %d dangling links, %d tags, %d dead uploads; "
+                        + "%s %d blobs, %s freed; %s %d dangling links, %d tags, %d dead uploads (%d in progress, %s); "
                         + "scan %d ms, delete %d ms, links %d ms; %d ms",
                 dryRun ? " (dry run)" : "", ByteSize.ofBytes(p.before()), p.candidates(), ByteSize.ofBytes(p.after()),
                 ByteSize.ofBytes(maxBytes), ByteSize.ofBytes(thresholdBytes()), dryRun ? "would delete" : "deleted",
-                p.deleted(), ByteSize.ofBytes(p.freed()), dryRun ? "would remove" : "removed", p.pruned().links(), p.pruned().tags(), p.pruned().uploads(),
+                p.deleted(), ByteSize.ofBytes(p.freed()), dryRun ? "would remove" : "removed", p.pruned().links(), p.pruned().tags(), p.uploads().dead(),
+                p.uploads().live(), ByteSize.ofBytes(p.uploads().liveBytes()),
                 p.scanMillis(), p.deleteMillis(), p.linksMillis(), p.millis());
     }
 
-    static boolean storeExists(StoreLayout layout) {
-        return Files.isDirectory(layout.root());
+    /** The store's size now (blobs and uploads in progress), without cleaning: for the size gauge between passes. */
+    long storeBytes() {
+        try (IoWorkers workers = new IoWorkers(ioThreads)) {
+            return BlobScan.of(layout.blobsRoot(), workers).totalBytes() + new UploadScan(layout, grace).run(true, true).liveBytes();
+        }
     }
 }

@@ -27,6 +27,8 @@ import java.util.concurrent.Callable;
                 "or written within the grace period; then removes links, tags and folders left dangling and",
                 "temporary files of transfers that died. One summary line per pass."})
 public final class CleanerCommand implements Callable<Integer> {
+    /** How often registry_cache_store_bytes is measured between cleaning passes. */
+    private static final Duration SIZE_REFRESH = Duration.ofMinutes(1);
     private static final Logger LOG = LoggerFactory.getLogger(CleanerCommand.class);
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "datastore (env DATA_DIR, default /var/lib/registry)")
@@ -87,22 +89,29 @@ public final class CleanerCommand implements Callable<Integer> {
         Metrics.Counter passes = metrics.counter("registry_cache_cleaner_passes_total", "Cleaning passes run");
         Metrics.Counter evicted = metrics.counter("registry_cache_evicted_blobs_total", "Blobs the cleaner deleted");
         Metrics.Counter freed = metrics.counter("registry_cache_evicted_bytes_total", "Bytes the cleaner freed");
-        Metrics.Counter storeBytes = metrics.gauge("registry_cache_store_bytes", "Size of the blob store after the last pass");
+        Metrics.Counter storeBytes = metrics.gauge("registry_cache_store_bytes", "Size of the blob store, with blobs being fetched, measured every minute");
         Metrics.Counter maxBytes = metrics.gauge("registry_cache_store_max_bytes", "CLEANER_MAXSIZE");
         LOG.info("cleaner for {}: every {}, max {}, threshold {}%, grace {}", layout.root(), every, max, threshold, graceTime);
+        maxBytes.set(max.bytes());
+        long nextPass = System.nanoTime();
         while (true) {
             try {
-                Cleaner.Pass pass = cleaner.run(false);
-                passes.labels().add(1);
-                evicted.labels().add(pass.deleted());
-                freed.labels().add(pass.freed());
-                storeBytes.set(pass.after());
-                maxBytes.set(max.bytes());
+                if (System.nanoTime() - nextPass >= 0) {
+                    Cleaner.Pass pass = cleaner.run(false);
+                    nextPass = System.nanoTime() + every.toNanos();
+                    passes.labels().add(1);
+                    evicted.labels().add(pass.deleted());
+                    freed.labels().add(pass.freed());
+                    storeBytes.set(pass.after());
+                } else {
+                    storeBytes.set(cleaner.storeBytes()); // between passes the gauge follows the store as it fills
+                }
                 metrics.writeTo(metricsFile);
             } catch (Exception e) {
                 LOG.warn("cleaning pass failed: {}", e.toString());
+                nextPass = System.nanoTime() + every.toNanos();
             }
-            Thread.sleep(every.toMillis());
+            Thread.sleep(Math.max(1, Math.min(SIZE_REFRESH.toMillis(), (nextPass - System.nanoTime()) / 1_000_000)));
         }
     }
 

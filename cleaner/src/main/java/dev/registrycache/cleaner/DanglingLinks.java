@@ -26,23 +26,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * published meanwhile is not mistaken for a missing one).
  */
 final class DanglingLinks {
-    record Result(int links, int tags, int uploads, int folders) {
+    record Result(int links, int tags, int folders) {
     }
 
     private final StoreLayout layout;
-    private final Duration staleUpload;
     private final BlobScan scan;
     private final IoWorkers workers;
     private final AtomicInteger links = new AtomicInteger();
     private final AtomicInteger tags = new AtomicInteger();
-    private final AtomicInteger uploads = new AtomicInteger();
     private final AtomicInteger folders = new AtomicInteger();
     private boolean dryRun;
 
     /** {@code scan}: the blobs of the pass, those it deleted (or would delete) marked; {@code workers}: its threads. */
-    DanglingLinks(StoreLayout layout, Duration staleUpload, BlobScan scan, IoWorkers workers) {
+    DanglingLinks(StoreLayout layout, BlobScan scan, IoWorkers workers) {
         this.layout = layout;
-        this.staleUpload = staleUpload;
         this.scan = scan;
         this.workers = workers;
     }
@@ -61,7 +58,7 @@ final class DanglingLinks {
             workers.all(tasks);
             emptied.forEach(this::removeIfEmpty);
         }
-        return new Result(links.get(), tags.get(), uploads.get(), folders.get());
+        return new Result(links.get(), tags.get(), folders.get());
     }
 
     private boolean isStored(String algorithm, String hex) {
@@ -90,7 +87,9 @@ final class DanglingLinks {
                     pruneTags(child.resolve("tags"));
                     removeIfEmpty(child);
                 });
-                case "_uploads" -> tasks.add(() -> pruneUploads(child));
+                case "_uploads" -> {
+                    // blobs being fetched: UploadScan's, on every pass
+                }
                 default -> {
                     if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
                         visit(child, tasks, emptied);
@@ -133,27 +132,8 @@ final class DanglingLinks {
         removeIfEmpty(tagsDir);
     }
 
-    private void pruneUploads(Path uploadsDir) {
-        long cutoff = System.currentTimeMillis() - staleUpload.toMillis();
-        for (Path upload : list(uploadsDir)) {
-            try {
-                Path data = upload.resolve("data");
-                long written = Files.exists(data) ? Files.getLastModifiedTime(data).toMillis() : Files.getLastModifiedTime(upload).toMillis();
-                if (written < cutoff) {
-                    uploads.incrementAndGet();
-                    if (!dryRun) {
-                        deleteTree(upload);
-                    }
-                }
-            } catch (IOException ignored) {
-                // finished meanwhile
-            }
-        }
-        removeIfEmpty(uploadsDir);
-    }
-
     /** The entries of {@code dir}; none if it is gone, not a folder, or unreadable (left for the next pass). */
-    private static List<Path> list(Path dir) {
+    static List<Path> list(Path dir) {
         List<Path> out = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             entries.forEach(out::add);
@@ -196,7 +176,7 @@ final class DanglingLinks {
         }
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         try (var paths = Files.walk(dir)) {
             for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 BlobScan.deleteQuietly(p);

@@ -139,10 +139,35 @@ class CleanerTest {
         Files.write(dead, new byte[10]);
         Files.write(live, new byte[10]);
         Files.setLastModifiedTime(dead, FileTime.from(Instant.now().minus(Duration.ofHours(3))));
-        Cleaner.Pass pass = cleaner(10, 20, Duration.ZERO).run(false);
-        assertEquals(1, pass.pruned().uploads());
+        Cleaner cleaner = cleaner(10, 20, Duration.ofMinutes(10));
+        Cleaner.Pass pass = cleaner.run(false);
+        assertEquals(1, pass.uploads().dead());
+        assertEquals(1, pass.uploads().live());
         assertFalse(Files.exists(dead));
         assertTrue(Files.exists(live));
+        // a node that crashes later leaves another: the next pass of the same cleaner removes it too
+        Path later = layout.uploadData(repo, java.util.UUID.randomUUID());
+        Files.createDirectories(later.getParent());
+        Files.write(later, new byte[10]);
+        Files.setLastModifiedTime(later, FileTime.from(Instant.now().minus(Duration.ofMinutes(11))));
+        assertEquals(1, cleaner.run(false).uploads().dead());
+        assertFalse(Files.exists(later));
+        assertTrue(Files.exists(live));
+    }
+
+    @Test
+    void blobsBeingFetchedCountInTheStoreSize() throws Exception {
+        layout = new StoreLayout(dir);
+        fill(10, Instant.now().minus(Duration.ofDays(2))); // 10 MiB: at the limit
+        Path upload = layout.uploadData(repo, java.util.UUID.randomUUID());
+        Files.createDirectories(upload.getParent());
+        Files.write(upload, new byte[(int) (3 * MIB)]); // a transfer in progress takes the disk to 13 MiB
+        Cleaner cleaner = cleaner(10, 20, Duration.ofMinutes(10));
+        assertEquals(13 * MIB, cleaner.storeBytes());
+        Cleaner.Pass pass = cleaner.run(false);
+        assertEquals(13 * MIB, pass.before());
+        assertEquals(3, pass.deleted(), "above 10 MiB + 20 %: down to 10 MiB with the upload counted");
+        assertTrue(Files.exists(upload), "an upload in progress is never deleted");
     }
     @Test
     void manySmallBlobsGoLeastRecentlyUsedFirstAcrossTheWorkerThreads() throws Exception {

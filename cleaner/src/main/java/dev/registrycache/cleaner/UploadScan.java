@@ -1,0 +1,74 @@
+package dev.registrycache.cleaner;
+
+import dev.registrycache.common.StoreLayout;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The blobs being fetched ({@code _uploads/<id>/data} in each repository), looked at on every
+ * pass: their bytes count in the store's size (they are on the disk the cleaner keeps from
+ * filling), and those not written to within the grace period, left by a node that died, are
+ * deleted. The walk skips the link folders, so it costs one listing per repository folder.
+ */
+final class UploadScan {
+    /** Uploads still being written and their bytes; uploads deleted (or, dry, to delete) as dead. */
+    record Result(int live, long liveBytes, int dead) {
+    }
+
+    private final StoreLayout layout;
+    private final Duration grace;
+    private int live;
+    private long liveBytes;
+    private int dead;
+
+    UploadScan(StoreLayout layout, Duration grace) {
+        this.layout = layout;
+        this.grace = grace;
+    }
+
+    /** Measures the uploads and, unless {@code measureOnly} or {@code dryRun}, deletes the dead ones. */
+    Result run(boolean dryRun, boolean measureOnly) {
+        long cutoff = System.currentTimeMillis() - grace.toMillis();
+        Path root = layout.repositoriesRoot();
+        if (Files.isDirectory(root)) {
+            visit(root, cutoff, dryRun || measureOnly, measureOnly);
+        }
+        return new Result(live, liveBytes, dead);
+    }
+
+    private void visit(Path dir, long cutoff, boolean keep, boolean measureOnly) {
+        for (Path child : DanglingLinks.list(dir)) {
+            String name = child.getFileName().toString();
+            if (name.equals("_uploads")) {
+                uploads(child, cutoff, keep, measureOnly);
+            } else if (!name.equals("_layers") && !name.equals("_manifests") && Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+                visit(child, cutoff, keep, measureOnly);
+            }
+        }
+    }
+
+    private void uploads(Path uploadsDir, long cutoff, boolean keep, boolean measureOnly) {
+        for (Path upload : DanglingLinks.list(uploadsDir)) {
+            try {
+                Path data = upload.resolve("data");
+                boolean hasData = Files.exists(data);
+                long written = Files.getLastModifiedTime(hasData ? data : upload).toMillis();
+                if (written >= cutoff || measureOnly) {
+                    live++;
+                    liveBytes += hasData ? Files.size(data) : 0;
+                    continue;
+                }
+                dead++;
+                if (!keep) {
+                    DanglingLinks.deleteTree(upload);
+                }
+            } catch (IOException finishedMeanwhile) {
+                // published or deleted while we looked
+            }
+        }
+    }
+}
