@@ -21,11 +21,13 @@ import java.util.concurrent.Callable;
 
 /** {@code registry-cache.jar cleaner}: keeps the blob store under CLEANER_MAXSIZE. */
 @Command(name = "cleaner", mixinStandardHelpOptions = true,
-        description = {"Every CLEANER_RUNEVERY_TIME (default 30m): when the blob store is larger than",
-                "CLEANER_MAXSIZE (default 10G) plus CLEANER_THRESHOLD_PERCENTAGE (default 20) percent, deletes",
-                "blobs least recently used first until it is at or under CLEANER_MAXSIZE, sparing blobs used",
-                "or written within the grace period; then removes links, tags and folders left dangling and",
-                "temporary files of transfers that died. One summary line per pass."})
+        description = {"Keeps the blob store under CLEANER_MAXSIZE by evicting least recently used blobs.",
+                "Every CLEANER_RUNEVERY_TIME (default 30m): when the blob store, with the blobs being fetched, is "
+                        + "larger than CLEANER_MAXSIZE (default 10G) plus CLEANER_THRESHOLD_PERCENTAGE (default 20) "
+                        + "percent, deletes blobs least recently used first until it is at or under CLEANER_MAXSIZE, "
+                        + "sparing blobs used or written within the grace period; then removes links, tags and folders "
+                        + "left dangling. Temporary files of transfers that died are removed on every pass. One summary "
+                        + "line per pass."})
 public final class CleanerCommand implements Callable<Integer> {
     /** How often registry_cache_store_bytes is measured between cleaning passes. */
     private static final Duration SIZE_REFRESH = Duration.ofMinutes(1);

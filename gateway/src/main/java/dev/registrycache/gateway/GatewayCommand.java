@@ -13,12 +13,12 @@ import java.util.concurrent.Callable;
 /** {@code registry-cache.jar gateway}: runs the public port in the foreground. */
 @Command(name = "gateway", mixinStandardHelpOptions = true,
         description = {"Runs the gateway: the one public port in front of the nodes.",
-                "Routes /v2/<registry>/... (and the mirror form /v2/<repository>/...?ns=<registry>) to the node",
-                "given for <registry> with --node, answers /v2/ itself, serves TLS from the CERTS file (plain",
-                "HTTP when it does not exist) and, with REGISTRY_AUTH=htpasswd, requires Basic credentials",
-                "from REGISTRY_AUTH_HTPASSWD_PATH (realm REGISTRY_AUTH_HTPASSWD_REALM). A blob already stored",
-                "and linked to the repository asked for is answered from the datastore without the node.",
-                "The supervisor starts it with one --node per node it runs."})
+                "Routes /v2/<registry>/... (and the mirror form /v2/<repository>/...?ns=<registry>) to the node "
+                        + "given for <registry> with --node, answers /v2/ itself, serves TLS from the CERTS file (plain "
+                        + "HTTP when it does not exist) and, with REGISTRY_AUTH=htpasswd, requires Basic credentials "
+                        + "from REGISTRY_AUTH_HTPASSWD_PATH (realm REGISTRY_AUTH_HTPASSWD_REALM). A blob already stored "
+                        + "and linked to the repository asked for is answered from the datastore without the node. "
+                        + "The supervisor starts it with one --node per node it runs."})
 public final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "PORT", description = "public port (env PORT, default 8443)")
     String port;

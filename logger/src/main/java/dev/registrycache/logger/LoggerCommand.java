@@ -17,10 +17,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /** {@code registry-cache.jar logger}: follows the nodes' access logs and sets blob access times. */
 @Command(name = "logger", mixinStandardHelpOptions = true,
-        description = {"Follows every node access log in the log dir (node-*.access.log, also those that",
-                "appear later; rotation and truncation handled) and sets the access time of each blob a",
-                "successful request used, and of everything a used manifest references. The cleaner",
-                "evicts by these times. Remembers its place in each file across restarts."})
+        description = {"Records blob access times from the access logs, for the cleaner's eviction.",
+                "Follows every access log in the log dir (the nodes' and the gateway's, also those that appear "
+                        + "later; rotation and truncation handled) and sets the access time of each blob a successful "
+                        + "request used, and of everything a used manifest references. Remembers its place in each "
+                        + "file across restarts."})
 public final class LoggerCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(LoggerCommand.class);
 

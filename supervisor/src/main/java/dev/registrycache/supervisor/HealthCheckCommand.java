@@ -27,8 +27,9 @@ import java.util.concurrent.Callable;
  * to its own container over loopback, where the question is "does it serve", not "who is it".
  */
 @Command(name = "healthcheck", mixinStandardHelpOptions = true,
-        description = {"Exits 0 when the gateway on this host answers /healthz with 200 (every node up), 1 otherwise.",
-                "For container health checks; reads the same PORT and CERTS as the supervisor."})
+        description = {"Exits 0 when the gateway on this host is healthy, 1 otherwise (container health checks).",
+                "Asks /healthz on 127.0.0.1 (every node up: 200), over TLS when the CERTS file exists; reads the "
+                        + "same PORT and CERTS as the supervisor."})
 public final class HealthCheckCommand implements Callable<Integer> {
     private static final int TIMEOUT_MILLIS = 5_000;
 

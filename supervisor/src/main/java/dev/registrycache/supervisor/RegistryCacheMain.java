@@ -21,9 +21,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "registry-cache", mixinStandardHelpOptions = true, version = "registry-cache 0.1.0",
         description = {"A pull-through cache for container registries.",
-                "Without a subcommand: reads the pull secret and runs one node per registry (minus",
-                "IGNOREREGISTRYLIST), the gateway, the logger and the cleaner, each in its own JVM,",
-                "restarting what dies; SIGTERM, SIGINT or SIGHUP stops them all."},
+                "Without a subcommand: reads the pull secret and runs one node per registry (minus "
+                        + "IGNOREREGISTRYLIST), the gateway, the logger and the cleaner, each in its own JVM, "
+                        + "restarting what dies; SIGTERM, SIGINT or SIGHUP stops them all."},
         subcommands = {GatewayCommand.class, NodeCommand.class, LoggerCommand.class, CleanerCommand.class,
                 HealthCheckCommand.class})
 public final class RegistryCacheMain implements Callable<Integer> {

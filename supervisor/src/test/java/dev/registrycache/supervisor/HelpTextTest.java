@@ -1,0 +1,29 @@
+package dev.registrycache.supervisor;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every command's help is whole sentences: picocli prints each description element as its own
+ * paragraph and the first one as the command's summary in the list of commands, so an element
+ * that stops mid-sentence shows up cut there.
+ */
+class HelpTextTest {
+    @Test
+    void everyDescriptionParagraphIsAWholeSentence() {
+        CommandLine root = new CommandLine(new RegistryCacheMain());
+        check(root);
+        root.getSubcommands().values().forEach(HelpTextTest::check);
+    }
+
+    private static void check(CommandLine command) {
+        for (String paragraph : command.getCommandSpec().usageMessage().description()) {
+            String text = paragraph.strip();
+            assertTrue(text.endsWith(".") || text.endsWith(".)"), command.getCommandName() + ": '" + text + "' ends mid-sentence");
+            assertTrue(text.chars().filter(c -> c == '(').count() == text.chars().filter(c -> c == ')').count(),
+                    command.getCommandName() + ": '" + text + "' leaves a parenthesis open");
+        }
+    }
+}
