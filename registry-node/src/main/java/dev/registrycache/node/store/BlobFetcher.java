@@ -99,6 +99,7 @@ public final class BlobFetcher implements AutoCloseable {
         Digest digest = fetch.digest();
         Path upload = fetch.upload();
         boolean published = false;
+        RegistryException failure = null;
         Future<byte[]> verification = null;
         try (FileChannel out = FileChannel.open(upload, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             try (UpstreamResponse response = UpstreamClient.expectSuccess(
@@ -140,28 +141,30 @@ public final class BlobFetcher implements AutoCloseable {
             store.publishBlob(upload, digest);
             published = true;
             store.linkLayer(storeName, digest);
-            fetch.complete();
         } catch (UpstreamException e) {
-            fetch.fail(e.toRegistryException(ErrorCode.BLOB_UNKNOWN));
+            failure = e.toRegistryException(ErrorCode.BLOB_UNKNOWN);
         } catch (RegistryException e) {
-            fetch.fail(e);
+            failure = e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            fetch.fail(new RegistryException(ErrorCode.UNAVAILABLE, "the cache is shutting down", null, 10, e));
+            failure = new RegistryException(ErrorCode.UNAVAILABLE, "the cache is shutting down", null, 10, e);
         } catch (IOException | ExecutionException | RuntimeException e) {
             LOG.warn("download of blob {} failed: {}", digest, e.toString());
-            if (published) {
-                fetch.complete();
-            } else {
-                fetch.fail(new RegistryException(ErrorCode.UNAVAILABLE, "the download from the upstream registry failed",
-                        null, 10, e));
-            }
+            failure = new RegistryException(ErrorCode.UNAVAILABLE, "the download from the upstream registry failed",
+                    null, 10, e);
         } finally {
             if (verification != null) {
                 verification.cancel(true);
             }
+            // Out of the map before the readers hear the end: a request that finds no download in
+            // flight then finds the blob in the store, or starts a new download, never joins one
+            // that is over (whose blob may have been evicted already).
             inFlight.remove(digest, fetch);
-            if (!published) {
+            if (published) {
+                fetch.complete();
+            } else {
+                fetch.fail(failure != null ? failure : new RegistryException(ErrorCode.UNAVAILABLE,
+                        "the download from the upstream registry failed", null, 10, null));
                 store.discardUpload(upload);
             }
         }
