@@ -92,7 +92,12 @@ public final class BlobService {
         streamFetch(request, response, callback, fetch);
     }
 
-    /** Streams a blob while it downloads; the request's thread blocks on its writes. */
+    /**
+     * Streams a blob, or the range asked for, while it downloads; the request's thread blocks on
+     * its writes. The response's last byte waits for the digest's verification, so a range of a
+     * cold blob completes only once the whole blob is verified and stored, however early its bytes
+     * arrived; until then the client holds all of it but that byte.
+     */
     private void streamFetch(Request request, Response response, Callback callback, BlobFetch fetch) throws Exception {
         long size = fetch.awaitSize(HEADERS_WAIT_MILLIS);
         ByteRange range = ByteRange.parse(request.getHeaders().get(HttpHeader.RANGE), size);
@@ -107,13 +112,12 @@ public final class BlobService {
         try (FileChannel channel = fetch.open()) {
             ByteBuffer bb = buffer.getByteBuffer();
             while (end < 0 || position < end) {
-                long readable = fetch.awaitReadable(position, STALL_MILLIS);
+                long readable = fetch.awaitReadable(position, end, STALL_MILLIS);
                 if (readable <= position) {
                     break; // verified end of a blob of unknown length
                 }
-                long limit = end < 0 ? readable : Math.min(readable, end);
                 bb.clear();
-                bb.limit((int) Math.min(bb.capacity(), limit - position));
+                bb.limit((int) Math.min(bb.capacity(), readable - position));
                 int n = channel.read(bb, position);
                 if (n <= 0) {
                     throw new IOException("short read of a blob being downloaded");

@@ -14,9 +14,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * One upstream download of a blob that any number of clients read while it is being written.
  * The downloader writes a temporary file, hashing as bytes pass; readers tail that file up to
- * what has been written, except the last byte, which they get only after the digest is
- * verified and the blob published. So a client never receives a complete corrupt blob: on a
- * mismatch its transfer breaks off short.
+ * what has been written, except the last byte of their response (of the blob, or of the range
+ * they asked for), which they get only after the digest is verified and the blob published. So
+ * no client ever receives a complete response of corrupt bytes: on a mismatch its transfer
+ * breaks off short.
  */
 public final class BlobFetch {
     private enum State { CONNECTING, STREAMING, COMPLETE, FAILED }
@@ -131,19 +132,32 @@ public final class BlobFetch {
     }
 
     /**
-     * Blocks until bytes past {@code position} may be read, and returns the readable end; returns
-     * {@code position} at the end of a verified blob. Throws if the download failed.
+     * Blocks until bytes from {@code position} on may be sent to a reader whose response ends
+     * before {@code end} ({@code -1}: at the end of a blob of unknown length), and returns how far
+     * it may read, never past {@code end}; returns {@code position} at the verified end of a blob
+     * of unknown length. The response's final byte is readable only once the blob is verified: a
+     * whole blob's or a range's, so that no response of unverified bytes ever completes. Throws if
+     * the download failed, or made no progress for {@code idleTimeoutMillis}.
      */
-    public long awaitReadable(long position, long idleTimeoutMillis) throws InterruptedException, IOException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
+    public long awaitReadable(long position, long end, long idleTimeoutMillis) throws InterruptedException, IOException {
+        long idle = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
+        long deadline = System.nanoTime() + idle;
         synchronized (lock) {
+            long progress = written;
             while (true) {
                 if (state == State.FAILED) {
                     throw new IOException("blob download failed: " + failure.getMessage(), failure);
                 }
-                long readable = state == State.COMPLETE ? written : written - 1;
-                if (readable > position || state == State.COMPLETE) {
-                    return Math.max(readable, position);
+                if (state == State.COMPLETE) {
+                    return Math.max(end < 0 ? written : Math.min(written, end), position);
+                }
+                long readable = end < 0 ? written - 1 : Math.min(written, end - 1);
+                if (readable > position) {
+                    return readable;
+                }
+                if (written != progress) {
+                    progress = written;
+                    deadline = System.nanoTime() + idle;
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {

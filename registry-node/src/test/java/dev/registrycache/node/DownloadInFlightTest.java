@@ -1,0 +1,102 @@
+package dev.registrycache.node;
+
+import dev.registrycache.common.Digest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Requests that meet a blob's download while its digest cannot be verified yet: the upstream has
+ * sent half of the bytes and waits for the test's release. A range of what arrived must not
+ * complete before the blob is verified.
+ */
+class DownloadInFlightTest {
+    private static final int SIZE = 1 << 20;
+    private static final byte[] BLOB = randomBytes(SIZE, 31);
+    private static final Digest DIGEST = Digest.sha256Of(BLOB);
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private GatedBlobUpstream upstream;
+    private NodeFixture node;
+
+    private void start(byte[] served, String... repositories) throws Exception {
+        upstream = new GatedBlobUpstream(DIGEST, served, Set.of(repositories));
+        node = new NodeFixture("quay.io", upstream.baseUrl(), null);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        try (GatedBlobUpstream u = upstream; NodeFixture n = node) {
+            // closed in reverse order
+        }
+    }
+
+    @Test
+    void aRangeOfACorruptBlobBeingDownloadedBreaksOffInsteadOfCompleting() throws Exception {
+        byte[] corrupt = BLOB.clone();
+        corrupt[10] ^= 0x55; // inside the range asked for
+        start(corrupt, "team/app");
+        HttpResponse<InputStream> range = http.send(get("team/app", "Range", "bytes=0-99"),
+                HttpResponse.BodyHandlers.ofInputStream()); // returns once the headers arrived
+        assertEquals(206, range.statusCode());
+        upstream.release(); // the rest arrives, and the digest does not match
+        try (InputStream body = range.body()) {
+            assertThrows(IOException.class, body::readAllBytes,
+                    "a range of unverified bytes was answered as a complete 206");
+        }
+        assertFalse(Files.exists(storedBlob()));
+    }
+
+    @Test
+    void aRangeOfABlobBeingDownloadedCompletesWithTheRightBytesOnceVerified() throws Exception {
+        start(BLOB, "team/app");
+        HttpResponse<InputStream> range = http.send(get("team/app", "Range", "bytes=1000-1099"),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(206, range.statusCode());
+        assertEquals("bytes 1000-1099/" + SIZE, range.headers().firstValue("Content-Range").orElseThrow());
+        upstream.release();
+        try (InputStream body = range.body()) {
+            assertArrayEquals(Arrays.copyOfRange(BLOB, 1000, 1100), body.readAllBytes());
+        }
+        assertTrue(Files.exists(storedBlob()), "the blob is stored by the time the range completed");
+        assertEquals(1, upstream.blobGets());
+    }
+
+    private HttpRequest get(String repository, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + node.hostPort() + "/v2/quay.io/" + repository
+                + "/blobs/" + DIGEST)).timeout(Duration.ofSeconds(60));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return b.build();
+    }
+
+    private Path storedBlob() {
+        return node.dataDir.resolve("docker/registry/v2/blobs/sha256/" + DIGEST.hex().substring(0, 2) + "/" + DIGEST.hex() + "/data");
+    }
+
+    private static byte[] randomBytes(int size, long seed) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+}
