@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Requests that meet a blob's download while its digest cannot be verified yet: the upstream has
  * sent half of the bytes and waits for the test's release. A range of what arrived must not
- * complete before the blob is verified.
+ * complete before the blob is verified, and a request for another repository joins the download
+ * only if the upstream confirms that repository holds the blob.
  */
 class DownloadInFlightTest {
     private static final int SIZE = 1 << 20;
@@ -79,6 +81,65 @@ class DownloadInFlightTest {
         }
         assertTrue(Files.exists(storedBlob()), "the blob is stored by the time the range completed");
         assertEquals(1, upstream.blobGets());
+    }
+
+    @Test
+    void aRequestForARepositoryTheUpstreamDoesNotConfirmDoesNotJoinTheDownload() throws Exception {
+        start(BLOB, "team/app");
+        HttpResponse<InputStream> owner = http.send(get("team/app"), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, owner.statusCode());
+        // the download is in flight and waits at the gate; the other name is answered without it
+        HttpResponse<String> other = http.send(get("team/other"), HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, other.statusCode(), other.body());
+        assertTrue(other.body().contains("BLOB_UNKNOWN"), other.body());
+        upstream.release();
+        try (InputStream body = owner.body()) {
+            assertEquals(DIGEST, Digest.sha256Of(body.readAllBytes()));
+        }
+        assertEquals(1, upstream.blobGets());
+        assertFalse(Files.exists(node.dataDir.resolve("docker/registry/v2/repositories/quay.io/team/other")),
+                "nothing is written for a name the upstream does not confirm");
+    }
+
+    @Test
+    void aRequestForARepositoryTheUpstreamConfirmsJoinsTheDownloadAndIsLinked() throws Exception {
+        start(BLOB, "team/app", "team/copy");
+        HttpResponse<InputStream> owner = http.send(get("team/app"), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, owner.statusCode());
+        CompletableFuture<HttpResponse<byte[]>> copy = http.sendAsync(get("team/copy"), HttpResponse.BodyHandlers.ofByteArray());
+        awaitUpstream(() -> upstream.blobHeads() == 1 || copy.isDone(), "the node asks the upstream whether team/copy holds the blob");
+        upstream.release();
+        try (InputStream body = owner.body()) {
+            assertEquals(DIGEST, Digest.sha256Of(body.readAllBytes()));
+        }
+        assertEquals(200, copy.get().statusCode());
+        assertEquals(DIGEST, Digest.sha256Of(copy.get().body()));
+        assertEquals(1, upstream.blobGets(), "one download for both repositories");
+        assertTrue(Files.exists(node.dataDir.resolve("docker/registry/v2/repositories/quay.io/team/copy/_layers/sha256/"
+                + DIGEST.hex() + "/link")));
+    }
+
+    @Test
+    void aDownloadRefusedForItsRepositoryDoesNotFailAnotherRepositoryThatJoinedIt() throws Exception {
+        start(BLOB, "team/app");
+        CompletableFuture<HttpResponse<String>> refused = http.sendAsync(get("team/none"), HttpResponse.BodyHandlers.ofString());
+        awaitUpstream(() -> upstream.refusedGets() == 1 || refused.isDone(), "the node asks for team/none's blob");
+        CompletableFuture<HttpResponse<byte[]>> joined = http.sendAsync(get("team/app"), HttpResponse.BodyHandlers.ofByteArray());
+        awaitUpstream(() -> upstream.blobHeads() == 1 || joined.isDone(), "the node asks whether team/app holds the blob");
+        upstream.release(); // team/none's download is refused: team/app starts its own
+        assertEquals(404, refused.get().statusCode(), refused.get().body());
+        assertEquals(200, joined.get().statusCode());
+        assertEquals(DIGEST, Digest.sha256Of(joined.get().body()));
+        assertEquals(1, upstream.blobGets());
+        assertFalse(Files.exists(node.dataDir.resolve("docker/registry/v2/repositories/quay.io/team/none")));
+    }
+
+    private static void awaitUpstream(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(condition.getAsBoolean(), what);
     }
 
     private HttpRequest get(String repository, String... headers) {

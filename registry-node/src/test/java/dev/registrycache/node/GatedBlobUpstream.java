@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * of the bytes and then wait for {@link #release()}: a test knows the cache is mid-download, with
  * the digest not yet verifiable, for as long as it needs. The bytes served may differ from the
  * digest's (a corrupt upstream). Other repositories get {@code 404 BLOB_UNKNOWN}, as
- * distribution answers for a blob not linked to the repository asked.
+ * distribution answers for a blob not linked to the repository asked: a HEAD at once, a GET
+ * once released.
  */
 final class GatedBlobUpstream implements AutoCloseable {
     private static final long GATE_SECONDS = 120;
@@ -33,6 +34,7 @@ final class GatedBlobUpstream implements AutoCloseable {
     private final CountDownLatch gate = new CountDownLatch(1);
     private final AtomicInteger gets = new AtomicInteger();
     private final AtomicInteger heads = new AtomicInteger();
+    private final AtomicInteger refusedGets = new AtomicInteger();
     private final Server server = new Server();
     private final ServerConnector connector = new ServerConnector(server);
 
@@ -75,6 +77,11 @@ final class GatedBlobUpstream implements AutoCloseable {
         return heads.get();
     }
 
+    /** GETs of the blob from a repository that does not hold it (answered 404 once released). */
+    int refusedGets() {
+        return refusedGets.get();
+    }
+
     private void answer(Request request, Response response, Callback callback) throws Exception {
         String path = request.getHttpURI().getPath();
         if (path.equals("/v2/")) {
@@ -86,6 +93,10 @@ final class GatedBlobUpstream implements AutoCloseable {
         String repository = path.startsWith("/v2/") && path.endsWith(suffix)
                 ? path.substring(4, path.length() - suffix.length()) : null;
         if (repository == null || !repositories.contains(repository)) {
+            if ("GET".equals(request.getMethod()) && repository != null) {
+                refusedGets.incrementAndGet();
+                awaitRelease();
+            }
             byte[] body = "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown to registry\"}]}"
                     .getBytes(StandardCharsets.UTF_8);
             response.setStatus(404);
@@ -109,11 +120,14 @@ final class GatedBlobUpstream implements AutoCloseable {
             response.write(false, ByteBuffer.wrap(served, 0, half), written);
             written.block();
         }
-        if (!gate.await(GATE_SECONDS, TimeUnit.SECONDS)) {
-            callback.failed(new IllegalStateException("the test never released the gate"));
-            return;
-        }
+        awaitRelease();
         response.write(true, ByteBuffer.wrap(served, half, served.length - half), callback);
+    }
+
+    private void awaitRelease() throws InterruptedException {
+        if (!gate.await(GATE_SECONDS, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the test never released the gate");
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.registrycache.node.store;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.RepositoryName;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -17,24 +18,26 @@ import java.util.concurrent.TimeUnit;
  * what has been written, except the last byte of their response (of the blob, or of the range
  * they asked for), which they get only after the digest is verified and the blob published. So
  * no client ever receives a complete response of corrupt bytes: on a mismatch its transfer
- * breaks off short.
+ * breaks off short. The temporary file exists only once the upstream answered with the blob, so
+ * a download the upstream refuses writes nothing.
  */
 public final class BlobFetch {
     private enum State { CONNECTING, STREAMING, COMPLETE, FAILED }
 
     private final Digest digest;
-    private final Path upload;
+    private final RepositoryName repository;
     private final Path published;
     private final Object lock = new Object();
+    private Path upload;
     private State state = State.CONNECTING;
     private long size = -1;
     private long written;
     private boolean received;
     private RegistryException failure;
 
-    BlobFetch(Digest digest, Path upload, Path published) {
+    BlobFetch(Digest digest, RepositoryName repository, Path published) {
         this.digest = digest;
-        this.upload = upload;
+        this.repository = repository;
         this.published = published;
     }
 
@@ -42,14 +45,24 @@ public final class BlobFetch {
         return digest;
     }
 
+    /** The repository (store name) the download is for, whose name the upstream was asked with. */
+    public RepositoryName repository() {
+        return repository;
+    }
+
+    /** The temporary file; null until the upstream answered. */
     Path upload() {
-        return upload;
+        synchronized (lock) {
+            return upload;
+        }
     }
 
     // ---- the downloader's side
 
-    void streaming(long contentLength) {
+    /** The upstream answered with the blob, which is being written to {@code upload}. */
+    void streaming(Path upload, long contentLength) {
         synchronized (lock) {
+            this.upload = upload;
             size = contentLength;
             state = State.STREAMING;
             lock.notifyAll();
@@ -168,10 +181,17 @@ public final class BlobFetch {
         }
     }
 
-    /** Opens the blob's bytes for reading: the temporary file, or the published blob once moved. */
+    /**
+     * Opens the blob's bytes for reading, once {@link #awaitSize} returned: the temporary file, or
+     * the published blob once moved.
+     */
     public FileChannel open() throws IOException {
+        Path temporary = upload();
+        if (temporary == null) {
+            throw new IllegalStateException("the upstream has not answered yet");
+        }
         try {
-            return FileChannel.open(upload, StandardOpenOption.READ);
+            return FileChannel.open(temporary, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             return FileChannel.open(published, StandardOpenOption.READ);
         }
