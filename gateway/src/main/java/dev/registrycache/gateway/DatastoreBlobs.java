@@ -29,9 +29,10 @@ import java.util.Map;
  * for, straight from the shared datastore, as the node would (same headers, ranges, body from
  * memory-mapped windows). Relaying a warm blob through the node costs the gateway a copy in and
  * a copy out of every byte; this path costs neither, so warm pulls run at the node's speed.
- * Everything else, including a blob stored but not yet linked to this repository (the node
- * links it), goes to the node. The requests answered here are written to the gateway's access
- * log, which the logger follows like the nodes' logs.
+ * Everything else goes to the node, including a blob stored but not linked to this repository:
+ * the node serves and links it only once the upstream confirms the repository holds it. The
+ * requests answered here are written to the gateway's access log, which the logger follows like
+ * the nodes' logs.
  */
 final class DatastoreBlobs {
     private static final Logger LOG = LoggerFactory.getLogger(DatastoreBlobs.class);

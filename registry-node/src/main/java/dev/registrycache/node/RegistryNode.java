@@ -11,6 +11,7 @@ import dev.registrycache.node.api.ManifestCache;
 import dev.registrycache.node.api.ManifestService;
 import dev.registrycache.common.http.OciErrorHandler;
 import dev.registrycache.node.api.RegistryApiHandler;
+import dev.registrycache.node.api.RepositoryLinks;
 import dev.registrycache.node.api.TagService;
 import dev.registrycache.node.store.BlobFetcher;
 import dev.registrycache.node.store.Datastore;
@@ -69,11 +70,12 @@ public final class RegistryNode implements AutoCloseable {
         server.setRequestLog(accessLog);
         server.setStopTimeout(10_000);
 
-        ManifestService manifests = new ManifestService(store, upstream, new ManifestCache(32L * 1024 * 1024));
+        RepositoryLinks links = new RepositoryLinks(store, upstream);
+        ManifestService manifests = new ManifestService(store, upstream, links, new ManifestCache(32L * 1024 * 1024));
         Handler api = new MetricsHandler(metrics::render,
                 () -> new MetricsHandler.Health(true, "{\"status\":\"ok\",\"registry\":\"" + config.registry() + "\"}"),
                 new RegistryApiHandler(new NameMapping(config.registry()), manifests,
-                        new BlobService(store, fetcher, upstream), new TagService(store, upstream)));
+                        new BlobService(store, fetcher, links), new TagService(store, upstream)));
         server.setHandler(config.nodeToken().<Handler>map(token -> new GatewayOnlyHandler(token, api)).orElse(api));
     }
 

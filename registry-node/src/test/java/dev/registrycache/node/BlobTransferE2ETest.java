@@ -32,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -132,6 +133,53 @@ class BlobTransferE2ETest {
         assertTrue(Files.exists(storedBlob(digest)));
         assertEquals(digest, download(blobUrl(digest)));
         assertEquals(1, upstream.requestCount("GET", "/blobs/" + digest));
+    }
+
+    @Test
+    void tenConcurrentColdRangeAndWholeRequestsCauseOneUpstreamGetAndGetTheirBytes() throws Exception {
+        long size = 24L << 20;
+        String digest = pushRandomBlob(size, 6);
+        List<String> ranges = List.of("bytes=0-99", "bytes=1000-1999", "bytes=-1000", "bytes=" + (size / 2) + "-" + (size / 2 + 99),
+                "bytes=" + (size - 100) + "-", "bytes=0-0");
+        ExecutorService pool = Executors.newFixedThreadPool(10);
+        List<Future<HttpResponse<byte[]>>> answers = new ArrayList<>();
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            for (int i = 0; i < 10; i++) {
+                String range = i < ranges.size() ? ranges.get(i) : null;
+                answers.add(pool.submit(() -> {
+                    go.await();
+                    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(blobUrl(digest))).timeout(Duration.ofSeconds(120));
+                    if (range != null) {
+                        b.header("Range", range);
+                    }
+                    return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+                }));
+            }
+            go.countDown();
+            for (Future<HttpResponse<byte[]>> f : answers) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, upstream.requestCount("GET", "/blobs/" + digest));
+        byte[] whole = Files.readAllBytes(storedBlob(digest));
+        assertEquals(digest, Sha256.of(whole));
+        for (int i = 0; i < 10; i++) {
+            HttpResponse<byte[]> r = answers.get(i).get();
+            if (i >= ranges.size()) {
+                assertEquals(200, r.statusCode());
+                assertEquals(digest, Sha256.of(r.body()));
+                continue;
+            }
+            assertEquals(206, r.statusCode(), ranges.get(i));
+            String[] span = r.headers().firstValue("Content-Range").orElseThrow().replace("bytes ", "").split("[-/]");
+            int first = Integer.parseInt(span[0]);
+            int last = Integer.parseInt(span[1]);
+            assertEquals(String.valueOf(size), span[2]);
+            assertArrayEquals(java.util.Arrays.copyOfRange(whole, first, last + 1), r.body(), ranges.get(i));
+        }
     }
 
     @Test

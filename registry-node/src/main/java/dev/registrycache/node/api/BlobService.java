@@ -11,12 +11,7 @@ import dev.registrycache.common.RegistryException;
 import dev.registrycache.node.store.BlobFetch;
 import dev.registrycache.node.store.BlobFetcher;
 import dev.registrycache.node.store.Datastore;
-import dev.registrycache.node.upstream.UpstreamClient;
-import dev.registrycache.node.upstream.UpstreamException;
-import dev.registrycache.node.upstream.UpstreamResponse;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.ByteBufferPool;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -26,28 +21,31 @@ import org.eclipse.jetty.util.Callback;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.util.Map;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * Serves blobs: a stored blob straight from disk (with ranges), a missing one by joining or
  * starting its single upstream download and streaming it as it arrives. A HEAD of a missing
- * blob asks the upstream with HEAD and downloads nothing.
+ * blob asks the upstream with HEAD and downloads nothing. A stored blob, or a download started
+ * for another repository, is served under a repository only as {@link RepositoryLinks} allows.
  */
 public final class BlobService {
     private static final int CHUNK = 256 * 1024;
     private static final long HEADERS_WAIT_MILLIS = 60_000;
     private static final long STALL_MILLIS = 120_000;
+    /** How a download fails when the upstream refuses its repository, not the blob. */
+    private static final Set<ErrorCode> REFUSALS = EnumSet.of(ErrorCode.BLOB_UNKNOWN, ErrorCode.UNAUTHORIZED, ErrorCode.DENIED);
 
     private final Datastore store;
     private final BlobFetcher fetcher;
-    private final UpstreamClient upstream;
+    private final RepositoryLinks links;
 
-    public BlobService(Datastore store, BlobFetcher fetcher, UpstreamClient upstream) {
+    public BlobService(Datastore store, BlobFetcher fetcher, RepositoryLinks links) {
         this.store = store;
         this.fetcher = fetcher;
-        this.upstream = upstream;
+        this.links = links;
     }
 
     public void serve(Request request, Response response, Callback callback, NameMapping.Names names, Digest digest,
@@ -55,46 +53,80 @@ public final class BlobService {
         boolean head = "HEAD".equals(request.getMethod());
         FileChannel stored = store.openBlob(digest);
         if (stored != null) {
-            facts.outcome = CacheOutcome.HIT;
-            store.ensureLayerLinked(names.store(), digest);
-            StoredBlobs.serve(request, response, callback, digest, stored, head);
+            serveStored(request, response, callback, names, digest, stored, head, facts);
             return;
         }
         if (head) {
             BlobFetch running = fetcher.inFlight(digest);
-            long known = running == null ? -1 : running.awaitSize(HEADERS_WAIT_MILLIS);
+            boolean ours = running != null && running.repository().equals(names.store());
+            long known = ours ? running.awaitSize(HEADERS_WAIT_MILLIS) : -1;
             facts.outcome = CacheOutcome.PASS;
             if (known < 0) {
-                known = headUpstream(names, digest);
+                known = links.confirmBlob(names, digest);
             }
             StoredBlobs.headers(response, digest, known);
             response.setStatus(200);
             callback.succeeded();
             return;
         }
-        BlobFetch fetch = null;
-        for (int attempt = 0; attempt < 3 && fetch == null; attempt++) {
-            fetch = fetcher.fetch(digest, names.upstream(), names.store());
+        boolean confirmed = false;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            BlobFetch fetch = fetcher.fetch(digest, names.upstream(), names.store());
             if (fetch == null) {
                 stored = store.openBlob(digest); // stored meanwhile, by another download
                 if (stored != null) {
-                    facts.outcome = CacheOutcome.HIT;
-                    StoredBlobs.serve(request, response, callback, digest, stored, false);
+                    serveStored(request, response, callback, names, digest, stored, false, facts);
                     return;
                 }
-                // and evicted again before it could be opened: fetch it after all
+                continue; // and evicted again before it could be opened: fetch it after all
             }
+            boolean joined = !fetch.repository().equals(names.store());
+            if (joined && !confirmed) {
+                links.confirmBlob(names, digest); // another repository's download: ours must hold the blob too
+                confirmed = true;
+            }
+            facts.outcome = CacheOutcome.MISS;
+            if (streamFetch(request, response, callback, fetch, joined ? names : null)) {
+                return;
+            }
+            // the upstream refused the other repository's download, and confirmed ours: start ours
         }
-        if (fetch == null) {
-            throw new RegistryException(ErrorCode.UNAVAILABLE, "the blob is being evicted and fetched at once; retry", null, 1, null);
-        }
-        facts.outcome = CacheOutcome.MISS;
-        streamFetch(request, response, callback, fetch);
+        throw new RegistryException(ErrorCode.UNAVAILABLE, "the blob was evicted or refused while being fetched; retry",
+                null, 1, null);
     }
 
-    /** Streams a blob while it downloads; the request's thread blocks on its writes. */
-    private void streamFetch(Request request, Response response, Callback callback, BlobFetch fetch) throws Exception {
-        long size = fetch.awaitSize(HEADERS_WAIT_MILLIS);
+    private void serveStored(Request request, Response response, Callback callback, NameMapping.Names names, Digest digest,
+                             FileChannel stored, boolean head, RequestFacts facts) throws IOException {
+        try {
+            links.requireBlob(names, digest);
+        } catch (RuntimeException e) {
+            stored.close();
+            throw e;
+        }
+        facts.outcome = CacheOutcome.HIT;
+        StoredBlobs.serve(request, response, callback, digest, stored, head);
+    }
+
+    /**
+     * Streams a blob, or the range asked for, while it downloads; the request's thread blocks on
+     * its writes. The response's last byte waits for the digest's verification, so a range of a
+     * cold blob completes only once the whole blob is verified and stored, however early its bytes
+     * arrived; until then the client holds all of it but that byte. A {@code joiner}, a repository
+     * the download was not started for, is linked once the blob is stored, before the response's
+     * final byte. Returns false, having sent nothing, when the upstream refused the download for
+     * its own repository.
+     */
+    private boolean streamFetch(Request request, Response response, Callback callback, BlobFetch fetch,
+                                NameMapping.Names joiner) throws Exception {
+        long size;
+        try {
+            size = fetch.awaitSize(HEADERS_WAIT_MILLIS);
+        } catch (RegistryException e) {
+            if (joiner != null && REFUSALS.contains(e.code())) {
+                return false;
+            }
+            throw e;
+        }
         ByteRange range = ByteRange.parse(request.getHeaders().get(HttpHeader.RANGE), size);
         if (range == ByteRange.UNSATISFIABLE) {
             response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes */" + size);
@@ -107,18 +139,20 @@ public final class BlobService {
         try (FileChannel channel = fetch.open()) {
             ByteBuffer bb = buffer.getByteBuffer();
             while (end < 0 || position < end) {
-                long readable = fetch.awaitReadable(position, STALL_MILLIS);
+                long readable = fetch.awaitReadable(position, end, STALL_MILLIS);
                 if (readable <= position) {
                     break; // verified end of a blob of unknown length
                 }
-                long limit = end < 0 ? readable : Math.min(readable, end);
                 bb.clear();
-                bb.limit((int) Math.min(bb.capacity(), limit - position));
+                bb.limit((int) Math.min(bb.capacity(), readable - position));
                 int n = channel.read(bb, position);
                 if (n <= 0) {
                     throw new IOException("short read of a blob being downloaded");
                 }
                 position += n;
+                if (position == end) {
+                    linkJoiner(joiner, fetch); // the final byte was readable: the blob is stored
+                }
                 bb.flip();
                 try (Blocker.Callback written = Blocker.callback()) {
                     response.write(false, bb, written);
@@ -131,16 +165,17 @@ public final class BlobService {
         } finally {
             buffer.release();
         }
+        if (end < 0) {
+            linkJoiner(joiner, fetch);
+        }
         response.write(true, null, callback);
+        return true;
     }
 
-    private long headUpstream(NameMapping.Names names, Digest digest) {
-        try (UpstreamResponse r = UpstreamClient.expectSuccess(upstream.send("HEAD",
-                "/v2/" + names.upstream() + "/blobs/" + digest, names.upstream(), Map.of()))) {
-            return r.contentLength();
-        } catch (UpstreamException e) {
-            throw e.toRegistryException(ErrorCode.BLOB_UNKNOWN);
+    /** Links a repository that shared another's download, before its client has the whole answer. */
+    private void linkJoiner(NameMapping.Names joiner, BlobFetch fetch) throws IOException {
+        if (joiner != null) {
+            store.ensureLayerLinked(joiner.store(), fetch.digest());
         }
     }
-
 }

@@ -22,16 +22,17 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 
 /**
- * Resolves manifests. By digest: the store first, else the upstream. By tag: ask the upstream
- * with HEAD (which Docker Hub does not count against its rate limit) and GET only a digest the
- * store lacks; when the upstream fails, answer from the tag as last cached. Bytes are stored
- * and served exactly as received, after checking them against their digest.
+ * Resolves manifests. By digest: the store first (for a repository it is not linked to yet, once
+ * {@link RepositoryLinks} allows), else the upstream. By tag: ask the upstream with HEAD (which
+ * Docker Hub does not count against its rate limit) and GET only a digest the store lacks; when
+ * the upstream fails, answer from the tag as last cached. Bytes are stored and served exactly as
+ * received, after checking them against their digest.
  */
 public final class ManifestService {
     private static final Logger LOG = LoggerFactory.getLogger(ManifestService.class);
     /** distribution refuses manifests larger than this. */
     static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-    private static final String ACCEPT = String.join(", ", MediaTypes.ACCEPTED_MANIFESTS);
+    static final String ACCEPT = String.join(", ", MediaTypes.ACCEPTED_MANIFESTS);
 
     /** A manifest's exact bytes with its digest and media type. */
     public record Manifest(Digest digest, byte[] bytes, String mediaType) {
@@ -43,11 +44,13 @@ public final class ManifestService {
 
     private final Datastore store;
     private final UpstreamClient upstream;
+    private final RepositoryLinks links;
     private final ManifestCache memory;
 
-    public ManifestService(Datastore store, UpstreamClient upstream, ManifestCache memory) {
+    public ManifestService(Datastore store, UpstreamClient upstream, RepositoryLinks links, ManifestCache memory) {
         this.store = store;
         this.upstream = upstream;
+        this.links = links;
         this.memory = memory;
     }
 
@@ -56,8 +59,9 @@ public final class ManifestService {
     }
 
     private Resolved byDigest(NameMapping.Names names, Digest digest) {
-        Manifest local = local(names.store(), digest);
+        Manifest local = stored(digest);
         if (local != null) {
+            links.requireManifest(names, digest);
             return new Resolved(local, CacheOutcome.HIT);
         }
         try {
@@ -73,8 +77,10 @@ public final class ManifestService {
         try {
             Digest current = headDigest(names, tag);
             if (current != null) {
-                Manifest local = local(names.store(), current);
+                Manifest local = stored(current);
                 if (local != null) {
+                    // the upstream's answer for the tag confirms the repository holds the manifest
+                    store.ensureManifestLinked(names.store(), current);
                     store.tagManifest(names.store(), tag, current);
                     return new Resolved(local, CacheOutcome.HIT);
                 }
@@ -85,7 +91,7 @@ public final class ManifestService {
         } catch (UpstreamException e) {
             if (e.isOutage()) {
                 Digest cached = store.taggedDigest(names.store(), tag);
-                Manifest local = cached == null ? null : local(names.store(), cached);
+                Manifest local = cached == null ? null : stored(cached);
                 if (local != null) {
                     LOG.info("upstream failed for {}:{} ({}); serving the cached tag", names.upstream(), tag, e.getMessage());
                     return new Resolved(local, CacheOutcome.STALE);
@@ -158,8 +164,8 @@ public final class ManifestService {
         }
     }
 
-    /** The stored manifest, linked into {@code storeName}; null if the store lacks it. */
-    private Manifest local(RepositoryName storeName, Digest digest) {
+    /** The stored manifest, whichever repositories it is linked to; null if the store lacks it. */
+    private Manifest stored(Digest digest) {
         Manifest m = memory.get(digest);
         if (m == null || store.blobSize(digest) < 0) {
             byte[] bytes = store.readBlob(digest, MAX_MANIFEST_BYTES);
@@ -173,11 +179,6 @@ public final class ManifestService {
             }
             m = new Manifest(digest, bytes, mediaType);
             memory.put(m);
-        }
-        try {
-            store.ensureManifestLinked(storeName, digest);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
         return m;
     }

@@ -3,6 +3,7 @@ package dev.registrycache.node.store;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.RepositoryName;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -14,26 +15,29 @@ import java.util.concurrent.TimeUnit;
 /**
  * One upstream download of a blob that any number of clients read while it is being written.
  * The downloader writes a temporary file, hashing as bytes pass; readers tail that file up to
- * what has been written, except the last byte, which they get only after the digest is
- * verified and the blob published. So a client never receives a complete corrupt blob: on a
- * mismatch its transfer breaks off short.
+ * what has been written, except the last byte of their response (of the blob, or of the range
+ * they asked for), which they get only after the digest is verified and the blob published. So
+ * no client ever receives a complete response of corrupt bytes: on a mismatch its transfer
+ * breaks off short. The temporary file exists only once the upstream answered with the blob, so
+ * a download the upstream refuses writes nothing.
  */
 public final class BlobFetch {
     private enum State { CONNECTING, STREAMING, COMPLETE, FAILED }
 
     private final Digest digest;
-    private final Path upload;
+    private final RepositoryName repository;
     private final Path published;
     private final Object lock = new Object();
+    private Path upload;
     private State state = State.CONNECTING;
     private long size = -1;
     private long written;
     private boolean received;
     private RegistryException failure;
 
-    BlobFetch(Digest digest, Path upload, Path published) {
+    BlobFetch(Digest digest, RepositoryName repository, Path published) {
         this.digest = digest;
-        this.upload = upload;
+        this.repository = repository;
         this.published = published;
     }
 
@@ -41,14 +45,24 @@ public final class BlobFetch {
         return digest;
     }
 
+    /** The repository (store name) the download is for, whose name the upstream was asked with. */
+    public RepositoryName repository() {
+        return repository;
+    }
+
+    /** The temporary file; null until the upstream answered. */
     Path upload() {
-        return upload;
+        synchronized (lock) {
+            return upload;
+        }
     }
 
     // ---- the downloader's side
 
-    void streaming(long contentLength) {
+    /** The upstream answered with the blob, which is being written to {@code upload}. */
+    void streaming(Path upload, long contentLength) {
         synchronized (lock) {
+            this.upload = upload;
             size = contentLength;
             state = State.STREAMING;
             lock.notifyAll();
@@ -131,19 +145,32 @@ public final class BlobFetch {
     }
 
     /**
-     * Blocks until bytes past {@code position} may be read, and returns the readable end; returns
-     * {@code position} at the end of a verified blob. Throws if the download failed.
+     * Blocks until bytes from {@code position} on may be sent to a reader whose response ends
+     * before {@code end} ({@code -1}: at the end of a blob of unknown length), and returns how far
+     * it may read, never past {@code end}; returns {@code position} at the verified end of a blob
+     * of unknown length. The response's final byte is readable only once the blob is verified: a
+     * whole blob's or a range's, so that no response of unverified bytes ever completes. Throws if
+     * the download failed, or made no progress for {@code idleTimeoutMillis}.
      */
-    public long awaitReadable(long position, long idleTimeoutMillis) throws InterruptedException, IOException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
+    public long awaitReadable(long position, long end, long idleTimeoutMillis) throws InterruptedException, IOException {
+        long idle = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
+        long deadline = System.nanoTime() + idle;
         synchronized (lock) {
+            long progress = written;
             while (true) {
                 if (state == State.FAILED) {
                     throw new IOException("blob download failed: " + failure.getMessage(), failure);
                 }
-                long readable = state == State.COMPLETE ? written : written - 1;
-                if (readable > position || state == State.COMPLETE) {
-                    return Math.max(readable, position);
+                if (state == State.COMPLETE) {
+                    return Math.max(end < 0 ? written : Math.min(written, end), position);
+                }
+                long readable = end < 0 ? written - 1 : Math.min(written, end - 1);
+                if (readable > position) {
+                    return readable;
+                }
+                if (written != progress) {
+                    progress = written;
+                    deadline = System.nanoTime() + idle;
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -154,10 +181,17 @@ public final class BlobFetch {
         }
     }
 
-    /** Opens the blob's bytes for reading: the temporary file, or the published blob once moved. */
+    /**
+     * Opens the blob's bytes for reading, once {@link #awaitSize} returned: the temporary file, or
+     * the published blob once moved.
+     */
     public FileChannel open() throws IOException {
+        Path temporary = upload();
+        if (temporary == null) {
+            throw new IllegalStateException("the upstream has not answered yet");
+        }
         try {
-            return FileChannel.open(upload, StandardOpenOption.READ);
+            return FileChannel.open(temporary, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             return FileChannel.open(published, StandardOpenOption.READ);
         }

@@ -67,27 +67,19 @@ public final class BlobFetcher implements AutoCloseable {
 
     /**
      * Joins or starts the download of {@code digest}; returns null when the blob is (by now) in
-     * the store, so the caller serves it from there.
+     * the store, so the caller serves it from there. A download in flight is joined whichever
+     * repository it is for ({@link BlobFetch#repository()}): whether another repository may share
+     * it is the caller's to decide.
      */
     public BlobFetch fetch(Digest digest, String upstreamRepository, RepositoryName storeName) {
         BlobFetch[] started = new BlobFetch[1];
-        BlobFetch fetch;
-        try {
-            fetch = inFlight.computeIfAbsent(digest, d -> {
-                if (store.blobSize(d) >= 0) {
-                    return null;
-                }
-                try {
-                    BlobFetch f = new BlobFetch(d, store.newUpload(storeName), store.blobPath(d));
-                    started[0] = f;
-                    return f;
-                } catch (IOException e) {
-                    throw new RegistryException(ErrorCode.UNKNOWN, "cannot write to the datastore", null, -1, e);
-                }
-            });
-        } catch (RegistryException e) {
-            throw e;
-        }
+        BlobFetch fetch = inFlight.computeIfAbsent(digest, d -> {
+            if (store.blobSize(d) >= 0) {
+                return null;
+            }
+            started[0] = new BlobFetch(d, storeName, store.blobPath(d));
+            return started[0];
+        });
         if (started[0] != null) {
             BlobFetch f = started[0];
             threads.execute(() -> download(f, upstreamRepository, storeName));
@@ -97,33 +89,39 @@ public final class BlobFetcher implements AutoCloseable {
 
     private void download(BlobFetch fetch, String repository, RepositoryName storeName) {
         Digest digest = fetch.digest();
-        Path upload = fetch.upload();
+        Path upload = null;
         boolean published = false;
+        RegistryException failure = null;
         Future<byte[]> verification = null;
-        try (FileChannel out = FileChannel.open(upload, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        try {
             try (UpstreamResponse response = UpstreamClient.expectSuccess(
                     upstream.send("GET", "/v2/" + repository + "/blobs/" + digest, repository, Map.of()))) {
                 long length = response.contentLength();
-                fetch.streaming(length);
+                // Only now, with the upstream confirming the repository holds the blob, is
+                // anything written under the repository's name.
+                upload = newUpload(storeName);
+                fetch.streaming(upload, length);
                 // Hashing runs on its own thread, behind the writes, so that receiving and
                 // verifying overlap: the digest is known moments after the last byte arrives.
                 verification = threads.submit(() -> hash(fetch));
                 long total = 0;
-                Content.Chunk chunk;
-                while ((chunk = response.readChunk()) != null) {
-                    try {
-                        ByteBuffer bytes = chunk.getByteBuffer();
-                        int n = bytes.remaining();
-                        while (bytes.hasRemaining()) {
-                            out.write(bytes);
+                try (FileChannel out = FileChannel.open(upload, StandardOpenOption.WRITE)) {
+                    Content.Chunk chunk;
+                    while ((chunk = response.readChunk()) != null) {
+                        try {
+                            ByteBuffer bytes = chunk.getByteBuffer();
+                            int n = bytes.remaining();
+                            while (bytes.hasRemaining()) {
+                                out.write(bytes);
+                            }
+                            total += n;
+                            if (n > 0) {
+                                fetch.advance(n);
+                                fetched.labels(registry).add(n);
+                            }
+                        } finally {
+                            chunk.release();
                         }
-                        total += n;
-                        if (n > 0) {
-                            fetch.advance(n);
-                            fetched.labels(registry).add(n);
-                        }
-                    } finally {
-                        chunk.release();
                     }
                 }
                 if (length >= 0 && total != length) {
@@ -140,30 +138,42 @@ public final class BlobFetcher implements AutoCloseable {
             store.publishBlob(upload, digest);
             published = true;
             store.linkLayer(storeName, digest);
-            fetch.complete();
         } catch (UpstreamException e) {
-            fetch.fail(e.toRegistryException(ErrorCode.BLOB_UNKNOWN));
+            failure = e.toRegistryException(ErrorCode.BLOB_UNKNOWN);
         } catch (RegistryException e) {
-            fetch.fail(e);
+            failure = e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            fetch.fail(new RegistryException(ErrorCode.UNAVAILABLE, "the cache is shutting down", null, 10, e));
+            failure = new RegistryException(ErrorCode.UNAVAILABLE, "the cache is shutting down", null, 10, e);
         } catch (IOException | ExecutionException | RuntimeException e) {
             LOG.warn("download of blob {} failed: {}", digest, e.toString());
-            if (published) {
-                fetch.complete();
-            } else {
-                fetch.fail(new RegistryException(ErrorCode.UNAVAILABLE, "the download from the upstream registry failed",
-                        null, 10, e));
-            }
+            failure = new RegistryException(ErrorCode.UNAVAILABLE, "the download from the upstream registry failed",
+                    null, 10, e);
         } finally {
             if (verification != null) {
                 verification.cancel(true);
             }
+            // Out of the map before the readers hear the end: a request that finds no download in
+            // flight then finds the blob in the store, or starts a new download, never joins one
+            // that is over (whose blob may have been evicted already).
             inFlight.remove(digest, fetch);
-            if (!published) {
-                store.discardUpload(upload);
+            if (published) {
+                fetch.complete();
+            } else {
+                fetch.fail(failure != null ? failure : new RegistryException(ErrorCode.UNAVAILABLE,
+                        "the download from the upstream registry failed", null, 10, null));
+                if (upload != null) {
+                    store.discardUpload(upload);
+                }
             }
+        }
+    }
+
+    private Path newUpload(RepositoryName storeName) {
+        try {
+            return store.newUpload(storeName);
+        } catch (IOException e) {
+            throw new RegistryException(ErrorCode.UNKNOWN, "cannot write to the datastore", null, -1, e);
         }
     }
 

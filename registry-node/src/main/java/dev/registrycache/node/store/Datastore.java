@@ -150,6 +150,11 @@ public final class Datastore {
         writeLink(layout.layerLink(repository, digest), digest);
     }
 
+    /** Whether the blob is linked into the repository (whether or not the blob is stored). */
+    public boolean layerLinked(RepositoryName repository, Digest digest) {
+        return Files.exists(layout.layerLink(repository, digest));
+    }
+
     /** Links a stored blob that is being served into the repository, unless it is linked already. */
     public void ensureLayerLinked(RepositoryName repository, Digest digest) throws IOException {
         Path link = layout.layerLink(repository, digest);
@@ -160,6 +165,11 @@ public final class Datastore {
 
     public void linkManifest(RepositoryName repository, Digest digest) throws IOException {
         writeLink(layout.manifestRevisionLink(repository, digest), digest);
+    }
+
+    /** Whether the manifest is linked into the repository (whether or not it is stored). */
+    public boolean manifestLinked(RepositoryName repository, Digest digest) {
+        return Files.exists(layout.manifestRevisionLink(repository, digest));
     }
 
     /** Links a stored manifest that is being served into the repository, unless it is linked already. */
