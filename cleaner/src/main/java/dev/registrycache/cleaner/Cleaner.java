@@ -57,7 +57,7 @@ final class Cleaner {
 
     private Pass run(boolean dryRun, IoWorkers workers) {
         long t0 = System.nanoTime();
-        UploadScan.Result uploads = new UploadScan(layout, grace).run(dryRun, false);
+        UploadScan.Result uploads = new UploadScan(layout, UploadScan.STALE).run(dryRun, false);
         BlobScan scan = BlobScan.of(layout.blobsRoot(), workers);
         long scanned = System.nanoTime();
         long before = scan.totalBytes() + uploads.liveBytes();
@@ -151,7 +151,7 @@ final class Cleaner {
     /** The store's size now (blobs and uploads in progress), without cleaning: for the size gauge between passes. */
     long storeBytes() {
         try (IoWorkers workers = new IoWorkers(ioThreads)) {
-            return BlobScan.of(layout.blobsRoot(), workers).totalBytes() + new UploadScan(layout, grace).run(true, true).liveBytes();
+            return BlobScan.of(layout.blobsRoot(), workers).totalBytes() + new UploadScan(layout, UploadScan.STALE).run(true, true).liveBytes();
         }
     }
 }

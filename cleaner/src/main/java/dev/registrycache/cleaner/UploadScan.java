@@ -11,28 +11,34 @@ import java.time.Duration;
 /**
  * The blobs being fetched ({@code _uploads/<id>/data} in each repository), looked at on every
  * pass: their bytes count in the store's size (they are on the disk the cleaner keeps from
- * filling), and those not written to within the grace period, left by a node that died, are
- * deleted. The walk skips the link folders, so it costs one listing per repository folder.
+ * filling), and those not written to for {@link #STALE}, left by a node that died, are deleted.
+ * The walk skips the link folders, so it costs one listing per repository folder.
  */
 final class UploadScan {
+    /**
+     * A download not written to for this long is dead: a node gives up on an upstream that sends
+     * nothing for 2 minutes. Independent of the blobs' grace period, which may be 0.
+     */
+    static final Duration STALE = Duration.ofMinutes(10);
+
     /** Uploads still being written and their bytes; uploads deleted (or, dry, to delete) as dead. */
     record Result(int live, long liveBytes, int dead) {
     }
 
     private final StoreLayout layout;
-    private final Duration grace;
+    private final Duration stale;
     private int live;
     private long liveBytes;
     private int dead;
 
-    UploadScan(StoreLayout layout, Duration grace) {
+    UploadScan(StoreLayout layout, Duration stale) {
         this.layout = layout;
-        this.grace = grace;
+        this.stale = stale;
     }
 
     /** Measures the uploads and, unless {@code measureOnly} or {@code dryRun}, deletes the dead ones. */
     Result run(boolean dryRun, boolean measureOnly) {
-        long cutoff = System.currentTimeMillis() - grace.toMillis();
+        long cutoff = System.currentTimeMillis() - stale.toMillis();
         Path root = layout.repositoriesRoot();
         if (Files.isDirectory(root)) {
             visit(root, cutoff, dryRun || measureOnly, measureOnly);

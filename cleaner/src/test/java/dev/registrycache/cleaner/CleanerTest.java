@@ -168,6 +168,8 @@ class CleanerTest {
         assertEquals(13 * MIB, pass.before());
         assertEquals(3, pass.deleted(), "above 10 MiB + 20 %: down to 10 MiB with the upload counted");
         assertTrue(Files.exists(upload), "an upload in progress is never deleted");
+        cleaner(10, 20, Duration.ZERO).run(false);
+        assertTrue(Files.exists(upload), "not even with no grace period for blobs: uploads die after 10 minutes idle");
     }
     @Test
     void manySmallBlobsGoLeastRecentlyUsedFirstAcrossTheWorkerThreads() throws Exception {
