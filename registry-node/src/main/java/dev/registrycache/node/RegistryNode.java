@@ -6,6 +6,7 @@ import dev.registrycache.common.Metrics;
 import dev.registrycache.common.StoreLayout;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.node.api.BlobService;
+import dev.registrycache.node.api.BodyBudget;
 import dev.registrycache.node.api.ManifestCache;
 import dev.registrycache.node.api.ManifestService;
 import dev.registrycache.common.http.OciErrorHandler;
@@ -66,11 +67,14 @@ public final class RegistryNode implements AutoCloseable {
         server.setRequestLog(accessLog);
         server.setStopTimeout(10_000);
 
-        ManifestService manifests = new ManifestService(store, upstream, new ManifestCache(32L * 1024 * 1024));
+        // memory for manifests and tag lists, sized from the heap: the cache of hot manifests and
+        // the budget of bodies in flight together stay under 1/3 of it (8 + 32 MiB of the supervisor's 128)
+        long heap = Runtime.getRuntime().maxMemory();
+        ManifestService manifests = new ManifestService(store, upstream, new ManifestCache(heap / 16));
         server.setHandler(new MetricsHandler(metrics::render,
                 () -> new MetricsHandler.Health(true, "{\"status\":\"ok\",\"registry\":\"" + config.registry() + "\"}"),
                 new RegistryApiHandler(new NameMapping(config.registry()), manifests,
-                        new BlobService(store, fetcher, upstream), new TagService(store, upstream))));
+                        new BlobService(store, fetcher, upstream), new TagService(store, upstream), BodyBudget.forHeap(heap))));
     }
 
     public RegistryNode start() throws Exception {
