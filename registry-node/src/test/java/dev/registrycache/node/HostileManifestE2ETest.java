@@ -1,5 +1,6 @@
 package dev.registrycache.node;
 
+import dev.registrycache.common.ManifestSummary;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.MediaTypes;
 import dev.registrycache.testsupport.OciImages;
@@ -107,6 +108,24 @@ class HostileManifestE2ETest {
             List<RegistryClient.Response> answers = pullConcurrently(node, tags);
             for (int i = 0; i < tags.size(); i++) {
                 assertEquals(digests.get(i), Sha256.of(answers.get(i).body()), tags.get(i));
+            }
+            assertServesOrdinaryPulls(node);
+        }
+    }
+
+    @Test
+    void refusesAManifestWithMoreLayersThanItsLimitWithAClearErrorAndStaysUp() throws Exception {
+        String json = new String(ordinary.manifest().bytes(), StandardCharsets.UTF_8);
+        int layersAt = json.indexOf("\"layers\":[") + "\"layers\":[".length();
+        String layer = json.substring(layersAt, json.indexOf('}', layersAt) + 1);
+        byte[] tooMany = (json.substring(0, layersAt) + (layer + ",").repeat(ManifestSummary.MAX_REFERENCES) + json.substring(layersAt))
+                .getBytes(StandardCharsets.UTF_8);
+        String digest = upstream.pushManifest("team/app", "layered", MediaTypes.OCI_MANIFEST, tooMany);
+        try (NodeProcess node = new NodeProcess(upstream.baseUrl())) {
+            for (String reference : List.of("layered", digest)) {
+                RegistryClient.Response r = node.client().getManifest("quay.io/team/app", reference);
+                assertEquals(400, r.status(), r.text());
+                assertTrue(r.text().contains("MANIFEST_INVALID") && r.text().contains("more than 10000"), r.text());
             }
             assertServesOrdinaryPulls(node);
         }
