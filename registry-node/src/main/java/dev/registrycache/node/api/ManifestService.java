@@ -151,6 +151,7 @@ public final class ManifestService {
             }
             return new Manifest(actual, bytes, mediaType);
         } catch (IOException e) {
+            share.releaseHeld(); // nothing was read: the cached tag may be served instead
             throw new UpstreamException(UpstreamException.Kind.UNAVAILABLE, 0, "reading the manifest from upstream failed: "
                     + e.getMessage(), -1, e);
         }
