@@ -2,6 +2,8 @@ package dev.registrycache.logger;
 
 import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.Digest;
+import dev.registrycache.common.ManifestLimitException;
+import dev.registrycache.common.ManifestSummary;
 import dev.registrycache.common.StoreLayout;
 
 import java.io.IOException;
@@ -13,6 +15,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,19 +23,37 @@ import java.util.Map;
  * explicitly (so it works on {@code noatime} mounts). A manifest's use also counts for what it
  * references, its config and layers, and for an index its child manifests in the store and
  * theirs, so an image whose layers clients already hold is not evicted while it is pulled.
+ * Memory and work are bounded whatever the store holds: manifests are read by
+ * {@link ManifestSummary} (streaming, with its limits), what they reference is remembered up to
+ * a number of digests, and one use touches and reads at most a fixed amount; what lies beyond is
+ * skipped and counted ({@link Skips}), never retried.
  */
 final class AccessToucher {
     /** A blob touched this recently (by log time) is not touched again: pulls repeat digests a lot. */
     private static final long RETOUCH_MILLIS = 5_000;
     private static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+    /** Manifests followed from a use: an index (0), its manifests (1), an index's index's (2). */
+    private static final int MAX_DEPTH = 2;
+    /** Blobs and manifests one use may touch. */
+    private static final int MAX_TOUCHES_PER_USE = ManifestSummary.MAX_REFERENCES;
+    /** Bytes of manifests one use may read. */
+    private static final long MAX_READ_PER_USE = 16L << 20;
+    /** What a manifest beyond the limits is remembered as: nothing to follow. */
+    private static final ManifestSummary NOTHING_TO_FOLLOW = new ManifestSummary(null, List.of(), List.of());
 
     private final StoreLayout layout;
+    private final Skips skips;
     private final Map<Digest, Long> lastTouched = lru(50_000);
-    private final Map<Digest, ManifestReferences.References> references = lru(10_000);
+    private final ReferenceCache references = new ReferenceCache(50_000);
     private long touches;
 
     AccessToucher(StoreLayout layout) {
+        this(layout, new Skips());
+    }
+
+    AccessToucher(StoreLayout layout, Skips skips) {
         this.layout = layout;
+        this.skips = skips;
     }
 
     private static <K, V> Map<K, V> lru(int max) {
@@ -72,24 +93,28 @@ final class AccessToucher {
         }
     }
 
-    /** Applies the uses noted since the last flush. */
+    /** Applies the uses noted since the last flush; a use that fails is skipped, the others applied. */
     void flush() {
         for (Map.Entry<Digest, long[]> e : pending.entrySet()) {
             Instant time = Instant.ofEpochMilli(e.getValue()[0]);
-            if (e.getValue()[1] == 1) {
-                touchManifest(e.getKey(), time, 0);
-            } else {
-                touch(e.getKey(), time, false);
+            try {
+                if (e.getValue()[1] == 1) {
+                    touchManifest(e.getKey(), time, 0, new UseBudget(e.getKey()));
+                } else {
+                    touch(e.getKey(), time, false);
+                }
+            } catch (RuntimeException failure) {
+                skips.skip(Skips.Reason.LINE_FAILED, "the use of " + e.getKey() + " could not be applied: " + failure);
             }
         }
         pending.clear();
     }
 
-    private void touchManifest(Digest digest, Instant time, int depth) {
-        ManifestReferences.References refs = references.get(digest);
+    private void touchManifest(Digest digest, Instant time, int depth, UseBudget use) {
+        ManifestSummary refs = references.get(digest);
         boolean readNow = false;
         if (refs == null && depth <= 1) {
-            refs = read(digest);
+            refs = read(digest, use);
             readNow = refs != null;
             if (refs != null) {
                 references.put(digest, refs);
@@ -100,22 +125,66 @@ final class AccessToucher {
             return;
         }
         for (Digest blob : refs.blobs()) {
+            if (!use.touch()) {
+                return;
+            }
             touch(blob, time, false);
         }
         for (Digest child : refs.manifests()) {
-            touchManifest(child, time, depth + 1);
+            if (depth >= MAX_DEPTH || !use.touch()) {
+                return;
+            }
+            touchManifest(child, time, depth + 1, use);
         }
     }
 
-    private ManifestReferences.References read(Digest digest) {
+    /** What the stored manifest references; null if it is not stored or over the use's budget. */
+    private ManifestSummary read(Digest digest, UseBudget use) {
         Path data = layout.blobData(digest);
         try {
-            if (Files.size(data) > MAX_MANIFEST_BYTES) {
+            long size = Files.size(data);
+            if (size > MAX_MANIFEST_BYTES || !use.read(size)) {
                 return null;
             }
-            return ManifestReferences.of(Files.readAllBytes(data));
+            return ManifestSummary.read(Files.readAllBytes(data));
+        } catch (ManifestLimitException e) {
+            skips.skip(Skips.Reason.MANIFEST_BEYOND_LIMITS, "the references of manifest " + digest + ": " + e.getMessage());
+            return NOTHING_TO_FOLLOW;
         } catch (IOException e) {
             return null;
+        }
+    }
+
+    /** What one use of a manifest may still touch and read; going past it is skipped once. */
+    private final class UseBudget {
+        private final Digest manifest;
+        private int touches = MAX_TOUCHES_PER_USE;
+        private long readBytes = MAX_READ_PER_USE;
+        private boolean exceeded;
+
+        UseBudget(Digest manifest) {
+            this.manifest = manifest;
+        }
+
+        boolean touch() {
+            return touches-- > 0 || exceeded();
+        }
+
+        boolean read(long bytes) {
+            if (bytes <= readBytes) {
+                readBytes -= bytes;
+                return true;
+            }
+            return exceeded();
+        }
+
+        private boolean exceeded() {
+            if (!exceeded) {
+                exceeded = true;
+                skips.skip(Skips.Reason.USE_OVER_BUDGET, "the use of manifest " + manifest + " reaches more than "
+                        + MAX_TOUCHES_PER_USE + " blobs and manifests or " + (MAX_READ_PER_USE >> 20) + " MiB of manifests");
+            }
+            return false;
         }
     }
 

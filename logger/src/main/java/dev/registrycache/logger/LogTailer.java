@@ -21,14 +21,21 @@ import java.util.function.Consumer;
  * rotated away ({@code .1}) is read to its end before its successor; a truncated file is read
  * again from its start; where each file was read up to survives restarts ({@link TailState}).
  * A poll reads at most {@link #POLL_BYTES} of each file, so a logger catching up on a backlog
- * saves its place as it goes and stops promptly when told to.
+ * saves its place as it goes and stops promptly when told to. A line longer than
+ * {@link #MAX_LINE} is not held but skipped to its end, and a line whose handling fails is
+ * skipped: no content of a log can stop the logger or bring it back to the same line.
  */
 final class LogTailer implements AutoCloseable {
     static final int POLL_BYTES = 4 << 20;
+    /** Longer than any access record the node writes (its request line is at most 16 KiB). */
+    static final int MAX_LINE = 64 << 10;
     private static final int READ_BYTES = 1 << 20;
+    /** The held part of a line that is too long: its bytes are dropped up to its newline. */
+    private static final byte[] OVERLONG = new byte[0];
 
     private final Path logDir;
     private final Consumer<AccessLogFormat.Access> sink;
+    private final Skips skips;
     private final Map<String, TailState.Position> saved;
     private final Map<String, Tail> tails = new HashMap<>();
     private final ByteBuffer buffer = ByteBuffer.allocate(READ_BYTES);
@@ -37,15 +44,21 @@ final class LogTailer implements AutoCloseable {
     private boolean behind;
 
     LogTailer(Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink) {
-        this(logDir, saved, sink, POLL_BYTES);
+        this(logDir, saved, sink, POLL_BYTES, new Skips());
     }
 
-    /** {@code pollBytes}: how much of each file one poll reads at most. */
-    LogTailer(Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink, int pollBytes) {
+    /** {@code pollBytes}: how much of each file one poll reads at most; {@code skips}: where skipped lines are counted. */
+    LogTailer(Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink, int pollBytes,
+              Skips skips) {
         this.pollBytes = pollBytes;
         this.logDir = logDir;
         this.saved = saved;
         this.sink = sink;
+        this.skips = skips;
+    }
+
+    LogTailer(Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink, int pollBytes) {
+        this(logDir, saved, sink, pollBytes, new Skips());
     }
 
     long lines() {
@@ -215,7 +228,12 @@ final class LogTailer implements AutoCloseable {
             int start = 0;
             for (int i = 0; i < n; i++) {
                 if (bytes[i] == '\n') {
-                    if (partial[0].length > 0) {
+                    if (partial[0] == OVERLONG) {
+                        partial[0] = new byte[0]; // the end of a line skipped
+                    } else if (partial[0].length + i - start > MAX_LINE) {
+                        skipLongLine();
+                        partial[0] = new byte[0];
+                    } else if (partial[0].length > 0) {
                         byte[] line = new byte[partial[0].length + i - start];
                         System.arraycopy(partial[0], 0, line, 0, partial[0].length);
                         System.arraycopy(bytes, start, line, partial[0].length, i - start);
@@ -227,11 +245,16 @@ final class LogTailer implements AutoCloseable {
                     start = i + 1;
                 }
             }
-            if (start < n) {
-                byte[] rest = new byte[partial[0].length + n - start];
-                System.arraycopy(partial[0], 0, rest, 0, partial[0].length);
-                System.arraycopy(bytes, start, rest, partial[0].length, n - start);
-                partial[0] = rest;
+            if (start < n && partial[0] != OVERLONG) {
+                if (partial[0].length + n - start > MAX_LINE) {
+                    skipLongLine();
+                    partial[0] = OVERLONG; // dropped up to its newline; a saved place is past it
+                } else {
+                    byte[] rest = new byte[partial[0].length + n - start];
+                    System.arraycopy(partial[0], 0, rest, 0, partial[0].length);
+                    System.arraycopy(bytes, start, rest, partial[0].length, n - start);
+                    partial[0] = rest;
+                }
             }
         }
         return position;
@@ -242,10 +265,19 @@ final class LogTailer implements AutoCloseable {
             return;
         }
         lines++;
-        AccessLogFormat.Access access = AccessLogFormat.parse(bytes, offset, length);
-        if (access != null) {
-            sink.accept(access);
+        try {
+            AccessLogFormat.Access access = AccessLogFormat.parse(bytes, offset, length);
+            if (access != null) {
+                sink.accept(access);
+            }
+        } catch (RuntimeException e) {
+            skips.skip(Skips.Reason.LINE_FAILED, "a line of the access logs could not be handled: " + e);
         }
+    }
+
+    private void skipLongLine() {
+        lines++;
+        skips.skip(Skips.Reason.LINE_TOO_LONG, "a line of an access log longer than " + MAX_LINE + " bytes");
     }
 
     private static String key(Path file) throws IOException {

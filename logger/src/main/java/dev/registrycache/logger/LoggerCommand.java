@@ -45,10 +45,12 @@ public final class LoggerCommand implements Callable<Integer> {
         Path data = Path.of(Setting.DATA_DIR.resolve(dataDir, System.getenv()));
         Files.createDirectories(logs);
         TailState state = new TailState(stateFile != null ? Path.of(stateFile) : logs.resolve(".logger-state.json"));
-        AccessToucher toucher = new AccessToucher(new StoreLayout(data));
+        Skips skips = new Skips();
+        AccessToucher toucher = new AccessToucher(new StoreLayout(data), skips);
         // touches are applied (flushed) in batches, and a position is saved only right after the
         // touches of the lines before it were applied
-        LogTailer tailer = new LogTailer(logs, state.load(), toucher::accept);
+        LogTailer tailer = new LogTailer(logs, state.load(), toucher::accept, LogTailer.POLL_BYTES, skips);
+        Path metricsFile = logs.resolve("logger.prom");
         Object lock = new Object();
         AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -68,6 +70,7 @@ public final class LoggerCommand implements Callable<Integer> {
         long lastSave = 0;
         Map<String, TailState.Position> applied = null;
         Map<String, TailState.Position> saved = null;
+        long skipsWritten = 0;
         while (!stopping.get()) {
             boolean behind;
             synchronized (lock) {
@@ -87,6 +90,10 @@ public final class LoggerCommand implements Callable<Integer> {
                     state.save(applied); // never past lines whose touches are not applied yet
                     saved = applied;
                     lastSave = now;
+                }
+                if (skips.count() != skipsWritten) {
+                    skipsWritten = skips.count();
+                    skips.metrics().writeTo(metricsFile);
                 }
             }
             if (!behind) {

@@ -7,6 +7,7 @@ import dev.registrycache.common.Metrics;
 import dev.registrycache.common.StoreLayout;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.node.api.BlobService;
+import dev.registrycache.node.api.BodyBudget;
 import dev.registrycache.node.api.ManifestCache;
 import dev.registrycache.node.api.ManifestService;
 import dev.registrycache.common.http.OciErrorHandler;
@@ -70,12 +71,15 @@ public final class RegistryNode implements AutoCloseable {
         server.setRequestLog(accessLog);
         server.setStopTimeout(10_000);
 
+        // memory for manifests and tag lists, sized from the heap: the cache of hot manifests and
+        // the budget of bodies in flight together stay under 1/3 of it
+        long heap = Runtime.getRuntime().maxMemory();
         RepositoryLinks links = new RepositoryLinks(store, upstream);
-        ManifestService manifests = new ManifestService(store, upstream, links, new ManifestCache(32L * 1024 * 1024));
+        ManifestService manifests = new ManifestService(store, upstream, links, new ManifestCache(heap / 16));
         Handler api = new MetricsHandler(metrics::render,
                 () -> new MetricsHandler.Health(true, "{\"status\":\"ok\",\"registry\":\"" + config.registry() + "\"}"),
                 new RegistryApiHandler(new NameMapping(config.registry()), manifests,
-                        new BlobService(store, fetcher, links), new TagService(store, upstream)));
+                        new BlobService(store, fetcher, links), new TagService(store, upstream), BodyBudget.forHeap(heap)));
         server.setHandler(config.nodeToken().<Handler>map(token -> new GatewayOnlyHandler(token, api)).orElse(api));
     }
 

@@ -5,6 +5,8 @@ import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.ManifestLimitException;
+import dev.registrycache.common.ManifestSummary;
 import dev.registrycache.common.MediaTypes;
 import dev.registrycache.common.Reference;
 import dev.registrycache.common.RegistryException;
@@ -26,7 +28,9 @@ import java.util.Map;
  * {@link RepositoryLinks} allows), else the upstream. By tag: ask the upstream with HEAD (which
  * Docker Hub does not count against its rate limit) and GET only a digest the store lacks; when
  * the upstream fails, answer from the tag as last cached. Bytes are stored and served exactly as
- * received, after checking them against their digest.
+ * received, after checking them against their digest. Every manifest a request holds in memory
+ * counts against the node's {@link BodyBudget} until its response is written; what the cache needs
+ * of the bytes is read by {@link ManifestSummary}, in bounded memory.
  */
 public final class ManifestService {
     private static final Logger LOG = LoggerFactory.getLogger(ManifestService.class);
@@ -54,18 +58,19 @@ public final class ManifestService {
         this.memory = memory;
     }
 
-    public Resolved resolve(NameMapping.Names names, Reference reference) {
-        return reference.isDigest() ? byDigest(names, reference.digest()) : byTag(names, reference.tag());
+    /** The manifest; its bytes are reserved in {@code share} until the caller has sent them. */
+    public Resolved resolve(NameMapping.Names names, Reference reference, BodyBudget.Share share) {
+        return reference.isDigest() ? byDigest(names, reference.digest(), share) : byTag(names, reference.tag(), share);
     }
 
-    private Resolved byDigest(NameMapping.Names names, Digest digest) {
-        Manifest local = stored(digest);
+    private Resolved byDigest(NameMapping.Names names, Digest digest, BodyBudget.Share share) {
+        Manifest local = stored(digest, share);
         if (local != null) {
             links.requireManifest(names, digest);
             return new Resolved(local, CacheOutcome.HIT);
         }
         try {
-            Manifest fetched = fetch(names, digest.toString(), digest);
+            Manifest fetched = fetch(names, digest.toString(), digest, share);
             save(names.store(), fetched, null);
             return new Resolved(fetched, CacheOutcome.MISS);
         } catch (UpstreamException e) {
@@ -73,11 +78,11 @@ public final class ManifestService {
         }
     }
 
-    private Resolved byTag(NameMapping.Names names, Tag tag) {
+    private Resolved byTag(NameMapping.Names names, Tag tag, BodyBudget.Share share) {
         try {
             Digest current = headDigest(names, tag);
             if (current != null) {
-                Manifest local = stored(current);
+                Manifest local = stored(current, share);
                 if (local != null) {
                     // the upstream's answer for the tag confirms the repository holds the manifest
                     store.ensureManifestLinked(names.store(), current);
@@ -85,13 +90,13 @@ public final class ManifestService {
                     return new Resolved(local, CacheOutcome.HIT);
                 }
             }
-            Manifest fetched = fetch(names, current != null ? current.toString() : tag.toString(), current);
+            Manifest fetched = fetch(names, current != null ? current.toString() : tag.toString(), current, share);
             save(names.store(), fetched, tag);
             return new Resolved(fetched, CacheOutcome.MISS);
         } catch (UpstreamException e) {
             if (e.isOutage()) {
                 Digest cached = store.taggedDigest(names.store(), tag);
-                Manifest local = cached == null ? null : stored(cached);
+                Manifest local = cached == null ? null : stored(cached, share);
                 if (local != null) {
                     LOG.info("upstream failed for {}:{} ({}); serving the cached tag", names.upstream(), tag, e.getMessage());
                     return new Resolved(local, CacheOutcome.STALE);
@@ -119,10 +124,16 @@ public final class ManifestService {
         }
     }
 
-    private Manifest fetch(NameMapping.Names names, String reference, Digest expected) throws UpstreamException {
+    private Manifest fetch(NameMapping.Names names, String reference, Digest expected, BodyBudget.Share share)
+            throws UpstreamException {
         try (UpstreamResponse r = UpstreamClient.expectSuccess(upstream.send("GET",
                 path(names, reference), names.upstream(), Map.of("Accept", ACCEPT)))) {
+            long declared = r.contentLength();
+            // without a length, reading gathers the body in pieces, then copies them into one array
+            long reserved = declared < 0 ? 2L * MAX_MANIFEST_BYTES : Math.min(declared, MAX_MANIFEST_BYTES);
+            share.reserve(reserved);
             byte[] bytes = r.readBody(MAX_MANIFEST_BYTES);
+            share.release(reserved - bytes.length);
             Digest actual = Digest.sha256Of(bytes);
             Digest claimed = expected;
             if (claimed == null && r.header("Docker-Content-Digest") != null) {
@@ -139,13 +150,14 @@ public final class ManifestService {
                 throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, r.status(),
                         "upstream manifest does not match digest " + claimed, -1, null);
             }
-            String mediaType = MediaTypes.detectManifestType(bytes);
+            String mediaType = mediaTypeOf(bytes, actual);
             if (mediaType == null) {
                 String contentType = r.header("Content-Type");
                 mediaType = contentType == null ? MediaTypes.OCI_MANIFEST : contentType.split(";")[0].trim();
             }
             return new Manifest(actual, bytes, mediaType);
         } catch (IOException e) {
+            share.releaseHeld(); // nothing was read: the cached tag may be served instead
             throw new UpstreamException(UpstreamException.Kind.UNAVAILABLE, 0, "reading the manifest from upstream failed: "
                     + e.getMessage(), -1, e);
         }
@@ -164,21 +176,44 @@ public final class ManifestService {
         }
     }
 
-    /** The stored manifest, whichever repositories it is linked to; null if the store lacks it. */
-    private Manifest stored(Digest digest) {
+    /** The media type the bytes tell; throws MANIFEST_INVALID for a manifest beyond what the cache reads. */
+    private static String mediaTypeOf(byte[] bytes, Digest digest) {
+        try {
+            return ManifestSummary.mediaTypeOf(bytes);
+        } catch (ManifestLimitException e) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest " + digest + " is refused: " + e.getMessage(),
+                    Map.of("digest", digest.toString()));
+        }
+    }
+
+    /**
+     * The stored manifest, whichever repositories it is linked to, its bytes reserved in
+     * {@code share}; null if the store lacks it or holds one the cache no longer serves.
+     */
+    private Manifest stored(Digest digest, BodyBudget.Share share) {
         Manifest m = memory.get(digest);
-        if (m == null || store.blobSize(digest) < 0) {
-            byte[] bytes = store.readBlob(digest, MAX_MANIFEST_BYTES);
-            if (bytes == null) {
+        long size = store.blobSize(digest);
+        if (m == null || size < 0) {
+            if (size < 0 || size > MAX_MANIFEST_BYTES) {
                 memory.remove(digest);
                 return null;
             }
-            String mediaType = MediaTypes.detectManifestType(bytes);
+            share.reserve(size);
+            byte[] bytes = store.readBlob(digest, MAX_MANIFEST_BYTES);
+            String mediaType = null;
+            try {
+                mediaType = bytes == null ? null : ManifestSummary.mediaTypeOf(bytes);
+            } catch (ManifestLimitException e) {
+                LOG.warn("stored manifest {} is beyond what the cache serves: {}", digest, e.getMessage());
+            }
             if (mediaType == null) {
+                share.release(size);
                 return null;
             }
             m = new Manifest(digest, bytes, mediaType);
             memory.put(m);
+        } else {
+            share.reserve(m.bytes().length);
         }
         return m;
     }

@@ -7,6 +7,8 @@ import dev.registrycache.common.http.ErrorResponses;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.content.ByteBufferContentSource;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -17,11 +19,13 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * The node's distribution API: parses the route, maps the name, hands over to the manifest,
  * blob and tag services, and turns every typed error into an OCI error response. Writes are
- * refused: this is a read-only cache.
+ * refused: this is a read-only cache. Each request gets a share of the {@link BodyBudget}, given
+ * back when its response is done.
  */
 public final class RegistryApiHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(RegistryApiHandler.class);
@@ -31,17 +35,22 @@ public final class RegistryApiHandler extends Handler.Abstract {
     private final ManifestService manifests;
     private final BlobService blobs;
     private final TagService tags;
+    private final BodyBudget budget;
 
-    public RegistryApiHandler(NameMapping names, ManifestService manifests, BlobService blobs, TagService tags) {
+    public RegistryApiHandler(NameMapping names, ManifestService manifests, BlobService blobs, TagService tags,
+                              BodyBudget budget) {
         this.names = names;
         this.manifests = manifests;
         this.blobs = blobs;
         this.tags = tags;
+        this.budget = budget;
     }
 
     @Override
-    public boolean handle(Request request, Response response, Callback callback) {
+    public boolean handle(Request request, Response response, Callback done) {
         RequestFacts facts = RequestFacts.of(request);
+        BodyBudget.Share share = budget.share();
+        Callback callback = Callback.from(done, share::close);
         try {
             response.getHeaders().put("Docker-Distribution-API-Version", "registry/2.0");
             ApiRoute route = ApiRoute.parse(request.getHttpURI().getPath());
@@ -51,7 +60,7 @@ public final class RegistryApiHandler extends Handler.Abstract {
             }
             facts.kind = route.kind().name().toLowerCase(java.util.Locale.ROOT);
             if (route.kind() == ApiRoute.Kind.BASE) {
-                sendBytes(request, response, callback, 200, "application/json", EMPTY_JSON);
+                send(request, response, callback, 200, "application/json", BodyChunks.of(EMPTY_JSON));
                 return true;
             }
             facts.repository = route.name().toString();
@@ -59,7 +68,7 @@ public final class RegistryApiHandler extends Handler.Abstract {
             switch (route.kind()) {
                 case MANIFEST -> {
                     facts.reference = route.reference().toString();
-                    ManifestService.Resolved resolved = manifests.resolve(mapped, route.reference());
+                    ManifestService.Resolved resolved = manifests.resolve(mapped, route.reference(), share);
                     facts.digest = resolved.manifest().digest();
                     facts.outcome = resolved.outcome();
                     serveManifest(request, response, callback, resolved.manifest());
@@ -71,12 +80,12 @@ public final class RegistryApiHandler extends Handler.Abstract {
                 }
                 case TAGS -> {
                     Fields query = Request.extractQueryParameters(request);
-                    TagService.TagList list = tags.list(route.name(), mapped, query.getValue("n"), query.getValue("last"));
+                    TagService.TagList list = tags.list(route.name(), mapped, query.getValue("n"), query.getValue("last"), share);
                     facts.outcome = list.outcome();
                     if (list.link() != null) {
                         response.getHeaders().put("Link", list.link());
                     }
-                    sendBytes(request, response, callback, 200, "application/json", list.body());
+                    send(request, response, callback, 200, "application/json", list.body());
                 }
                 default -> throw new IllegalStateException();
             }
@@ -105,14 +114,20 @@ public final class RegistryApiHandler extends Handler.Abstract {
             callback.succeeded();
             return;
         }
-        sendBytes(request, response, callback, 200, m.mediaType(), m.bytes());
+        send(request, response, callback, 200, m.mediaType(), BodyChunks.of(m.bytes()));
     }
 
-    private static void sendBytes(Request request, Response response, Callback callback, int status, String type, byte[] body) {
+    private static void send(Request request, Response response, Callback callback, int status, String type,
+                             List<ByteBuffer> body) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
-        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
-        boolean head = "HEAD".equals(request.getMethod());
-        response.write(true, head ? null : ByteBuffer.wrap(body), callback);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, BodyChunks.length(body));
+        if ("HEAD".equals(request.getMethod()) || body.isEmpty()) {
+            response.write(true, null, callback);
+        } else if (body.size() == 1) {
+            response.write(true, body.get(0), callback);
+        } else {
+            Content.copy(new ByteBufferContentSource(body), response, callback); // piece by piece
+        }
     }
 }

@@ -2,7 +2,6 @@ package dev.registrycache.node.api;
 
 import dev.registrycache.common.http.CacheOutcome;
 import dev.registrycache.common.NameMapping;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.registrycache.common.ErrorCode;
@@ -16,6 +15,7 @@ import dev.registrycache.node.upstream.UpstreamResponse;
 
 import java.io.IOException;
 import java.net.URLEncoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -23,12 +23,15 @@ import java.util.Map;
 /**
  * {@code tags/list}: the upstream's answer (with names and {@code Link} rewritten to the
  * client's names), or, when the upstream fails, the tags the store holds, paginated the same way.
+ * The upstream's answer is copied as it streams in ({@link TagListCopy}) into a body of at most
+ * 16 MiB reserved in the node's {@link BodyBudget}.
  */
 public final class TagService {
-    private static final int MAX_BODY = 16 * 1024 * 1024;
+    /** Room for the client's name, which may be longer than the upstream's, and a last piece. */
+    private static final int SLACK = 1024 + BodyChunks.CHUNK;
 
-    /** A tag list answer: JSON body and an optional {@code Link} header. */
-    public record TagList(byte[] body, String link, CacheOutcome outcome) {
+    /** A tag list answer: JSON body (in pieces) and an optional {@code Link} header. */
+    public record TagList(List<ByteBuffer> body, String link, CacheOutcome outcome) {
     }
 
     private final Datastore store;
@@ -39,7 +42,8 @@ public final class TagService {
         this.upstream = upstream;
     }
 
-    public TagList list(RepositoryName clientName, NameMapping.Names names, String n, String last) {
+    /** The tag list; its body is reserved in {@code share} until the caller has sent it. */
+    public TagList list(RepositoryName clientName, NameMapping.Names names, String n, String last, BodyBudget.Share share) {
         Integer limit = null;
         if (n != null) {
             try {
@@ -60,15 +64,21 @@ public final class TagService {
         }
         String path = "/v2/" + names.upstream() + "/tags/list" + (query.length() > 0 ? "?" + query : "");
         try (UpstreamResponse r = UpstreamClient.expectSuccess(upstream.send("GET", path, names.upstream(), Map.of()))) {
-            JsonNode json = Json.MAPPER.readTree(r.readBody(MAX_BODY));
-            if (json instanceof ObjectNode o) {
-                o.put("name", clientName.toString());
+            long declared = r.contentLength();
+            if (declared > TagListCopy.MAX_BYTES) {
+                throw new IOException("the upstream's tag list of " + declared + " bytes exceeds the limit of "
+                        + TagListCopy.MAX_BYTES);
             }
+            long reserved = (declared < 0 ? TagListCopy.MAX_BYTES : declared) + SLACK;
+            share.reserve(reserved);
+            BodyChunks body = new BodyChunks(reserved);
+            TagListCopy.copy(r.body(), body, clientName);
+            share.release(reserved - body.size() - BodyChunks.CHUNK);
             String link = r.header("Link");
             if (link != null) {
                 link = link.replace("/v2/" + names.upstream() + "/", "/v2/" + clientName + "/");
             }
-            return new TagList(Json.MAPPER.writeValueAsBytes(json), link, CacheOutcome.PASS);
+            return new TagList(body.buffers(), link, CacheOutcome.PASS);
         } catch (UpstreamException e) {
             if (!e.isOutage()) {
                 throw e.toRegistryException(ErrorCode.NAME_UNKNOWN);
@@ -76,16 +86,19 @@ public final class TagService {
             if (!store.repositoryExists(names.store())) {
                 throw e.toRegistryException(ErrorCode.NAME_UNKNOWN);
             }
-            return local(clientName, names, limit, last);
+            return local(clientName, names, limit, last, share);
         } catch (IOException e) {
+            share.releaseHeld();
             if (!store.repositoryExists(names.store())) {
-                throw new RegistryException(ErrorCode.UNAVAILABLE, "the upstream sent an invalid tag list", null, 10, e);
+                throw new RegistryException(ErrorCode.UNAVAILABLE, "the upstream sent an invalid tag list: " + e.getMessage(),
+                        null, 10, e);
             }
-            return local(clientName, names, limit, last);
+            return local(clientName, names, limit, last, share);
         }
     }
 
-    private TagList local(RepositoryName clientName, NameMapping.Names names, Integer limit, String last) {
+    private TagList local(RepositoryName clientName, NameMapping.Names names, Integer limit, String last,
+                          BodyBudget.Share share) {
         List<String> tags = store.tags(names.store());
         if (last != null) {
             tags = tags.stream().filter(t -> t.compareTo(last) > 0).toList();
@@ -103,7 +116,9 @@ public final class TagService {
         ArrayNode array = json.putArray("tags");
         tags.forEach(array::add);
         try {
-            return new TagList(Json.MAPPER.writeValueAsBytes(json), link, CacheOutcome.STALE);
+            byte[] body = Json.MAPPER.writeValueAsBytes(json);
+            share.reserve(body.length);
+            return new TagList(BodyChunks.of(body), link, CacheOutcome.STALE);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -110,7 +110,10 @@ public final class UpstreamResponse implements AutoCloseable {
         return Content.Source.asInputStream(source());
     }
 
-    /** Reads the whole body, refusing one larger than {@code maxBytes}. */
+    /**
+     * Reads the whole body, refusing one larger than {@code maxBytes}. With a {@code Content-Length}
+     * the body is read into one array of that size; without, the memory read peaks at twice the body.
+     */
     public byte[] readBody(int maxBytes) throws IOException {
         long declared = contentLength();
         if (declared > maxBytes) {
@@ -118,7 +121,14 @@ public final class UpstreamResponse implements AutoCloseable {
         }
         byte[] bytes;
         try (InputStream in = body()) {
-            bytes = in.readNBytes(maxBytes + 1);
+            if (declared >= 0) {
+                bytes = new byte[(int) declared];
+                if (in.readNBytes(bytes, 0, bytes.length) < bytes.length || in.read() >= 0) {
+                    throw new IOException("upstream body does not have its declared " + declared + " bytes");
+                }
+            } else {
+                bytes = in.readNBytes(maxBytes + 1);
+            }
         }
         finished = true;
         if (bytes.length > maxBytes) {

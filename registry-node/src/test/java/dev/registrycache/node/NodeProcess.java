@@ -1,0 +1,90 @@
+package dev.registrycache.node;
+
+import dev.registrycache.testsupport.FreePort;
+import dev.registrycache.testsupport.RegistryClient;
+import dev.registrycache.testsupport.Tools;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A node in its own JVM with the memory the supervisor gives it ({@code ChildSpec.nodeOptions}:
+ * a 128 MiB heap, and exit on {@code OutOfMemoryError}), in front of an upstream URL as
+ * {@code quay.io}. What kills a supervised node kills this one, so a test can tell a node that
+ * survived from one that was restarted.
+ */
+final class NodeProcess implements AutoCloseable {
+    /** The supervisor's node options that matter for memory. */
+    static final List<String> SUPERVISED_JVM = List.of("-Xmx128m", "-Xms16m", "-XX:+ExitOnOutOfMemoryError",
+            "-XX:+UseSerialGC", "-Xss512k", "-XX:MaxDirectMemorySize=64m");
+
+    private final Path folder;
+    private final Path output;
+    private final int port = FreePort.pick();
+    private final Process process;
+
+    NodeProcess(String upstreamUrl) throws Exception {
+        folder = Files.createTempDirectory("node-process-");
+        output = folder.resolve("node.out");
+        Path secret = Files.writeString(folder.resolve("pull-secret.json"), "{\"auths\":{\"quay.io\":{}}}");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(SUPERVISED_JVM);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), NodeCommand.class.getName(),
+                "--upstream", "quay.io", "--pull-secret", secret.toString(), "--port", Integer.toString(port),
+                "--data-dir", folder.resolve("data").toString(), "--log-dir", folder.resolve("logs").toString()));
+        ProcessBuilder builder = Tools.processBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        builder.environment().put("UPSTREAM_ENDPOINTS", "quay.io=" + upstreamUrl);
+        process = Tools.start(builder);
+        awaitReady();
+    }
+
+    private void awaitReady() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            try {
+                HttpRequest probe = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/"))
+                        .timeout(Duration.ofSeconds(2)).build();
+                if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (ConnectException notYet) {
+                // still starting
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("node did not start (alive: " + process.isAlive() + "):\n" + output());
+    }
+
+    RegistryClient client() {
+        return new RegistryClient("http://127.0.0.1:" + port);
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** What the node printed: its log lines, and the JVM's last words if it died. */
+    String output() throws IOException {
+        return Files.exists(output) ? Files.readString(output) : "";
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            Tools.stop(process, Duration.ofSeconds(10));
+        } finally {
+            NodeFixture.deleteTree(folder);
+        }
+    }
+}
