@@ -175,7 +175,7 @@ public final class BlobService {
     /** Links a repository that shared another's download, before its client has the whole answer. */
     private void linkJoiner(NameMapping.Names joiner, BlobFetch fetch) throws IOException {
         if (joiner != null) {
-            store.ensureLayerLinked(joiner.store(), fetch.digest());
+            RepositoryLinks.bestEffort(joiner, fetch.digest(), () -> store.ensureLayerLinked(joiner.store(), fetch.digest()));
         }
     }
 }

@@ -85,8 +85,10 @@ public final class ManifestService {
                 Manifest local = stored(current, share);
                 if (local != null) {
                     // the upstream's answer for the tag confirms the repository holds the manifest
-                    store.ensureManifestLinked(names.store(), current);
-                    store.tagManifest(names.store(), tag, current);
+                    RepositoryLinks.bestEffort(names, current, () -> {
+                        store.ensureManifestLinked(names.store(), current);
+                        store.tagManifest(names.store(), tag, current);
+                    });
                     return new Resolved(local, CacheOutcome.HIT);
                 }
             }
@@ -103,8 +105,6 @@ public final class ManifestService {
                 }
             }
             throw e.toRegistryException(ErrorCode.MANIFEST_UNKNOWN);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -7,10 +7,13 @@ import dev.registrycache.node.store.Datastore;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamException;
 import dev.registrycache.node.upstream.UpstreamResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Decides whether stored content may be served under the repository asked for. The store holds
@@ -23,6 +26,10 @@ import java.util.Map;
  * keeps being served.
  */
 public final class RepositoryLinks {
+    private static final Logger LOG = LoggerFactory.getLogger(RepositoryLinks.class);
+    private static final long WARN_EVERY_NANOS = 60_000_000_000L;
+    private static final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS - 1);
+
     private final Datastore store;
     private final UpstreamClient upstream;
 
@@ -35,11 +42,7 @@ public final class RepositoryLinks {
     void requireBlob(NameMapping.Names names, Digest digest) {
         if (!store.layerLinked(names.store(), digest)) {
             confirmBlob(names, digest);
-            try {
-                store.linkLayer(names.store(), digest);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            bestEffort(names, digest, () -> store.linkLayer(names.store(), digest));
         }
     }
 
@@ -47,11 +50,7 @@ public final class RepositoryLinks {
     void requireManifest(NameMapping.Names names, Digest digest) {
         if (!store.manifestLinked(names.store(), digest)) {
             confirm(names, "/manifests/" + digest, Map.of("Accept", ManifestService.ACCEPT), ErrorCode.MANIFEST_UNKNOWN);
-            try {
-                store.linkManifest(names.store(), digest);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            bestEffort(names, digest, () -> store.linkManifest(names.store(), digest));
         }
     }
 
@@ -69,6 +68,28 @@ public final class RepositoryLinks {
             return r.contentLength();
         } catch (UpstreamException e) {
             throw e.toRegistryException(notFound);
+        }
+    }
+
+    /** A write of links or tags for content that is stored already. */
+    interface LinkWrite {
+        void run() throws IOException;
+    }
+
+    /**
+     * Writes links for content already stored, or serves without them: a full disk (or any write
+     * error) must not turn a hit into a 500. Without the link the next request asks the upstream
+     * again. Logged at most once a minute.
+     */
+    static void bestEffort(NameMapping.Names names, Digest digest, LinkWrite write) {
+        try {
+            write.run();
+        } catch (IOException | UncheckedIOException e) {
+            long now = System.nanoTime();
+            long last = lastWarning.get();
+            if (now - last > WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
+                LOG.warn("cannot write the link of {} in {} ({}); serving it without (a full disk?)", digest, names.store(), e.toString());
+            }
         }
     }
 }
