@@ -17,9 +17,8 @@ import javax.net.ssl.SSLSessionContext;
 /**
  * An {@link SSLEngine} that encrypts several TLS records per {@code wrap} call, so that Jetty's
  * {@code SslConnection} hands the kernel up to {@link #RECORDS} records (80 KiB) per write
- * instead of one 16 KiB record: a 512 MiB blob is about 6,600 socket writes and client wake-ups
- * instead of 32,800. (Warm 512 MiB GET over TLS and HTTP/1.1: 1,404 -> 1,723 MB/s, gateway CPU
- * 390 -> 320 ms.)
+ * instead of one 16 KiB record: five times fewer socket writes and client wake-ups for a large
+ * blob (figures in bench/README.md, "Gateway").
  *
  * <p>Jetty sizes its encrypted output buffer by the session's packet buffer size, and takes one
  * {@code wrap} result per flush; this engine reports a packet buffer {@link #RECORDS} times the

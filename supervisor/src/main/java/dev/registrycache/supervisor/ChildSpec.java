@@ -23,12 +23,12 @@ record ChildSpec(String name, List<String> jvmOptions, List<String> arguments, i
         return supported ? List.of("-XX:TrimNativeHeapInterval=3000") : List.of();
     }
 
-    /** Nodes keep C2: C1 alone hashes SHA-256 at about 120 MB/s here instead of about 1,500 MB/s. */
+    /** Nodes keep C2: SHA-256 runs on C2's intrinsics, an order of magnitude faster than with C1 alone. */
     static List<String> nodeOptions() {
         List<String> options = concat(COMMON, List.of("-Xms16m", "-Xmx128m", "-XX:MaxDirectMemorySize=64m"));
         if (isX86()) {
-            // JDK-8346653: the SHA-256 intrinsic with AVX-512 enabled can stall for tens of seconds
-            // (SSE/AVX transition penalty); measured here: 40-57 s instead of 2 s for 1 GiB in ~60% of starts
+            // JDK-8346653: the SHA-256 intrinsic with AVX-512 enabled can stall for tens of seconds per GiB
+            // (SSE/AVX transition penalty; bench/README.md, "One node")
             options = concat(options, List.of("-XX:UseAVX=2"));
         }
         return options;
@@ -39,10 +39,7 @@ record ChildSpec(String name, List<String> jvmOptions, List<String> arguments, i
         return arch.equals("amd64") || arch.equals("x86_64");
     }
 
-    /**
-     * The gateway keeps C2 as well: TLS (AES-GCM) runs on C2's intrinsics. Measured here, a warm
-     * 512 MiB GET over TLS ran at about 31 MB/s with C1 only and at 970-1190 MB/s with C2.
-     */
+    /** The gateway keeps C2 as well: TLS (AES-GCM) runs on C2's intrinsics, far slower with C1 only. */
     static List<String> gatewayOptions() {
         return concat(COMMON, List.of("-Xms16m", "-Xmx160m", "-XX:MaxDirectMemorySize=96m"));
     }
