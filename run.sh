@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# ./run.sh - runs the whole cache in the foreground from this checkout: builds the jar when it is
+# missing or older than a source, then starts the supervisor. Ctrl-C stops it cleanly; running it
+# again keeps the cache.
+#
+# Defaults for a developer's machine (each one of the contract's variables overrides them):
+#   PULL_SECRET  .run/pull-secret.json, written when missing: docker.io and quay.io, anonymous
+#   DATA_DIR     .run/data          LOG_DIR  .run/logs        (both ignored by git)
+#   CERTS        .run/certs.pem: plain HTTP while it does not exist
+#   PORT         8443
+# Arguments are passed to the supervisor (e.g. --port 9443).
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+
+JAR=supervisor/target/registry-cache.jar
+RUN=.run
+
+say() { printf 'run.sh: %s\n' "$*" >&2; }
+
+command -v java >/dev/null || { say "java not found: install a JDK 17 or newer (apt-get install -y openjdk-17-jdk-headless)"; exit 1; }
+version=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+if [[ ${version%%.*} -lt 17 ]]; then
+    say "java $version is too old: the cache needs Java 17 or newer"
+    exit 1
+fi
+
+# Build only what changed: a source, resource or POM newer than the jar.
+if [[ ! -f $JAR ]] || [[ -n $(find pom.xml common registry-node gateway logger cleaner supervisor docker/pom.xml \
+        -path '*/target' -prune -o -type f -newer "$JAR" -print -quit) ]]; then
+    command -v mvn >/dev/null || { say "mvn not found: install Maven 3.8+ (apt-get install -y maven)"; exit 1; }
+    say "building $JAR (mvn -B -q package -DskipTests)"
+    mvn -B -q package -DskipTests
+else
+    say "$JAR is up to date"
+fi
+
+mkdir -p "$RUN"
+if [[ -z ${PULL_SECRET:-} ]]; then
+    export PULL_SECRET=$RUN/pull-secret.json
+    if [[ ! -f $PULL_SECRET ]]; then
+        printf '{"auths":{"docker.io":{},"quay.io":{}}}\n' >"$PULL_SECRET"
+    fi
+    say "no PULL_SECRET given: serving the registries in $PULL_SECRET (docker.io and quay.io, anonymously unless you add credentials)"
+fi
+export DATA_DIR=${DATA_DIR:-$RUN/data}
+export LOG_DIR=${LOG_DIR:-$RUN/logs}
+export CERTS=${CERTS:-$RUN/certs.pem}
+export PORT=${PORT:-8443}
+
+if [[ -f $CERTS ]]; then scheme=https; else scheme=http; fi
+say "pull through it, for example:"
+say "  podman pull --tls-verify=false localhost:$PORT/docker.io/library/alpine:latest"
+say "  skopeo copy --src-tls-verify=false docker://localhost:$PORT/quay.io/podman/hello:latest dir:/tmp/hello"
+say "  ($scheme://localhost:$PORT/v2/; Ctrl-C stops it)"
+exec java -XX:+UseSerialGC -Xms8m -Xmx48m -XX:TieredStopAtLevel=1 -jar "$JAR" "$@"

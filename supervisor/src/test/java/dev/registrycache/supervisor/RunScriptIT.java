@@ -1,0 +1,133 @@
+package dev.registrycache.supervisor;
+
+import dev.registrycache.testsupport.FreePort;
+import dev.registrycache.testsupport.Image;
+import dev.registrycache.testsupport.OciImages;
+import dev.registrycache.testsupport.Sha256;
+import dev.registrycache.testsupport.Skopeo;
+import dev.registrycache.testsupport.Tools;
+import dev.registrycache.testsupport.UpstreamRegistry;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The README's run command as a newcomer uses it: {@code ./run.sh} in a fresh clone builds the jar
+ * and serves at once on its defaults, a pull goes through it, Ctrl-C stops it, and a second run
+ * neither rebuilds nor loses the cache (the pull works with the upstream stopped), leaving nothing
+ * untracked in the checkout.
+ */
+@Tag("e2e")
+class RunScriptIT {
+    private static final Duration READY = Duration.ofMinutes(5); // the first run builds the jar
+
+    /** A running {@code ./run.sh} in its own process group, as in a terminal, with every line it printed. */
+    private record Run(Process process, List<String> lines) {
+        boolean printed(String text) {
+            return lines.stream().anyMatch(l -> l.contains(text));
+        }
+
+        void awaitLine(String text) throws InterruptedException {
+            long deadline = System.nanoTime() + READY.toNanos();
+            while (!printed(text)) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    throw new AssertionError("no '" + text + "' from ./run.sh:\n" + String.join("\n", lines));
+                }
+                Thread.sleep(100);
+            }
+        }
+
+        /** Ctrl-C: SIGINT to the whole foreground group. */
+        int interrupt() throws Exception {
+            new ProcessBuilder("kill", "-INT", "--", "-" + process.pid()).inheritIO().start().waitFor();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                throw new AssertionError("./run.sh still running 60 s after Ctrl-C:\n" + String.join("\n", lines));
+            }
+            return process.exitValue();
+        }
+    }
+
+    private static Run start(Path clone, int port, String endpoints) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("setsid", "./run.sh").directory(clone.toFile()).redirectErrorStream(true);
+        // a newcomer's shell: none of the cache's settings but the port and where the upstreams are
+        pb.environment().keySet().removeIf(k -> k.startsWith("REGISTRY_") || k.startsWith("CLEANER_")
+                || List.of("PULL_SECRET", "DATA_DIR", "LOG_DIR", "CERTS", "UPSTREAM_ENDPOINTS").contains(k));
+        pb.environment().put("PORT", Integer.toString(port));
+        pb.environment().put("UPSTREAM_ENDPOINTS", endpoints);
+        Process p = pb.start();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (Exception ignored) {
+                // the process is gone
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        return new Run(p, lines);
+    }
+
+    @Test
+    void runShFromAFreshCloneServesStopsOnCtrlCAndKeepsTheCacheForTheNextRun(@TempDir Path dir) throws Exception {
+        Tools.require("git");
+        Image image = OciImages.image().oci().seed(95).layers(2).layerSize(100_000).build();
+        Path clone = dir.resolve("registry-cache");
+        Tools.runOrThrow(Duration.ofMinutes(2), List.of("git", "clone", "-q", ContainerHost.ROOT.toString(), clone.toString()));
+        Skopeo skopeo = Skopeo.create();
+        int port = FreePort.pick();
+        String reference = "docker://127.0.0.1:" + port + "/quay.io/team/app:v1";
+        Run first;
+        try (UpstreamRegistry upstream = UpstreamRegistry.plain()) {
+            upstream.push(image, "team/app", "v1");
+            String endpoints = "quay.io=" + upstream.baseUrl() + " docker.io=" + upstream.baseUrl();
+            first = start(clone, port, endpoints);
+            try {
+                first.awaitLine("registry-cache ready in");
+                assertTrue(first.printed("run.sh: building"), "the first run builds the jar");
+                assertTrue(first.printed("no PULL_SECRET given: serving the registries in .run/pull-secret.json (docker.io and quay.io"));
+                assertTrue(first.printed("podman pull --tls-verify=false localhost:" + port + "/docker.io/library/alpine:latest"));
+                skopeo.copy(reference, "dir:" + dir.resolve("first"));
+                assertEquals(image.manifest().digest(), Sha256.of(Files.readAllBytes(dir.resolve("first/manifest.json"))));
+            } finally {
+                assertEquals(0, first.interrupt(), String.join("\n", first.lines()));
+            }
+            assertTrue(first.printed("every component stopped"), String.join("\n", first.lines()));
+            upstream.stop();
+
+            Run second = start(clone, port, endpoints);
+            try {
+                second.awaitLine("registry-cache ready in");
+                assertTrue(second.printed("is up to date"), "nothing changed: no rebuild\n" + String.join("\n", second.lines()));
+                assertFalse(second.printed("run.sh: building"));
+                // the upstream is down: only the cache kept from the first run can answer
+                skopeo.copy(reference, "dir:" + dir.resolve("second"));
+                assertEquals(image.manifest().digest(), Sha256.of(Files.readAllBytes(dir.resolve("second/manifest.json"))));
+            } finally {
+                assertEquals(0, second.interrupt(), String.join("\n", second.lines()));
+            }
+        }
+        String status = Tools.runOrThrow(Duration.ofSeconds(30), List.of("git", "-C", clone.toString(), "status", "--porcelain"))
+                .stdoutText();
+        assertEquals("", status, "run.sh leaves nothing untracked in the checkout");
+    }
+}
