@@ -29,7 +29,7 @@ if [[ ! -f $JAR ]] || [[ -n $(find pom.xml common registry-node gateway logger c
         -path '*/target' -prune -o -type f -newer "$JAR" -print -quit) ]]; then
     command -v mvn >/dev/null || { say "mvn not found: install Maven 3.8+ (apt-get install -y maven)"; exit 1; }
     say "building $JAR (mvn -B -q package -DskipTests)"
-    mvn -B -q package -DskipTests
+    mvn -B -q -Dstyle.color=never package -DskipTests
 else
     say "$JAR is up to date"
 fi
