@@ -11,9 +11,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,7 +25,6 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -86,19 +83,7 @@ class SupervisorIT {
         pb.environment().putAll(env);
         Process p = pb.start();
         started.add(p);
-        List<String> lines = new CopyOnWriteArrayList<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    lines.add(line);
-                }
-            } catch (Exception ignored) {
-                // process gone
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
+        List<String> lines = OutputLines.follow(p);
         int port = 8443;
         try {
             port = Integer.parseInt(env.getOrDefault("PORT", "8443"));
@@ -197,15 +182,7 @@ class SupervisorIT {
     void aKilledNodeIsRestartedAndPullsWorkAgain(@TempDir Path dir) throws Exception {
         UpstreamRegistry quay = UpstreamRegistry.plain();
         closeables.add(quay);
-        Path big = dir.resolve("big");
-        byte[] chunk = new byte[1 << 20];
-        new java.util.Random(7).nextBytes(chunk);
-        try (var out = Files.newOutputStream(big)) {
-            for (int i = 0; i < 256; i++) {
-                chunk[0] = (byte) i;
-                out.write(chunk);
-            }
-        }
+        Path big = randomFile(dir.resolve("big"), 256, 7);
         String digest = quay.pushBlob("team/big", big);
         Image small = OciImages.image().oci().seed(53).layers(1).layerSize(10_000).build();
         quay.push(small, "team/small", "v1");
@@ -241,15 +218,7 @@ class SupervisorIT {
     void sigtermTwiceLetsATransferInFlightFinishAndRefusesNewRequests(@TempDir Path dir) throws Exception {
         UpstreamRegistry quay = UpstreamRegistry.plain();
         closeables.add(quay);
-        Path big = dir.resolve("big");
-        byte[] chunk = new byte[1 << 20];
-        new java.util.Random(9).nextBytes(chunk);
-        try (var out = Files.newOutputStream(big)) {
-            for (int i = 0; i < 128; i++) {
-                chunk[0] = (byte) i;
-                out.write(chunk);
-            }
-        }
+        Path big = randomFile(dir.resolve("big"), 128, 9);
         String digest = quay.pushBlob("team/big", big);
         Stack stack = start(env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl()));
         await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
@@ -291,15 +260,7 @@ class SupervisorIT {
     void ctrlCToTheWholeProcessGroupLetsATransferFinishAndRestartsNothing(@TempDir Path dir) throws Exception {
         UpstreamRegistry quay = UpstreamRegistry.plain();
         closeables.add(quay);
-        Path big = dir.resolve("big");
-        byte[] chunk = new byte[1 << 20];
-        new java.util.Random(11).nextBytes(chunk);
-        try (var out = Files.newOutputStream(big)) {
-            for (int i = 0; i < 64; i++) {
-                chunk[0] = (byte) i;
-                out.write(chunk);
-            }
-        }
+        Path big = randomFile(dir.resolve("big"), 64, 11);
         String digest = quay.pushBlob("team/big", big);
         Stack stack = start(true, env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl()));
         await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
@@ -397,5 +358,18 @@ class SupervisorIT {
         assertTrue(missing.process().waitFor(30, TimeUnit.SECONDS));
         Thread.sleep(100);
         assertTrue(missing.printed("missing.json (PULL_SECRET): file not found"), missing.lines().toString());
+    }
+
+    /** A file of {@code mib} MiB of random bytes from {@code seed}. */
+    private static Path randomFile(Path file, int mib, long seed) throws Exception {
+        byte[] chunk = new byte[1 << 20];
+        new java.util.Random(seed).nextBytes(chunk);
+        try (var out = Files.newOutputStream(file)) {
+            for (int i = 0; i < mib; i++) {
+                chunk[0] = (byte) i;
+                out.write(chunk);
+            }
+        }
+        return file;
     }
 }
