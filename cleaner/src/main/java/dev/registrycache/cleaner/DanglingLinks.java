@@ -1,11 +1,10 @@
 package dev.registrycache.cleaner;
 
 import dev.registrycache.common.Digest;
-import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.LinkFile;
 import dev.registrycache.common.StoreLayout;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -118,7 +117,7 @@ final class DanglingLinks {
 
     private void pruneTags(Path tagsDir) {
         for (Path tag : list(tagsDir)) {
-            Digest current = readLink(tag.resolve("current").resolve("link"));
+            Digest current = LinkFile.read(tag.resolve("current").resolve("link"));
             if (current != null && !isStored(current.algorithm().id(), current.hex())) {
                 tags.incrementAndGet();
                 if (!dryRun) {
@@ -154,15 +153,6 @@ final class DanglingLinks {
             // in use
         } catch (IOException ignored) {
             // not ours to remove
-        }
-    }
-
-    private static Digest readLink(Path link) {
-        try {
-            byte[] b = Files.readAllBytes(link);
-            return b.length > 200 ? null : Digest.parse(new String(b, StandardCharsets.US_ASCII).trim());
-        } catch (IOException | InvalidValueException e) {
-            return null;
         }
     }
 
