@@ -61,14 +61,14 @@ final class DanglingLinks {
     }
 
     private boolean isStored(String algorithm, String hex) {
-        byte[] hash = BlobScan.parseHash(algorithm, hex);
+        byte[] hash = StoreLayout.hashOf(algorithm, hex);
         if (hash == null) {
             return true; // not a link of ours: leave it
         }
         return switch (scan.lookup(hash)) {
             case STORED -> true;
             case DELETED -> false;
-            case UNSEEN -> Files.exists(layout.blobData(Digest.parse(algorithm + ":" + hex))); // published meanwhile?
+            case UNSEEN -> Files.exists(layout.blobData(Digest.fromHash(Digest.Algorithm.byId(algorithm), hash))); // published meanwhile?
         };
     }
 
@@ -80,13 +80,13 @@ final class DanglingLinks {
         for (Path child : list(dir)) {
             String name = child.getFileName().toString();
             switch (name) {
-                case "_layers" -> tasks.add(() -> pruneLinkFolders(child));
-                case "_manifests" -> tasks.add(() -> {
-                    pruneLinkFolders(child.resolve("revisions"));
-                    pruneTags(child.resolve("tags"));
+                case StoreLayout.LAYERS -> tasks.add(() -> pruneLinkFolders(child));
+                case StoreLayout.MANIFESTS -> tasks.add(() -> {
+                    pruneLinkFolders(StoreLayout.revisionsOf(child));
+                    pruneTags(StoreLayout.tagsOf(child));
                     removeIfEmpty(child);
                 });
-                case "_uploads" -> {
+                case StoreLayout.UPLOADS -> {
                     // blobs being fetched: UploadScan's, on every pass
                 }
                 default -> {
@@ -117,7 +117,7 @@ final class DanglingLinks {
 
     private void pruneTags(Path tagsDir) {
         for (Path tag : list(tagsDir)) {
-            Digest current = LinkFile.read(tag.resolve("current").resolve("link"));
+            Digest current = LinkFile.read(StoreLayout.currentLinkOfTag(tag));
             if (current != null && !isStored(current.algorithm().id(), current.hex())) {
                 tags.incrementAndGet();
                 if (!dryRun) {
@@ -125,7 +125,7 @@ final class DanglingLinks {
                 }
                 continue;
             }
-            pruneLinkFolders(tag.resolve("index"));
+            pruneLinkFolders(StoreLayout.indexOfTag(tag));
             removeIfEmpty(tag);
         }
         removeIfEmpty(tagsDir);
@@ -158,7 +158,7 @@ final class DanglingLinks {
 
     /** A link folder holds just its {@code link} file: two unlinks, or the whole tree if it holds more. */
     private static void deleteLinkFolder(Path hexDir) {
-        BlobScan.deleteQuietly(hexDir.resolve("link"));
+        BlobScan.deleteQuietly(StoreLayout.linkIn(hexDir));
         try {
             Files.deleteIfExists(hexDir);
         } catch (IOException e) {
