@@ -1,6 +1,7 @@
 package dev.registrycache.cleaner;
 
 import dev.registrycache.common.Digest;
+import dev.registrycache.common.StoreLayout;
 
 import java.io.IOException;
 import java.nio.file.DirectoryIteratorException;
@@ -12,7 +13,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.HexFormat;
 
 /**
  * Every blob of the store with its size and last use, read folder by folder ({@code blobs/<alg>/<xx>}) and held
@@ -20,8 +20,6 @@ import java.util.HexFormat;
  * blob with the orderings, so a pass over 500,000 blobs fits in a 64 MiB heap.
  */
 final class BlobScan {
-    private static final HexFormat HEX = HexFormat.of();
-
     private byte[] hashes = new byte[64 * 32];
     private int hashBytes;
     private int[] hashAt = new int[64];
@@ -69,13 +67,13 @@ final class BlobScan {
         String algorithm = prefix.getParent().getFileName().toString();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(prefix)) {
             for (Path dir : entries) {
-                byte[] hash = parseHash(algorithm, dir.getFileName().toString());
+                byte[] hash = StoreLayout.hashOf(algorithm, dir.getFileName().toString());
                 if (hash == null) {
                     continue; // not a blob of ours
                 }
                 BasicFileAttributes attrs;
                 try {
-                    attrs = Files.readAttributes(dir.resolve("data"), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    attrs = Files.readAttributes(StoreLayout.dataIn(dir), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 } catch (IOException e) {
                     continue; // deleted meanwhile, or a folder without its data
                 }
@@ -116,28 +114,6 @@ final class BlobScan {
             all.total += p.total;
         }
         return all;
-    }
-
-    /**
-     * The raw hash named by a blob or link folder ({@code sha256}, 64 lower-case hex digits), or
-     * null when the names are not those of a digest.
-     */
-    static byte[] parseHash(String algorithm, String hex) {
-        int expected = switch (algorithm) {
-            case "sha256" -> 64;
-            case "sha512" -> 128;
-            default -> -1;
-        };
-        if (hex.length() != expected) {
-            return null;
-        }
-        for (int i = 0; i < hex.length(); i++) {
-            char c = hex.charAt(i);
-            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
-                return null;
-            }
-        }
-        return HEX.parseHex(hex);
     }
 
     private void add(byte[] hash, long size, long use) {
@@ -193,8 +169,7 @@ final class BlobScan {
 
     Digest digest(int i) {
         int length = hashLength(i);
-        Digest.Algorithm algorithm = length == 32 ? Digest.Algorithm.SHA256 : Digest.Algorithm.SHA512;
-        return Digest.fromHash(algorithm, Arrays.copyOfRange(hashes, hashAt[i], hashAt[i] + length));
+        return Digest.fromHash(Digest.Algorithm.byHashLength(length), Arrays.copyOfRange(hashes, hashAt[i], hashAt[i] + length));
     }
 
     long size(int i) {

@@ -129,7 +129,7 @@ final class Cleaner {
         if (!BlobScan.deleteQuietly(data)) {
             return false;
         }
-        BlobScan.deleteQuietly(data.getParent());
+        BlobScan.deleteQuietly(layout.blobDir(digest));
         return true;
     }
 

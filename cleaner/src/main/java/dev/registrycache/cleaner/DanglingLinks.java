@@ -1,11 +1,10 @@
 package dev.registrycache.cleaner;
 
 import dev.registrycache.common.Digest;
-import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.LinkFile;
 import dev.registrycache.common.StoreLayout;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -62,14 +61,14 @@ final class DanglingLinks {
     }
 
     private boolean isStored(String algorithm, String hex) {
-        byte[] hash = BlobScan.parseHash(algorithm, hex);
+        byte[] hash = StoreLayout.hashOf(algorithm, hex);
         if (hash == null) {
             return true; // not a link of ours: leave it
         }
         return switch (scan.lookup(hash)) {
             case STORED -> true;
             case DELETED -> false;
-            case UNSEEN -> Files.exists(layout.blobData(Digest.parse(algorithm + ":" + hex))); // published meanwhile?
+            case UNSEEN -> Files.exists(layout.blobData(Digest.fromHash(Digest.Algorithm.byId(algorithm), hash))); // published meanwhile?
         };
     }
 
@@ -81,13 +80,13 @@ final class DanglingLinks {
         for (Path child : list(dir)) {
             String name = child.getFileName().toString();
             switch (name) {
-                case "_layers" -> tasks.add(() -> pruneLinkFolders(child));
-                case "_manifests" -> tasks.add(() -> {
-                    pruneLinkFolders(child.resolve("revisions"));
-                    pruneTags(child.resolve("tags"));
+                case StoreLayout.LAYERS -> tasks.add(() -> pruneLinkFolders(child));
+                case StoreLayout.MANIFESTS -> tasks.add(() -> {
+                    pruneLinkFolders(StoreLayout.revisionsOf(child));
+                    pruneTags(StoreLayout.tagsOf(child));
                     removeIfEmpty(child);
                 });
-                case "_uploads" -> {
+                case StoreLayout.UPLOADS -> {
                     // blobs being fetched: UploadScan's, on every pass
                 }
                 default -> {
@@ -118,7 +117,7 @@ final class DanglingLinks {
 
     private void pruneTags(Path tagsDir) {
         for (Path tag : list(tagsDir)) {
-            Digest current = readLink(tag.resolve("current").resolve("link"));
+            Digest current = LinkFile.read(StoreLayout.currentLinkOfTag(tag));
             if (current != null && !isStored(current.algorithm().id(), current.hex())) {
                 tags.incrementAndGet();
                 if (!dryRun) {
@@ -126,7 +125,7 @@ final class DanglingLinks {
                 }
                 continue;
             }
-            pruneLinkFolders(tag.resolve("index"));
+            pruneLinkFolders(StoreLayout.indexOfTag(tag));
             removeIfEmpty(tag);
         }
         removeIfEmpty(tagsDir);
@@ -157,18 +156,9 @@ final class DanglingLinks {
         }
     }
 
-    private static Digest readLink(Path link) {
-        try {
-            byte[] b = Files.readAllBytes(link);
-            return b.length > 200 ? null : Digest.parse(new String(b, StandardCharsets.US_ASCII).trim());
-        } catch (IOException | InvalidValueException e) {
-            return null;
-        }
-    }
-
     /** A link folder holds just its {@code link} file: two unlinks, or the whole tree if it holds more. */
     private static void deleteLinkFolder(Path hexDir) {
-        BlobScan.deleteQuietly(hexDir.resolve("link"));
+        BlobScan.deleteQuietly(StoreLayout.linkIn(hexDir));
         try {
             Files.deleteIfExists(hexDir);
         } catch (IOException e) {

@@ -49,9 +49,10 @@ final class UploadScan {
     private void visit(Path dir, long cutoff, boolean keep, boolean measureOnly) {
         for (Path child : DanglingLinks.list(dir)) {
             String name = child.getFileName().toString();
-            if (name.equals("_uploads")) {
+            if (name.equals(StoreLayout.UPLOADS)) {
                 uploads(child, cutoff, keep, measureOnly);
-            } else if (!name.equals("_layers") && !name.equals("_manifests") && Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+            } else if (!name.equals(StoreLayout.LAYERS) && !name.equals(StoreLayout.MANIFESTS)
+                    && Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
                 visit(child, cutoff, keep, measureOnly);
             }
         }
@@ -60,7 +61,7 @@ final class UploadScan {
     private void uploads(Path uploadsDir, long cutoff, boolean keep, boolean measureOnly) {
         for (Path upload : DanglingLinks.list(uploadsDir)) {
             try {
-                Path data = upload.resolve("data");
+                Path data = StoreLayout.dataIn(upload);
                 boolean hasData = Files.exists(data);
                 long written = Files.getLastModifiedTime(hasData ? data : upload).toMillis();
                 if (written >= cutoff || measureOnly) {

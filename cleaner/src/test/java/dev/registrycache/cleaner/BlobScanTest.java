@@ -83,15 +83,6 @@ class BlobScanTest {
     }
 
     @Test
-    void onlyDigestNamesParse() {
-        assertNull(BlobScan.parseHash("sha256", "AB".repeat(32)), "upper case is not a digest name");
-        assertNull(BlobScan.parseHash("sha256", "ab".repeat(31)));
-        assertNull(BlobScan.parseHash("md5", "ab".repeat(16)));
-        assertEquals(32, BlobScan.parseHash("sha256", "ab".repeat(32)).length);
-        assertEquals(64, BlobScan.parseHash("sha512", "0f".repeat(64)).length);
-    }
-
-    @Test
     void anEmptyOrMissingStoreScansToNothing() {
         try (IoWorkers workers = new IoWorkers(2)) {
             BlobScan scan = BlobScan.of(dir.resolve("missing"), workers);

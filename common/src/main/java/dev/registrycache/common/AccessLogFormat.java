@@ -5,22 +5,15 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
 /**
- * The nodes' access log, shared by the node that writes it and the logger that reads it: one
- * JSON object a line in {@code <log-dir>/node-<prefix>.access.log}, rotated by size to
- * {@code .1}. Only the fields the logger needs are parsed here, with a streaming parser.
+ * The access logs' lines, shared by the node and gateway that write them and the logger that
+ * reads them: one JSON object a line, in the files {@link LogDirLayout} names. Only the fields
+ * the logger needs are parsed here, with a streaming parser.
  */
 public final class AccessLogFormat {
-    public static final String FILE_PREFIX = "node-";
-    public static final String FILE_SUFFIX = ".access.log";
-    public static final String ROTATED_SUFFIX = ".1";
-    /** The gateway's own access log: the stored blobs it answers itself. */
-    public static final String GATEWAY_FILE = "gateway" + FILE_SUFFIX;
-
     public static final String TIME = "time";
     public static final String REGISTRY = "registry";
     public static final String METHOD = "method";
@@ -39,14 +32,6 @@ public final class AccessLogFormat {
     private static final JsonFactory JSON = new JsonFactory();
 
     private AccessLogFormat() {
-    }
-
-    public static Path fileFor(Path logDir, RegistryHost registry) {
-        return logDir.resolve(FILE_PREFIX + registry.prefix() + FILE_SUFFIX);
-    }
-
-    public static boolean isLogFileName(String name) {
-        return name.startsWith(FILE_PREFIX) && name.endsWith(FILE_SUFFIX) || name.equals(GATEWAY_FILE);
     }
 
     /** What the logger needs of a line: when, what kind of object, which digest, and the status. */

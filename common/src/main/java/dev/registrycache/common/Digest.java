@@ -29,6 +29,11 @@ public final class Digest {
             return id;
         }
 
+        /** Length of the lowercase hex encoding: the name of a blob's folder. */
+        public int hexLength() {
+            return hexLength;
+        }
+
         public MessageDigest newMessageDigest() {
             try {
                 return MessageDigest.getInstance(jcaName);
@@ -37,9 +42,20 @@ public final class Digest {
             }
         }
 
-        static Algorithm byId(String id) {
+        /** The algorithm named {@code id}, or null. */
+        public static Algorithm byId(String id) {
             for (Algorithm a : values()) {
                 if (a.id.equals(id)) {
+                    return a;
+                }
+            }
+            return null;
+        }
+
+        /** The algorithm whose raw hash is {@code bytes} long, or null. */
+        public static Algorithm byHashLength(int bytes) {
+            for (Algorithm a : values()) {
+                if (a.hexLength == 2 * bytes) {
                     return a;
                 }
             }
@@ -92,7 +108,7 @@ public final class Digest {
         return new Digest(algorithm, hex);
     }
 
-    private static boolean isLowerHex(String s) {
+    static boolean isLowerHex(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {

@@ -1,6 +1,6 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.AccessLogFormat;
+import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.StoreLayout;
 import dev.registrycache.common.http.AccessLog;
@@ -99,7 +99,7 @@ public final class GatewayServer implements AutoCloseable {
     private static AccessLog openAccessLog(GatewayConfig config, Metrics metrics) {
         try {
             Files.createDirectories(config.logDir());
-            return new AccessLog(config.logDir().resolve(AccessLogFormat.GATEWAY_FILE), null, metrics);
+            return new AccessLog(new LogDirLayout(config.logDir()).gatewayAccessLog(), null, metrics);
         } catch (IOException e) {
             LOG.warn("cannot write the access log in {} ({}): every request goes to a node", config.logDir(), e.toString());
             return null;

@@ -1,5 +1,6 @@
 package dev.registrycache.gateway;
 
+import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.http.MetricsHandler;
@@ -55,7 +56,7 @@ final class Observability {
             up.append("registry_cache_node_up{registry=\"").append(registry).append("\"} ").append(ok ? 1 : 0).append('\n');
         });
         texts.add(up.toString());
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(logDir, "*.prom")) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(logDir, LogDirLayout.METRICS_GLOB)) {
             for (Path f : files) {
                 texts.add(Files.readString(f));
             }

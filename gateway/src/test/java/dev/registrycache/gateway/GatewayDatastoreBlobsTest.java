@@ -1,6 +1,7 @@
 package dev.registrycache.gateway;
 
 import dev.registrycache.common.AccessLogFormat;
+import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
@@ -92,8 +93,8 @@ class GatewayDatastoreBlobsTest {
                 assertEquals(503, client.getManifest("quay.io/team/app", "v1").status());
             }
             // closed: the access log is flushed
-            Path log = logs.resolve(AccessLogFormat.GATEWAY_FILE);
-            assertTrue(AccessLogFormat.isLogFileName(log.getFileName().toString()), "the logger follows it");
+            Path log = new LogDirLayout(logs).gatewayAccessLog();
+            assertTrue(LogDirLayout.isAccessLog(log.getFileName().toString()), "the logger follows it");
             List<AccessLogFormat.Access> uses = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
                     .map(l -> AccessLogFormat.parse(l.getBytes(StandardCharsets.UTF_8), 0, l.length()))
                     .filter(a -> a != null && a.isUse()).toList();

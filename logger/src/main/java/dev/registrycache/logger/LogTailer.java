@@ -1,6 +1,7 @@
 package dev.registrycache.logger;
 
 import dev.registrycache.common.AccessLogFormat;
+import dev.registrycache.common.LogDirLayout;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -86,7 +87,7 @@ final class LogTailer implements AutoCloseable {
      */
     boolean poll() throws IOException {
         behind = false;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(logDir, p -> AccessLogFormat.isLogFileName(p.getFileName().toString()))) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(logDir, p -> LogDirLayout.isAccessLog(p.getFileName().toString()))) {
             for (Path file : files) {
                 String name = file.getFileName().toString();
                 if (!tails.containsKey(name)) {
@@ -134,7 +135,7 @@ final class LogTailer implements AutoCloseable {
             if (before.fileKey().equals(t.key)) {
                 t.position = before.offset() <= t.channel.size() ? before.offset() : 0;
             } else {
-                Path rotated = logDir.resolve(name + AccessLogFormat.ROTATED_SUFFIX);
+                Path rotated = LogDirLayout.rotated(live);
                 try {
                     if (before.fileKey().equals(key(rotated))) {
                         t.rotated = FileChannel.open(rotated, StandardOpenOption.READ);

@@ -1,19 +1,19 @@
 package dev.registrycache.logger;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.registrycache.common.AtomicFile;
 import dev.registrycache.common.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
  * Where the logger was in each log file, kept across its own restarts: the file's identity
- * (device and inode) and the offset read up to. Written atomically (temporary file, rename).
+ * (device and inode) and the offset read up to. Written atomically.
  */
 final class TailState {
     record Position(String fileKey, long offset) {
@@ -36,8 +36,6 @@ final class TailState {
     }
 
     void save(Map<String, Position> positions) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, Json.MAPPER.writeValueAsBytes(positions));
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(file, Json.MAPPER.writeValueAsBytes(positions));
     }
 }

@@ -1,6 +1,6 @@
 package dev.registrycache.node;
 
-import dev.registrycache.common.AccessLogFormat;
+import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.Credentials;
 import dev.registrycache.common.InvalidValueException;
@@ -72,6 +72,6 @@ public record NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentia
 
     /** This node's access log file in the log dir. */
     public Path accessLogFile() {
-        return AccessLogFormat.fileFor(logDir, registry);
+        return new LogDirLayout(logDir).nodeAccessLog(registry);
     }
 }

@@ -1,6 +1,7 @@
 package dev.registrycache.node;
 
 import dev.registrycache.common.Credentials;
+import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.testsupport.RegistryClient;
 
@@ -52,7 +53,7 @@ final class NodeFixture implements AutoCloseable {
     }
 
     Path accessLog() {
-        return logDir.resolve("node-" + registry.prefix() + ".access.log");
+        return new LogDirLayout(logDir).nodeAccessLog(registry);
     }
 
     List<String> accessLogLines() throws Exception {

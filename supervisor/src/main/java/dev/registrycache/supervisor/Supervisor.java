@@ -1,8 +1,10 @@
 package dev.registrycache.supervisor;
 
+import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.RegistryHost;
+import dev.registrycache.common.StoreLayout;
 import dev.registrycache.common.SupervisorWatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,8 +65,7 @@ final class Supervisor {
         }
         long t0 = System.nanoTime();
         List<String> java = javaCommand();
-        // next to the datastore: the one folder that persists across container re-creations
-        cds = ClassDataSharing.forClassPath(java.get(2), config.dataDir().resolve(".jvm-cds"));
+        cds = ClassDataSharing.forClassPath(java.get(2), new StoreLayout(config.dataDir()).classDataSharing());
         Map<String, String> env = new HashMap<>(config.env());
         env.put(SupervisorWatch.ENV, Long.toString(ProcessHandle.current().pid()));
         env.put(NodeToken.ENV, NodeToken.random().value()); // the nodes' ports answer the gateway only
@@ -110,10 +111,11 @@ final class Supervisor {
     }
 
     private void writeMetrics() {
+        Path file = new LogDirLayout(config.logDir()).supervisorMetrics();
         try {
-            metrics.writeTo(config.logDir().resolve("supervisor.prom"));
+            metrics.writeTo(file);
         } catch (IOException e) {
-            LOG.warn("cannot write {}: {}", config.logDir().resolve("supervisor.prom"), e.toString());
+            LOG.warn("cannot write {}: {}", file, e.toString());
         }
     }
 

@@ -3,6 +3,7 @@ package dev.registrycache.common.http;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.registrycache.common.AccessLogFormat;
+import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.RequestLog;
@@ -159,7 +160,7 @@ public final class AccessLog implements RequestLog, AutoCloseable {
                 if (written >= ROTATE_BYTES) {
                     out.close();
                     out = null;
-                    Files.move(file, file.resolveSibling(file.getFileName() + AccessLogFormat.ROTATED_SUFFIX),
+                    Files.move(file, LogDirLayout.rotated(file),
                             StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 }
                 long lost = dropped.getAndSet(0);

@@ -1,7 +1,7 @@
 package dev.registrycache.node.store;
 
 import dev.registrycache.common.Digest;
-import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.LinkFile;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.common.StoreLayout;
 import dev.registrycache.common.Tag;
@@ -9,8 +9,6 @@ import dev.registrycache.common.Tag;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -188,7 +186,7 @@ public final class Datastore {
 
     /** The digest the tag currently points at, or null if the tag or its manifest is not stored. */
     public Digest taggedDigest(RepositoryName repository, Tag tag) {
-        Digest d = readLink(layout.tagCurrentLink(repository, tag));
+        Digest d = LinkFile.read(layout.tagCurrentLink(repository, tag));
         return d != null && blobSize(d) >= 0 ? d : null;
     }
 
@@ -213,36 +211,10 @@ public final class Datastore {
         return Files.isDirectory(layout.repository(repository));
     }
 
-    /** Writes a link file ({@code <alg>:<hex>}, no newline) unless it already holds that digest. */
+    /** Writes a link file unless it already holds that digest. */
     void writeLink(Path link, Digest digest) throws IOException {
-        byte[] content = digest.toString().getBytes(StandardCharsets.US_ASCII);
-        if (digest.equals(readLink(link))) {
-            return;
-        }
-        Path tmp = link.resolveSibling(".link-" + UUID.randomUUID());
-        try {
-            inFolder(link, () -> {
-                Files.write(tmp, content);
-                try {
-                    Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, link, StandardCopyOption.REPLACE_EXISTING);
-                }
-            });
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    static Digest readLink(Path link) {
-        try {
-            byte[] bytes = Files.readAllBytes(link);
-            if (bytes.length > 200) {
-                return null;
-            }
-            return Digest.parse(new String(bytes, StandardCharsets.US_ASCII).trim());
-        } catch (IOException | InvalidValueException e) {
-            return null;
+        if (!digest.equals(LinkFile.read(link))) {
+            inFolder(link, () -> LinkFile.write(link, digest));
         }
     }
 }

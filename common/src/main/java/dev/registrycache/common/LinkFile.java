@@ -1,0 +1,35 @@
+package dev.registrycache.common;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A link file of the store ({@link StoreLayout}): exactly {@code <alg>:<hex>}, no newline. The one
+ * reader and writer of links, for the node that writes them and the cleaner that judges them.
+ */
+public final class LinkFile {
+    /** Longer than any digest: a file this big is not a link of ours. */
+    private static final int MAX_BYTES = 200;
+
+    private LinkFile() {
+    }
+
+    /** The digest the link holds; null if it is absent, unreadable or not a digest. */
+    public static Digest read(Path link) {
+        try {
+            if (Files.size(link) > MAX_BYTES) {
+                return null;
+            }
+            return Digest.parse(new String(Files.readAllBytes(link), StandardCharsets.US_ASCII).trim());
+        } catch (IOException | InvalidValueException e) {
+            return null;
+        }
+    }
+
+    /** Writes the link atomically (readers see the old digest or the new, never a part); its folder must exist. */
+    public static void write(Path link, Digest digest) throws IOException {
+        AtomicFile.write(link, digest.toString().getBytes(StandardCharsets.US_ASCII));
+    }
+}
