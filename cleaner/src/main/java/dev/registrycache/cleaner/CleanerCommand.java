@@ -88,25 +88,21 @@ public final class CleanerCommand implements Callable<Integer> {
         }
         Path metricsFile = Path.of(Setting.LOG_DIR.resolve(logDir, env)).resolve("cleaner.prom");
         Metrics metrics = new Metrics();
-        Metrics.Counter passes = metrics.counter("registry_cache_cleaner_passes_total", "Cleaning passes run");
-        Metrics.Counter evicted = metrics.counter("registry_cache_evicted_blobs_total", "Blobs the cleaner deleted");
-        Metrics.Counter freed = metrics.counter("registry_cache_evicted_bytes_total", "Bytes the cleaner freed");
-        Metrics.Counter storeBytes = metrics.gauge("registry_cache_store_bytes", "Size of the blob store, with blobs being fetched, measured every minute");
-        Metrics.Counter maxBytes = metrics.gauge("registry_cache_store_max_bytes", "CLEANER_MAXSIZE");
+        CleanerMetrics cleanerMetrics = CleanerMetrics.in(metrics);
         LOG.info("cleaner for {}: every {}, max {}, threshold {}%, grace {}", layout.root(), every, max, threshold, graceTime);
-        maxBytes.set(max.bytes());
+        cleanerMetrics.maxBytes().set(max.bytes());
         long nextPass = System.nanoTime();
         while (true) {
             try {
                 if (System.nanoTime() - nextPass >= 0) {
                     Cleaner.Pass pass = cleaner.run(false);
                     nextPass = System.nanoTime() + every.toNanos();
-                    passes.labels().add(1);
-                    evicted.labels().add(pass.deleted());
-                    freed.labels().add(pass.freed());
-                    storeBytes.set(pass.after());
+                    cleanerMetrics.passes().labels().add(1);
+                    cleanerMetrics.evictedBlobs().labels().add(pass.deleted());
+                    cleanerMetrics.evictedBytes().labels().add(pass.freed());
+                    cleanerMetrics.storeBytes().set(pass.after());
                 } else {
-                    storeBytes.set(cleaner.storeBytes()); // between passes the gauge follows the store as it fills
+                    cleanerMetrics.storeBytes().set(cleaner.storeBytes()); // between passes the gauge follows the store as it fills
                 }
                 metrics.writeTo(metricsFile);
             } catch (Exception e) {

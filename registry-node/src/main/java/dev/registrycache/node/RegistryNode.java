@@ -49,9 +49,10 @@ public final class RegistryNode implements AutoCloseable {
         this.config = config;
         Datastore store = new Datastore(new StoreLayout(config.dataDir()));
         Files.createDirectories(store.layout().root());
+        NodeMetrics nodeMetrics = NodeMetrics.in(metrics);
         this.upstream = new UpstreamClient(config.registry().name(), config.endpoint(), config.credentials(),
-                config.upstreamCaFile(), new RedirectPolicy(config.endpoint(), config.allowPrivateRedirects()), metrics);
-        this.fetcher = new SharedDownloads(store, upstream, config.registry().name(), metrics);
+                config.upstreamCaFile(), new RedirectPolicy(config.endpoint(), config.allowPrivateRedirects()), nodeMetrics);
+        this.fetcher = new SharedDownloads(store, upstream, config.registry().name(), nodeMetrics);
         this.accessLog = new AccessLog(config.accessLogFile(), config.registry().name(), metrics);
 
         QueuedThreadPool threads = new QueuedThreadPool(400, 8);

@@ -3,6 +3,7 @@ package dev.registrycache.node.cache;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.Metrics;
+import dev.registrycache.node.NodeMetrics;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.node.store.Datastore;
@@ -45,14 +46,12 @@ public final class SharedDownloads implements AutoCloseable {
     private final Metrics.Counter refused;
     private final String registry;
 
-    public SharedDownloads(Datastore store, UpstreamClient upstream, String registry, Metrics metrics) {
+    public SharedDownloads(Datastore store, UpstreamClient upstream, String registry, NodeMetrics metrics) {
         this.store = store;
         this.upstream = upstream;
         this.registry = registry;
-        this.fetched = metrics.counter("registry_cache_upstream_blob_bytes_total", "Blob bytes downloaded from the upstream",
-                "registry");
-        this.refused = metrics.counter("registry_cache_upstream_blobs_refused_total",
-                "Upstream blobs not stored because they did not match their digest", "registry");
+        this.fetched = metrics.upstreamBlobBytes();
+        this.refused = metrics.upstreamBlobsRefused();
         AtomicInteger n = new AtomicInteger();
         this.threads = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "blob-fetch-" + n.incrementAndGet());

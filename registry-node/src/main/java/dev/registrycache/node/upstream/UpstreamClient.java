@@ -2,6 +2,7 @@ package dev.registrycache.node.upstream;
 
 import dev.registrycache.common.Credentials;
 import dev.registrycache.common.Metrics;
+import dev.registrycache.node.NodeMetrics;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
@@ -42,14 +43,11 @@ public final class UpstreamClient implements AutoCloseable {
     private final String registry;
 
     public UpstreamClient(String registry, URI endpoint, Optional<Credentials> credentials, Optional<Path> caFile,
-                          RedirectPolicy redirects, Metrics metrics) {
+                          RedirectPolicy redirects, NodeMetrics metrics) {
         this.registry = registry;
-        this.responses = metrics.counter("registry_cache_upstream_responses_total",
-                "Upstream answers by method and status; code \"unreachable\" when there was none", "registry", "method", "code");
-        this.latencySum = metrics.counter("registry_cache_upstream_response_seconds_sum",
-                "Time until the upstream's response headers arrived", "registry", "method");
-        this.latencyCount = metrics.counter("registry_cache_upstream_response_seconds_count",
-                "Upstream responses timed in registry_cache_upstream_response_seconds_sum", "registry", "method");
+        this.responses = metrics.upstreamResponses();
+        this.latencySum = metrics.upstreamSecondsSum();
+        this.latencyCount = metrics.upstreamSecondsCount();
         this.endpoint = endpoint;
         this.auth = new UpstreamAuthentication(credentials, this::getToken);
         this.redirects = redirects;
