@@ -1,6 +1,7 @@
 package dev.registrycache.cleaner;
 
 import dev.registrycache.common.ByteSize;
+import dev.registrycache.common.CleanerSettings;
 import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.GoDuration;
 import dev.registrycache.common.InvalidValueException;
@@ -54,23 +55,10 @@ public final class CleanerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SupervisorWatch.startIfSupervised();
         Map<String, String> env = System.getenv();
-        ByteSize max;
-        int threshold;
-        Duration every;
+        CleanerSettings settings;
         Duration graceTime;
         try {
-            max = parse(Setting.CLEANER_MAXSIZE, env, ByteSize::parseStoreLimit);
-            threshold = parse(Setting.CLEANER_THRESHOLD_PERCENTAGE, env, s -> {
-                int v = Integer.parseInt(s);
-                if (v < 0) {
-                    throw new InvalidValueException("negative");
-                }
-                return v;
-            });
-            every = parse(Setting.CLEANER_RUNEVERY_TIME, env, GoDuration::parse);
-            if (every.isZero()) {
-                throw new ConfigException("CLEANER_RUNEVERY_TIME: must be longer than 0");
-            }
+            settings = CleanerSettings.from(env);
             try {
                 graceTime = GoDuration.parse(grace);
             } catch (InvalidValueException e) {
@@ -80,6 +68,9 @@ public final class CleanerCommand implements Callable<Integer> {
             System.err.println("registry-cache cleaner: " + e.getMessage());
             return 2;
         }
+        ByteSize max = settings.maxSize();
+        int threshold = settings.thresholdPercentage();
+        Duration every = settings.runEvery();
         StoreLayout layout = new StoreLayout(Path.of(Setting.DATA_DIR.resolve(dataDir, env)));
         Cleaner cleaner = new Cleaner(layout, max, threshold, graceTime, System.out);
         if (once || dryRun) {
@@ -110,19 +101,6 @@ public final class CleanerCommand implements Callable<Integer> {
                 nextPass = System.nanoTime() + every.toNanos();
             }
             Thread.sleep(Math.max(1, Math.min(SIZE_REFRESH.toMillis(), (nextPass - System.nanoTime()) / 1_000_000)));
-        }
-    }
-
-    private interface Parser<T> {
-        T parse(String s);
-    }
-
-    private static <T> T parse(Setting setting, Map<String, String> env, Parser<T> parser) {
-        String value = setting.resolve(null, env);
-        try {
-            return parser.parse(value);
-        } catch (RuntimeException e) {
-            throw new ConfigException(setting.env() + ": '" + value + "': " + e.getMessage());
         }
     }
 

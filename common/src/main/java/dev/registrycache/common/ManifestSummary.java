@@ -19,6 +19,8 @@ import java.util.List;
  * cache does not use are skipped unread, however large.
  */
 public record ManifestSummary(String mediaType, List<Digest> blobs, List<Digest> manifests) {
+    /** The largest manifest the cache reads, as distribution refuses larger ones. */
+    public static final int MAX_BYTES = 4 * 1024 * 1024;
     /** More entries than this in {@code layers}, {@code manifests} or {@code fsLayers}: refused. */
     public static final int MAX_REFERENCES = 10_000;
     /** Deeper JSON nesting than this: refused. Real manifests nest 4 levels. */

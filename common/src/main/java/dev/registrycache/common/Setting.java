@@ -1,7 +1,10 @@
 package dev.registrycache.common;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Every configuration key of the product with its command-line flag, environment variable,
@@ -68,6 +71,19 @@ public enum Setting {
             return fromEnv.trim();
         }
         return defaultValue;
+    }
+
+    /** A file the process reads, if set: refused unless it exists and is readable. */
+    public Optional<Path> resolveReadableFile(String flagValue, Map<String, String> environment) {
+        String value = resolve(flagValue, environment);
+        if (value == null) {
+            return Optional.empty();
+        }
+        Path file = Path.of(value);
+        if (!Files.isReadable(file)) {
+            throw new ConfigException((env != null ? env : flag) + " " + value + ": file not found or not readable");
+        }
+        return Optional.of(file);
     }
 
     /** A yes/no setting: {@code true} or {@code false} in any case; unset is false; anything else is refused. */
