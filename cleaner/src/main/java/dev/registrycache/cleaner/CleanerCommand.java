@@ -7,8 +7,8 @@ import dev.registrycache.common.GoDuration;
 import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.Setting;
+import dev.registrycache.common.Startup;
 import dev.registrycache.common.StoreLayout;
-import dev.registrycache.common.SupervisorWatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -53,24 +53,27 @@ public final class CleanerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SupervisorWatch.startIfSupervised();
-        Map<String, String> env = System.getenv();
-        CleanerSettings settings;
-        Duration graceTime;
+        return Startup.component("cleaner", () -> new Configured(CleanerSettings.from(System.getenv()), graceTime()),
+                this::run);
+    }
+
+    private record Configured(CleanerSettings settings, Duration grace) {
+    }
+
+    private Duration graceTime() {
         try {
-            settings = CleanerSettings.from(env);
-            try {
-                graceTime = GoDuration.parse(grace);
-            } catch (InvalidValueException e) {
-                throw new ConfigException("--grace '" + grace + "': " + e.getMessage());
-            }
-        } catch (ConfigException e) {
-            System.err.println("registry-cache cleaner: " + e.getMessage());
-            return 2;
+            return GoDuration.parse(grace);
+        } catch (InvalidValueException e) {
+            throw new ConfigException("--grace '" + grace + "': " + e.getMessage());
         }
-        ByteSize max = settings.maxSize();
-        int threshold = settings.thresholdPercentage();
-        Duration every = settings.runEvery();
+    }
+
+    private int run(Configured configured) throws Exception {
+        Map<String, String> env = System.getenv();
+        ByteSize max = configured.settings().maxSize();
+        int threshold = configured.settings().thresholdPercentage();
+        Duration every = configured.settings().runEvery();
+        Duration graceTime = configured.grace();
         StoreLayout layout = new StoreLayout(Path.of(Setting.DATA_DIR.resolve(dataDir, env)));
         Cleaner cleaner = new Cleaner(layout, max, threshold, graceTime, System.out);
         if (once || dryRun) {
