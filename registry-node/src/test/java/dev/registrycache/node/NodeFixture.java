@@ -18,11 +18,11 @@ final class NodeFixture implements AutoCloseable {
     final RegistryHost registry;
     private final RegistryNode node;
 
-    NodeFixture(String registry, String upstreamUrl, dev.registrycache.testsupport.Credentials credentials) throws Exception {
+    NodeFixture(String registry, String upstreamUrl, dev.registrycache.testsupport.TestCredentials credentials) throws Exception {
         this(registry, upstreamUrl, credentials, null);
     }
 
-    NodeFixture(String registry, String upstreamUrl, dev.registrycache.testsupport.Credentials credentials, Path dataDir)
+    NodeFixture(String registry, String upstreamUrl, dev.registrycache.testsupport.TestCredentials credentials, Path dataDir)
             throws Exception {
         this.registry = RegistryHost.fromKey(registry);
         Optional<Credentials> creds = credentials == null ? Optional.empty()
