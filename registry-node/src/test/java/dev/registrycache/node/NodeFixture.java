@@ -3,6 +3,7 @@ package dev.registrycache.node;
 import dev.registrycache.common.Credentials;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.testsupport.RegistryClient;
+import dev.registrycache.testsupport.TestCredentials;
 
 import java.net.URI;
 import java.nio.file.Files;
@@ -18,11 +19,11 @@ final class NodeFixture implements AutoCloseable {
     final RegistryHost registry;
     private final RegistryNode node;
 
-    NodeFixture(String registry, String upstreamUrl, dev.registrycache.testsupport.TestCredentials credentials) throws Exception {
+    NodeFixture(String registry, String upstreamUrl, TestCredentials credentials) throws Exception {
         this(registry, upstreamUrl, credentials, null);
     }
 
-    NodeFixture(String registry, String upstreamUrl, dev.registrycache.testsupport.TestCredentials credentials, Path dataDir)
+    NodeFixture(String registry, String upstreamUrl, TestCredentials credentials, Path dataDir)
             throws Exception {
         this.registry = RegistryHost.fromKey(registry);
         Optional<Credentials> creds = credentials == null ? Optional.empty()

@@ -64,16 +64,7 @@ record SupervisorConfig(Path pullSecret, Path dataDir, Path logDir, int port, Pa
         UpstreamEndpoints.parse(env.get(Setting.UPSTREAM_ENDPOINTS.env()));
         Setting.UPSTREAM_CA_FILE.resolveReadableFile(null, env);
         Setting.UPSTREAM_ALLOW_PRIVATE_REDIRECTS.resolveBoolean(null, env);
-        String portText = Setting.PORT.resolve(portFlag, env);
-        int port;
-        try {
-            port = Integer.parseInt(portText);
-        } catch (NumberFormatException e) {
-            port = -1;
-        }
-        if (port < 1 || port > 65535) {
-            throw new ConfigException("PORT / --port: '" + portText + "' is not a port number");
-        }
+        int port = Setting.PORT.resolveInt(portFlag, env, 1, 65535, "a port number");
         Path certs = Path.of(Setting.CERTS.resolve(certsFlag, env));
         boolean tls = Files.exists(certs);
         if (tls) {
