@@ -22,10 +22,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Talks to one upstream registry: authenticates as {@link UpstreamAuthentication} chooses, follows redirects
- * itself so that credentials never go to another host (the CDN a blob is redirected to) and
- * the cache goes only where its {@link RedirectPolicy} allows, and turns HTTP statuses into
- * {@link UpstreamException}s in {@link #expectSuccess}.
+ * Talks to one upstream registry: authenticates as {@link UpstreamAuthentication} chooses,
+ * follows redirects itself so that credentials never go to another host (the CDN a blob is
+ * redirected to) and the cache goes only where its {@link RedirectPolicy} allows, and turns
+ * HTTP statuses into {@link UpstreamException}s in {@link #expectSuccess}.
  */
 public final class UpstreamClient implements AutoCloseable {
     private static final int MAX_HOPS = 8;
