@@ -1,13 +1,14 @@
 package dev.registrycache.cleaner;
 
 import dev.registrycache.common.ByteSize;
+import dev.registrycache.common.CleanerSettings;
 import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.GoDuration;
 import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.Setting;
+import dev.registrycache.common.Startup;
 import dev.registrycache.common.StoreLayout;
-import dev.registrycache.common.SupervisorWatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -52,34 +53,27 @@ public final class CleanerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SupervisorWatch.startIfSupervised();
-        Map<String, String> env = System.getenv();
-        ByteSize max;
-        int threshold;
-        Duration every;
-        Duration graceTime;
+        return Startup.component("cleaner", () -> new Configured(CleanerSettings.from(System.getenv()), graceTime()),
+                this::run);
+    }
+
+    private record Configured(CleanerSettings settings, Duration grace) {
+    }
+
+    private Duration graceTime() {
         try {
-            max = parse(Setting.CLEANER_MAXSIZE, env, ByteSize::parseStoreLimit);
-            threshold = parse(Setting.CLEANER_THRESHOLD_PERCENTAGE, env, s -> {
-                int v = Integer.parseInt(s);
-                if (v < 0) {
-                    throw new InvalidValueException("negative");
-                }
-                return v;
-            });
-            every = parse(Setting.CLEANER_RUNEVERY_TIME, env, GoDuration::parse);
-            if (every.isZero()) {
-                throw new ConfigException("CLEANER_RUNEVERY_TIME: must be longer than 0");
-            }
-            try {
-                graceTime = GoDuration.parse(grace);
-            } catch (InvalidValueException e) {
-                throw new ConfigException("--grace '" + grace + "': " + e.getMessage());
-            }
-        } catch (ConfigException e) {
-            System.err.println("registry-cache cleaner: " + e.getMessage());
-            return 2;
+            return GoDuration.parse(grace);
+        } catch (InvalidValueException e) {
+            throw new ConfigException("--grace '" + grace + "': " + e.getMessage());
         }
+    }
+
+    private int run(Configured configured) throws Exception {
+        Map<String, String> env = System.getenv();
+        ByteSize max = configured.settings().maxSize();
+        int threshold = configured.settings().thresholdPercentage();
+        Duration every = configured.settings().runEvery();
+        Duration graceTime = configured.grace();
         StoreLayout layout = new StoreLayout(Path.of(Setting.DATA_DIR.resolve(dataDir, env)));
         Cleaner cleaner = new Cleaner(layout, max, threshold, graceTime, System.out);
         if (once || dryRun) {
@@ -88,25 +82,21 @@ public final class CleanerCommand implements Callable<Integer> {
         }
         Path metricsFile = Path.of(Setting.LOG_DIR.resolve(logDir, env)).resolve("cleaner.prom");
         Metrics metrics = new Metrics();
-        Metrics.Counter passes = metrics.counter("registry_cache_cleaner_passes_total", "Cleaning passes run");
-        Metrics.Counter evicted = metrics.counter("registry_cache_evicted_blobs_total", "Blobs the cleaner deleted");
-        Metrics.Counter freed = metrics.counter("registry_cache_evicted_bytes_total", "Bytes the cleaner freed");
-        Metrics.Counter storeBytes = metrics.gauge("registry_cache_store_bytes", "Size of the blob store, with blobs being fetched, measured every minute");
-        Metrics.Counter maxBytes = metrics.gauge("registry_cache_store_max_bytes", "CLEANER_MAXSIZE");
+        CleanerMetrics cleanerMetrics = CleanerMetrics.in(metrics);
         LOG.info("cleaner for {}: every {}, max {}, threshold {}%, grace {}", layout.root(), every, max, threshold, graceTime);
-        maxBytes.set(max.bytes());
+        cleanerMetrics.maxBytes().set(max.bytes());
         long nextPass = System.nanoTime();
         while (true) {
             try {
                 if (System.nanoTime() - nextPass >= 0) {
                     Cleaner.Pass pass = cleaner.run(false);
                     nextPass = System.nanoTime() + every.toNanos();
-                    passes.labels().add(1);
-                    evicted.labels().add(pass.deleted());
-                    freed.labels().add(pass.freed());
-                    storeBytes.set(pass.after());
+                    cleanerMetrics.passes().labels().add(1);
+                    cleanerMetrics.evictedBlobs().labels().add(pass.deleted());
+                    cleanerMetrics.evictedBytes().labels().add(pass.freed());
+                    cleanerMetrics.storeBytes().set(pass.after());
                 } else {
-                    storeBytes.set(cleaner.storeBytes()); // between passes the gauge follows the store as it fills
+                    cleanerMetrics.storeBytes().set(cleaner.storeBytes()); // between passes the gauge follows the store as it fills
                 }
                 metrics.writeTo(metricsFile);
             } catch (Exception e) {
@@ -114,19 +104,6 @@ public final class CleanerCommand implements Callable<Integer> {
                 nextPass = System.nanoTime() + every.toNanos();
             }
             Thread.sleep(Math.max(1, Math.min(SIZE_REFRESH.toMillis(), (nextPass - System.nanoTime()) / 1_000_000)));
-        }
-    }
-
-    private interface Parser<T> {
-        T parse(String s);
-    }
-
-    private static <T> T parse(Setting setting, Map<String, String> env, Parser<T> parser) {
-        String value = setting.resolve(null, env);
-        try {
-            return parser.parse(value);
-        } catch (RuntimeException e) {
-            throw new ConfigException(setting.env() + ": '" + value + "': " + e.getMessage());
         }
     }
 

@@ -13,12 +13,14 @@ import java.util.List;
 /**
  * What the cache needs of a manifest: its media type as distribution decides it, and the
  * digests it references (config and layers, or an index's child manifests). Read in one
- * streaming pass whose memory does not depend on the bytes: a JSON tree of a 4 MiB manifest of
- * 1.4 million empty objects takes 120 MiB, this holds one token, the parser's stack (at most
+ * streaming pass whose memory does not depend on the bytes (a JSON tree of a manifest full of
+ * empty objects is many times its size): this holds one token, the parser's stack (at most
  * {@link #MAX_DEPTH} levels) and the references (at most {@link #MAX_REFERENCES}). Fields the
  * cache does not use are skipped unread, however large.
  */
 public record ManifestSummary(String mediaType, List<Digest> blobs, List<Digest> manifests) {
+    /** The largest manifest the cache reads, as distribution refuses larger ones. */
+    public static final int MAX_BYTES = 4 * 1024 * 1024;
     /** More entries than this in {@code layers}, {@code manifests} or {@code fsLayers}: refused. */
     public static final int MAX_REFERENCES = 10_000;
     /** Deeper JSON nesting than this: refused. Real manifests nest 4 levels. */

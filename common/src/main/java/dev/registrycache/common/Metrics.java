@@ -6,29 +6,41 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.DoubleAdder;
 
 /**
- * A small registry of counters in the Prometheus text format (version 0.0.4): each process
+ * A small registry of counters and gauges in the Prometheus text format (version 0.0.4): each process
  * counts what it does, and the gateway's {@code /metrics} puts the processes' texts together.
  * Label values are escaped; series are created on first use.
  */
 public final class Metrics {
     private record Family(String name, String help, String type, String[] labels, Map<String, DoubleAdder> series) {
+        DoubleAdder series(String... values) {
+            if (values.length != labels.length) {
+                throw new IllegalArgumentException(name + " takes " + labels.length + " labels");
+            }
+            StringBuilder key = new StringBuilder();
+            for (int i = 0; i < values.length; i++) {
+                key.append(i == 0 ? "" : ",").append(labels[i]).append("=\"").append(escape(values[i])).append('"');
+            }
+            return series.computeIfAbsent(key.toString(), k -> new DoubleAdder());
+        }
     }
 
     private final Map<String, Family> families = new ConcurrentHashMap<>();
 
     /** A family of counters: {@code name} should end in {@code _total} (or {@code _sum}/{@code _count}). */
     public Counter counter(String name, String help, String... labels) {
-        Family f = families.computeIfAbsent(name, n -> new Family(n, help, "counter", labels, new ConcurrentHashMap<>()));
-        return new Counter(f);
+        return new Counter(family(name, help, "counter", labels));
     }
 
-    /** A family of gauges: values that go up and down, or are set. */
-    public Counter gauge(String name, String help, String... labels) {
-        Family f = families.computeIfAbsent(name, n -> new Family(n, help, "gauge", labels, new ConcurrentHashMap<>()));
-        return new Counter(f);
+    /** A family of gauges: values that are set. */
+    public Gauge gauge(String name, String help, String... labels) {
+        return new Gauge(family(name, help, "gauge", labels));
     }
 
-    /** One family's handle; {@link #labels} selects a series. */
+    private Family family(String name, String help, String type, String[] labels) {
+        return families.computeIfAbsent(name, n -> new Family(n, help, type, labels, new ConcurrentHashMap<>()));
+    }
+
+    /** A counter family's handle; {@link #labels} selects a series to add to. */
     public static final class Counter {
         private final Family family;
 
@@ -37,18 +49,20 @@ public final class Metrics {
         }
 
         public DoubleAdder labels(String... values) {
-            if (values.length != family.labels().length) {
-                throw new IllegalArgumentException(family.name() + " takes " + family.labels().length + " labels");
-            }
-            StringBuilder key = new StringBuilder();
-            for (int i = 0; i < values.length; i++) {
-                key.append(i == 0 ? "" : ",").append(family.labels()[i]).append("=\"").append(escape(values[i])).append('"');
-            }
-            return family.series().computeIfAbsent(key.toString(), k -> new DoubleAdder());
+            return family.series(values);
+        }
+    }
+
+    /** A gauge family's handle. */
+    public static final class Gauge {
+        private final Family family;
+
+        private Gauge(Family family) {
+            this.family = family;
         }
 
         public void set(double value, String... labels) {
-            DoubleAdder a = labels(labels);
+            DoubleAdder a = family.series(labels);
             synchronized (a) {
                 a.reset();
                 a.add(value);

@@ -5,10 +5,10 @@ package dev.registrycache.testsupport;
  * manifest list. Each names the media types its manifests, configs, layers and indexes carry.
  */
 public enum ImageFormat {
-  OCI(MediaTypes.OCI_MANIFEST, MediaTypes.OCI_CONFIG, MediaTypes.OCI_LAYER_GZIP,
-      MediaTypes.OCI_INDEX),
-  DOCKER(MediaTypes.DOCKER_MANIFEST, MediaTypes.DOCKER_CONFIG, MediaTypes.DOCKER_LAYER_GZIP,
-      MediaTypes.DOCKER_MANIFEST_LIST);
+  OCI(TestMediaTypes.OCI_MANIFEST, TestMediaTypes.OCI_CONFIG, TestMediaTypes.OCI_LAYER_GZIP,
+      TestMediaTypes.OCI_INDEX),
+  DOCKER(TestMediaTypes.DOCKER_MANIFEST, TestMediaTypes.DOCKER_CONFIG, TestMediaTypes.DOCKER_LAYER_GZIP,
+      TestMediaTypes.DOCKER_MANIFEST_LIST);
 
   private final String manifestMediaType;
   private final String configMediaType;

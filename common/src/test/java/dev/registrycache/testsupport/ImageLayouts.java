@@ -49,7 +49,7 @@ final class ImageLayouts {
       entries.add(descriptor);
       Map<String, Object> index = new LinkedHashMap<>();
       index.put("schemaVersion", 2);
-      index.put("mediaType", MediaTypes.OCI_INDEX);
+      index.put("mediaType", TestMediaTypes.OCI_INDEX);
       index.put("manifests", entries);
       Files.write(indexFile, JSON.writeValueAsBytes(index));
     } catch (IOException e) {

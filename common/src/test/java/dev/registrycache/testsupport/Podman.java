@@ -84,12 +84,12 @@ public final class Podman implements AutoCloseable {
     return pull(reference, null, null);
   }
 
-  public String pull(String reference, Credentials credentials) {
+  public String pull(String reference, TestCredentials credentials) {
     return pull(reference, null, credentials);
   }
 
   /** Pulls {@code platform} (null: this machine's) and returns the image ID; throws on failure. */
-  public String pull(String reference, Platform platform, Credentials credentials) {
+  public String pull(String reference, Platform platform, TestCredentials credentials) {
     String output = tryPull(reference, platform, credentials).orThrow().stdoutText().strip();
     String[] lines = output.split("\n");
     return lines[lines.length - 1].strip();
@@ -99,7 +99,7 @@ public final class Podman implements AutoCloseable {
    * {@code podman pull --tls-verify=false [--os --arch --variant] [--creds]}; null credentials
    * mean anonymous (an empty auth file, never the machine's).
    */
-  public ProcessResult tryPull(String reference, Platform platform, Credentials credentials) {
+  public ProcessResult tryPull(String reference, Platform platform, TestCredentials credentials) {
     List<String> args = new ArrayList<>(List.of("pull", "--tls-verify=false", "--quiet"));
     if (platform != null) {
       args.addAll(List.of("--os", platform.os(), "--arch", platform.architecture()));

@@ -42,7 +42,7 @@ public final class RegistryClient {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
   private final URI base;
-  private final Credentials credentials;
+  private final TestCredentials credentials;
   private final HttpClient http;
   /** Bearer tokens by repository name ("" for {@code /v2/}); Basic once a registry asked for it. */
   private final Map<String, String> tokens = new ConcurrentHashMap<>();
@@ -53,7 +53,7 @@ public final class RegistryClient {
   }
 
   /** {@code credentials} may be null for anonymous access. */
-  public RegistryClient(String baseUrl, Credentials credentials) {
+  public RegistryClient(String baseUrl, TestCredentials credentials) {
     String trimmed = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     this.base = URI.create(trimmed);
     this.credentials = credentials;
@@ -69,7 +69,7 @@ public final class RegistryClient {
   }
 
   /** The same registry with other credentials (null: anonymous) and no cached tokens. */
-  public RegistryClient withCredentials(Credentials other) {
+  public RegistryClient withCredentials(TestCredentials other) {
     return new RegistryClient(base.toString(), other);
   }
 
@@ -115,7 +115,7 @@ public final class RegistryClient {
 
   /** GET of a manifest accepting all four manifest media types. */
   public Response getManifest(String repository, String reference) {
-    return getManifest(repository, reference, MediaTypes.ALL_MANIFESTS);
+    return getManifest(repository, reference, TestMediaTypes.ALL_MANIFESTS);
   }
 
   public Response getManifest(String repository, String reference, List<String> accept) {

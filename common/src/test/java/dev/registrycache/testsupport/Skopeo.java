@@ -38,8 +38,8 @@ public final class Skopeo {
     return tryCopy(source, null, destination, null, flags).orThrow();
   }
 
-  public ProcessResult copy(String source, Credentials sourceCredentials, String destination,
-                            Credentials destinationCredentials, String... flags) {
+  public ProcessResult copy(String source, TestCredentials sourceCredentials, String destination,
+                            TestCredentials destinationCredentials, String... flags) {
     return tryCopy(source, sourceCredentials, destination, destinationCredentials, flags).orThrow();
   }
 
@@ -48,8 +48,8 @@ public final class Skopeo {
    * anonymous. {@code flags} go before the references, e.g. {@code --all},
    * {@code --preserve-digests}.
    */
-  public ProcessResult tryCopy(String source, Credentials sourceCredentials, String destination,
-                               Credentials destinationCredentials, String... flags) {
+  public ProcessResult tryCopy(String source, TestCredentials sourceCredentials, String destination,
+                               TestCredentials destinationCredentials, String... flags) {
     List<String> command = new ArrayList<>(List.of("skopeo", "--insecure-policy", "copy",
         "--src-tls-verify=false", "--dest-tls-verify=false"));
     command.addAll(creds("--src-", sourceCredentials));
@@ -65,11 +65,11 @@ public final class Skopeo {
     return tryInspectRaw(reference, null).orThrow().stdout();
   }
 
-  public byte[] inspectRaw(String reference, Credentials credentials) {
+  public byte[] inspectRaw(String reference, TestCredentials credentials) {
     return tryInspectRaw(reference, credentials).orThrow().stdout();
   }
 
-  public ProcessResult tryInspectRaw(String reference, Credentials credentials) {
+  public ProcessResult tryInspectRaw(String reference, TestCredentials credentials) {
     List<String> command = new ArrayList<>(List.of("skopeo", "--insecure-policy", "inspect",
         "--raw", "--tls-verify=false"));
     command.addAll(creds("--", credentials));
@@ -78,11 +78,11 @@ public final class Skopeo {
   }
 
   /** sha256 of {@link #inspectRaw}: the digest of the manifest skopeo saw. */
-  public String manifestDigest(String reference, Credentials credentials) {
+  public String manifestDigest(String reference, TestCredentials credentials) {
     return Sha256.of(inspectRaw(reference, credentials));
   }
 
-  private static List<String> creds(String prefix, Credentials credentials) {
+  private static List<String> creds(String prefix, TestCredentials credentials) {
     if (credentials == null) {
       return List.of(prefix + "no-creds");
     }

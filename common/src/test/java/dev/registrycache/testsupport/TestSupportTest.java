@@ -32,8 +32,8 @@ import org.opentest4j.AssertionFailedError;
 class TestSupportTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Credentials ALICE = Credentials.of("alice", "s3cret-Passw0rd");
-  private static final Credentials WRONG = Credentials.of("alice", "wrong");
+  private static final TestCredentials ALICE = TestCredentials.of("alice", "s3cret-Passw0rd");
+  private static final TestCredentials WRONG = TestCredentials.of("alice", "wrong");
 
   @TempDir
   Path temp;
@@ -59,9 +59,9 @@ class TestSupportTest {
       assertEquals(layer.digest(), Sha256.of(layer.blob().bytes()));
     }
     JsonNode manifest = JSON.readTree(image.manifestBytes());
-    assertEquals(MediaTypes.OCI_MANIFEST, manifest.get("mediaType").asText());
+    assertEquals(TestMediaTypes.OCI_MANIFEST, manifest.get("mediaType").asText());
     assertEquals(image.config().digest(), manifest.at("/config/digest").asText());
-    assertEquals(MediaTypes.OCI_LAYER_GZIP, manifest.at("/layers/0/mediaType").asText());
+    assertEquals(TestMediaTypes.OCI_LAYER_GZIP, manifest.at("/layers/0/mediaType").asText());
   }
 
   @Test
@@ -144,7 +144,7 @@ class TestSupportTest {
         assertEquals(blob.digest(), client.blobSha256("test/index", blob.digest()));
       }
       // what docker-registry 2.8 does when a client does not ask for OCI
-      assertEquals(404, client.getManifest("test/oci", "v1", List.of(MediaTypes.DOCKER_MANIFEST))
+      assertEquals(404, client.getManifest("test/oci", "v1", List.of(TestMediaTypes.DOCKER_MANIFEST))
           .status());
     }
   }

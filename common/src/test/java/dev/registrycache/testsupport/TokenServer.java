@@ -64,7 +64,7 @@ public final class TokenServer implements AutoCloseable {
   public record TokenRequest(String account, List<String> scopes, int status, List<String> granted) {
   }
 
-  private final Credentials user;
+  private final TestCredentials user;
   private final boolean allowAnonymous;
   private final String service;
   private final String issuer;
@@ -107,12 +107,12 @@ public final class TokenServer implements AutoCloseable {
   }
 
   /** A server that knows one user and refuses anonymous callers. */
-  public static TokenServer start(Credentials user) {
+  public static TokenServer start(TestCredentials user) {
     return builder().user(user).start();
   }
 
   public static final class Builder {
-    private Credentials user;
+    private TestCredentials user;
     private boolean allowAnonymous;
     private String service = DEFAULT_SERVICE;
     private String issuer = DEFAULT_ISSUER;
@@ -121,7 +121,7 @@ public final class TokenServer implements AutoCloseable {
     private Builder() {
     }
 
-    public Builder user(Credentials user) {
+    public Builder user(TestCredentials user) {
       this.user = user;
       return this;
     }
@@ -172,7 +172,7 @@ public final class TokenServer implements AutoCloseable {
   }
 
   /** The one user the server knows; null if it only serves anonymous callers. */
-  public Credentials credentials() {
+  public TestCredentials credentials() {
     return user;
   }
 

@@ -64,19 +64,19 @@ public final class UpstreamRegistry implements AutoCloseable {
   private final Path storageRoot;
   private final Path config;
   private final Path log;
-  private final Credentials credentials;
+  private final TestCredentials credentials;
   private final String httpSecret = UUID.randomUUID().toString();
   private final HttpClient probe = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
   private Process process;
 
-  private UpstreamRegistry(Mode mode, Path storageRoot, Credentials credentials,
-                           TokenServer tokens, String remoteUrl, Credentials remoteCredentials) {
+  private UpstreamRegistry(Mode mode, Path storageRoot, TestCredentials credentials,
+                           TokenServer tokens, String remoteUrl, TestCredentials remoteCredentials) {
     this("127.0.0.1", mode, storageRoot, credentials, tokens, remoteUrl, remoteCredentials);
   }
 
-  private UpstreamRegistry(String host, Mode mode, Path storageRoot, Credentials credentials,
-                           TokenServer tokens, String remoteUrl, Credentials remoteCredentials) {
+  private UpstreamRegistry(String host, Mode mode, Path storageRoot, TestCredentials credentials,
+                           TokenServer tokens, String remoteUrl, TestCredentials remoteCredentials) {
     Tools.require("docker-registry");
     this.host = host;
     this.mode = mode;
@@ -116,7 +116,7 @@ public final class UpstreamRegistry implements AutoCloseable {
   }
 
   /** HTTP Basic against a bcrypt htpasswd file holding one user. */
-  public static UpstreamRegistry withHtpasswd(Credentials user) {
+  public static UpstreamRegistry withHtpasswd(TestCredentials user) {
     return new UpstreamRegistry(Mode.HTPASSWD, null, Objects.requireNonNull(user), null, null,
         null);
   }
@@ -125,13 +125,13 @@ public final class UpstreamRegistry implements AutoCloseable {
    * HTTP Basic, listening on {@code host} instead of 127.0.0.1: a host-local address that
    * containers reach, such as the address of podman's bridge on this host.
    */
-  public static UpstreamRegistry withHtpasswdOn(String host, Credentials user) {
+  public static UpstreamRegistry withHtpasswdOn(String host, TestCredentials user) {
     return new UpstreamRegistry(host, Mode.HTPASSWD, null, Objects.requireNonNull(user), null,
         null, null);
   }
 
   public static UpstreamRegistry withHtpasswd(String username, String password) {
-    return withHtpasswd(Credentials.of(username, password));
+    return withHtpasswd(TestCredentials.of(username, password));
   }
 
   /**
@@ -148,7 +148,7 @@ public final class UpstreamRegistry implements AutoCloseable {
    * challenge (a token realm); to a Basic-auth remote it sends none, and every pull is a 404.
    * On a miss it fetches a blob from the remote twice: one stream for the client, one to store.
    */
-  public static UpstreamRegistry proxyOf(String remoteUrl, Credentials remoteCredentials) {
+  public static UpstreamRegistry proxyOf(String remoteUrl, TestCredentials remoteCredentials) {
     return new UpstreamRegistry(Mode.PROXY, null, null, null, Objects.requireNonNull(remoteUrl),
         remoteCredentials);
   }
@@ -197,7 +197,7 @@ public final class UpstreamRegistry implements AutoCloseable {
   }
 
   /** The user of an htpasswd or token registry; null otherwise. */
-  public Credentials credentials() {
+  public TestCredentials credentials() {
     return credentials;
   }
 
@@ -340,7 +340,7 @@ public final class UpstreamRegistry implements AutoCloseable {
     }
   }
 
-  private String configYaml(String auth, String remoteUrl, Credentials remoteCredentials) {
+  private String configYaml(String auth, String remoteUrl, TestCredentials remoteCredentials) {
     StringBuilder yaml = new StringBuilder();
     yaml.append("version: 0.1\n");
     yaml.append("log:\n  level: info\n  accesslog:\n    disabled: false\n");

@@ -1,7 +1,6 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.ConfigException;
-import dev.registrycache.common.SupervisorWatch;
+import dev.registrycache.common.Startup;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,24 +44,14 @@ public final class GatewayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SupervisorWatch.startIfSupervised();
-        GatewayServer gateway;
-        try {
-            gateway = new GatewayServer(GatewayConfig.resolve(host, port, certs, dataDir, logDir, nodes, System.getenv()));
-        } catch (ConfigException e) {
-            System.err.println("registry-cache gateway: " + e.getMessage());
-            return 2;
-        }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                gateway.close();
-            } catch (Exception ignored) {
-                // exiting anyway
-            }
-        }, "gateway-shutdown"));
-        gateway.start();
-        gateway.join();
-        return 0;
+        return Startup.component("gateway",
+                () -> new GatewayServer(GatewayConfig.resolve(host, port, certs, dataDir, logDir, nodes, System.getenv())),
+                gateway -> {
+                    Startup.closeOnExit(gateway, "gateway-shutdown");
+                    gateway.start();
+                    gateway.join();
+                    return 0;
+                });
     }
 
     public static void main(String[] args) {

@@ -35,16 +35,7 @@ record GatewayConfig(String host, int port, Optional<Path> certs, Optional<Auth>
 
     static GatewayConfig resolve(String host, String portFlag, String certsFlag, String dataDirFlag, String logDirFlag,
                                  List<String> nodeFlags, Map<String, String> env) {
-        String portText = Setting.PORT.resolve(portFlag, env);
-        int port;
-        try {
-            port = Integer.parseInt(portText);
-        } catch (NumberFormatException e) {
-            port = -1;
-        }
-        if (port < 0 || port > 65535) {
-            throw new ConfigException("PORT / --port: '" + portText + "' is not a port number");
-        }
+        int port = Setting.PORT.resolveInt(portFlag, env, 0, 65535, "a port number");
         Path certsFile = Path.of(Setting.CERTS.resolve(certsFlag, env));
         Optional<Path> certs = Files.exists(certsFile) ? Optional.of(certsFile) : Optional.empty();
 

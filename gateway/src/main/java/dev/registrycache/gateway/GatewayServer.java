@@ -72,8 +72,7 @@ public final class GatewayServer implements AutoCloseable {
         server.setErrorHandler(new OciErrorHandler());
         server.setStopTimeout(15_000);
         NodeProxyHandler proxy = new NodeProxyHandler(buffers, config.nodeToken());
-        Metrics.Counter requests = metrics.counter("registry_cache_gateway_requests_total",
-                "Requests the gateway answered, by status", "code");
+        Metrics.Counter requests = GatewayMetrics.in(metrics).requests();
         StoreLayout layout = new StoreLayout(config.dataDir());
         accessLog = openAccessLog(config, metrics);
         DatastoreBlobs datastoreBlobs = accessLog == null ? null : new DatastoreBlobs(layout, config.registries());

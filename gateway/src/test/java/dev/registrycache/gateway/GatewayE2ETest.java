@@ -3,7 +3,7 @@ package dev.registrycache.gateway;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
-import dev.registrycache.testsupport.Credentials;
+import dev.registrycache.testsupport.TestCredentials;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.Podman;
@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Tag("e2e")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GatewayE2ETest {
-    private static final Credentials USER = Credentials.of("puller", "pull-pass");
+    private static final TestCredentials USER = TestCredentials.of("puller", "pull-pass");
     private Path work;
     private UpstreamRegistry upstream;
     private RegistryNode node;
@@ -120,7 +120,7 @@ class GatewayE2ETest {
             ProcessResult none = skopeo.tryCopy(ref, null, "dir:" + out.resolve("none"), null, tlsFlags(true));
             assertFalse(none.succeeded());
             assertTrue(none.output().contains("401") || none.output().toLowerCase().contains("unauthorized"), none.output());
-            ProcessResult wrong = skopeo.tryCopy(ref, Credentials.of(USER.username(), "wrong"), "dir:" + out.resolve("wrong"), null,
+            ProcessResult wrong = skopeo.tryCopy(ref, TestCredentials.of(USER.username(), "wrong"), "dir:" + out.resolve("wrong"), null,
                     tlsFlags(true));
             assertFalse(wrong.succeeded());
             skopeo.copy(ref, USER, "dir:" + out.resolve("ok"), null, tlsFlags(true));

@@ -1,7 +1,6 @@
 package dev.registrycache.node;
 
-import dev.registrycache.common.ConfigException;
-import dev.registrycache.common.SupervisorWatch;
+import dev.registrycache.common.Startup;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,25 +37,15 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SupervisorWatch.startIfSupervised();
-        NodeConfig config;
-        try {
-            config = NodeConfig.resolve(upstream, pullSecret, dataDir, logDir, host, port, System.getenv());
-        } catch (ConfigException e) {
-            System.err.println("registry-cache node: " + e.getMessage());
-            return 2;
-        }
-        RegistryNode node = new RegistryNode(config);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                node.close();
-            } catch (Exception ignored) {
-                // exiting anyway
-            }
-        }, "node-shutdown"));
-        node.start();
-        node.join();
-        return 0;
+        return Startup.component("node",
+                () -> NodeConfig.resolve(upstream, pullSecret, dataDir, logDir, host, port, System.getenv()),
+                config -> {
+                    RegistryNode node = new RegistryNode(config);
+                    Startup.closeOnExit(node, "node-shutdown");
+                    node.start();
+                    node.join();
+                    return 0;
+                });
     }
 
     public static void main(String[] args) {

@@ -12,7 +12,6 @@ import dev.registrycache.common.UpstreamEndpoints;
 import dev.registrycache.common.WritableFolder;
 
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -54,11 +53,7 @@ public record NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentia
         Path secretFile = Path.of(Setting.PULL_SECRET.resolve(pullSecretFlag, env));
         Optional<Credentials> credentials = PullSecret.read(secretFile).credentialsFor(registry, secretFile.toString());
         UpstreamEndpoints endpoints = UpstreamEndpoints.parse(env.get(Setting.UPSTREAM_ENDPOINTS.env()));
-        String ca = Setting.UPSTREAM_CA_FILE.resolve(null, env);
-        Optional<Path> caFile = Optional.ofNullable(ca).map(Path::of);
-        if (caFile.isPresent() && !Files.isReadable(caFile.get())) {
-            throw new ConfigException("UPSTREAM_CA_FILE " + ca + ": file not found or not readable");
-        }
+        Optional<Path> caFile = Setting.UPSTREAM_CA_FILE.resolveReadableFile(null, env);
         boolean allowPrivateRedirects = Setting.UPSTREAM_ALLOW_PRIVATE_REDIRECTS.resolveBoolean(null, env);
         int p = port == null ? 5000 : port;
         if (p < 0 || p > 65535) {

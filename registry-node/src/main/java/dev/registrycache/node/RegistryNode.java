@@ -14,7 +14,7 @@ import dev.registrycache.common.http.OciErrorHandler;
 import dev.registrycache.node.api.RegistryApiHandler;
 import dev.registrycache.node.api.RepositoryLinks;
 import dev.registrycache.node.api.TagService;
-import dev.registrycache.node.store.BlobFetcher;
+import dev.registrycache.node.cache.SharedDownloads;
 import dev.registrycache.node.store.Datastore;
 import dev.registrycache.node.upstream.RedirectPolicy;
 import dev.registrycache.node.upstream.UpstreamClient;
@@ -41,7 +41,7 @@ public final class RegistryNode implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private final UpstreamClient upstream;
-    private final BlobFetcher fetcher;
+    private final SharedDownloads fetcher;
     private final AccessLog accessLog;
     private final Metrics metrics = new Metrics();
 
@@ -49,9 +49,10 @@ public final class RegistryNode implements AutoCloseable {
         this.config = config;
         Datastore store = new Datastore(new StoreLayout(config.dataDir()));
         Files.createDirectories(store.layout().root());
+        NodeMetrics nodeMetrics = NodeMetrics.in(metrics);
         this.upstream = new UpstreamClient(config.registry().name(), config.endpoint(), config.credentials(),
-                config.upstreamCaFile(), new RedirectPolicy(config.endpoint(), config.allowPrivateRedirects()), metrics);
-        this.fetcher = new BlobFetcher(store, upstream, config.registry().name(), metrics);
+                config.upstreamCaFile(), new RedirectPolicy(config.endpoint(), config.allowPrivateRedirects()), nodeMetrics);
+        this.fetcher = new SharedDownloads(store, upstream, config.registry().name(), nodeMetrics);
         this.accessLog = new AccessLog(config.accessLogFile(), config.registry().name(), metrics);
 
         QueuedThreadPool threads = new QueuedThreadPool(400, 8);

@@ -1,6 +1,6 @@
 package dev.registrycache.node;
 
-import dev.registrycache.testsupport.Credentials;
+import dev.registrycache.testsupport.TestCredentials;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;
@@ -41,7 +41,7 @@ class ConcurrentFirstRequestsE2ETest {
 
     @Test
     void everyConcurrentFirstRequestToABasicUpstreamSucceeds() throws Exception {
-        Credentials user = Credentials.of("robot", "s3cret");
+        TestCredentials user = TestCredentials.of("robot", "s3cret");
         try (UpstreamRegistry upstream = UpstreamRegistry.withHtpasswd(user)) {
             pushAll(upstream);
             try (NodeFixture node = new NodeFixture("quay.io", upstream.baseUrl(), user)) {
@@ -52,7 +52,7 @@ class ConcurrentFirstRequestsE2ETest {
 
     @Test
     void everyConcurrentFirstRequestToABearerUpstreamSucceeds() throws Exception {
-        Credentials user = Credentials.of("robot", "t0ken-pass");
+        TestCredentials user = TestCredentials.of("robot", "t0ken-pass");
         try (TokenServer tokens = TokenServer.builder().user(user).allowAnonymous(false).start();
              UpstreamRegistry upstream = UpstreamRegistry.withTokenAuth(tokens)) {
             pushAll(upstream);

@@ -2,7 +2,7 @@ package dev.registrycache.node;
 
 import dev.registrycache.common.ManifestSummary;
 import dev.registrycache.testsupport.Image;
-import dev.registrycache.testsupport.MediaTypes;
+import dev.registrycache.testsupport.TestMediaTypes;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.Sha256;
@@ -85,7 +85,7 @@ class HostileManifestE2ETest {
     void servesAManifestOfMillionsOfEmptyObjectsToConcurrentPullsAndStaysUp() throws Exception {
         int objects = (LIMIT - ordinary.manifest().bytes().length - 16) / 3;
         byte[] crafted = withExtraField("[" + "{},".repeat(objects - 1) + "{}]");
-        String digest = upstream.pushManifest("team/app", "crafted", MediaTypes.OCI_MANIFEST, crafted);
+        String digest = upstream.pushManifest("team/app", "crafted", TestMediaTypes.OCI_MANIFEST, crafted);
         try (NodeProcess node = new NodeProcess(upstream.baseUrl())) {
             List<RegistryClient.Response> answers = pullConcurrently(node, List.of("crafted", "crafted", "crafted", "crafted"));
             for (RegistryClient.Response r : answers) {
@@ -102,7 +102,7 @@ class HostileManifestE2ETest {
         List<String> digests = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
             tags.add("big" + i);
-            digests.add(upstream.pushManifest("team/app", "big" + i, MediaTypes.OCI_MANIFEST, withAnnotations(i, 36_000)));
+            digests.add(upstream.pushManifest("team/app", "big" + i, TestMediaTypes.OCI_MANIFEST, withAnnotations(i, 36_000)));
         }
         try (NodeProcess node = new NodeProcess(upstream.baseUrl())) {
             List<RegistryClient.Response> answers = pullConcurrently(node, tags);
@@ -120,7 +120,7 @@ class HostileManifestE2ETest {
         String layer = json.substring(layersAt, json.indexOf('}', layersAt) + 1);
         byte[] tooMany = (json.substring(0, layersAt) + (layer + ",").repeat(ManifestSummary.MAX_REFERENCES) + json.substring(layersAt))
                 .getBytes(StandardCharsets.UTF_8);
-        String digest = upstream.pushManifest("team/app", "layered", MediaTypes.OCI_MANIFEST, tooMany);
+        String digest = upstream.pushManifest("team/app", "layered", TestMediaTypes.OCI_MANIFEST, tooMany);
         try (NodeProcess node = new NodeProcess(upstream.baseUrl())) {
             for (String reference : List.of("layered", digest)) {
                 RegistryClient.Response r = node.client().getManifest("quay.io/team/app", reference);

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.registrycache.testsupport.Image;
-import dev.registrycache.testsupport.MediaTypes;
+import dev.registrycache.testsupport.TestMediaTypes;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;
 import org.junit.jupiter.api.Tag;
@@ -43,7 +43,7 @@ class HugeTagListE2ETest {
                 send(exchange, "application/json", tagList);
             } else if (path.contains("/manifests/")) {
                 exchange.getResponseHeaders().add("Docker-Content-Digest", ordinary.manifest().digest());
-                send(exchange, MediaTypes.OCI_MANIFEST, ordinary.manifest().bytes());
+                send(exchange, TestMediaTypes.OCI_MANIFEST, ordinary.manifest().bytes());
             } else {
                 send(exchange, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
             }

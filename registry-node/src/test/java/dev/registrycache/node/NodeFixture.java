@@ -4,6 +4,7 @@ import dev.registrycache.common.Credentials;
 import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.testsupport.RegistryClient;
+import dev.registrycache.testsupport.TestCredentials;
 
 import java.net.URI;
 import java.nio.file.Files;
@@ -19,11 +20,11 @@ final class NodeFixture implements AutoCloseable {
     final RegistryHost registry;
     private final RegistryNode node;
 
-    NodeFixture(String registry, String upstreamUrl, dev.registrycache.testsupport.Credentials credentials) throws Exception {
+    NodeFixture(String registry, String upstreamUrl, TestCredentials credentials) throws Exception {
         this(registry, upstreamUrl, credentials, null);
     }
 
-    NodeFixture(String registry, String upstreamUrl, dev.registrycache.testsupport.Credentials credentials, Path dataDir)
+    NodeFixture(String registry, String upstreamUrl, TestCredentials credentials, Path dataDir)
             throws Exception {
         this.registry = RegistryHost.fromKey(registry);
         Optional<Credentials> creds = credentials == null ? Optional.empty()

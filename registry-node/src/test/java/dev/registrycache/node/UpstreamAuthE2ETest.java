@@ -1,6 +1,6 @@
 package dev.registrycache.node;
 
-import dev.registrycache.testsupport.Credentials;
+import dev.registrycache.testsupport.TestCredentials;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.Sha256;
@@ -25,14 +25,14 @@ class UpstreamAuthE2ETest {
 
     @Test
     void pullsFromAnUpstreamWithHtpasswdBasicAuth(@TempDir Path out) throws Exception {
-        Credentials user = Credentials.of("robot", "s3cret");
+        TestCredentials user = TestCredentials.of("robot", "s3cret");
         try (UpstreamRegistry upstream = UpstreamRegistry.withHtpasswd(user)) {
             upstream.push(image, "team/app", "v1");
             try (NodeFixture node = new NodeFixture("quay.io", upstream.baseUrl(), user)) {
                 skopeo.copy(node.dockerRef("team/app", "v1"), "dir:" + out);
                 assertEquals(image.manifest().digest(), Sha256.of(Files.readAllBytes(out.resolve("manifest.json"))));
             }
-            try (NodeFixture wrong = new NodeFixture("quay.io", upstream.baseUrl(), Credentials.of("robot", "wrong"))) {
+            try (NodeFixture wrong = new NodeFixture("quay.io", upstream.baseUrl(), TestCredentials.of("robot", "wrong"))) {
                 var r = wrong.client().get("/v2/quay.io/team/app/manifests/v1");
                 assertEquals(401, r.status(), r.text());
                 assertTrue(r.text().contains("UNAUTHORIZED"), r.text());
@@ -42,7 +42,7 @@ class UpstreamAuthE2ETest {
 
     @Test
     void pullsFromABearerTokenUpstreamReusingTokensPerScope(@TempDir Path out) throws Exception {
-        Credentials user = Credentials.of("robot", "t0ken-pass");
+        TestCredentials user = TestCredentials.of("robot", "t0ken-pass");
         try (TokenServer tokens = TokenServer.builder().user(user).allowAnonymous(false).start();
              UpstreamRegistry upstream = UpstreamRegistry.withTokenAuth(tokens)) {
             upstream.push(image, "team/app", "v1");

@@ -1,6 +1,6 @@
 package dev.registrycache.supervisor;
 
-import dev.registrycache.common.ConfigException;
+import dev.registrycache.common.Startup;
 import dev.registrycache.cleaner.CleanerCommand;
 import dev.registrycache.gateway.GatewayCommand;
 import dev.registrycache.logger.LoggerCommand;
@@ -56,13 +56,12 @@ public final class RegistryCacheMain implements Callable<Integer> {
         for (String signal : STOP_SIGNALS) {
             Signal.handle(new Signal(signal), s -> Runtime.getRuntime().halt(0));
         }
-        SupervisorConfig config;
-        try {
-            config = SupervisorConfig.resolve(pullSecret, dataDir, logDir, port, certs, System.getenv());
-        } catch (ConfigException e) {
-            System.err.println("registry-cache: " + e.getMessage());
-            return 2;
-        }
+        return Startup.supervisor(
+                () -> SupervisorConfig.resolve(pullSecret, dataDir, logDir, port, certs, System.getenv()),
+                RegistryCacheMain::supervise);
+    }
+
+    private static int supervise(SupervisorConfig config) throws Exception {
         Supervisor supervisor = new Supervisor(config, System.out);
         Runnable shutdown = () -> {
             supervisor.stop();

@@ -47,8 +47,7 @@ final class Supervisor {
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
     private final Metrics metrics = new Metrics();
-    private final Metrics.Counter restarts = metrics.counter("registry_cache_child_restarts_total",
-            "Times the supervisor started a component again after it exited", "child");
+    private final Metrics.Counter restarts = SupervisorMetrics.in(metrics).restarts();
 
     Supervisor(SupervisorConfig config, PrintStream out) {
         this.config = config;

@@ -1,8 +1,7 @@
 package dev.registrycache.supervisor;
 
-import dev.registrycache.common.ByteSize;
+import dev.registrycache.common.CleanerSettings;
 import dev.registrycache.common.ConfigException;
-import dev.registrycache.common.GoDuration;
 import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.PullSecret;
 import dev.registrycache.common.RegistryHost;
@@ -63,28 +62,16 @@ record SupervisorConfig(Path pullSecret, Path dataDir, Path logDir, int port, Pa
                     + String.valueOf(ignoreList).trim() + "); nothing is left to serve");
         }
         UpstreamEndpoints.parse(env.get(Setting.UPSTREAM_ENDPOINTS.env()));
-        String ca = Setting.UPSTREAM_CA_FILE.resolve(null, env);
-        if (ca != null && !Files.isReadable(Path.of(ca))) {
-            throw new ConfigException("UPSTREAM_CA_FILE " + ca + ": file not found or not readable");
-        }
+        Setting.UPSTREAM_CA_FILE.resolveReadableFile(null, env);
         Setting.UPSTREAM_ALLOW_PRIVATE_REDIRECTS.resolveBoolean(null, env);
-        String portText = Setting.PORT.resolve(portFlag, env);
-        int port;
-        try {
-            port = Integer.parseInt(portText);
-        } catch (NumberFormatException e) {
-            port = -1;
-        }
-        if (port < 1 || port > 65535) {
-            throw new ConfigException("PORT / --port: '" + portText + "' is not a port number");
-        }
+        int port = Setting.PORT.resolveInt(portFlag, env, 1, 65535, "a port number");
         Path certs = Path.of(Setting.CERTS.resolve(certsFlag, env));
         boolean tls = Files.exists(certs);
         if (tls) {
             GatewayChecks.checkCertificates(certs);
         }
         GatewayChecks.checkAuthentication(env);
-        checkCleaner(env);
+        CleanerSettings.from(env);
         checkLogLevel(env);
         checkPortFree(port);
         Path dataDir = WritableFolder.require(Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), Setting.DATA_DIR);
@@ -114,31 +101,6 @@ record SupervisorConfig(Path pullSecret, Path dataDir, Path logDir, int port, Pa
                     + "another port"));
         } catch (IOException e) {
             throw new ConfigException("PORT / --port " + port + ": cannot listen on it: " + e.getMessage());
-        }
-    }
-
-    private static void checkCleaner(Map<String, String> env) {
-        String max = Setting.CLEANER_MAXSIZE.resolve(null, env);
-        try {
-            ByteSize.parseStoreLimit(max);
-        } catch (InvalidValueException e) {
-            throw new ConfigException("CLEANER_MAXSIZE: " + e.getMessage());
-        }
-        String threshold = Setting.CLEANER_THRESHOLD_PERCENTAGE.resolve(null, env);
-        try {
-            if (Integer.parseInt(threshold) < 0) {
-                throw new NumberFormatException();
-            }
-        } catch (NumberFormatException e) {
-            throw new ConfigException("CLEANER_THRESHOLD_PERCENTAGE: '" + threshold + "' is not a whole percentage");
-        }
-        String every = Setting.CLEANER_RUNEVERY_TIME.resolve(null, env);
-        try {
-            if (GoDuration.parse(every).isZero()) {
-                throw new InvalidValueException("must be longer than 0");
-            }
-        } catch (InvalidValueException e) {
-            throw new ConfigException("CLEANER_RUNEVERY_TIME: '" + every + "': " + e.getMessage());
         }
     }
 }

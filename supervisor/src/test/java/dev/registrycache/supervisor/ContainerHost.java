@@ -102,7 +102,7 @@ final class ContainerHost {
      * and the htpasswd user set: the folders, the credentials, the certificate and, with
      * {@code run}, the {@code podman run} line (never the build, the firewall or the verification).
      */
-    static String readmeDeployment(Path folder, dev.registrycache.testsupport.Credentials client, boolean run) {
+    static String readmeDeployment(Path folder, dev.registrycache.testsupport.TestCredentials client, boolean run) {
         StringBuilder script = new StringBuilder("set -euo pipefail\n");
         for (String block : readmeBlocks("## Deployment")) {
             if (block.contains("podman build") || block.contains("firewall-cmd") || block.contains("podman login") || block.contains("play kube")

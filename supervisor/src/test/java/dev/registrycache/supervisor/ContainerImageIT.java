@@ -1,6 +1,6 @@
 package dev.registrycache.supervisor;
 
-import dev.registrycache.testsupport.Credentials;
+import dev.registrycache.testsupport.TestCredentials;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
@@ -46,8 +46,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ContainerImageIT {
-    private static final Credentials CLIENT = Credentials.of("puller", "pull-pass");
-    private static final Credentials UPSTREAM_USER = Credentials.of("cache", "upstream-pass");
+    private static final TestCredentials CLIENT = TestCredentials.of("puller", "pull-pass");
+    private static final TestCredentials UPSTREAM_USER = TestCredentials.of("cache", "upstream-pass");
     private static final Duration READY = Duration.ofSeconds(90);
 
     private final Image image = OciImages.image().oci().seed(77).layers(2).layerSize(300_000).build();

@@ -1,6 +1,6 @@
 package dev.registrycache.supervisor;
 
-import dev.registrycache.testsupport.Credentials;
+import dev.registrycache.testsupport.TestCredentials;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Tag("e2e")
 class KubePlayIT {
-    private static final Credentials CLIENT = Credentials.of("puller", "pull-pass");
+    private static final TestCredentials CLIENT = TestCredentials.of("puller", "pull-pass");
     private static final Duration READY = Duration.ofSeconds(90);
 
     @Test
@@ -40,7 +40,7 @@ class KubePlayIT {
         String tag = ContainerHost.image();
         String deployment = ContainerHost.uniqueName("rc-e2e-kube");
         try (ContainerHost.BridgeAnchor bridge = new ContainerHost.BridgeAnchor();
-             UpstreamRegistry upstream = UpstreamRegistry.withHtpasswdOn(bridge.address(), Credentials.of("cache", "up-pass"))) {
+             UpstreamRegistry upstream = UpstreamRegistry.withHtpasswdOn(bridge.address(), TestCredentials.of("cache", "up-pass"))) {
             upstream.push(image, "team/app", "v1");
             Tools.run(Duration.ofMinutes(2), List.of("bash", "-c", ContainerHost.readmeDeployment(root, CLIENT, false)), Map.of(), root)
                     .orThrow();

@@ -1,6 +1,6 @@
 package dev.registrycache.supervisor;
 
-import dev.registrycache.testsupport.Credentials;
+import dev.registrycache.testsupport.TestCredentials;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
@@ -99,7 +99,7 @@ class NodeJarIT {
 
     @Test
     void servesPullsWithCredentialsFromThePullSecret(@TempDir Path dir) throws Exception {
-        Credentials user = Credentials.of("robot", SECRET);
+        TestCredentials user = TestCredentials.of("robot", SECRET);
         Image image = OciImages.image().oci().seed(31).layers(1).layerSize(10_000).build();
         try (UpstreamRegistry upstream = UpstreamRegistry.withHtpasswd(user)) {
             upstream.push(image, "team/app", "v1");

@@ -1,6 +1,6 @@
 package dev.registrycache.supervisor;
 
-import dev.registrycache.testsupport.Credentials;
+import dev.registrycache.testsupport.TestCredentials;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Tag("e2e")
 class SystemdUnitsIT {
     private static final String HOST_IMAGE = "localhost/registry-cache-systemd-host:e2e";
-    private static final Credentials CLIENT = Credentials.of("puller", "pull-pass");
+    private static final TestCredentials CLIENT = TestCredentials.of("puller", "pull-pass");
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final List<String> UNITS = List.of("registry-cache-gateway", "registry-cache-logger", "registry-cache-cleaner",
             "registry-cache-node@quay.io", "registry-cache-node@docker.io");
@@ -49,7 +49,7 @@ class SystemdUnitsIT {
         Image second = OciImages.image().oci().seed(82).layers(1).layerSize(100_000).build();
         host = ContainerHost.uniqueName("rc-e2e-systemd");
         try (ContainerHost.BridgeAnchor bridge = new ContainerHost.BridgeAnchor();
-             UpstreamRegistry upstream = UpstreamRegistry.withHtpasswdOn(bridge.address(), Credentials.of("cache", "up-pass"))) {
+             UpstreamRegistry upstream = UpstreamRegistry.withHtpasswdOn(bridge.address(), TestCredentials.of("cache", "up-pass"))) {
             upstream.push(first, "team/app", "v1");
             upstream.push(second, "team/app", "v2");
             Path config = Files.createDirectories(root.resolve("config"));

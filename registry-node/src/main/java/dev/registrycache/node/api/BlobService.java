@@ -8,8 +8,8 @@ import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
-import dev.registrycache.node.store.BlobFetch;
-import dev.registrycache.node.store.BlobFetcher;
+import dev.registrycache.node.cache.DownloadInFlight;
+import dev.registrycache.node.cache.SharedDownloads;
 import dev.registrycache.node.store.Datastore;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.RetainableByteBuffer;
@@ -39,10 +39,10 @@ public final class BlobService {
     private static final Set<ErrorCode> REFUSALS = EnumSet.of(ErrorCode.BLOB_UNKNOWN, ErrorCode.UNAUTHORIZED, ErrorCode.DENIED);
 
     private final Datastore store;
-    private final BlobFetcher fetcher;
+    private final SharedDownloads fetcher;
     private final RepositoryLinks links;
 
-    public BlobService(Datastore store, BlobFetcher fetcher, RepositoryLinks links) {
+    public BlobService(Datastore store, SharedDownloads fetcher, RepositoryLinks links) {
         this.store = store;
         this.fetcher = fetcher;
         this.links = links;
@@ -57,7 +57,7 @@ public final class BlobService {
             return;
         }
         if (head) {
-            BlobFetch running = fetcher.inFlight(digest);
+            DownloadInFlight running = fetcher.inFlight(digest);
             boolean ours = running != null && running.repository().equals(names.store());
             long known = ours ? running.awaitSize(HEADERS_WAIT_MILLIS) : -1;
             facts.outcome = CacheOutcome.PASS;
@@ -71,7 +71,7 @@ public final class BlobService {
         }
         boolean confirmed = false;
         for (int attempt = 0; attempt < 3; attempt++) {
-            BlobFetch fetch = fetcher.fetch(digest, names.upstream(), names.store());
+            DownloadInFlight fetch = fetcher.fetch(digest, names.upstream(), names.store());
             if (fetch == null) {
                 stored = store.openBlob(digest); // stored meanwhile, by another download
                 if (stored != null) {
@@ -116,7 +116,7 @@ public final class BlobService {
      * final byte. Returns false, having sent nothing, when the upstream refused the download for
      * its own repository.
      */
-    private boolean streamFetch(Request request, Response response, Callback callback, BlobFetch fetch,
+    private boolean streamFetch(Request request, Response response, Callback callback, DownloadInFlight fetch,
                                 NameMapping.Names joiner) throws Exception {
         long size;
         try {
@@ -173,7 +173,7 @@ public final class BlobService {
     }
 
     /** Links a repository that shared another's download, before its client has the whole answer. */
-    private void linkJoiner(NameMapping.Names joiner, BlobFetch fetch) throws IOException {
+    private void linkJoiner(NameMapping.Names joiner, DownloadInFlight fetch) throws IOException {
         if (joiner != null) {
             RepositoryLinks.bestEffort(joiner, fetch.digest(), () -> store.ensureLayerLinked(joiner.store(), fetch.digest()));
         }

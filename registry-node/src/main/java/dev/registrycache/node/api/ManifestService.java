@@ -34,8 +34,6 @@ import java.util.Map;
  */
 public final class ManifestService {
     private static final Logger LOG = LoggerFactory.getLogger(ManifestService.class);
-    /** distribution refuses manifests larger than this. */
-    static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
     static final String ACCEPT = String.join(", ", MediaTypes.ACCEPTED_MANIFESTS);
 
     /** A manifest's exact bytes with its digest and media type. */
@@ -130,9 +128,9 @@ public final class ManifestService {
                 path(names, reference), names.upstream(), Map.of("Accept", ACCEPT)))) {
             long declared = r.contentLength();
             // without a length, reading gathers the body in pieces, then copies them into one array
-            long reserved = declared < 0 ? 2L * MAX_MANIFEST_BYTES : Math.min(declared, MAX_MANIFEST_BYTES);
+            long reserved = declared < 0 ? 2L * ManifestSummary.MAX_BYTES : Math.min(declared, ManifestSummary.MAX_BYTES);
             share.reserve(reserved);
-            byte[] bytes = r.readBody(MAX_MANIFEST_BYTES);
+            byte[] bytes = r.readBody(ManifestSummary.MAX_BYTES);
             share.release(reserved - bytes.length);
             Digest actual = Digest.sha256Of(bytes);
             Digest claimed = expected;
@@ -194,12 +192,12 @@ public final class ManifestService {
         Manifest m = memory.get(digest);
         long size = store.blobSize(digest);
         if (m == null || size < 0) {
-            if (size < 0 || size > MAX_MANIFEST_BYTES) {
+            if (size < 0 || size > ManifestSummary.MAX_BYTES) {
                 memory.remove(digest);
                 return null;
             }
             share.reserve(size);
-            byte[] bytes = store.readBlob(digest, MAX_MANIFEST_BYTES);
+            byte[] bytes = store.readBlob(digest, ManifestSummary.MAX_BYTES);
             String mediaType = null;
             try {
                 mediaType = bytes == null ? null : ManifestSummary.mediaTypeOf(bytes);

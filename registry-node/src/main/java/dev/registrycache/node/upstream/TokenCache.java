@@ -40,8 +40,4 @@ final class TokenCache {
             tokens.values().removeIf(x -> !now.isBefore(x.expires));
         }
     }
-
-    void invalidate(String scope) {
-        tokens.remove(scope);
-    }
 }

@@ -1,24 +1,17 @@
 package dev.registrycache.node.upstream;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.common.Credentials;
-import dev.registrycache.common.Json;
 import dev.registrycache.common.Metrics;
+import dev.registrycache.node.NodeMetrics;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -29,24 +22,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Talks to one upstream registry: authenticates (anonymous, Basic, or Bearer tokens fetched
- * with the pull-secret credentials and reused per scope until they expire), follows redirects
- * itself so that credentials never go to another host (the CDN a blob is redirected to) and
- * the cache goes only where its {@link RedirectPolicy} allows, and turns HTTP statuses into
- * {@link UpstreamException}s in {@link #expectSuccess}.
+ * Talks to one upstream registry: authenticates as {@link UpstreamAuthentication} chooses,
+ * follows redirects itself so that credentials never go to another host (the CDN a blob is
+ * redirected to) and the cache goes only where its {@link RedirectPolicy} allows, and turns
+ * HTTP statuses into {@link UpstreamException}s in {@link #expectSuccess}.
  */
 public final class UpstreamClient implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(UpstreamClient.class);
     private static final int MAX_HOPS = 8;
     private static final Duration HEADERS_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
 
     private final URI endpoint;
-    private final Optional<Credentials> credentials;
     private final RedirectPolicy redirects;
     private final HttpClient http;
-    private final TokenCache tokens = new TokenCache(Clock.systemUTC());
-    private volatile boolean basicScheme;
+    private final UpstreamAuthentication auth;
 
     private final Metrics.Counter responses;
     private final Metrics.Counter latencySum;
@@ -54,16 +43,13 @@ public final class UpstreamClient implements AutoCloseable {
     private final String registry;
 
     public UpstreamClient(String registry, URI endpoint, Optional<Credentials> credentials, Optional<Path> caFile,
-                          RedirectPolicy redirects, Metrics metrics) {
+                          RedirectPolicy redirects, NodeMetrics metrics) {
         this.registry = registry;
-        this.responses = metrics.counter("registry_cache_upstream_responses_total",
-                "Upstream answers by method and status; code \"unreachable\" when there was none", "registry", "method", "code");
-        this.latencySum = metrics.counter("registry_cache_upstream_response_seconds_sum",
-                "Time until the upstream's response headers arrived", "registry", "method");
-        this.latencyCount = metrics.counter("registry_cache_upstream_response_seconds_count",
-                "Upstream responses timed in registry_cache_upstream_response_seconds_sum", "registry", "method");
+        this.responses = metrics.upstreamResponses();
+        this.latencySum = metrics.upstreamSecondsSum();
+        this.latencyCount = metrics.upstreamSecondsCount();
         this.endpoint = endpoint;
-        this.credentials = credentials;
+        this.auth = new UpstreamAuthentication(credentials, this::getToken);
         this.redirects = redirects;
         SslContextFactory.Client tls = new SslContextFactory.Client();
         caFile.ifPresent(f -> tls.setTrustStore(UpstreamTrust.withExtraCas(f)));
@@ -93,10 +79,6 @@ public final class UpstreamClient implements AutoCloseable {
         http.stop();
     }
 
-    public URI endpoint() {
-        return endpoint;
-    }
-
     /**
      * Sends {@code method path} (path below the endpoint, e.g. {@code /v2/podman/hello/manifests/latest})
      * for {@code repository} and returns the final response once its headers arrived. Does not
@@ -117,7 +99,7 @@ public final class UpstreamClient implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0, "upstream sent an invalid redirect", -1, e);
             }
-            String authorization = sameOrigin ? authorizationFor(scope) : null;
+            String authorization = sameOrigin ? auth.authorization(scope) : null;
             request.headers(h -> {
                 headers.forEach(h::put);
                 if (authorization != null) {
@@ -128,19 +110,9 @@ public final class UpstreamClient implements AutoCloseable {
             int status = response.status();
             if (status == 401 && sameOrigin && !authRetried) {
                 AuthChallenge challenge = AuthChallenge.parse(response.header(HttpHeader.WWW_AUTHENTICATE));
-                boolean bearer = challenge != null && challenge.isBearer();
-                // Whether another request switched to Basic meanwhile does not matter: this one
-                // went without the credentials, so it is retried with them.
-                boolean basic = challenge != null && challenge.isBasic() && credentials.isPresent()
-                        && !credentials.get().basicHeaderValue().equals(authorization);
-                if (bearer || basic) {
+                if (auth.answer(challenge, scope, authorization)) {
                     response.close();
                     authRetried = true;
-                    if (bearer) {
-                        obtainToken(challenge, scope);
-                    } else {
-                        basicScheme = true;
-                    }
                     continue;
                 }
                 return response;
@@ -207,62 +179,13 @@ public final class UpstreamClient implements AutoCloseable {
         }
     }
 
-    private String authorizationFor(String scope) {
-        if (basicScheme && credentials.isPresent()) {
-            return credentials.get().basicHeaderValue();
-        }
-        String token = scope == null ? tokens.get("") : tokens.get(scope);
-        return token == null ? null : "Bearer " + token;
-    }
-
-    private void obtainToken(AuthChallenge challenge, String scope) throws UpstreamException {
-        String realm = challenge.param("realm");
-        if (realm == null) {
-            throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 401, "bearer challenge without realm", -1, null);
-        }
-        StringBuilder url = new StringBuilder(realm);
-        char sep = realm.contains("?") ? '&' : '?';
-        if (challenge.param("service") != null) {
-            url.append(sep).append("service=").append(enc(challenge.param("service")));
-            sep = '&';
-        }
-        String wanted = scope != null ? scope : challenge.param("scope");
-        if (wanted != null) {
-            url.append(sep).append("scope=").append(enc(wanted));
-        }
-        URI tokenUri;
-        try {
-            tokenUri = URI.create(url.toString());
-        } catch (IllegalArgumentException e) {
-            throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 401, "bearer realm is not a URL", -1, e);
-        }
-        Request request = http.newRequest(tokenUri).method("GET")
+    private UpstreamResponse getToken(URI uri, String authorization) throws UpstreamException {
+        Request request = http.newRequest(uri).method("GET")
                 .timeout(HEADERS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        credentials.ifPresent(c -> request.headers(h -> h.put(HttpHeader.AUTHORIZATION, c.basicHeaderValue())));
-        try (UpstreamResponse response = expectSuccess(exchange(request))) {
-            JsonNode json = Json.MAPPER.readTree(response.readBody(1 << 20));
-            String token = json.path("token").asText(null);
-            if (token == null || token.isEmpty()) {
-                token = json.path("access_token").asText(null);
-            }
-            if (token == null || token.isEmpty()) {
-                throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 200, "token server sent no token", -1, null);
-            }
-            long expiresIn = json.path("expires_in").asLong(60);
-            tokens.put(scope == null ? "" : scope, token, expiresIn <= 0 ? 60 : expiresIn);
-            LOG.debug("obtained token for {} valid {}s", scope, expiresIn);
-        } catch (UpstreamException e) {
-            if (e.kind() == UpstreamException.Kind.NOT_FOUND) {
-                throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 404, "token server answered 404", -1, e);
-            }
-            throw e;
-        } catch (IOException e) {
-            throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 200, "token server sent an invalid answer", -1, e);
+        if (authorization != null) {
+            request.headers(h -> h.put(HttpHeader.AUTHORIZATION, authorization));
         }
-    }
-
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+        return exchange(request);
     }
 
     private static boolean isRedirect(int status) {

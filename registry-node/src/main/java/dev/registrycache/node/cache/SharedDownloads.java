@@ -1,10 +1,12 @@
-package dev.registrycache.node.store;
+package dev.registrycache.node.cache;
 
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.Metrics;
+import dev.registrycache.node.NodeMetrics;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.RepositoryName;
+import dev.registrycache.node.store.Datastore;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamException;
 import dev.registrycache.node.upstream.UpstreamResponse;
@@ -31,27 +33,25 @@ import java.util.concurrent.atomic.AtomicInteger;
  * join the download in flight instead of starting their own. Downloads run on their own threads,
  * so a slow or departed client never slows the fill of the cache.
  */
-public final class BlobFetcher implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(BlobFetcher.class);
+public final class SharedDownloads implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SharedDownloads.class);
     private static final int BUFFER = 256 * 1024;
 
     private final Datastore store;
     private final UpstreamClient upstream;
-    private final Map<Digest, BlobFetch> inFlight = new ConcurrentHashMap<>();
+    private final Map<Digest, DownloadInFlight> inFlight = new ConcurrentHashMap<>();
     private final ExecutorService threads;
 
     private final Metrics.Counter fetched;
     private final Metrics.Counter refused;
     private final String registry;
 
-    public BlobFetcher(Datastore store, UpstreamClient upstream, String registry, Metrics metrics) {
+    public SharedDownloads(Datastore store, UpstreamClient upstream, String registry, NodeMetrics metrics) {
         this.store = store;
         this.upstream = upstream;
         this.registry = registry;
-        this.fetched = metrics.counter("registry_cache_upstream_blob_bytes_total", "Blob bytes downloaded from the upstream",
-                "registry");
-        this.refused = metrics.counter("registry_cache_upstream_blobs_refused_total",
-                "Upstream blobs not stored because they did not match their digest", "registry");
+        this.fetched = metrics.upstreamBlobBytes();
+        this.refused = metrics.upstreamBlobsRefused();
         AtomicInteger n = new AtomicInteger();
         this.threads = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "blob-fetch-" + n.incrementAndGet());
@@ -61,33 +61,33 @@ public final class BlobFetcher implements AutoCloseable {
     }
 
     /** The download in flight for {@code digest}, if any (a HEAD can answer from it). */
-    public BlobFetch inFlight(Digest digest) {
+    public DownloadInFlight inFlight(Digest digest) {
         return inFlight.get(digest);
     }
 
     /**
      * Joins or starts the download of {@code digest}; returns null when the blob is (by now) in
      * the store, so the caller serves it from there. A download in flight is joined whichever
-     * repository it is for ({@link BlobFetch#repository()}): whether another repository may share
+     * repository it is for ({@link DownloadInFlight#repository()}): whether another repository may share
      * it is the caller's to decide.
      */
-    public BlobFetch fetch(Digest digest, String upstreamRepository, RepositoryName storeName) {
-        BlobFetch[] started = new BlobFetch[1];
-        BlobFetch fetch = inFlight.computeIfAbsent(digest, d -> {
+    public DownloadInFlight fetch(Digest digest, String upstreamRepository, RepositoryName storeName) {
+        DownloadInFlight[] started = new DownloadInFlight[1];
+        DownloadInFlight fetch = inFlight.computeIfAbsent(digest, d -> {
             if (store.blobSize(d) >= 0) {
                 return null;
             }
-            started[0] = new BlobFetch(d, storeName, store.blobPath(d));
+            started[0] = new DownloadInFlight(d, storeName, store.blobPath(d));
             return started[0];
         });
         if (started[0] != null) {
-            BlobFetch f = started[0];
+            DownloadInFlight f = started[0];
             threads.execute(() -> download(f, upstreamRepository, storeName));
         }
         return fetch;
     }
 
-    private void download(BlobFetch fetch, String repository, RepositoryName storeName) {
+    private void download(DownloadInFlight fetch, String repository, RepositoryName storeName) {
         Digest digest = fetch.digest();
         Path upload = null;
         boolean published = false;
@@ -178,7 +178,7 @@ public final class BlobFetcher implements AutoCloseable {
     }
 
     /** Hashes the temporary file as it grows; returns the hash once every byte was received. */
-    private static byte[] hash(BlobFetch fetch) throws IOException, InterruptedException {
+    private static byte[] hash(DownloadInFlight fetch) throws IOException, InterruptedException {
         MessageDigest hasher = fetch.digest().newHasher();
         ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
         try (FileChannel in = FileChannel.open(fetch.upload(), StandardOpenOption.READ)) {

@@ -8,9 +8,9 @@ import java.util.Objects;
  * A user name and password for a test registry or token server. Its own type so that the
  * password never shows up in a test report by way of {@code toString()}.
  */
-public record Credentials(String username, String password) {
+public record TestCredentials(String username, String password) {
 
-  public Credentials {
+  public TestCredentials {
     Objects.requireNonNull(username, "username");
     Objects.requireNonNull(password, "password");
     if (username.contains(":")) {
@@ -18,8 +18,8 @@ public record Credentials(String username, String password) {
     }
   }
 
-  public static Credentials of(String username, String password) {
-    return new Credentials(username, password);
+  public static TestCredentials of(String username, String password) {
+    return new TestCredentials(username, password);
   }
 
   /** {@code user:password}, the form skopeo's and podman's {@code --creds} flags take. */
@@ -40,6 +40,6 @@ public record Credentials(String username, String password) {
 
   @Override
   public String toString() {
-    return "Credentials[" + username + ":***]";
+    return "TestCredentials[" + username + ":***]";
   }
 }

@@ -1,4 +1,4 @@
-package dev.registrycache.node.store;
+package dev.registrycache.node.cache;
 
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ErrorCode;
@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * breaks off short. The temporary file exists only once the upstream answered with the blob, so
  * a download the upstream refuses writes nothing.
  */
-public final class BlobFetch {
+public final class DownloadInFlight {
     private enum State { CONNECTING, STREAMING, COMPLETE, FAILED }
 
     private final Digest digest;
@@ -35,7 +35,7 @@ public final class BlobFetch {
     private boolean received;
     private RegistryException failure;
 
-    BlobFetch(Digest digest, RepositoryName repository, Path published) {
+    DownloadInFlight(Digest digest, RepositoryName repository, Path published) {
         this.digest = digest;
         this.repository = repository;
         this.published = published;

@@ -3,7 +3,7 @@ package dev.registrycache.testsupport;
 import java.util.List;
 
 /** The media types test images use, spelled once, so a typo cannot make a test pass. */
-public final class MediaTypes {
+public final class TestMediaTypes {
 
   public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
   public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
@@ -23,7 +23,7 @@ public final class MediaTypes {
   public static final List<String> ALL_MANIFESTS =
       List.of(OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST);
 
-  private MediaTypes() {
+  private TestMediaTypes() {
   }
 
   public static boolean isIndex(String mediaType) {

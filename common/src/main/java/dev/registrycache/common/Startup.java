@@ -1,0 +1,54 @@
+package dev.registrycache.common;
+
+/**
+ * The start of every entry point: a component run by the supervisor exits with it, and a bad
+ * configuration is refused with one line {@code registry-cache <name>: <why>} and exit status 2
+ * before anything runs.
+ */
+public final class Startup {
+    /** Reads and validates the configuration (may build what it configures); throws {@link ConfigException}. */
+    public interface Configure<T> {
+        T configure() throws Exception;
+    }
+
+    /** Runs with what {@link Configure} returned; returns the exit status. */
+    public interface Run<T> {
+        int run(T configured) throws Exception;
+    }
+
+    private Startup() {
+    }
+
+    /** A component ({@code node}, {@code gateway}, ...): watches the supervisor that started it, if any. */
+    public static <T> int component(String name, Configure<T> configure, Run<T> run) throws Exception {
+        SupervisorWatch.startIfSupervised();
+        return start("registry-cache " + name, configure, run);
+    }
+
+    /** The supervisor itself. */
+    public static <T> int supervisor(Configure<T> configure, Run<T> run) throws Exception {
+        return start("registry-cache", configure, run);
+    }
+
+    /** Closes {@code server} when the JVM exits (SIGTERM from the supervisor or systemd). */
+    public static void closeOnExit(AutoCloseable server, String threadName) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close();
+            } catch (Exception ignored) {
+                // exiting anyway
+            }
+        }, threadName));
+    }
+
+    private static <T> int start(String program, Configure<T> configure, Run<T> run) throws Exception {
+        T configured;
+        try {
+            configured = configure.configure();
+        } catch (ConfigException e) {
+            System.err.println(program + ": " + e.getMessage());
+            return 2;
+        }
+        return run.run(configured);
+    }
+}

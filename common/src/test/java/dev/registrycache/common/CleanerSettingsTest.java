@@ -1,0 +1,34 @@
+package dev.registrycache.common;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CleanerSettingsTest {
+    @Test
+    void unsetVariablesTakeTheDefaults() {
+        CleanerSettings settings = CleanerSettings.from(Map.of());
+        assertEquals(10L << 30, settings.maxSize().bytes());
+        assertEquals(20, settings.thresholdPercentage());
+        assertEquals(Duration.ofMinutes(30), settings.runEvery());
+    }
+
+    @Test
+    void aBadValueIsRefusedNamingItsVariable() {
+        Map<Map<String, String>, String> cases = Map.of(
+                Map.of("CLEANER_MAXSIZE", "0"), "CLEANER_MAXSIZE: '0' is 0",
+                Map.of("CLEANER_MAXSIZE", "ten gigs"), "CLEANER_MAXSIZE: not a size",
+                Map.of("CLEANER_THRESHOLD_PERCENTAGE", "-5"), "CLEANER_THRESHOLD_PERCENTAGE: '-5' is not a whole percentage",
+                Map.of("CLEANER_RUNEVERY_TIME", "0"), "CLEANER_RUNEVERY_TIME: '0': must be longer than 0",
+                Map.of("CLEANER_RUNEVERY_TIME", "30 minutes"), "CLEANER_RUNEVERY_TIME: '30 minutes': not a duration");
+        cases.forEach((env, message) -> {
+            ConfigException e = assertThrows(ConfigException.class, () -> CleanerSettings.from(env));
+            assertTrue(e.getMessage().startsWith(message), e.getMessage());
+        });
+    }
+}
