@@ -8,7 +8,7 @@ import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.Setting;
 import dev.registrycache.common.Startup;
-import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.store.StoreLayout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;

@@ -1,8 +1,9 @@
 package dev.registrycache.cleaner;
 
+import dev.registrycache.common.store.IoWorkers;
 import dev.registrycache.common.Digest;
-import dev.registrycache.common.LinkFile;
-import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.store.LinkFile;
+import dev.registrycache.common.store.StoreLayout;
 
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;

@@ -1,6 +1,6 @@
 package dev.registrycache.cleaner;
 
-import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.store.StoreLayout;
 
 import java.io.IOException;
 import java.nio.file.Files;

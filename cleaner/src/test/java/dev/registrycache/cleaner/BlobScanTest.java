@@ -1,7 +1,8 @@
 package dev.registrycache.cleaner;
 
+import dev.registrycache.common.store.IoWorkers;
 import dev.registrycache.common.Digest;
-import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.store.StoreLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -3,7 +3,7 @@ package dev.registrycache.cleaner;
 import dev.registrycache.common.ByteSize;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.RepositoryName;
-import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.common.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.common.ByteSize;
 import dev.registrycache.common.Json;
 import dev.registrycache.common.RegistryHost;
-import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
 import dev.registrycache.testsupport.Image;

@@ -108,7 +108,7 @@ public final class Digest {
         return new Digest(algorithm, hex);
     }
 
-    static boolean isLowerHex(String s) {
+    public static boolean isLowerHex(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {

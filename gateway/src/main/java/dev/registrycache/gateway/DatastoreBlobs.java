@@ -5,7 +5,7 @@ import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.RegistryHost;
-import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.common.http.ApiRoute;
 import dev.registrycache.common.http.CacheOutcome;
 import dev.registrycache.common.http.ErrorResponses;

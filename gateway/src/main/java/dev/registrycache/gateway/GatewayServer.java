@@ -2,7 +2,7 @@ package dev.registrycache.gateway;
 
 import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
-import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.common.http.AccessLog;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.http.OciErrorHandler;

@@ -4,7 +4,7 @@ import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ManifestLimitException;
 import dev.registrycache.common.ManifestSummary;
-import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.store.StoreLayout;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.registrycache.logger;
 
 import dev.registrycache.common.Setting;
-import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.common.SupervisorWatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

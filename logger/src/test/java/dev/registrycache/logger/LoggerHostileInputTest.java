@@ -1,7 +1,7 @@
 package dev.registrycache.logger;
 
 import dev.registrycache.common.Digest;
-import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.store.StoreLayout;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -3,7 +3,7 @@ package dev.registrycache.logger;
 import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ManifestSummary;
-import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.store.StoreLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -2,7 +2,7 @@ package dev.registrycache.logger;
 
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.RegistryHost;
-import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
 import dev.registrycache.testsupport.Image;

@@ -4,7 +4,7 @@ import dev.registrycache.common.http.AccessLog;
 import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.Metrics;
-import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.node.api.BlobService;
 import dev.registrycache.node.api.BodyBudget;

@@ -4,7 +4,7 @@ import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.RegistryHost;
-import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.common.SupervisorWatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

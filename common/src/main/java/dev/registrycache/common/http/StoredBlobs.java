@@ -1,6 +1,7 @@
 package dev.registrycache.common.http;
 
 import dev.registrycache.common.Digest;
+import dev.registrycache.common.store.MappedRegions;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
 import org.eclipse.jetty.http.HttpHeader;

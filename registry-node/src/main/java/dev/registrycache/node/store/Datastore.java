@@ -1,9 +1,9 @@
 package dev.registrycache.node.store;
 
 import dev.registrycache.common.Digest;
-import dev.registrycache.common.LinkFile;
+import dev.registrycache.common.store.LinkFile;
 import dev.registrycache.common.RepositoryName;
-import dev.registrycache.common.StoreLayout;
+import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.common.Tag;
 
 import java.io.IOException;

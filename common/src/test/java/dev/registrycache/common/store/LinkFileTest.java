@@ -1,5 +1,8 @@
-package dev.registrycache.common;
+package dev.registrycache.common.store;
 
+import dev.registrycache.common.Digest;
+import dev.registrycache.common.RepositoryName;
+import dev.registrycache.common.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

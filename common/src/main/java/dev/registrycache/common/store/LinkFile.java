@@ -1,4 +1,8 @@
-package dev.registrycache.common;
+package dev.registrycache.common.store;
+
+import dev.registrycache.common.AtomicFile;
+import dev.registrycache.common.Digest;
+import dev.registrycache.common.InvalidValueException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,9 @@
-package dev.registrycache.common;
+package dev.registrycache.common.store;
 
-import dev.registrycache.common.StoreLayout.Entry;
+import dev.registrycache.common.Digest;
+import dev.registrycache.common.RepositoryName;
+import dev.registrycache.common.Tag;
+import dev.registrycache.common.store.StoreLayout.Entry;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.registrycache.cleaner;
+package dev.registrycache.common.store;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,13 +16,13 @@ import java.util.function.IntPredicate;
  * order), 4.34 s with 16 threads (in folder order); one thread took about 2.5 times as long as
  * eight. One instance per pass; close it after.
  */
-final class IoWorkers implements AutoCloseable {
-    static final int THREADS = 16;
+public final class IoWorkers implements AutoCloseable {
+    public static final int THREADS = 16;
     private static final int CHUNK = 128;
 
     private final ExecutorService pool;
 
-    IoWorkers(int threads) {
+    public IoWorkers(int threads) {
         this.pool = threads <= 1 ? null : Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "cleaner-io");
             t.setDaemon(true);
@@ -31,12 +31,12 @@ final class IoWorkers implements AutoCloseable {
     }
 
     /** Applies {@code action} to 0..n-1 in chunks across the threads; returns which calls returned true. */
-    boolean[] each(int n, IntPredicate action) {
+    public boolean[] each(int n, IntPredicate action) {
         return each(n, CHUNK, action);
     }
 
     /** Applies {@code action} to 0..n-1, {@code chunk} calls per task. */
-    boolean[] each(int n, int chunk, IntPredicate action) {
+    public boolean[] each(int n, int chunk, IntPredicate action) {
         boolean[] done = new boolean[n];
         if (pool == null || n <= chunk) {
             for (int i = 0; i < n; i++) {
@@ -68,7 +68,7 @@ final class IoWorkers implements AutoCloseable {
     }
 
     /** Runs the tasks across the threads and waits for all of them. */
-    void all(List<Runnable> tasks) {
+    public void all(List<Runnable> tasks) {
         each(tasks.size(), 1, i -> {
             tasks.get(i).run();
             return true;

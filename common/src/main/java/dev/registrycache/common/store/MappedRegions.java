@@ -1,4 +1,4 @@
-package dev.registrycache.common.http;
+package dev.registrycache.common.store;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;

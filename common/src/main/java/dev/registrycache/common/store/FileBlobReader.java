@@ -1,0 +1,42 @@
+package dev.registrycache.common.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+
+/** A {@link BlobReader} over an open file; windows are memory mappings, unmapped on release. */
+final class FileBlobReader implements BlobReader {
+    private final FileChannel file;
+
+    FileBlobReader(FileChannel file) {
+        this.file = file;
+    }
+
+    @Override
+    public long size() throws IOException {
+        return file.size();
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long position) throws IOException {
+        return file.read(dst, position);
+    }
+
+    @Override
+    public ByteBuffer window(long position, int length) throws IOException {
+        return file.map(FileChannel.MapMode.READ_ONLY, position, length);
+    }
+
+    @Override
+    public void release(ByteBuffer window) {
+        if (window instanceof MappedByteBuffer mapped) {
+            MappedRegions.unmap(mapped);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        file.close();
+    }
+}
