@@ -1,0 +1,369 @@
+package dev.registrycache.common.store;
+
+import dev.registrycache.common.Digest;
+import dev.registrycache.common.RepositoryName;
+import dev.registrycache.common.Tag;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * A {@link Datastore} in memory, for unit tests of the node, gateway, logger and cleaner without
+ * a disk; it passes the same contract tests as {@link FileDatastore}. Blob partitions are the
+ * first two hex digits, as the file layout's folders. Thread-safe.
+ */
+public final class InMemoryDatastore implements Datastore {
+    private record Blob(byte[] bytes, long writtenMillis, long lastUseMillis) {
+    }
+
+    private final Clock clock;
+    private final Map<Digest, Blob> blobs = new ConcurrentHashMap<>();
+    private final Map<RepositoryName, Repository> repositories = new ConcurrentHashMap<>();
+    private final Set<Upload> uploads = ConcurrentHashMap.newKeySet();
+
+    private static final class Repository {
+        final Set<Digest> layers = ConcurrentHashMap.newKeySet();
+        final Set<Digest> manifests = ConcurrentHashMap.newKeySet();
+        final Map<Tag, Digest> tags = new ConcurrentSkipListMap<>();
+    }
+
+    public InMemoryDatastore() {
+        this(Clock.systemUTC());
+    }
+
+    /** {@code clock}: the time of writes, which count as uses, and of uploads' last writes. */
+    public InMemoryDatastore(Clock clock) {
+        this.clock = clock;
+    }
+
+    // ---- blobs
+
+    @Override
+    public long blobSize(Digest digest) {
+        Blob b = blobs.get(digest);
+        return b == null ? -1 : b.bytes.length;
+    }
+
+    @Override
+    public BlobReader openBlob(Digest digest) {
+        Blob b = blobs.get(digest);
+        return b == null ? null : new Reader(() -> new View(b.bytes, b.bytes.length), b.bytes.length);
+    }
+
+    @Override
+    public byte[] readBlob(Digest digest, int maxBytes) {
+        Blob b = blobs.get(digest);
+        return b == null || b.bytes.length > maxBytes ? null : b.bytes.clone();
+    }
+
+    @Override
+    public BlobUpload newUpload(RepositoryName repository) {
+        Upload u = new Upload(repository);
+        uploads.add(u);
+        return u;
+    }
+
+    @Override
+    public boolean deleteBlob(Digest digest) {
+        return blobs.remove(digest) != null;
+    }
+
+    /** Stores {@code bytes} as a blob written at {@code writtenMillis}, unverified: a test's setup. */
+    public void putBlobAt(Digest digest, byte[] bytes, long writtenMillis) {
+        blobs.put(digest, new Blob(bytes.clone(), writtenMillis, writtenMillis));
+    }
+
+    // ---- uses
+
+    @Override
+    public boolean recordUse(Digest digest, Instant time, boolean overwrite) {
+        long millis = time.toEpochMilli();
+        Blob b = blobs.computeIfPresent(digest, (d, old) ->
+                overwrite || old.lastUseMillis < millis ? new Blob(old.bytes, old.writtenMillis, millis) : old);
+        return b != null;
+    }
+
+    /** The blob's last use as a scan reports it, or -1 if it is not stored. */
+    public long lastUseMillis(Digest digest) {
+        Blob b = blobs.get(digest);
+        return b == null ? -1 : Math.max(b.writtenMillis, b.lastUseMillis);
+    }
+
+    // ---- scanning
+
+    @Override
+    public List<String> blobPartitions() {
+        TreeMap<String, Boolean> parts = new TreeMap<>();
+        for (Digest d : blobs.keySet()) {
+            parts.put(partitionOf(d), true);
+        }
+        return new ArrayList<>(parts.keySet());
+    }
+
+    private static String partitionOf(Digest d) {
+        return d.algorithm().id() + "/" + d.hex().substring(0, 2);
+    }
+
+    @Override
+    public void scanBlobs(String partition, BlobVisitor visitor) {
+        for (Map.Entry<Digest, Blob> e : blobs.entrySet()) {
+            Digest d = e.getKey();
+            if (partitionOf(d).equals(partition)) {
+                Blob b = e.getValue();
+                visitor.blob(d.algorithm(), HexFormat.of().parseHex(d.hex()), b.bytes.length,
+                        Math.max(b.writtenMillis, b.lastUseMillis));
+            }
+        }
+    }
+
+    @Override
+    public UploadsSummary scanUploads(Duration stale, boolean removeStale) {
+        long cutoff = clock.millis() - stale.toMillis();
+        int live = 0;
+        int dead = 0;
+        long liveBytes = 0;
+        long deadBytes = 0;
+        for (Upload u : uploads) {
+            if (u.lastWriteMillis() >= cutoff) {
+                live++;
+                liveBytes += u.length();
+            } else {
+                dead++;
+                deadBytes += u.length();
+                if (removeStale) {
+                    uploads.remove(u);
+                }
+            }
+        }
+        return new UploadsSummary(live, liveBytes, dead, deadBytes);
+    }
+
+    @Override
+    public PruneSummary pruneDangling(BlobPresence stored, boolean dryRun, IoWorkers workers) {
+        int links = 0;
+        int tags = 0;
+        int emptied = 0;
+        for (Map.Entry<RepositoryName, Repository> e : repositories.entrySet()) {
+            Repository r = e.getValue();
+            for (Set<Digest> set : List.of(r.layers, r.manifests)) {
+                for (Digest d : set) {
+                    if (!isStored(stored, d)) {
+                        links++;
+                        if (!dryRun) {
+                            set.remove(d);
+                        }
+                    }
+                }
+            }
+            for (Map.Entry<Tag, Digest> t : r.tags.entrySet()) {
+                if (!isStored(stored, t.getValue())) {
+                    tags++;
+                    if (!dryRun) {
+                        r.tags.remove(t.getKey());
+                    }
+                }
+            }
+            if (!dryRun && r.layers.isEmpty() && r.manifests.isEmpty() && r.tags.isEmpty()
+                    && uploads.stream().noneMatch(u -> u.repository.equals(e.getKey()))) {
+                repositories.remove(e.getKey());
+                emptied++;
+            }
+        }
+        return new PruneSummary(links, tags, emptied);
+    }
+
+    private static boolean isStored(BlobPresence stored, Digest d) {
+        return stored.stored(d.algorithm(), HexFormat.of().parseHex(d.hex()));
+    }
+
+    // ---- links and tags
+
+    private Repository repository(RepositoryName name) {
+        return repositories.computeIfAbsent(name, n -> new Repository());
+    }
+
+    @Override
+    public boolean repositoryExists(RepositoryName repository) {
+        return repositories.containsKey(repository)
+                || uploads.stream().anyMatch(u -> u.repository.equals(repository));
+    }
+
+    @Override
+    public void linkLayer(RepositoryName repository, Digest digest) {
+        repository(repository).layers.add(digest);
+    }
+
+    @Override
+    public boolean layerLinked(RepositoryName repository, Digest digest) {
+        Repository r = repositories.get(repository);
+        return r != null && r.layers.contains(digest);
+    }
+
+    @Override
+    public void linkManifest(RepositoryName repository, Digest digest) {
+        repository(repository).manifests.add(digest);
+    }
+
+    @Override
+    public boolean manifestLinked(RepositoryName repository, Digest digest) {
+        Repository r = repositories.get(repository);
+        return r != null && r.manifests.contains(digest);
+    }
+
+    @Override
+    public void tag(RepositoryName repository, Tag tag, Digest digest) {
+        repository(repository).tags.put(tag, digest);
+    }
+
+    @Override
+    public Digest tagTarget(RepositoryName repository, Tag tag) {
+        Repository r = repositories.get(repository);
+        return r == null ? null : r.tags.get(tag);
+    }
+
+    @Override
+    public List<Tag> tags(RepositoryName repository) {
+        Repository r = repositories.get(repository);
+        return r == null ? List.of() : new ArrayList<>(r.tags.keySet());
+    }
+
+    // ---- uploads and readers
+
+    /** A source of bytes that may grow: an upload's buffer, or a blob's fixed bytes. */
+    private interface Bytes {
+        /** The bytes so far: {@code length} bytes of an array whose prefix is never written again. */
+        View view();
+    }
+
+    private record View(byte[] bytes, int length) {
+    }
+
+    private final class Upload implements BlobUpload {
+        private final RepositoryName repository;
+        private byte[] buffer = new byte[1024];
+        private int length;
+        private long lastWrite = clock.millis();
+        private volatile boolean committed;
+        private volatile boolean closed;
+        private volatile byte[] published;
+
+        Upload(RepositoryName repository) {
+            this.repository = repository;
+        }
+
+        synchronized int length() {
+            return length;
+        }
+
+        synchronized long lastWriteMillis() {
+            return lastWrite;
+        }
+
+        @Override
+        public synchronized void write(ByteBuffer bytes) throws IOException {
+            if (closed || committed) {
+                throw new IOException("upload closed");
+            }
+            int n = bytes.remaining();
+            if (length + n > buffer.length) {
+                buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, length + n));
+            }
+            bytes.get(buffer, length, n);
+            length += n;
+            lastWrite = clock.millis();
+        }
+
+        private synchronized View view() {
+            byte[] p = published;
+            return p != null ? new View(p, p.length) : new View(buffer, length);
+        }
+
+        @Override
+        public BlobReader openReader() throws IOException {
+            if (closed && !committed) {
+                throw new IOException("upload discarded");
+            }
+            return new Reader(this::view, -1);
+        }
+
+        @Override
+        public void commit(Digest digest) throws IOException {
+            byte[] bytes;
+            synchronized (this) {
+                if (closed || committed) {
+                    throw new IOException("upload closed");
+                }
+                bytes = Arrays.copyOf(buffer, length);
+                published = bytes;
+                committed = true;
+            }
+            long now = clock.millis();
+            blobs.put(digest, new Blob(bytes, now, now));
+            uploads.remove(this);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            uploads.remove(this);
+        }
+    }
+
+    /** Reads a blob's bytes, or an upload's as far as written (fixed: -1 for a growing source). */
+    private static final class Reader implements BlobReader {
+        private final Bytes source;
+        private final long fixed;
+
+        Reader(Bytes source, long fixed) {
+            this.source = source;
+            this.fixed = fixed;
+        }
+
+        @Override
+        public long size() {
+            return fixed >= 0 ? fixed : source.view().length();
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) {
+            View v = source.view();
+            if (position >= v.length()) {
+                return -1;
+            }
+            int n = (int) Math.min(dst.remaining(), v.length() - position);
+            dst.put(v.bytes(), (int) position, n);
+            return n;
+        }
+
+        @Override
+        public ByteBuffer window(long position, int length) throws IOException {
+            View v = source.view();
+            if (position + length > v.length()) {
+                throw new IOException("window past the end");
+            }
+            return ByteBuffer.wrap(v.bytes(), (int) position, length).slice().asReadOnlyBuffer();
+        }
+
+        @Override
+        public void release(ByteBuffer window) {
+            // heap bytes: nothing to give back
+        }
+
+        @Override
+        public void close() {
+            // nothing held
+        }
+    }
+}
