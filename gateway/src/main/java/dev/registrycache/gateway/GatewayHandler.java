@@ -73,7 +73,7 @@ final class GatewayHandler extends Handler.Wrapper {
                 return true;
             }
             Routes.Target target = routes.resolve(path, request.getHttpURI().getQuery());
-            if (datastoreBlobs != null && datastoreBlobs.answer(request, response, callback, target.prefix(), target.path())) {
+            if (datastoreBlobs != null && datastoreBlobs.answer(request, response, callback, target)) {
                 return true;
             }
             request.setAttribute(NodeProxyHandler.TARGET, target.node() + target.pathAndQuery());

@@ -2,7 +2,7 @@ package dev.registrycache.gateway;
 
 import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
-import dev.registrycache.common.store.StoreLayout;
+import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.http.AccessLog;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.http.OciErrorHandler;
@@ -73,9 +73,8 @@ public final class GatewayServer implements AutoCloseable {
         server.setStopTimeout(15_000);
         NodeProxyHandler proxy = new NodeProxyHandler(buffers, config.nodeToken());
         Metrics.Counter requests = GatewayMetrics.in(metrics).requests();
-        StoreLayout layout = new StoreLayout(config.dataDir());
         accessLog = openAccessLog(config, metrics);
-        DatastoreBlobs datastoreBlobs = accessLog == null ? null : new DatastoreBlobs(layout, config.registries());
+        DatastoreBlobs datastoreBlobs = accessLog == null ? null : new DatastoreBlobs(new FileDatastore(config.dataDir()), config.registries());
         server.setRequestLog((request, response) -> {
             requests.labels(Integer.toString(response.getStatus())).add(1);
             if (accessLog != null && RequestFacts.peek(request) != null) {

@@ -4,6 +4,7 @@ import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.RegistryHost;
+import dev.registrycache.common.http.ApiRoute;
 
 import java.net.URI;
 import java.net.URLDecoder;
@@ -22,13 +23,11 @@ final class Routes {
         this.nodes = nodes;
     }
 
-    /** A request's destination: the node and the path and query to ask it. */
-    record Target(String prefix, URI node, String pathAndQuery) {
-        /** The path to ask the node, without the query. */
-        String path() {
-            int q = pathAndQuery.indexOf('?');
-            return q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
-        }
+    /**
+     * A request's destination: the node and the path and query to ask it, and the API route that
+     * path names (null when it names none: the node answers with the error).
+     */
+    record Target(String prefix, URI node, String pathAndQuery, ApiRoute route) {
     }
 
     /** Resolves an API path below {@code /v2/} (not {@code /v2/} itself) with its raw query. */
@@ -63,7 +62,15 @@ final class Routes {
         if (node == null) {
             throw unknown(prefix);
         }
-        return new Target(prefix, node, nodePath + query);
+        return new Target(prefix, node, nodePath + query, routeOf(nodePath));
+    }
+
+    private static ApiRoute routeOf(String nodePath) {
+        try {
+            return ApiRoute.parse(nodePath);
+        } catch (RegistryException e) {
+            return null;
+        }
     }
 
     private static RegistryException unknown(String registry) {

@@ -4,7 +4,6 @@ import dev.registrycache.common.http.AccessLog;
 import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.Metrics;
-import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.node.api.BlobService;
 import dev.registrycache.node.api.BodyBudget;
@@ -15,7 +14,8 @@ import dev.registrycache.node.api.RegistryApiHandler;
 import dev.registrycache.node.api.RepositoryLinks;
 import dev.registrycache.node.api.TagService;
 import dev.registrycache.node.cache.SharedDownloads;
-import dev.registrycache.node.store.Datastore;
+import dev.registrycache.common.store.Datastore;
+import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.node.upstream.RedirectPolicy;
 import dev.registrycache.node.upstream.UpstreamClient;
 import org.eclipse.jetty.server.Handler;
@@ -47,8 +47,8 @@ public final class RegistryNode implements AutoCloseable {
 
     public RegistryNode(NodeConfig config) throws Exception {
         this.config = config;
-        Datastore store = new Datastore(new StoreLayout(config.dataDir()));
-        Files.createDirectories(store.layout().root());
+        Files.createDirectories(config.dataDir());
+        Datastore store = new FileDatastore(config.dataDir());
         NodeMetrics nodeMetrics = NodeMetrics.in(metrics);
         this.upstream = new UpstreamClient(config.registry().name(), config.endpoint(), config.credentials(),
                 config.upstreamCaFile(), new RedirectPolicy(config.endpoint(), config.allowPrivateRedirects()), nodeMetrics);

@@ -1,6 +1,7 @@
 package dev.registrycache.common.http;
 
 import dev.registrycache.common.ErrorBody;
+import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
@@ -39,5 +40,26 @@ public final class ErrorResponses {
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         boolean head = "HEAD".equals(request.getMethod());
         response.write(true, head ? null : ByteBuffer.wrap(body), callback);
+    }
+
+    /**
+     * Answers a request that failed with {@code failure}: a {@link RegistryException} as its OCI
+     * error, anything else as an internal error, logged unless the transfer was merely broken off
+     * (the response committed). Notes the error in the request's access-log facts.
+     */
+    public static void fail(Request request, Response response, Callback callback, Throwable failure, RequestFacts facts,
+                            org.slf4j.Logger log) {
+        if (failure instanceof RegistryException e) {
+            facts.error = e.code().name();
+            send(request, response, callback, e);
+            return;
+        }
+        facts.error = failure.getClass().getSimpleName();
+        if (response.isCommitted()) {
+            log.debug("transfer of {} broken off: {}", request.getHttpURI().getPath(), failure.toString());
+        } else {
+            log.error("request {} failed", request.getHttpURI().getPath(), failure);
+        }
+        send(request, response, callback, new RegistryException(ErrorCode.UNKNOWN, "internal error", null, -1, failure));
     }
 }

@@ -26,6 +26,11 @@ public final class RequestFacts {
         return f;
     }
 
+    /** Forgets the request's facts: another process answers it, and logs it. */
+    public static void discard(Request request) {
+        request.removeAttribute(ATTRIBUTE);
+    }
+
     public static RequestFacts peek(Request request) {
         return request.getAttribute(ATTRIBUTE) instanceof RequestFacts f ? f : null;
     }

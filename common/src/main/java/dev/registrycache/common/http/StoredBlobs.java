@@ -1,9 +1,10 @@
 package dev.registrycache.common.http;
 
 import dev.registrycache.common.Digest;
-import dev.registrycache.common.store.MappedRegions;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.store.BlobReader;
+import dev.registrycache.common.store.Datastore;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -11,28 +12,45 @@ import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
 
 import java.io.IOException;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
+import java.nio.ByteBuffer;
+import java.util.Map;
 
 /**
- * A blob response from a stored blob's file, the same from a node and from the gateway (which
- * answers stored blobs itself to spare the relay): status, headers, ranges and body.
+ * Answers a GET or HEAD of a stored blob, the same from a node and from the gateway (which
+ * answers stored blobs itself to spare the relay): status, headers, ranges, {@code If-None-Match}
+ * and the body, written from the datastore's windows (memory mappings of the file: no copy of
+ * ours). Whether the repository may see the blob is the caller's to decide first.
  */
 public final class StoredBlobs {
-    private static final long MAP_WINDOW = 8L * 1024 * 1024;
+    private static final int WINDOW = 8 * 1024 * 1024;
 
-    private StoredBlobs() {
+    private final Datastore store;
+
+    public StoredBlobs(Datastore store) {
+        this.store = store;
     }
 
     /**
-     * Answers a GET or HEAD of a stored blob from its open file, which this method closes: ranges,
-     * {@code If-None-Match}, and the body written from memory-mapped windows.
+     * Answers with the blob {@code digest} if it is stored, as a cache hit in {@code facts};
+     * false, with nothing sent, if it is not (or no longer) stored.
      */
-    public static void serve(Request request, Response response, Callback callback, Digest digest, FileChannel file,
-                             boolean head) throws IOException {
-        boolean handedOver = false;
+    public boolean answer(Request request, Response response, Callback callback, Digest digest, RequestFacts facts)
+            throws IOException {
+        BlobReader blob = store.openBlob(digest);
+        if (blob == null) {
+            return false;
+        }
+        facts.outcome = CacheOutcome.HIT;
+        serve(request, response, callback, digest, blob);
+        return true;
+    }
+
+    /** Serves the open blob, which this method closes. */
+    private static void serve(Request request, Response response, Callback callback, Digest digest, BlobReader blob)
+            throws IOException {
+        boolean closed = false;
         try {
-            long size = file.size();
+            long size = blob.size();
             String etag = "\"" + digest + "\"";
             if (etag.equals(request.getHeaders().get(HttpHeader.IF_NONE_MATCH))) {
                 response.setStatus(304);
@@ -42,46 +60,41 @@ public final class StoredBlobs {
             }
             ByteRange range = ByteRange.parse(request.getHeaders().get(HttpHeader.RANGE), size);
             if (range == ByteRange.UNSATISFIABLE) {
-                throw new RegistryException(ErrorCode.RANGE_INVALID, "requested range not satisfiable",
-                        java.util.Map.of("size", size));
+                throw new RegistryException(ErrorCode.RANGE_INVALID, "requested range not satisfiable", Map.of("size", size));
             }
-            long offset = range == null ? 0 : range.first();
-            long length = range == null ? size : range.length();
+            long position = range == null ? 0 : range.first();
+            long end = position + (range == null ? size : range.length());
             start(response, digest, range, size);
-            if (head || length == 0) {
+            if ("HEAD".equals(request.getMethod()) || position == end) {
                 response.write(true, null, callback);
                 return;
             }
-            // Written from memory-mapped windows: the kernel copies from the page cache to the
-            // socket, with no read into a buffer of ours; each window is unmapped once written.
-            long position = offset;
-            long end = offset + length;
             while (position < end) {
-                long window = Math.min(MAP_WINDOW, end - position);
-                MappedByteBuffer region = file.map(FileChannel.MapMode.READ_ONLY, position, window);
+                int length = (int) Math.min(WINDOW, end - position);
+                ByteBuffer window = blob.window(position, length);
                 try (Blocker.Callback written = Blocker.callback()) {
-                    response.write(false, region, written);
+                    response.write(false, window, written);
                     written.block();
                 } finally {
-                    MappedRegions.unmap(region);
+                    blob.release(window);
                 }
-                position += window;
+                position += length;
             }
-            handedOver = true;
-            closeQuietly(file);
+            closed = true;
+            closeQuietly(blob);
             response.write(true, null, callback);
         } finally {
-            if (!handedOver) {
-                closeQuietly(file);
+            if (!closed) {
+                closeQuietly(blob);
             }
         }
     }
 
-    private static void closeQuietly(FileChannel file) {
+    private static void closeQuietly(BlobReader blob) {
         try {
-            file.close();
+            blob.close();
         } catch (IOException ignored) {
-            // read-only file
+            // read-only
         }
     }
 

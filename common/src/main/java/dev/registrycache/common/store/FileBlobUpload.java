@@ -49,8 +49,13 @@ final class FileBlobUpload implements BlobUpload {
     @Override
     public void commit(Digest digest) throws IOException {
         out.close();
-        store.publish(data, digest);
-        published = store.layout().blobData(digest);
+        published = store.layout().blobData(digest); // before the move: a reader that misses the upload finds the blob
+        try {
+            store.publish(data, digest);
+        } catch (IOException | RuntimeException e) {
+            published = null;
+            throw e;
+        }
     }
 
     @Override

@@ -8,9 +8,10 @@ import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.store.BlobReader;
+import dev.registrycache.common.store.Datastore;
 import dev.registrycache.node.cache.DownloadInFlight;
 import dev.registrycache.node.cache.SharedDownloads;
-import dev.registrycache.node.store.Datastore;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.server.Request;
@@ -21,7 +22,6 @@ import org.eclipse.jetty.util.Callback;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -39,24 +39,23 @@ public final class BlobService {
     private static final Set<ErrorCode> REFUSALS = EnumSet.of(ErrorCode.BLOB_UNKNOWN, ErrorCode.UNAUTHORIZED, ErrorCode.DENIED);
 
     private final Datastore store;
+    private final StoredBlobs stored;
     private final SharedDownloads fetcher;
     private final RepositoryLinks links;
 
     public BlobService(Datastore store, SharedDownloads fetcher, RepositoryLinks links) {
         this.store = store;
+        this.stored = new StoredBlobs(store);
         this.fetcher = fetcher;
         this.links = links;
     }
 
     public void serve(Request request, Response response, Callback callback, NameMapping.Names names, Digest digest,
                       RequestFacts facts) throws Exception {
-        boolean head = "HEAD".equals(request.getMethod());
-        FileChannel stored = store.openBlob(digest);
-        if (stored != null) {
-            serveStored(request, response, callback, names, digest, stored, head, facts);
+        if (answerStored(request, response, callback, names, digest, facts)) {
             return;
         }
-        if (head) {
+        if ("HEAD".equals(request.getMethod())) {
             DownloadInFlight running = fetcher.inFlight(digest);
             boolean ours = running != null && running.repository().equals(names.store());
             long known = ours ? running.awaitSize(HEADERS_WAIT_MILLIS) : -1;
@@ -73,10 +72,8 @@ public final class BlobService {
         for (int attempt = 0; attempt < 3; attempt++) {
             DownloadInFlight fetch = fetcher.fetch(digest, names.upstream(), names.store());
             if (fetch == null) {
-                stored = store.openBlob(digest); // stored meanwhile, by another download
-                if (stored != null) {
-                    serveStored(request, response, callback, names, digest, stored, false, facts);
-                    return;
+                if (answerStored(request, response, callback, names, digest, facts)) {
+                    return; // stored meanwhile, by another download
                 }
                 continue; // and evicted again before it could be opened: fetch it after all
             }
@@ -95,16 +92,14 @@ public final class BlobService {
                 null, 1, null);
     }
 
-    private void serveStored(Request request, Response response, Callback callback, NameMapping.Names names, Digest digest,
-                             FileChannel stored, boolean head, RequestFacts facts) throws IOException {
-        try {
-            links.requireBlob(names, digest);
-        } catch (RuntimeException e) {
-            stored.close();
-            throw e;
+    /** Answers from the store if the blob is stored and the repository may see it; false if not stored. */
+    private boolean answerStored(Request request, Response response, Callback callback, NameMapping.Names names,
+                                 Digest digest, RequestFacts facts) throws IOException {
+        if (store.blobSize(digest) < 0) {
+            return false;
         }
-        facts.outcome = CacheOutcome.HIT;
-        StoredBlobs.serve(request, response, callback, digest, stored, head);
+        links.requireBlob(names, digest);
+        return stored.answer(request, response, callback, digest, facts);
     }
 
     /**
@@ -136,7 +131,7 @@ public final class BlobService {
         long end = range == null ? size : range.last() + 1;
         StoredBlobs.start(response, fetch.digest(), range, size);
         RetainableByteBuffer buffer = request.getComponents().getByteBufferPool().acquire(CHUNK, true);
-        try (FileChannel channel = fetch.open()) {
+        try (BlobReader channel = fetch.open()) {
             ByteBuffer bb = buffer.getByteBuffer();
             while (end < 0 || position < end) {
                 long readable = fetch.awaitReadable(position, end, STALL_MILLIS);
@@ -175,7 +170,7 @@ public final class BlobService {
     /** Links a repository that shared another's download, before its client has the whole answer. */
     private void linkJoiner(NameMapping.Names joiner, DownloadInFlight fetch) throws IOException {
         if (joiner != null) {
-            RepositoryLinks.bestEffort(joiner, fetch.digest(), () -> store.ensureLayerLinked(joiner.store(), fetch.digest()));
+            RepositoryLinks.bestEffort(joiner, fetch.digest(), () -> store.linkLayer(joiner.store(), fetch.digest()));
         }
     }
 }

@@ -12,7 +12,7 @@ import dev.registrycache.common.Reference;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.common.Tag;
-import dev.registrycache.node.store.Datastore;
+import dev.registrycache.common.store.Datastore;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamException;
 import dev.registrycache.node.upstream.UpstreamResponse;
@@ -84,8 +84,8 @@ public final class ManifestService {
                 if (local != null) {
                     // the upstream's answer for the tag confirms the repository holds the manifest
                     RepositoryLinks.bestEffort(names, current, () -> {
-                        store.ensureManifestLinked(names.store(), current);
-                        store.tagManifest(names.store(), tag, current);
+                        store.linkManifest(names.store(), current);
+                        store.tag(names.store(), tag, current);
                     });
                     return new Resolved(local, CacheOutcome.HIT);
                 }
@@ -166,7 +166,7 @@ public final class ManifestService {
             store.putBlob(storeName, m.digest(), m.bytes());
             store.linkManifest(storeName, m.digest());
             if (tag != null) {
-                store.tagManifest(storeName, tag, m.digest());
+                store.tag(storeName, tag, m.digest());
             }
             memory.put(m);
         } catch (IOException e) {
@@ -197,7 +197,13 @@ public final class ManifestService {
                 return null;
             }
             share.reserve(size);
-            byte[] bytes = store.readBlob(digest, ManifestSummary.MAX_BYTES);
+            byte[] bytes;
+            try {
+                bytes = store.readBlob(digest, ManifestSummary.MAX_BYTES);
+            } catch (java.io.IOException e) {
+                share.release(size);
+                throw new java.io.UncheckedIOException(e);
+            }
             String mediaType = null;
             try {
                 mediaType = bytes == null ? null : ManifestSummary.mediaTypeOf(bytes);

@@ -89,18 +89,8 @@ public final class RegistryApiHandler extends Handler.Abstract {
                 }
                 default -> throw new IllegalStateException();
             }
-        } catch (RegistryException e) {
-            facts.error = e.code().name();
-            ErrorResponses.send(request, response, callback, e);
         } catch (Throwable t) {
-            facts.error = t.getClass().getSimpleName();
-            if (!response.isCommitted()) {
-                LOG.error("request {} failed", request.getHttpURI().getPath(), t);
-            } else {
-                LOG.debug("transfer of {} broken off: {}", request.getHttpURI().getPath(), t.toString());
-            }
-            ErrorResponses.send(request, response, callback,
-                    new RegistryException(ErrorCode.UNKNOWN, "internal error", null, -1, t));
+            ErrorResponses.fail(request, response, callback, t, facts, LOG);
         }
         return true;
     }

@@ -3,7 +3,7 @@ package dev.registrycache.node.api;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.NameMapping;
-import dev.registrycache.node.store.Datastore;
+import dev.registrycache.common.store.Datastore;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamException;
 import dev.registrycache.node.upstream.UpstreamResponse;

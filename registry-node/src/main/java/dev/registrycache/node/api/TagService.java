@@ -8,7 +8,8 @@ import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.Json;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.RepositoryName;
-import dev.registrycache.node.store.Datastore;
+import dev.registrycache.common.Tag;
+import dev.registrycache.common.store.Datastore;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamException;
 import dev.registrycache.node.upstream.UpstreamResponse;
@@ -99,7 +100,9 @@ public final class TagService {
 
     private TagList local(RepositoryName clientName, NameMapping.Names names, Integer limit, String last,
                           BodyBudget.Share share) {
-        List<String> tags = store.tags(names.store());
+        List<String> tags = store.tags(names.store()).stream()
+                .filter(t -> store.taggedDigest(names.store(), t) != null) // a tag whose manifest is gone is not listed
+                .map(Tag::toString).toList();
         if (last != null) {
             tags = tags.stream().filter(t -> t.compareTo(last) > 0).toList();
         }

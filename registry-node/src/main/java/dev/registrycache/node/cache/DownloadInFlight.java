@@ -5,40 +5,37 @@ import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.RepositoryName;
 
+import dev.registrycache.common.store.BlobReader;
+import dev.registrycache.common.store.BlobUpload;
+
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One upstream download of a blob that any number of clients read while it is being written.
- * The downloader writes a temporary file, hashing as bytes pass; readers tail that file up to
- * what has been written, except the last byte of their response (of the blob, or of the range
+ * The downloader writes a datastore upload, hashing as bytes pass; readers follow that upload up
+ * to what has been written, except the last byte of their response (of the blob, or of the range
  * they asked for), which they get only after the digest is verified and the blob published. So
  * no client ever receives a complete response of corrupt bytes: on a mismatch its transfer
- * breaks off short. The temporary file exists only once the upstream answered with the blob, so
- * a download the upstream refuses writes nothing.
+ * breaks off short. The upload exists only once the upstream answered with the blob, so a
+ * download the upstream refuses writes nothing.
  */
 public final class DownloadInFlight {
     private enum State { CONNECTING, STREAMING, COMPLETE, FAILED }
 
     private final Digest digest;
     private final RepositoryName repository;
-    private final Path published;
     private final Object lock = new Object();
-    private Path upload;
+    private BlobUpload upload;
     private State state = State.CONNECTING;
     private long size = -1;
     private long written;
     private boolean received;
     private RegistryException failure;
 
-    DownloadInFlight(Digest digest, RepositoryName repository, Path published) {
+    DownloadInFlight(Digest digest, RepositoryName repository) {
         this.digest = digest;
         this.repository = repository;
-        this.published = published;
     }
 
     public Digest digest() {
@@ -50,8 +47,8 @@ public final class DownloadInFlight {
         return repository;
     }
 
-    /** The temporary file; null until the upstream answered. */
-    Path upload() {
+    /** The upload; null until the upstream answered. */
+    BlobUpload upload() {
         synchronized (lock) {
             return upload;
         }
@@ -60,7 +57,7 @@ public final class DownloadInFlight {
     // ---- the downloader's side
 
     /** The upstream answered with the blob, which is being written to {@code upload}. */
-    void streaming(Path upload, long contentLength) {
+    void streaming(BlobUpload upload, long contentLength) {
         synchronized (lock) {
             this.upload = upload;
             size = contentLength;
@@ -181,19 +178,12 @@ public final class DownloadInFlight {
         }
     }
 
-    /**
-     * Opens the blob's bytes for reading, once {@link #awaitSize} returned: the temporary file, or
-     * the published blob once moved.
-     */
-    public FileChannel open() throws IOException {
-        Path temporary = upload();
-        if (temporary == null) {
+    /** Opens the blob's bytes for reading as they are written, once {@link #awaitSize} returned. */
+    public BlobReader open() throws IOException {
+        BlobUpload u = upload();
+        if (u == null) {
             throw new IllegalStateException("the upstream has not answered yet");
         }
-        try {
-            return FileChannel.open(temporary, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            return FileChannel.open(published, StandardOpenOption.READ);
-        }
+        return u.openReader();
     }
 }

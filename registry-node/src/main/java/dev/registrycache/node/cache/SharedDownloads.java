@@ -6,7 +6,9 @@ import dev.registrycache.common.Metrics;
 import dev.registrycache.node.NodeMetrics;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.RepositoryName;
-import dev.registrycache.node.store.Datastore;
+import dev.registrycache.common.store.BlobReader;
+import dev.registrycache.common.store.BlobUpload;
+import dev.registrycache.common.store.Datastore;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamException;
 import dev.registrycache.node.upstream.UpstreamResponse;
@@ -16,9 +18,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -77,7 +76,7 @@ public final class SharedDownloads implements AutoCloseable {
             if (store.blobSize(d) >= 0) {
                 return null;
             }
-            started[0] = new DownloadInFlight(d, storeName, store.blobPath(d));
+            started[0] = new DownloadInFlight(d, storeName);
             return started[0];
         });
         if (started[0] != null) {
@@ -89,7 +88,7 @@ public final class SharedDownloads implements AutoCloseable {
 
     private void download(DownloadInFlight fetch, String repository, RepositoryName storeName) {
         Digest digest = fetch.digest();
-        Path upload = null;
+        BlobUpload upload = null;
         boolean published = false;
         RegistryException failure = null;
         Future<byte[]> verification = null;
@@ -105,23 +104,19 @@ public final class SharedDownloads implements AutoCloseable {
                 // verifying overlap: the digest is known moments after the last byte arrives.
                 verification = threads.submit(() -> hash(fetch));
                 long total = 0;
-                try (FileChannel out = FileChannel.open(upload, StandardOpenOption.WRITE)) {
-                    Content.Chunk chunk;
-                    while ((chunk = response.readChunk()) != null) {
-                        try {
-                            ByteBuffer bytes = chunk.getByteBuffer();
-                            int n = bytes.remaining();
-                            while (bytes.hasRemaining()) {
-                                out.write(bytes);
-                            }
-                            total += n;
-                            if (n > 0) {
-                                fetch.advance(n);
-                                fetched.labels(registry).add(n);
-                            }
-                        } finally {
-                            chunk.release();
+                Content.Chunk chunk;
+                while ((chunk = response.readChunk()) != null) {
+                    try {
+                        ByteBuffer bytes = chunk.getByteBuffer();
+                        int n = bytes.remaining();
+                        upload.write(bytes);
+                        total += n;
+                        if (n > 0) {
+                            fetch.advance(n);
+                            fetched.labels(registry).add(n);
                         }
+                    } finally {
+                        chunk.release();
                     }
                 }
                 if (length >= 0 && total != length) {
@@ -135,7 +130,7 @@ public final class SharedDownloads implements AutoCloseable {
                 throw new RegistryException(ErrorCode.DIGEST_INVALID,
                         "the upstream sent content that does not match digest " + digest, null);
             }
-            store.publishBlob(upload, digest);
+            upload.commit(digest);
             published = true;
             store.linkLayer(storeName, digest);
         } catch (UpstreamException e) {
@@ -162,14 +157,14 @@ public final class SharedDownloads implements AutoCloseable {
             } else {
                 fetch.fail(failure != null ? failure : new RegistryException(ErrorCode.UNAVAILABLE,
                         "the download from the upstream registry failed", null, 10, null));
-                if (upload != null) {
-                    store.discardUpload(upload);
-                }
+            }
+            if (upload != null) {
+                upload.close(); // discards it unless committed
             }
         }
     }
 
-    private Path newUpload(RepositoryName storeName) {
+    private BlobUpload newUpload(RepositoryName storeName) {
         try {
             return store.newUpload(storeName);
         } catch (IOException e) {
@@ -177,11 +172,11 @@ public final class SharedDownloads implements AutoCloseable {
         }
     }
 
-    /** Hashes the temporary file as it grows; returns the hash once every byte was received. */
+    /** Hashes the upload as it grows; returns the hash once every byte was received. */
     private static byte[] hash(DownloadInFlight fetch) throws IOException, InterruptedException {
         MessageDigest hasher = fetch.digest().newHasher();
         ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
-        try (FileChannel in = FileChannel.open(fetch.upload(), StandardOpenOption.READ)) {
+        try (BlobReader in = fetch.upload().openReader()) {
             long position = 0;
             while (true) {
                 long available = fetch.awaitWritten(position);
@@ -193,7 +188,7 @@ public final class SharedDownloads implements AutoCloseable {
                     buffer.limit((int) Math.min(buffer.capacity(), available - position));
                     int n = in.read(buffer, position);
                     if (n <= 0) {
-                        throw new IOException("short read of " + fetch.upload());
+                        throw new IOException("short read of the upload of " + fetch.digest());
                     }
                     buffer.flip();
                     hasher.update(buffer);
