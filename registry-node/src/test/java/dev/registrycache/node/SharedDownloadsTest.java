@@ -1,0 +1,165 @@
+package dev.registrycache.node;
+
+import dev.registrycache.common.Digest;
+import dev.registrycache.common.Metrics;
+import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.RepositoryName;
+import dev.registrycache.common.store.BlobReader;
+import dev.registrycache.common.store.InMemoryDatastore;
+import dev.registrycache.node.cache.DownloadInFlight;
+import dev.registrycache.node.cache.SharedDownloads;
+import dev.registrycache.node.upstream.RedirectPolicy;
+import dev.registrycache.node.upstream.UpstreamClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * The node's single fetch over the in-memory datastore: the upstream is a real HTTP peer that
+ * holds back half of the blob until released, the store is in memory, so what is asserted is the
+ * cache logic: one download for many readers, readers following the upload, nothing published or
+ * left behind for a blob that does not match its digest.
+ */
+class SharedDownloadsTest {
+    private static final long WAIT_MILLIS = Duration.ofSeconds(60).toMillis();
+    private static final RepositoryName REPOSITORY = RepositoryName.parse("quay.io/team/app");
+
+    private static final byte[] BLOB = randomBytes(700_000);
+    private static final Digest DIGEST = Digest.sha256Of(BLOB);
+
+    private final byte[] blob = BLOB;
+    private final Digest digest = DIGEST;
+    private final InMemoryDatastore store = new InMemoryDatastore();
+    private GatedBlobUpstream upstream;
+    private UpstreamClient client;
+    private SharedDownloads downloads;
+    private final ExecutorService readers = Executors.newCachedThreadPool();
+
+    private void start(byte[] served) throws Exception {
+        upstream = new GatedBlobUpstream(digest, served == null ? blob : served, Set.of("team/app"));
+        NodeMetrics metrics = NodeMetrics.in(new Metrics());
+        URI endpoint = URI.create(upstream.baseUrl());
+        client = new UpstreamClient("quay.io", endpoint, Optional.empty(), Optional.empty(),
+                new RedirectPolicy(endpoint, true), metrics);
+        client.start();
+        downloads = new SharedDownloads(store, client, "quay.io", metrics);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        readers.shutdownNow();
+        try (GatedBlobUpstream u = upstream; AutoCloseable c = client; SharedDownloads d = downloads) {
+            // closed in reverse order
+        }
+    }
+
+    @Test
+    void tenConcurrentReadersShareOneUpstreamGetAndTheBlobIsPublished() throws Exception {
+        start(null);
+        List<Future<byte[]>> results = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            results.add(readers.submit(readWhole()));
+        }
+        upstream.release();
+        for (Future<byte[]> r : results) {
+            assertArrayEquals(blob, r.get(WAIT_MILLIS, TimeUnit.MILLISECONDS));
+        }
+        assertEquals(1, upstream.blobGets());
+        assertEquals(blob.length, store.blobSize(digest));
+        assertEquals(true, store.layerLinked(REPOSITORY, digest));
+        assertEquals(0, store.scanUploads(Duration.ZERO, false).live() + store.scanUploads(Duration.ZERO, false).stale());
+        assertNull(downloads.fetch(digest, "team/app", REPOSITORY), "a stored blob is served from the store, not fetched");
+    }
+
+    @Test
+    void aBlobThatDoesNotMatchItsDigestIsNeverPublishedAndItsReadersFail() throws Exception {
+        byte[] served = blob.clone();
+        served[blob.length - 1] ^= 1; // the last byte: everything before it reaches the readers
+        start(served);
+        Future<byte[]> reader = readers.submit(readWhole());
+        upstream.release();
+        Exception failure = assertThrows(Exception.class, () -> reader.get(WAIT_MILLIS, TimeUnit.MILLISECONDS));
+        assertEquals(IOException.class, failure.getCause().getClass(), failure.toString());
+        assertEquals(-1, store.blobSize(digest));
+        assertEquals(false, store.layerLinked(REPOSITORY, digest));
+        Digest.Algorithm[] seen = new Digest.Algorithm[1];
+        store.blobPartitions().forEach(p -> store.scanBlobs(p, (a, h, size, use) -> seen[0] = a));
+        assertNull(seen[0], "nothing is stored");
+        assertEquals(0, store.scanUploads(Duration.ZERO, false).stale(), "the failed upload was discarded");
+    }
+
+    @Test
+    void aRepositoryTheUpstreamRefusesGetsItsErrorAndNothingIsWritten() throws Exception {
+        start(null);
+        upstream.release();
+        DownloadInFlight fetch = downloads.fetch(digest, "other/app", RepositoryName.parse("quay.io/other/app"));
+        RegistryException e = assertThrows(RegistryException.class, () -> fetch.awaitSize(WAIT_MILLIS));
+        assertEquals("BLOB_UNKNOWN", e.code().name());
+        assertEquals(-1, store.blobSize(digest));
+        assertEquals(false, store.repositoryExists(RepositoryName.parse("quay.io/other/app")));
+    }
+
+    @Test
+    void aReaderJoiningLateGetsTheSameDownload() throws Exception {
+        start(null);
+        DownloadInFlight first = downloads.fetch(digest, "team/app", REPOSITORY);
+        first.awaitSize(WAIT_MILLIS);
+        assertSame(first, downloads.fetch(digest, "team/app", REPOSITORY));
+        assertSame(first, downloads.inFlight(digest));
+        upstream.release();
+        assertArrayEquals(blob, read(first));
+    }
+
+    private Callable<byte[]> readWhole() {
+        return () -> {
+            DownloadInFlight fetch = downloads.fetch(digest, "team/app", REPOSITORY);
+            return read(fetch);
+        };
+    }
+
+    /** Reads the blob as a client's response would: up to what may be sent, until the end. */
+    private static byte[] read(DownloadInFlight fetch) throws Exception {
+        long size = fetch.awaitSize(WAIT_MILLIS);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+        try (BlobReader reader = fetch.open()) {
+            long position = 0;
+            while (position < size) {
+                long readable = fetch.awaitReadable(position, size, WAIT_MILLIS);
+                buffer.clear();
+                buffer.limit((int) Math.min(buffer.capacity(), readable - position));
+                int n = reader.read(buffer, position);
+                out.write(buffer.array(), 0, n);
+                position += n;
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        new Random(5).nextBytes(b);
+        return b;
+    }
+}
