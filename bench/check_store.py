@@ -104,7 +104,7 @@ def check_cleaner(a):
         s = a.summary
         m = re.search(r"store (.+?) in (\d+) blobs before, (.+?) after \(max (.+?), cleaning above (.+?)\); "
                       r"(?:would delete|deleted) (\d+) blobs, (.+?) freed; (?:would remove|removed) (\d+) dangling links, (\d+) tags, "
-                      r"(\d+) dead uploads; (?:scan (\d+) ms, delete (\d+) ms, links (\d+) ms; )?(\d+) ms", s)
+                      r"(\d+) dead uploads(?: \(\d+ in progress, [^)]*\))?; (?:scan (\d+) ms, delete (\d+) ms, links (\d+) ms; )?(\d+) ms", s)
         if not m:
             fails.append(f"summary line not understood: {s!r}")
         else:

@@ -1,23 +1,15 @@
 package dev.registrycache.cleaner;
 
-import dev.registrycache.common.store.IoWorkers;
 import dev.registrycache.common.Digest;
-import dev.registrycache.common.store.StoreLayout;
+import dev.registrycache.common.store.Datastore;
+import dev.registrycache.common.store.IoWorkers;
 
-import java.io.IOException;
-import java.nio.file.DirectoryIteratorException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Every blob of the store with its size and last use, read folder by folder ({@code blobs/<alg>/<xx>}) and held
- * in primitive arrays: the raw hash (32 bytes for SHA-256), size and last use, about 52 bytes a
+ * Every blob of the store with its size and last use, read partition by partition and held in
+ * primitive arrays: the raw hash (32 bytes for SHA-256), size and last use, about 52 bytes a
  * blob with the orderings, so a pass over 500,000 blobs fits in a 64 MiB heap.
  */
 final class BlobScan {
@@ -31,62 +23,17 @@ final class BlobScan {
     private int[] byHash;
     private boolean[] deleted;
 
-    /** Reads {@code blobs/<alg>/<xx>/<hex>/data}, one {@code <xx>} folder per task across the workers. */
-    static BlobScan of(Path blobsRoot, IoWorkers workers) {
-        List<Path> prefixes = new ArrayList<>();
-        for (Path algorithm : list(blobsRoot)) {
-            prefixes.addAll(list(algorithm));
-        }
-        BlobScan[] parts = new BlobScan[prefixes.size()];
+    /** Scans the datastore's blob partitions, one a task across the workers, into one scan. */
+    static BlobScan of(Datastore datastore, IoWorkers workers) {
+        List<String> partitions = datastore.blobPartitions();
+        BlobScan[] parts = new BlobScan[partitions.size()];
         workers.each(parts.length, 1, k -> {
-            parts[k] = walk(prefixes.get(k));
+            BlobScan part = new BlobScan();
+            datastore.scanBlobs(partitions.get(k), (algorithm, hash, size, use) -> part.add(hash, size, use));
+            parts[k] = part;
             return true;
         });
         return merge(parts).sealed();
-    }
-
-    private static List<Path> list(Path dir) {
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            for (Path p : entries) {
-                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-                    out.add(p);
-                }
-            }
-        } catch (IOException | DirectoryIteratorException e) {
-            return out; // gone, or not a folder
-        }
-        return out;
-    }
-
-    /**
-     * Reads one {@code blobs/<alg>/<xx>} folder: its {@code <hex>} entries, and the attributes of
-     * each {@code <hex>/data} (one stat a blob, no walk into each blob's folder).
-     */
-    private static BlobScan walk(Path prefix) {
-        BlobScan scan = new BlobScan();
-        String algorithm = prefix.getParent().getFileName().toString();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(prefix)) {
-            for (Path dir : entries) {
-                byte[] hash = StoreLayout.hashOf(algorithm, dir.getFileName().toString());
-                if (hash == null) {
-                    continue; // not a blob of ours
-                }
-                BasicFileAttributes attrs;
-                try {
-                    attrs = Files.readAttributes(StoreLayout.dataIn(dir), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                } catch (IOException e) {
-                    continue; // deleted meanwhile, or a folder without its data
-                }
-                if (attrs.isRegularFile()) {
-                    long use = Math.max(attrs.lastAccessTime().toMillis(), attrs.lastModifiedTime().toMillis());
-                    scan.add(hash, attrs.size(), use);
-                }
-            }
-        } catch (IOException | DirectoryIteratorException e) {
-            // the folder went away, or is not one: nothing of it counts
-        }
-        return scan;
     }
 
     private static BlobScan merge(BlobScan[] parts) {
@@ -177,7 +124,7 @@ final class BlobScan {
         return sizes[i];
     }
 
-    /** The blob's last use: its access time, or its write time if that is later. */
+    /** The blob's last use as the datastore reports it: its write or its latest recorded use. */
     long lastUse(int i) {
         return lastUse[i];
     }
@@ -209,13 +156,5 @@ final class BlobScan {
             }
         }
         return Known.UNSEEN;
-    }
-
-    static boolean deleteQuietly(Path p) {
-        try {
-            return Files.deleteIfExists(p);
-        } catch (IOException e) {
-            return false; // not empty, or not ours to delete: left for the next pass
-        }
     }
 }

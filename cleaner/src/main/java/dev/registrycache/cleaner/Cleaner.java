@@ -1,13 +1,11 @@
 package dev.registrycache.cleaner;
 
-import dev.registrycache.common.store.IoWorkers;
 import dev.registrycache.common.ByteSize;
 import dev.registrycache.common.Digest;
-import dev.registrycache.common.store.StoreLayout;
+import dev.registrycache.common.store.Datastore;
+import dev.registrycache.common.store.IoWorkers;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -16,15 +14,22 @@ import java.util.Locale;
 /**
  * One cleaning pass: when the blob store is over MAXSIZE × (1 + p/100), deletes blobs least
  * recently used first until it is at or under MAXSIZE, never one used or written within the
- * grace period; then removes what would dangle. Prints one summary line.
+ * grace period; then removes what would dangle. Uploads in progress count in the size, and
+ * those left by a node that died are removed on every pass. Prints one summary line.
  */
 final class Cleaner {
+    /**
+     * A download not written to for this long is dead: a node gives up on an upstream that sends
+     * nothing for 2 minutes. Independent of the blobs' grace period, which may be 0.
+     */
+    static final Duration STALE_UPLOAD = Duration.ofMinutes(10);
+
     /** What a pass did. */
-    record Pass(long before, long after, int deleted, long freed, int candidates, DanglingLinks.Result pruned,
-                UploadScan.Result uploads, long scanMillis, long deleteMillis, long linksMillis, long millis) {
+    record Pass(long before, long after, int deleted, long freed, int candidates, Datastore.PruneSummary pruned,
+                Datastore.UploadsSummary uploads, long scanMillis, long deleteMillis, long linksMillis, long millis) {
     }
 
-    private final StoreLayout layout;
+    private final Datastore datastore;
     private final long maxBytes;
     private final int thresholdPercent;
     private final Duration grace;
@@ -32,15 +37,15 @@ final class Cleaner {
     private boolean firstPass = true;
     private int ioThreads = IoWorkers.THREADS;
 
-    Cleaner(StoreLayout layout, ByteSize max, int thresholdPercent, Duration grace, PrintStream out) {
-        this.layout = layout;
+    Cleaner(Datastore datastore, ByteSize max, int thresholdPercent, Duration grace, PrintStream out) {
+        this.datastore = datastore;
         this.maxBytes = max.bytes();
         this.thresholdPercent = thresholdPercent;
         this.grace = grace;
         this.out = out;
     }
 
-    /** How many threads delete files (1: the calling thread alone). */
+    /** How many threads scan, delete and prune (1: the calling thread alone). */
     Cleaner ioThreads(int threads) {
         this.ioThreads = threads;
         return this;
@@ -58,18 +63,18 @@ final class Cleaner {
 
     private Pass run(boolean dryRun, IoWorkers workers) {
         long t0 = System.nanoTime();
-        UploadScan.Result uploads = new UploadScan(layout, UploadScan.STALE).run(dryRun, false);
-        BlobScan scan = BlobScan.of(layout.blobsRoot(), workers);
+        Datastore.UploadsSummary uploads = datastore.scanUploads(STALE_UPLOAD, !dryRun);
+        BlobScan scan = BlobScan.of(datastore, workers);
         long scanned = System.nanoTime();
         long before = scan.totalBytes() + uploads.liveBytes();
         Deletion deletion = before > thresholdBytes()
                 ? deleteLeastRecentlyUsed(scan, uploads.liveBytes(), dryRun, workers) : new Deletion(0, 0);
         long size = before - deletion.freed();
         long deletedAt = System.nanoTime();
-        DanglingLinks.Result pruned = new DanglingLinks.Result(0, 0, 0);
+        Datastore.PruneSummary pruned = new Datastore.PruneSummary(0, 0, 0);
         if (deletion.blobs() > 0 || firstPass) {
             // after deletions, and once per process (for blobs deleted by other means)
-            pruned = new DanglingLinks(layout, scan, workers).prune(dryRun);
+            pruned = datastore.pruneDangling(presence(scan), dryRun, workers);
             firstPass = false;
         }
         long end = System.nanoTime();
@@ -105,9 +110,9 @@ final class Cleaner {
                 }
             }
             if (!dryRun) {
-                Arrays.sort(victims, 0, n); // the scan's order is the folders' order: neighbours share folder blocks
+                Arrays.sort(victims, 0, n); // the scan's order, the store's: on files, neighbours share folder blocks
             }
-            boolean[] gone = dryRun ? null : workers.each(n, k -> deleteBlob(scan.digest(victims[k])));
+            boolean[] gone = dryRun ? null : workers.each(n, k -> datastore.deleteBlob(scan.digest(victims[k])));
             for (int k = 0; k < n; k++) {
                 int i = victims[k];
                 if (dryRun) {
@@ -124,14 +129,17 @@ final class Cleaner {
         return new Deletion(deleted, scan.totalBytes() + uploadBytes - size);
     }
 
-    /** Deletes a blob's data file and then its folder; false if it was gone already. */
-    private boolean deleteBlob(Digest digest) {
-        Path data = layout.blobData(digest);
-        if (!BlobScan.deleteQuietly(data)) {
-            return false;
-        }
-        BlobScan.deleteQuietly(layout.blobDir(digest));
-        return true;
+    /**
+     * Whether a blob named by a link is stored, judged against the pass's scan (with the blobs it
+     * deleted marked): only a blob the scan did not see costs a look at the store, so that one
+     * published meanwhile is not mistaken for a missing one.
+     */
+    private Datastore.BlobPresence presence(BlobScan scan) {
+        return (algorithm, hash) -> switch (scan.lookup(hash)) {
+            case STORED -> true;
+            case DELETED -> false;
+            case UNSEEN -> datastore.blobSize(Digest.fromHash(algorithm, hash)) >= 0;
+        };
     }
 
     private static long millis(long from, long to) {
@@ -144,15 +152,16 @@ final class Cleaner {
                         + "scan %d ms, delete %d ms, links %d ms; %d ms",
                 dryRun ? " (dry run)" : "", ByteSize.ofBytes(p.before()), p.candidates(), ByteSize.ofBytes(p.after()),
                 ByteSize.ofBytes(maxBytes), ByteSize.ofBytes(thresholdBytes()), dryRun ? "would delete" : "deleted",
-                p.deleted(), ByteSize.ofBytes(p.freed()), dryRun ? "would remove" : "removed", p.pruned().links(), p.pruned().tags(), p.uploads().dead(),
+                p.deleted(), ByteSize.ofBytes(p.freed()), dryRun ? "would remove" : "removed", p.pruned().links(), p.pruned().tags(), p.uploads().stale(),
                 p.uploads().live(), ByteSize.ofBytes(p.uploads().liveBytes()),
                 p.scanMillis(), p.deleteMillis(), p.linksMillis(), p.millis());
     }
 
-    /** The store's size now (blobs and uploads in progress), without cleaning: for the size gauge between passes. */
+    /** The store's size now (blobs and every upload's bytes), without cleaning: for the size gauge between passes. */
     long storeBytes() {
         try (IoWorkers workers = new IoWorkers(ioThreads)) {
-            return BlobScan.of(layout.blobsRoot(), workers).totalBytes() + new UploadScan(layout, UploadScan.STALE).run(true, true).liveBytes();
+            Datastore.UploadsSummary uploads = datastore.scanUploads(STALE_UPLOAD, false);
+            return BlobScan.of(datastore, workers).totalBytes() + uploads.liveBytes() + uploads.staleBytes();
         }
     }
 }

@@ -5,10 +5,11 @@ import dev.registrycache.common.CleanerSettings;
 import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.GoDuration;
 import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.Setting;
 import dev.registrycache.common.Startup;
-import dev.registrycache.common.store.StoreLayout;
+import dev.registrycache.common.store.FileDatastore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -74,16 +75,16 @@ public final class CleanerCommand implements Callable<Integer> {
         int threshold = configured.settings().thresholdPercentage();
         Duration every = configured.settings().runEvery();
         Duration graceTime = configured.grace();
-        StoreLayout layout = new StoreLayout(Path.of(Setting.DATA_DIR.resolve(dataDir, env)));
-        Cleaner cleaner = new Cleaner(layout, max, threshold, graceTime, System.out);
+        Path data = Path.of(Setting.DATA_DIR.resolve(dataDir, env));
+        Cleaner cleaner = new Cleaner(new FileDatastore(data), max, threshold, graceTime, System.out);
         if (once || dryRun) {
             cleaner.run(dryRun);
             return 0;
         }
-        Path metricsFile = Path.of(Setting.LOG_DIR.resolve(logDir, env)).resolve("cleaner.prom");
+        Path metricsFile = new LogDirLayout(Path.of(Setting.LOG_DIR.resolve(logDir, env))).cleanerMetrics();
         Metrics metrics = new Metrics();
         CleanerMetrics cleanerMetrics = CleanerMetrics.in(metrics);
-        LOG.info("cleaner for {}: every {}, max {}, threshold {}%, grace {}", layout.root(), every, max, threshold, graceTime);
+        LOG.info("cleaner for {}: every {}, max {}, threshold {}%, grace {}", data.toAbsolutePath(), every, max, threshold, graceTime);
         cleanerMetrics.maxBytes().set(max.bytes());
         long nextPass = System.nanoTime();
         while (true) {

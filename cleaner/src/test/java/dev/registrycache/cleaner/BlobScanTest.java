@@ -1,15 +1,11 @@
 package dev.registrycache.cleaner;
 
-import dev.registrycache.common.store.IoWorkers;
 import dev.registrycache.common.Digest;
-import dev.registrycache.common.store.StoreLayout;
+import dev.registrycache.common.store.InMemoryDatastore;
+import dev.registrycache.common.store.IoWorkers;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -20,10 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+/** The scan's arrays, orderings and lookups, filled from an in-memory store (the file scan is common's FileDatastoreTest). */
 class BlobScanTest {
-    @TempDir
-    Path dir;
-
     @Test
     void indexSortIsAStableSortOfTheIndices() {
         Random random = new Random(7);
@@ -43,33 +37,33 @@ class BlobScanTest {
     }
 
     @Test
-    void scansEveryBlobAcrossThreadsAndLooksThemUpByHash() throws Exception {
-        StoreLayout layout = new StoreLayout(dir);
+    void scansEveryBlobAcrossThreadsAndLooksThemUpByHash() {
+        InMemoryDatastore store = new InMemoryDatastore();
         List<Digest> digests = new ArrayList<>();
         long total = 0;
         for (int i = 0; i < 300; i++) {
             byte[] content = ("blob " + i).getBytes(StandardCharsets.UTF_8);
             Digest d = Digest.sha256Of(content);
-            Path data = layout.blobData(d);
-            Files.createDirectories(data.getParent());
-            Files.write(data, content);
-            Files.setLastModifiedTime(data, FileTime.fromMillis(1_000_000L * (i + 1)));
+            store.putBlobAt(d, content, 1_000_000L * (i + 1));
             digests.add(d);
             total += content.length;
         }
-        Path stray = layout.blobsRoot().resolve("sha256/ab/not-a-digest/data");
-        Files.createDirectories(stray.getParent());
-        Files.write(stray, new byte[5]);
+        byte[] content = "a blob named by SHA-512".getBytes(StandardCharsets.UTF_8);
+        Digest sha512 = Digest.fromHash(Digest.Algorithm.SHA512, Digest.Algorithm.SHA512.newMessageDigest().digest(content));
+        store.putBlobAt(sha512, content, 5);
+        digests.add(sha512);
+        total += content.length;
         BlobScan scan;
         try (IoWorkers workers = new IoWorkers(4)) {
-            scan = BlobScan.of(layout.blobsRoot(), workers);
+            scan = BlobScan.of(store, workers);
         }
-        assertEquals(300, scan.count());
+        assertEquals(301, scan.count());
         assertEquals(total, scan.totalBytes());
         for (int i = 0; i < scan.count(); i++) {
             Digest d = scan.digest(i);
             int n = digests.indexOf(d);
-            assertEquals(("blob " + n).length(), scan.size(i));
+            assertEquals(n == 300 ? content.length : ("blob " + n).length(), scan.size(i));
+            assertEquals(store.lastUseMillis(d), scan.lastUse(i));
             assertEquals(BlobScan.Known.STORED, scan.lookup(HexFormat.of().parseHex(d.hex())));
         }
         int first = 0;
@@ -84,9 +78,9 @@ class BlobScanTest {
     }
 
     @Test
-    void anEmptyOrMissingStoreScansToNothing() {
+    void anEmptyStoreScansToNothing() {
         try (IoWorkers workers = new IoWorkers(2)) {
-            BlobScan scan = BlobScan.of(dir.resolve("missing"), workers);
+            BlobScan scan = BlobScan.of(new InMemoryDatastore(), workers);
             assertEquals(0, scan.count());
             assertEquals(BlobScan.Known.UNSEEN, scan.lookup(new byte[32]));
         }

@@ -3,8 +3,9 @@ package dev.registrycache.cleaner;
 import dev.registrycache.common.ByteSize;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.RepositoryName;
-import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.common.Tag;
+import dev.registrycache.common.store.FileDatastore;
+import dev.registrycache.common.store.StoreLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,13 +26,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** One cleaning pass over stores built file by file in distribution's layout. */
+/**
+ * One cleaning pass over stores built file by file in distribution's layout: the cleaner with the
+ * datastore the processes share (its policy alone is CleanerInMemoryTest's).
+ */
 class CleanerTest {
     private static final int MIB = 1 << 20;
 
     @TempDir
     Path dir;
 
+    private FileDatastore store;
     private StoreLayout layout;
     private final RepositoryName repo = RepositoryName.parse("quay.io/team/app");
     private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
@@ -53,9 +58,13 @@ class CleanerTest {
         Files.writeString(link, d.toString());
     }
 
+    private void storeIn(Path dataDir) {
+        store = new FileDatastore(dataDir);
+        layout = store.layout();
+    }
+
     private Cleaner cleaner(long maxMib, int percent, Duration grace) {
-        layout = layout == null ? new StoreLayout(dir) : layout;
-        return new Cleaner(layout, ByteSize.ofBytes(maxMib * MIB), percent, grace, new PrintStream(printed, true, StandardCharsets.UTF_8));
+        return new Cleaner(store, ByteSize.ofBytes(maxMib * MIB), percent, grace, new PrintStream(printed, true, StandardCharsets.UTF_8));
     }
 
     private List<Digest> fill(int count, Instant oldest) throws Exception {
@@ -68,7 +77,7 @@ class CleanerTest {
 
     @Test
     void shrinksAnOverfullStoreToItsBoundKeepingTheMostRecentlyUsed() throws Exception {
-        layout = new StoreLayout(dir);
+        storeIn(dir);
         List<Digest> blobs = fill(20, Instant.now().minus(Duration.ofDays(2)));
         Digest manifest = blobs.get(0); // the oldest is also a tagged manifest: its tag must go with it
         link(layout.manifestRevisionLink(repo, manifest), manifest);
@@ -92,7 +101,7 @@ class CleanerTest {
 
     @Test
     void cleansOnlyAboveTheThreshold() throws Exception {
-        layout = new StoreLayout(dir);
+        storeIn(dir);
         fill(12, Instant.now().minus(Duration.ofDays(2)));
         assertEquals(0, cleaner(10, 20, Duration.ZERO).run(false).deleted(), "12 MiB is not above 10 MiB + 20%");
         blob(99, MIB, Instant.now().minus(Duration.ofDays(3)));
@@ -103,7 +112,7 @@ class CleanerTest {
 
     @Test
     void neverDeletesBlobsUsedWithinTheGracePeriod() throws Exception {
-        layout = new StoreLayout(dir);
+        storeIn(dir);
         List<Digest> old = fill(5, Instant.now().minus(Duration.ofDays(1)));
         List<Digest> recent = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
@@ -117,7 +126,7 @@ class CleanerTest {
 
     @Test
     void dryRunDeletesNothingAndSaysWhatItWouldDelete() throws Exception {
-        layout = new StoreLayout(dir);
+        storeIn(dir);
         List<Digest> blobs = fill(20, Instant.now().minus(Duration.ofDays(2)));
         Cleaner.Pass pass = cleaner(10, 20, Duration.ZERO).run(true);
         assertEquals(10, pass.deleted());
@@ -130,34 +139,8 @@ class CleanerTest {
     }
 
     @Test
-    void removesTemporaryFilesOfDeadTransfersOnly() throws Exception {
-        layout = new StoreLayout(dir);
-        Path dead = layout.uploadData(repo, java.util.UUID.randomUUID());
-        Path live = layout.uploadData(repo, java.util.UUID.randomUUID());
-        Files.createDirectories(dead.getParent());
-        Files.createDirectories(live.getParent());
-        Files.write(dead, new byte[10]);
-        Files.write(live, new byte[10]);
-        Files.setLastModifiedTime(dead, FileTime.from(Instant.now().minus(Duration.ofHours(3))));
-        Cleaner cleaner = cleaner(10, 20, Duration.ofMinutes(10));
-        Cleaner.Pass pass = cleaner.run(false);
-        assertEquals(1, pass.uploads().dead());
-        assertEquals(1, pass.uploads().live());
-        assertFalse(Files.exists(dead));
-        assertTrue(Files.exists(live));
-        // a node that crashes later leaves another: the next pass of the same cleaner removes it too
-        Path later = layout.uploadData(repo, java.util.UUID.randomUUID());
-        Files.createDirectories(later.getParent());
-        Files.write(later, new byte[10]);
-        Files.setLastModifiedTime(later, FileTime.from(Instant.now().minus(Duration.ofMinutes(11))));
-        assertEquals(1, cleaner.run(false).uploads().dead());
-        assertFalse(Files.exists(later));
-        assertTrue(Files.exists(live));
-    }
-
-    @Test
     void blobsBeingFetchedCountInTheStoreSize() throws Exception {
-        layout = new StoreLayout(dir);
+        storeIn(dir);
         fill(10, Instant.now().minus(Duration.ofDays(2))); // 10 MiB: at the limit
         Path upload = layout.uploadData(repo, java.util.UUID.randomUUID());
         Files.createDirectories(upload.getParent());
@@ -171,9 +154,10 @@ class CleanerTest {
         cleaner(10, 20, Duration.ZERO).run(false);
         assertTrue(Files.exists(upload), "not even with no grace period for blobs: uploads die after 10 minutes idle");
     }
+
     @Test
     void manySmallBlobsGoLeastRecentlyUsedFirstAcrossTheWorkerThreads() throws Exception {
-        layout = new StoreLayout(dir);
+        storeIn(dir);
         RepositoryName other = RepositoryName.parse("docker.io/library/other");
         Instant oldest = Instant.now().minus(Duration.ofDays(30));
         int count = 1500;
@@ -204,7 +188,7 @@ class CleanerTest {
             expectedGone.add(i);
             size -= 100 + i % 200;
         }
-        Cleaner.Pass pass = new Cleaner(layout, ByteSize.ofBytes(max), 0, Duration.ZERO,
+        Cleaner.Pass pass = new Cleaner(store, ByteSize.ofBytes(max), 0, Duration.ZERO,
                 new PrintStream(printed, true, StandardCharsets.UTF_8)).run(false);
         assertEquals(expectedGone.size(), pass.deleted());
         assertEquals(size, pass.after());
@@ -223,31 +207,31 @@ class CleanerTest {
 
     @Test
     void oneThreadAndManyThreadsDeleteTheSameBlobs() throws Exception {
-        StoreLayout copyLayout = new StoreLayout(Files.createDirectory(dir.resolve("copy")));
-        layout = copyLayout;
+        storeIn(Files.createDirectory(dir.resolve("copy")));
+        FileDatastore copy = store;
         for (int i = 0; i < 600; i++) {
             blob(5000 + i, 1000, Instant.now().minus(Duration.ofDays(1)).plusSeconds(i));
         }
-        layout = new StoreLayout(Files.createDirectory(dir.resolve("store")));
+        storeIn(Files.createDirectory(dir.resolve("store")));
         List<Digest> blobs = new ArrayList<>();
         for (int i = 0; i < 600; i++) {
             blobs.add(blob(5000 + i, 1000, Instant.now().minus(Duration.ofDays(1)).plusSeconds(i)));
         }
         PrintStream sink = new PrintStream(printed, true, StandardCharsets.UTF_8);
-        Cleaner.Pass many = new Cleaner(layout, ByteSize.ofBytes(300_000), 0, Duration.ZERO, sink).run(false);
-        Cleaner.Pass one = new Cleaner(copyLayout, ByteSize.ofBytes(300_000), 0, Duration.ZERO, sink).ioThreads(1).run(false);
+        Cleaner.Pass many = new Cleaner(store, ByteSize.ofBytes(300_000), 0, Duration.ZERO, sink).run(false);
+        Cleaner.Pass one = new Cleaner(copy, ByteSize.ofBytes(300_000), 0, Duration.ZERO, sink).ioThreads(1).run(false);
         assertEquals(300, many.deleted());
         assertEquals(one.deleted(), many.deleted());
         assertEquals(one.pruned(), many.pruned());
         for (int i = 0; i < blobs.size(); i++) {
             assertEquals(i >= 300, Files.exists(layout.blobData(blobs.get(i))), "blob " + i);
-            assertEquals(i >= 300, Files.exists(copyLayout.blobData(blobs.get(i))), "blob " + i + " (one thread)");
+            assertEquals(i >= 300, Files.exists(copy.layout().blobData(blobs.get(i))), "blob " + i + " (one thread)");
         }
     }
 
     @Test
     void dryRunCountsTheLinksThatWouldDangle() throws Exception {
-        layout = new StoreLayout(dir);
+        storeIn(dir);
         List<Digest> blobs = fill(20, Instant.now().minus(Duration.ofDays(2)));
         Cleaner.Pass pass = cleaner(10, 20, Duration.ZERO).run(true);
         assertEquals(10, pass.pruned().links(), "the layer links of the 10 blobs it would delete");
@@ -257,7 +241,7 @@ class CleanerTest {
 
     @Test
     void firstPassRemovesLinksToBlobsDeletedByOtherMeans() throws Exception {
-        layout = new StoreLayout(dir);
+        storeIn(dir);
         List<Digest> blobs = fill(3, Instant.now().minus(Duration.ofDays(2)));
         Files.delete(layout.blobData(blobs.get(1)));
         Cleaner cleaner = cleaner(100, 20, Duration.ZERO);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.common.ByteSize;
 import dev.registrycache.common.Json;
 import dev.registrycache.common.RegistryHost;
+import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
@@ -53,8 +54,9 @@ class EvictionE2ETest {
             Path data = dir.resolve("data");
             try (RegistryNode node = new RegistryNode(new NodeConfig(RegistryHost.fromKey("quay.io"), URI.create(upstream.baseUrl()),
                     Optional.empty(), Optional.empty(), data, dir.resolve("logs"), "127.0.0.1", 0)).start()) {
-                StoreLayout layout = new StoreLayout(data);
-                Cleaner cleaner = new Cleaner(layout, ByteSize.ofBytes(500_000), 0, Duration.ZERO,
+                FileDatastore store = new FileDatastore(data);
+                StoreLayout layout = store.layout();
+                Cleaner cleaner = new Cleaner(store, ByteSize.ofBytes(500_000), 0, Duration.ZERO,
                         new PrintStream(new ByteArrayOutputStream()));
                 HttpClient http = HttpClient.newHttpClient();
                 String base = "http://127.0.0.1:" + node.port() + "/v2/quay.io/team/img";
@@ -108,7 +110,7 @@ class EvictionE2ETest {
                     }
                 }
                 // everything evicted: images pull again, from the upstream
-                new Cleaner(layout, ByteSize.ofBytes(0), 0, Duration.ZERO, new PrintStream(new ByteArrayOutputStream())).run(false);
+                new Cleaner(store, ByteSize.ofBytes(0), 0, Duration.ZERO, new PrintStream(new ByteArrayOutputStream())).run(false);
                 String layer = images.get(0).layer(0).digest();
                 int before = upstream.requestCount("GET", "/blobs/" + layer);
                 Skopeo.create().copy("docker://127.0.0.1:" + node.port() + "/quay.io/team/img0:v1", "dir:" + dir.resolve("again"));

@@ -72,9 +72,7 @@ final class FileLinkPruner {
                     pruneTags(StoreLayout.tagsOf(child));
                     removeIfEmpty(child);
                 });
-                case StoreLayout.UPLOADS -> {
-                    // blobs being fetched: scanUploads' business
-                }
+                case StoreLayout.UPLOADS -> tasks.add(() -> removeIfEmpty(child)); // its uploads are scanUploads' business
                 default -> {
                     if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
                         visit(child, tasks, emptied);

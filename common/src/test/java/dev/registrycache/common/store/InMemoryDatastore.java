@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Consumer;
 
 /**
  * A {@link Datastore} in memory, for unit tests of the node, gateway, logger and cleaner without
@@ -33,10 +34,17 @@ public final class InMemoryDatastore implements Datastore {
     private final Map<RepositoryName, Repository> repositories = new ConcurrentHashMap<>();
     private final Set<Upload> uploads = ConcurrentHashMap.newKeySet();
 
+    /** A repository's links; changed only inside {@link #update}, so a prune never drops a link written meanwhile. */
     private static final class Repository {
         final Set<Digest> layers = ConcurrentHashMap.newKeySet();
         final Set<Digest> manifests = ConcurrentHashMap.newKeySet();
         final Map<Tag, Digest> tags = new ConcurrentSkipListMap<>();
+        /** Every digest each tag pointed at: distribution's {@code index} of the tag. */
+        final Map<Tag, Set<Digest>> history = new ConcurrentHashMap<>();
+
+        boolean isEmpty() {
+            return layers.isEmpty() && manifests.isEmpty() && tags.isEmpty() && history.isEmpty();
+        }
     }
 
     public InMemoryDatastore() {
@@ -150,48 +158,75 @@ public final class InMemoryDatastore implements Datastore {
         return new UploadsSummary(live, liveBytes, dead, deadBytes);
     }
 
+    /** Counts as the file layout does: a tag whose manifest is gone goes with its history, uncounted. */
     @Override
     public PruneSummary pruneDangling(BlobPresence stored, boolean dryRun, IoWorkers workers) {
-        int links = 0;
-        int tags = 0;
-        int emptied = 0;
-        for (Map.Entry<RepositoryName, Repository> e : repositories.entrySet()) {
-            Repository r = e.getValue();
-            for (Set<Digest> set : List.of(r.layers, r.manifests)) {
-                for (Digest d : set) {
-                    if (!isStored(stored, d)) {
-                        links++;
+        int[] counts = new int[3];
+        for (RepositoryName name : repositories.keySet()) {
+            repositories.computeIfPresent(name, (n, r) -> {
+                Pruned pruned = new Pruned(stored, dryRun);
+                pruned.links(r.layers);
+                pruned.links(r.manifests);
+                for (Map.Entry<Tag, Digest> t : r.tags.entrySet()) {
+                    if (!pruned.isStored(t.getValue())) {
+                        pruned.tags++;
                         if (!dryRun) {
-                            set.remove(d);
+                            r.tags.remove(t.getKey());
+                            r.history.remove(t.getKey());
                         }
+                    } else {
+                        pruned.links(r.history.getOrDefault(t.getKey(), Set.of()));
                     }
                 }
-            }
-            for (Map.Entry<Tag, Digest> t : r.tags.entrySet()) {
-                if (!isStored(stored, t.getValue())) {
-                    tags++;
-                    if (!dryRun) {
-                        r.tags.remove(t.getKey());
-                    }
+                counts[0] += pruned.links;
+                counts[1] += pruned.tags;
+                if (!dryRun && r.isEmpty() && uploads.stream().noneMatch(u -> u.repository.equals(n))) {
+                    counts[2]++;
+                    return null;
                 }
-            }
-            if (!dryRun && r.layers.isEmpty() && r.manifests.isEmpty() && r.tags.isEmpty()
-                    && uploads.stream().noneMatch(u -> u.repository.equals(e.getKey()))) {
-                repositories.remove(e.getKey());
-                emptied++;
-            }
+                return r;
+            });
         }
-        return new PruneSummary(links, tags, emptied);
+        return new PruneSummary(counts[0], counts[1], counts[2]);
     }
 
-    private static boolean isStored(BlobPresence stored, Digest d) {
-        return stored.stored(d.algorithm(), HexFormat.of().parseHex(d.hex()));
+    /** What a prune of one repository removed (or would). */
+    private static final class Pruned {
+        private final BlobPresence stored;
+        private final boolean dryRun;
+        int links;
+        int tags;
+
+        Pruned(BlobPresence stored, boolean dryRun) {
+            this.stored = stored;
+            this.dryRun = dryRun;
+        }
+
+        boolean isStored(Digest d) {
+            return stored.stored(d.algorithm(), HexFormat.of().parseHex(d.hex()));
+        }
+
+        void links(Set<Digest> set) {
+            for (Digest d : set) {
+                if (!isStored(d)) {
+                    links++;
+                    if (!dryRun) {
+                        set.remove(d);
+                    }
+                }
+            }
+        }
     }
 
     // ---- links and tags
 
-    private Repository repository(RepositoryName name) {
-        return repositories.computeIfAbsent(name, n -> new Repository());
+    /** Changes a repository's links atomically against a prune that would remove it. */
+    private void update(RepositoryName name, Consumer<Repository> change) {
+        repositories.compute(name, (n, r) -> {
+            Repository repo = r == null ? new Repository() : r;
+            change.accept(repo);
+            return repo;
+        });
     }
 
     @Override
@@ -202,7 +237,7 @@ public final class InMemoryDatastore implements Datastore {
 
     @Override
     public void linkLayer(RepositoryName repository, Digest digest) {
-        repository(repository).layers.add(digest);
+        update(repository, r -> r.layers.add(digest));
     }
 
     @Override
@@ -213,7 +248,7 @@ public final class InMemoryDatastore implements Datastore {
 
     @Override
     public void linkManifest(RepositoryName repository, Digest digest) {
-        repository(repository).manifests.add(digest);
+        update(repository, r -> r.manifests.add(digest));
     }
 
     @Override
@@ -224,7 +259,10 @@ public final class InMemoryDatastore implements Datastore {
 
     @Override
     public void tag(RepositoryName repository, Tag tag, Digest digest) {
-        repository(repository).tags.put(tag, digest);
+        update(repository, r -> {
+            r.history.computeIfAbsent(tag, t -> ConcurrentHashMap.newKeySet()).add(digest);
+            r.tags.put(tag, digest);
+        });
     }
 
     @Override
