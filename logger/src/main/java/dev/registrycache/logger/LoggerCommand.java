@@ -1,8 +1,8 @@
 package dev.registrycache.logger;
 
 import dev.registrycache.common.Setting;
-import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.common.SupervisorWatch;
+import dev.registrycache.common.store.FileDatastore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -46,7 +46,7 @@ public final class LoggerCommand implements Callable<Integer> {
         Files.createDirectories(logs);
         TailState state = new TailState(stateFile != null ? Path.of(stateFile) : logs.resolve(".logger-state.json"));
         Skips skips = new Skips();
-        AccessToucher toucher = new AccessToucher(new StoreLayout(data), skips);
+        AccessToucher toucher = new AccessToucher(new FileDatastore(data), skips);
         // touches are applied (flushed) in batches, and a position is saved only right after the
         // touches of the lines before it were applied
         LogTailer tailer = new LogTailer(logs, state.load(), toucher::accept, LogTailer.POLL_BYTES, skips);

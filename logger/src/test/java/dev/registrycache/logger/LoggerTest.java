@@ -2,6 +2,7 @@ package dev.registrycache.logger;
 
 import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.Digest;
+import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.store.StoreLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,7 +61,8 @@ class LoggerTest {
 
     @Test
     void touchesUsedBlobsAndEverythingAUsedManifestReferences() throws Exception {
-        StoreLayout layout = new StoreLayout(dir.resolve("data"));
+        FileDatastore store = new FileDatastore(dir.resolve("data"));
+        StoreLayout layout = store.layout();
         Digest config = blob(layout, "{\"os\":\"linux\"}".getBytes());
         Digest layer = blob(layout, "layer".getBytes());
         Digest manifest = blob(layout, ("{\"schemaVersion\":2,\"config\":{\"digest\":\"" + config + "\"},\"layers\":[{\"digest\":\""
@@ -71,7 +73,7 @@ class LoggerTest {
         Path log = logs().resolve("node-quay.io.access.log");
         Instant now = Instant.parse("2026-11-27T10:00:00Z");
         append(log, line(now, "manifest", index, 200) + line(now, "blob", failed, 404) + "not json\n");
-        AccessToucher toucher = new AccessToucher(layout);
+        AccessToucher toucher = new AccessToucher(store);
         try (LogTailer tailer = new LogTailer(logs(), new java.util.HashMap<>(), toucher::accept)) {
             tailer.poll();
             toucher.flush(); // as the logger does once caught up
