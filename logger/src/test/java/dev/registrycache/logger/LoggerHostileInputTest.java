@@ -1,6 +1,7 @@
 package dev.registrycache.logger;
 
 import dev.registrycache.common.Digest;
+import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.store.StoreLayout;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -92,7 +93,7 @@ class LoggerHostileInputTest {
         long size = Files.size(log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (true) {
-            TailState.Position p = new TailState(logs.resolve(".logger-state.json")).load().get(log.getFileName().toString());
+            TailState.Position p = new TailState(new LogDirLayout(logs).loggerState()).load().get(log.getFileName().toString());
             if (p != null && p.offset() == size && atime(last).equals(LATER)) {
                 break;
             }

@@ -2,6 +2,7 @@ package dev.registrycache.logger;
 
 import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.Digest;
+import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.ManifestSummary;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +41,7 @@ class LoggerLimitsTest {
         Files.writeString(log, good + junk + good + junk.repeat(3) + "x".repeat(3 * LogTailer.MAX_LINE), StandardCharsets.UTF_8);
         List<AccessLogFormat.Access> seen = new ArrayList<>();
         Skips skips = new Skips();
-        TailState state = new TailState(logs.resolve(".logger-state.json"));
+        TailState state = new TailState(new LogDirLayout(logs).loggerState());
         try (LogTailer tailer = new LogTailer(logs, new HashMap<>(), seen::add, LogTailer.POLL_BYTES, skips)) {
             tailer.poll();
             assertEquals(2, seen.size());
