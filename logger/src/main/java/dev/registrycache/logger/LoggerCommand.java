@@ -2,6 +2,7 @@ package dev.registrycache.logger;
 
 import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.LogDirLayout;
+import dev.registrycache.common.Metrics;
 import dev.registrycache.common.Setting;
 import dev.registrycache.common.Startup;
 import dev.registrycache.common.WritableFolder;
@@ -63,7 +64,8 @@ public final class LoggerCommand implements Callable<Integer> {
         Path logs = configured.logs().dir();
         Path data = configured.data();
         TailState state = new TailState(configured.stateFile());
-        Skips skips = new Skips();
+        Metrics metrics = new Metrics();
+        Skips skips = new Skips(LoggerMetrics.in(metrics));
         AccessToucher toucher = new AccessToucher(new FileDatastore(data), skips);
         // touches are applied (flushed) in batches, and a position is saved only right after the
         // touches of the lines before it were applied
@@ -111,7 +113,7 @@ public final class LoggerCommand implements Callable<Integer> {
                 }
                 if (skips.count() != skipsWritten) {
                     skipsWritten = skips.count();
-                    skips.metrics().writeTo(metricsFile);
+                    metrics.writeTo(metricsFile);
                 }
             }
             if (!behind) {

@@ -3,6 +3,7 @@ package dev.registrycache.logger;
 import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ManifestSummary;
+import dev.registrycache.common.Metrics;
 import dev.registrycache.common.store.InMemoryDatastore;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +22,8 @@ class AccessToucherTest {
     private static final Instant NOW = Instant.parse("2026-11-27T10:00:00Z");
 
     private final InMemoryDatastore store = new InMemoryDatastore();
-    private final Skips skips = new Skips();
+    private final Metrics metrics = new Metrics();
+    private final Skips skips = new Skips(LoggerMetrics.in(metrics));
     private final AccessToucher toucher = new AccessToucher(store, skips);
 
     /** A blob written long ago and not used since. */
@@ -132,8 +134,8 @@ class AccessToucherTest {
         use("manifest", tooMany, NOW.plusSeconds(60));
         assertEquals(NOW.plusSeconds(60), lastUse(tooMany));
         assertEquals(1, skips.count(), "remembered as having nothing to follow, not read again");
-        assertTrue(skips.metrics().render()
-                .contains("registry_cache_logger_skipped_total{reason=\"manifest_beyond_limits\"} 1"), skips.metrics().render());
+        assertTrue(metrics.render()
+                .contains("registry_cache_logger_skipped_total{reason=\"manifest_beyond_limits\"} 1"), metrics.render());
     }
 
     @Test
@@ -183,7 +185,7 @@ class AccessToucherTest {
             assertEquals(OLD, lastUse(layers.get(i)), "not followed: " + i);
         }
         assertEquals(1, skips.count());
-        assertTrue(skips.metrics().render()
-                .contains("registry_cache_logger_skipped_total{reason=\"use_over_budget\"} 1"), skips.metrics().render());
+        assertTrue(metrics.render()
+                .contains("registry_cache_logger_skipped_total{reason=\"use_over_budget\"} 1"), metrics.render());
     }
 }
