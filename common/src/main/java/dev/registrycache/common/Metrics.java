@@ -1,5 +1,9 @@
 package dev.registrycache.common;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -75,12 +79,9 @@ public final class Metrics {
     }
 
     /** Writes {@link #render()} to {@code file} atomically, for the gateway to publish (textfile style). */
-    public void writeTo(java.nio.file.Path file) throws java.io.IOException {
-        java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
-        java.nio.file.Files.writeString(tmp, render());
-        java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    public void writeTo(Path file) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        AtomicFile.write(file, render().getBytes(StandardCharsets.UTF_8));
     }
 
     /**

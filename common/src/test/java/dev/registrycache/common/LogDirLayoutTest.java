@@ -44,7 +44,7 @@ class LogDirLayoutTest {
         var matcher = FileSystems.getDefault().getPathMatcher("glob:" + LogDirLayout.METRICS_GLOB);
         assertTrue(matcher.matches(logs.cleanerMetrics().getFileName()));
         assertTrue(matcher.matches(logs.supervisorMetrics().getFileName()));
-        assertFalse(matcher.matches(Path.of("cleaner.prom.tmp")));
+        assertFalse(matcher.matches(Path.of(".cleaner.prom-0f8fad5b-d9cb-469f-a165-70867728950e.tmp")), "AtomicFile's");
         assertFalse(matcher.matches(logs.gatewayAccessLog().getFileName()));
     }
 }

@@ -1,7 +1,10 @@
 package dev.registrycache.common;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,5 +39,20 @@ class MetricsTest {
         assertEquals("# HELP r_total Requests\n# TYPE r_total counter\nr_total{registry=\"quay.io\",cache=\"hit\"} 7\n"
                         + "r_total{registry=\"quay.io\",cache=\"miss\"} 1\n",
                 Metrics.merge(List.of(node.render(), gateway.render())));
+    }
+
+    @Test
+    void writesItsFileWholeAndLeavesNoTemporaryFile(@TempDir Path dir) throws Exception {
+        Metrics m = new Metrics();
+        Metrics.Counter c = m.counter("x_total", "Things");
+        Path file = new LogDirLayout(dir.resolve("logs")).cleanerMetrics();
+        c.labels().add(1);
+        m.writeTo(file);
+        c.labels().add(1);
+        m.writeTo(file);
+        assertEquals(m.render(), Files.readString(file));
+        try (var files = Files.list(file.getParent())) {
+            assertEquals(List.of(file), files.toList());
+        }
     }
 }

@@ -4,34 +4,27 @@ import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ManifestLimitException;
 import dev.registrycache.common.ManifestSummary;
-import dev.registrycache.common.store.StoreLayout;
+import dev.registrycache.common.store.Datastore;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributeView;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Turns uses into access times: a blob's {@code data} file gets the time of its last use, set
- * explicitly (so it works on {@code noatime} mounts). A manifest's use also counts for what it
- * references, its config and layers, and for an index its child manifests in the store and
- * theirs, so an image whose layers clients already hold is not evicted while it is pulled.
- * Memory and work are bounded whatever the store holds: manifests are read by
- * {@link ManifestSummary} (streaming, with its limits), what they reference is remembered up to
- * a number of digests, and one use touches and reads at most a fixed amount; what lies beyond is
- * skipped and counted ({@link Skips}), never retried.
+ * Turns the uses in the access logs into the blobs' last uses ({@link Datastore#recordUse}),
+ * which the cleaner evicts by. A manifest's use also counts for what it references, its config
+ * and layers, and for an index its child manifests in the store and theirs, so an image whose
+ * layers clients already hold is not evicted while it is pulled. Memory and work are bounded
+ * whatever the store holds: manifests are read by {@link ManifestSummary} (streaming, with its
+ * limits), what they reference is remembered up to a number of digests, and one use touches and
+ * reads at most a fixed amount; what lies beyond is skipped and counted ({@link Skips}), never
+ * retried.
  */
 final class AccessToucher {
     /** A blob touched this recently (by log time) is not touched again: pulls repeat digests a lot. */
     private static final long RETOUCH_MILLIS = 5_000;
-    private static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
     /** Manifests followed from a use: an index (0), its manifests (1), an index's index's (2). */
     private static final int MAX_DEPTH = 2;
     /** Blobs and manifests one use may touch. */
@@ -41,18 +34,18 @@ final class AccessToucher {
     /** What a manifest beyond the limits is remembered as: nothing to follow. */
     private static final ManifestSummary NOTHING_TO_FOLLOW = new ManifestSummary(null, List.of(), List.of());
 
-    private final StoreLayout layout;
+    private final Datastore datastore;
     private final Skips skips;
     private final Map<Digest, Long> lastTouched = lru(50_000);
     private final ReferenceCache references = new ReferenceCache(50_000);
     private long touches;
 
-    AccessToucher(StoreLayout layout) {
-        this(layout, new Skips());
+    AccessToucher(Datastore datastore) {
+        this(datastore, new Skips());
     }
 
-    AccessToucher(StoreLayout layout, Skips skips) {
-        this.layout = layout;
+    AccessToucher(Datastore datastore, Skips skips) {
+        this.datastore = datastore;
         this.skips = skips;
     }
 
@@ -65,6 +58,11 @@ final class AccessToucher {
         };
     }
 
+    /**
+     * Uses recorded: calls of {@link Datastore#recordUse} on a stored blob, whether or not they
+     * moved its last use (the interface does not tell); a repeat within {@link #RETOUCH_MILLIS}
+     * is not a call.
+     */
     long touches() {
         return touches;
     }
@@ -73,7 +71,7 @@ final class AccessToucher {
     private final Map<Digest, long[]> pending = new java.util.HashMap<>();
 
     /**
-     * Notes a use; the file system is touched in {@link #flush()}, once per digest however many
+     * Notes a use; the datastore is told in {@link #flush()}, once per digest however many
      * lines name it (a pull names the same blobs many times).
      */
     void accept(AccessLogFormat.Access access) {
@@ -120,7 +118,7 @@ final class AccessToucher {
                 references.put(digest, refs);
             }
         }
-        // our own read may have moved the access time (relatime): set it to the use's time anyway
+        // our own read may have counted as a use (a file's access time): set the use's time anyway
         if (!touch(digest, time, readNow) || refs == null) {
             return;
         }
@@ -140,13 +138,14 @@ final class AccessToucher {
 
     /** What the stored manifest references; null if it is not stored or over the use's budget. */
     private ManifestSummary read(Digest digest, UseBudget use) {
-        Path data = layout.blobData(digest);
         try {
-            long size = Files.size(data);
-            if (size > MAX_MANIFEST_BYTES || !use.read(size)) {
+            // the size first: a manifest over the use's budget is not read at all
+            long size = datastore.blobSize(digest);
+            if (size < 0 || size > ManifestSummary.MAX_BYTES || !use.read(size)) {
                 return null;
             }
-            return ManifestSummary.read(Files.readAllBytes(data));
+            byte[] bytes = datastore.readBlob(digest, ManifestSummary.MAX_BYTES);
+            return bytes == null ? null : ManifestSummary.read(bytes);
         } catch (ManifestLimitException e) {
             skips.skip(Skips.Reason.MANIFEST_BEYOND_LIMITS, "the references of manifest " + digest + ": " + e.getMessage());
             return NOTHING_TO_FOLLOW;
@@ -189,8 +188,8 @@ final class AccessToucher {
     }
 
     /**
-     * Sets the blob's access time to {@code time} unless it is later already (or {@code force});
-     * false if the blob is not stored.
+     * Records the use unless one as recent was recorded (and not {@code force}, which sets the
+     * time even if the last use is later); false if the blob is not stored.
      */
     private boolean touch(Digest digest, Instant time, boolean force) {
         long millis = time.toEpochMilli();
@@ -198,21 +197,12 @@ final class AccessToucher {
         if (!force && last != null && last + RETOUCH_MILLIS > millis) {
             return true;
         }
-        Path data = layout.blobData(digest);
-        try {
-            BasicFileAttributeView view = Files.getFileAttributeView(data, BasicFileAttributeView.class);
-            BasicFileAttributes attrs = view.readAttributes();
-            if (force || attrs.lastAccessTime().toMillis() < millis) {
-                view.setTimes(attrs.lastModifiedTime(), FileTime.fromMillis(millis), null);
-                touches++;
-            }
-            lastTouched.put(digest, millis);
-            return true;
-        } catch (NoSuchFileException e) {
+        if (!datastore.recordUse(digest, time, force)) {
             lastTouched.remove(digest);
             return false;
-        } catch (IOException e) {
-            return false;
         }
+        touches++;
+        lastTouched.put(digest, millis);
+        return true;
     }
 }

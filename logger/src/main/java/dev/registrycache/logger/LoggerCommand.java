@@ -1,15 +1,18 @@
 package dev.registrycache.logger;
 
+import dev.registrycache.common.ConfigException;
+import dev.registrycache.common.LogDirLayout;
+import dev.registrycache.common.Metrics;
 import dev.registrycache.common.Setting;
-import dev.registrycache.common.store.StoreLayout;
-import dev.registrycache.common.SupervisorWatch;
+import dev.registrycache.common.Startup;
+import dev.registrycache.common.WritableFolder;
+import dev.registrycache.common.store.FileDatastore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -40,17 +43,34 @@ public final class LoggerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SupervisorWatch.startIfSupervised();
-        Path logs = Path.of(Setting.LOG_DIR.resolve(logDir, System.getenv()));
-        Path data = Path.of(Setting.DATA_DIR.resolve(dataDir, System.getenv()));
-        Files.createDirectories(logs);
-        TailState state = new TailState(stateFile != null ? Path.of(stateFile) : logs.resolve(".logger-state.json"));
-        Skips skips = new Skips();
-        AccessToucher toucher = new AccessToucher(new StoreLayout(data), skips);
+        return Startup.component("logger", this::configure, this::run);
+    }
+
+    /** The folders; the log dir is checked writable, as the logger keeps its place and metrics there. */
+    private record Configured(LogDirLayout logs, Path stateFile, Path data) {
+    }
+
+    private Configured configure() {
+        if (pollMillis < 1) {
+            throw new ConfigException("--poll-millis " + pollMillis + ": must be at least 1");
+        }
+        Map<String, String> env = System.getenv();
+        LogDirLayout logs = new LogDirLayout(WritableFolder.require(Path.of(Setting.LOG_DIR.resolve(logDir, env)), Setting.LOG_DIR));
+        return new Configured(logs, stateFile != null ? Path.of(stateFile) : logs.loggerState(),
+                Path.of(Setting.DATA_DIR.resolve(dataDir, env)));
+    }
+
+    private int run(Configured configured) throws Exception {
+        Path logs = configured.logs().dir();
+        Path data = configured.data();
+        TailState state = new TailState(configured.stateFile());
+        Metrics metrics = new Metrics();
+        Skips skips = new Skips(LoggerMetrics.in(metrics));
+        AccessToucher toucher = new AccessToucher(new FileDatastore(data), skips);
         // touches are applied (flushed) in batches, and a position is saved only right after the
         // touches of the lines before it were applied
         LogTailer tailer = new LogTailer(logs, state.load(), toucher::accept, LogTailer.POLL_BYTES, skips);
-        Path metricsFile = logs.resolve("logger.prom");
+        Path metricsFile = configured.logs().loggerMetrics();
         Object lock = new Object();
         AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -93,7 +113,7 @@ public final class LoggerCommand implements Callable<Integer> {
                 }
                 if (skips.count() != skipsWritten) {
                     skipsWritten = skips.count();
-                    skips.metrics().writeTo(metricsFile);
+                    metrics.writeTo(metricsFile);
                 }
             }
             if (!behind) {

@@ -10,9 +10,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the logger could not handle and went past: a log line too long or failing, a manifest
- * beyond the limits. The logger never stops or retries on input: it skips it, counts it in
- * {@code registry_cache_logger_skipped_total{reason}}, and logs the first skip of each reason
- * only, so a flood of bad lines is one log line and a number.
+ * beyond the limits. The logger never stops or retries on input: it skips it, counts it by
+ * reason ({@link LoggerMetrics#skipped}), and logs the first skip of each reason only, so a flood
+ * of bad lines is one log line and a number.
  */
 final class Skips {
     private static final Logger LOG = LoggerFactory.getLogger(Skips.class);
@@ -33,28 +33,30 @@ final class Skips {
         }
     }
 
-    private final Metrics metrics = new Metrics();
-    private final Metrics.Counter skipped = metrics.counter("registry_cache_logger_skipped_total",
-            "Log lines and manifests the logger could not handle and went past", "reason");
+    private final Metrics.Counter skipped;
     private final Set<Reason> logged = ConcurrentHashMap.newKeySet();
     private final AtomicLong count = new AtomicLong();
+
+    Skips(LoggerMetrics metrics) {
+        this.skipped = metrics.skipped();
+    }
+
+    /** Counted in metrics nobody publishes: for tests that are not about skips. */
+    Skips() {
+        this(LoggerMetrics.in(new Metrics()));
+    }
 
     void skip(Reason reason, String what) {
         skipped.labels(reason.label()).add(1);
         count.incrementAndGet();
         if (logged.add(reason)) {
-            LOG.warn("skipping {}: {} (counted in registry_cache_logger_skipped_total{reason=\"{}\"}; further skips for this "
-                    + "reason are counted, not logged)", reason.label(), what, reason.label());
+            LOG.warn("skipping {}: {} (counted in {}{reason=\"{}\"}; further skips for this reason are counted, not logged)",
+                    reason.label(), what, LoggerMetrics.SKIPPED_TOTAL, reason.label());
         }
     }
 
     /** Skips so far, all reasons together. */
     long count() {
         return count.get();
-    }
-
-    /** The counts in the Prometheus text format, for the gateway's {@code /metrics}. */
-    Metrics metrics() {
-        return metrics;
     }
 }

@@ -1,6 +1,7 @@
 package dev.registrycache.logger;
 
 import dev.registrycache.common.Digest;
+import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.store.StoreLayout;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -92,7 +93,7 @@ class LoggerHostileInputTest {
         long size = Files.size(log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (true) {
-            TailState.Position p = new TailState(logs.resolve(".logger-state.json")).load().get(log.getFileName().toString());
+            TailState.Position p = new TailState(new LogDirLayout(logs).loggerState()).load().get(log.getFileName().toString());
             if (p != null && p.offset() == size && atime(last).equals(LATER)) {
                 break;
             }
@@ -141,5 +142,18 @@ class LoggerHostileInputTest {
         assertEquals(USED, atime(before));
         String out = Files.readString(output);
         assertEquals(1, out.split("skipping", -1).length - 1, "logged once:\n" + out);
+        awaitMetric("registry_cache_logger_skipped_total{reason=\"line_too_long\"} 1");
+    }
+
+    /** Waits until the logger's metrics file, which the gateway publishes, holds {@code sample}. */
+    private void awaitMetric(String sample) throws Exception {
+        Path metrics = new LogDirLayout(logs).loggerMetrics();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!(Files.exists(metrics) && Files.readString(metrics).contains(sample))) {
+            if (System.nanoTime() > deadline) {
+                fail(sample + " not in " + metrics + ": " + (Files.exists(metrics) ? Files.readString(metrics) : "missing"));
+            }
+            Thread.sleep(50);
+        }
     }
 }

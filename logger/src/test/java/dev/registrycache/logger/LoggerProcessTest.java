@@ -1,6 +1,7 @@
 package dev.registrycache.logger;
 
 import dev.registrycache.common.Digest;
+import dev.registrycache.common.LogDirLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * The logger as a process catching up on a large backlog: it saves its place as it goes, and
  * SIGTERM stops it promptly (after the poll in progress) with its place saved, from which a
- * second logger reads the rest.
+ * second logger reads the rest. A log dir it cannot write stops it before it starts.
  */
 class LoggerProcessTest {
     private static final int LINES = 300_000;
@@ -28,10 +29,14 @@ class LoggerProcessTest {
     Path dir;
 
     private Process start(Path logs, Path data) throws Exception {
+        return start(logs, data, dir.resolve("logger-" + System.nanoTime() + ".out"));
+    }
+
+    private Process start(Path logs, Path data, Path output) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                 LoggerCommand.class.getName(), "--log-dir", logs.toString(), "--data-dir", data.toString(), "--poll-millis", "50");
-        pb.redirectErrorStream(true).redirectOutput(dir.resolve("logger-" + System.nanoTime() + ".out").toFile());
+        pb.redirectErrorStream(true).redirectOutput(output.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("RC_"));
         return pb.start();
     }
@@ -39,6 +44,17 @@ class LoggerProcessTest {
     private static long savedOffset(Path stateFile, String name) {
         TailState.Position p = new TailState(stateFile).load().get(name);
         return p == null ? -1 : p.offset();
+    }
+
+    @Test
+    void refusesALogDirItCannotWriteWithOneLineAndStatus2() throws Exception {
+        Path notAFolder = Files.writeString(dir.resolve("not-a-folder"), "x");
+        Path output = dir.resolve("refused.out");
+        Process logger = start(notAFolder.resolve("logs"), dir.resolve("data"), output);
+        assertTrue(logger.waitFor(60, TimeUnit.SECONDS), "still running");
+        assertEquals(2, logger.exitValue(), Files.readString(output));
+        assertTrue(Files.readString(output).startsWith("registry-cache logger: LOG_DIR " + notAFolder.resolve("logs")),
+                Files.readString(output));
     }
 
     @Test
@@ -56,7 +72,7 @@ class LoggerProcessTest {
             }
         }
         long size = Files.size(log);
-        Path stateFile = logs.resolve(".logger-state.json");
+        Path stateFile = new LogDirLayout(logs).loggerState();
         Process logger = start(logs, data);
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

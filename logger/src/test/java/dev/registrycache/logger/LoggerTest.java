@@ -2,6 +2,8 @@ package dev.registrycache.logger;
 
 import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.Digest;
+import dev.registrycache.common.LogDirLayout;
+import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.store.StoreLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,7 +62,8 @@ class LoggerTest {
 
     @Test
     void touchesUsedBlobsAndEverythingAUsedManifestReferences() throws Exception {
-        StoreLayout layout = new StoreLayout(dir.resolve("data"));
+        FileDatastore store = new FileDatastore(dir.resolve("data"));
+        StoreLayout layout = store.layout();
         Digest config = blob(layout, "{\"os\":\"linux\"}".getBytes());
         Digest layer = blob(layout, "layer".getBytes());
         Digest manifest = blob(layout, ("{\"schemaVersion\":2,\"config\":{\"digest\":\"" + config + "\"},\"layers\":[{\"digest\":\""
@@ -71,7 +74,7 @@ class LoggerTest {
         Path log = logs().resolve("node-quay.io.access.log");
         Instant now = Instant.parse("2026-11-27T10:00:00Z");
         append(log, line(now, "manifest", index, 200) + line(now, "blob", failed, 404) + "not json\n");
-        AccessToucher toucher = new AccessToucher(layout);
+        AccessToucher toucher = new AccessToucher(store);
         try (LogTailer tailer = new LogTailer(logs(), new java.util.HashMap<>(), toucher::accept)) {
             tailer.poll();
             toucher.flush(); // as the logger does once caught up
@@ -125,7 +128,7 @@ class LoggerTest {
         List<AccessLogFormat.Access> seen = new ArrayList<>();
         Digest d = Digest.sha256Of(new byte[0]);
         Path a = logs().resolve("node-quay.io.access.log");
-        TailState state = new TailState(logs().resolve(".logger-state.json"));
+        TailState state = new TailState(new LogDirLayout(logs()).loggerState());
         append(a, line(Instant.now(), "blob", d, 200).repeat(10));
         try (LogTailer first = new LogTailer(logs(), state.load(), seen::add)) {
             first.poll();
@@ -146,7 +149,7 @@ class LoggerTest {
             third.poll();
         }
         assertEquals(20, seen.size());
-        assertTrue(Files.exists(logs().resolve(".logger-state.json")));
+        assertTrue(Files.exists(new LogDirLayout(logs()).loggerState()));
     }
     @Test
     void aPollReadsABoundedChunkOfEachFileSoABacklogIsReadInStepsWithItsPlaceSaved() throws Exception {
@@ -154,7 +157,7 @@ class LoggerTest {
         Path a = logs().resolve("node-quay.io.access.log");
         int lineBytes = line(FIXED, "blob", d, 200).length();
         append(a, line(FIXED, "blob", d, 200).repeat(50));
-        TailState state = new TailState(logs().resolve(".logger-state.json"));
+        TailState state = new TailState(new LogDirLayout(logs()).loggerState());
         List<AccessLogFormat.Access> seen = new ArrayList<>();
         int budget = lineBytes * 4 + lineBytes / 2;
         try (LogTailer tailer = new LogTailer(logs(), state.load(), seen::add, budget)) {
@@ -182,7 +185,7 @@ class LoggerTest {
         Digest d = Digest.sha256Of(new byte[0]);
         Path a = logs().resolve("node-quay.io.access.log");
         int lineBytes = line(FIXED, "blob", d, 200).length();
-        TailState state = new TailState(logs().resolve(".logger-state.json"));
+        TailState state = new TailState(new LogDirLayout(logs()).loggerState());
         List<AccessLogFormat.Access> seen = new ArrayList<>();
         append(a, line(FIXED, "blob", d, 200).repeat(2));
         try (LogTailer first = new LogTailer(logs(), state.load(), seen::add)) {

@@ -2,6 +2,7 @@ package dev.registrycache.logger;
 
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.RegistryHost;
+import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
@@ -69,7 +70,7 @@ class LoggerWithNodeE2ETest {
                         .header("Accept", "application/vnd.oci.image.manifest.v1+json").build(), HttpResponse.BodyHandlers.discarding());
                 Thread.sleep(500); // the node's access log is written asynchronously
             }
-            AccessToucher toucher = new AccessToucher(layout);
+            AccessToucher toucher = new AccessToucher(new FileDatastore(data));
             try (LogTailer tailer = new LogTailer(logs, new HashMap<>(), toucher::accept)) {
                 tailer.poll();
                 toucher.flush(); // as the logger does once caught up
