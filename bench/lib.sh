@@ -96,6 +96,14 @@ cleanup() {
     exit "$rc"
 }
 
+bench_settings() { # suite: LABEL, KEEP_TMP, STAMP, LOAD_BEFORE and RESULTS_DIR (unless set)
+    LABEL=${LABEL:-}
+    KEEP_TMP=${KEEP_TMP:-0}
+    STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+    RESULTS_DIR=${RESULTS_DIR:-$HERE/results/$STAMP-$1${LABEL:+-$LABEL}}
+    LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+}
+
 bench_init() { # name: the temporary folder, the traps, the results folder and raw.tsv
     TMP=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
     chmod 755 "$TMP" # nginx workers may run as nobody
@@ -136,6 +144,41 @@ wait_http() { # name url [curl options...]: until the url answers at all (any HT
 }
 
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; } # KiB -> MiB
+
+# launch_timed.py's timings file ("key value" lines); START_TIMEOUT (seconds) bounds the waits
+timing() { awk -v k="$2" '$1 == k { print $2; exit }' "$1" 2>/dev/null || true; } # file key
+
+wait_timing() { # file key name: until the launcher noted key; fails when the command ended first
+    local i v
+    for ((i = 0; i < ${START_TIMEOUT:-60} * 100; i++)); do
+        v=$(timing "$1" "$2")
+        [[ -n $v ]] && { echo "$v"; return 0; }
+        [[ -n $(timing "$1" exit_code) ]] && die "$3 exited (code $(timing "$1" exit_code)) before $2"
+        sleep 0.01
+    done
+    die "$3: no $2 within ${START_TIMEOUT:-60}s"
+}
+
+secs() { awk -v m="$1" 'BEGIN { printf "%.3f", m / 1000 }'; } # ms -> s
+
+# ---------------------------------------------------------------- process trees (rss_tree.py)
+
+record_snapshot() { # prefix run root...: idle RSS/PSS per process and total
+    local prefix=$1 run=$2 label rss pss n=0 snap
+    shift 2
+    snap=$(python3 "$HERE/rss_tree.py" snapshot "$@")
+    while IFS=$'\t' read -r label rss pss _; do
+        record rss_idle_MiB "$prefix $label" "$run" "$(mib "$rss")"
+        record pss_idle_MiB "$prefix $label" "$run" "$(mib "$pss")"
+        [[ $label == total ]] || n=$((n + 1))
+    done <<<"$snap"
+    record procs "$prefix" "$run" "$n"
+    log "$prefix run $run idle RSS: $(awk -F'\t' '{ printf "%s %.0f MiB, ", $1, $2 / 1024 }' <<<"$snap" | sed 's/, $//')"
+}
+
+tree_cpu() { # root...: user + system CPU seconds used so far by every process of the trees
+    python3 "$HERE/rss_tree.py" snapshot "$@" | awk -F'\t' '$1 == "total" { print $4 }'
+}
 
 # ---------------------------------------------------------------- docker-registry and content
 
@@ -188,22 +231,32 @@ push_blob() { # upstream-url repo file hex: monolithic upload through the HTTP A
 
 OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
 
-# push_image upstream-url repo tag layer-file dir: pushes the layer, a config and an OCI manifest
-# made for them; sets IMG_LAYER_HEX, IMG_CONFIG_HEX, IMG_MANIFEST_DIGEST (files kept in dir)
+# push_image upstream-url repo tag layer-file dir [layer-file...]: pushes the layers, a config and
+# an OCI manifest made for them; sets IMG_LAYER_HEX (the first layer's), IMG_CONFIG_HEX,
+# IMG_MANIFEST_DIGEST and IMG_BYTES (layers, config and manifest) (files kept in dir)
 push_image() {
-    local up=$1 repo=$2 tag=$3 layer=$4 dir=$5 size csize
+    local up=$1 repo=$2 tag=$3 dir=$5 f hex size csize layers=() diffs=() descs=()
+    layers=("$4" "${@:6}")
     mkdir -p "$dir"
-    IMG_LAYER_HEX=$(sha "$layer")
-    size=$(stat -c %s "$layer")
-    push_blob "$up" "$repo" "$layer" "$IMG_LAYER_HEX"
-    printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
-        "$IMG_LAYER_HEX" >"$dir/config.json"
+    IMG_BYTES=0
+    for f in "${layers[@]}"; do
+        hex=$(sha "$f")
+        size=$(stat -c %s "$f")
+        push_blob "$up" "$repo" "$f" "$hex"
+        diffs+=("\"sha256:$hex\"")
+        descs+=("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:$hex\",\"size\":$size}")
+        IMG_BYTES=$((IMG_BYTES + size))
+    done
+    IMG_LAYER_HEX=$(sha "$4")
+    printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
+        "$(IFS=,; echo "${diffs[*]}")" >"$dir/config.json"
     IMG_CONFIG_HEX=$(sha "$dir/config.json")
     csize=$(stat -c %s "$dir/config.json")
     push_blob "$up" "$repo" "$dir/config.json" "$IMG_CONFIG_HEX"
-    printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%d}]}' \
-        "$OCI_MANIFEST" "$IMG_CONFIG_HEX" "$csize" "$IMG_LAYER_HEX" "$size" >"$dir/manifest.json"
+    printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},"layers":[%s]}' \
+        "$OCI_MANIFEST" "$IMG_CONFIG_HEX" "$csize" "$(IFS=,; echo "${descs[*]}")" >"$dir/manifest.json"
     IMG_MANIFEST_DIGEST=sha256:$(sha "$dir/manifest.json")
+    IMG_BYTES=$((IMG_BYTES + csize + $(stat -c %s "$dir/manifest.json")))
     curl -sS -f -o /dev/null -X PUT -H "Content-Type: $OCI_MANIFEST" --data-binary @"$dir/manifest.json" \
         "$up/v2/$repo/manifests/$tag" || die "manifest upload to $up/v2/$repo failed"
 }
@@ -230,6 +283,21 @@ check_digest() { # url hex [curl options...]: the served bytes hash to hex
     shift 2
     got=$(curl -sS -f "$@" "$url" | sha256sum | cut -d' ' -f1)
     [[ $got == "$want" ]] || die "GET $url served content with sha256 $got, expected $want"
+}
+
+# wrk_get out-file url [wrk options...]: GETs url with an OCI manifest Accept header for the
+# given options (-t -c -d ...), wrk's output kept in out-file; prints "req/s p99-ms non-2xx-count"
+# and warns about socket errors
+wrk_get() {
+    local f=$1 url=$2 rps bad p99
+    shift 2
+    wrk --latency -H "Accept: $OCI_MANIFEST" "$@" "$url" >"$f" 2>&1 || die "wrk failed: $(cat "$f")"
+    rps=$(awk '/^Requests\/sec:/ { print $2 }' "$f")
+    bad=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$f")
+    p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } print v }' "$f")
+    [[ -n $rps ]] || die "no Requests/sec in $f"
+    if grep -q 'Socket errors' "$f"; then log "WARNING: $url: $(grep 'Socket errors' "$f")"; fi
+    echo "$rps ${p99:-0} ${bad:-0}"
 }
 
 settle() { sync; sleep "${1:-1}"; } # let the previous writes reach the disk before timing
@@ -293,4 +361,13 @@ write_env() { # extra lines...: env.txt in the results folder
         for line in "$@"; do echo "$line"; done
         echo "machine:        $(nproc) cores, $(uname -r), load before $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg)"
     } >"$RESULTS_DIR/env.txt"
+}
+
+print_report() { # [note]: env.txt and summary.txt of the results folder, and where it is
+    echo
+    cat "$RESULTS_DIR/env.txt"
+    echo
+    cat "$RESULTS_DIR/summary.txt"
+    echo
+    echo "raw results: $RESULTS_DIR${1:+ ($1)}"
 }

@@ -65,11 +65,7 @@ WRK_CONNS=${WRK_CONNS:-32}
 WRK_SECS=${WRK_SECS:-10}
 WRK_WARMUP_SECS=${WRK_WARMUP_SECS:-5}
 HTPASSWD_COST=${HTPASSWD_COST:-5}
-LABEL=${LABEL:-}
-KEEP_TMP=${KEEP_TMP:-0}
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RESULTS_DIR=${RESULTS_DIR:-$HERE/results/$STAMP-gateway${LABEL:+-$LABEL}}
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+bench_settings gateway
 
 REPO=test/hello
 PREFIX=quay.io
@@ -335,17 +331,11 @@ if has manifest; then
         MSUBJECTS+=("alt gateway http" "alt gateway tls")
     fi
     wrk_run() { # subject run seconds: prints "req/s p99-ms"
-        local f=$RESULTS_DIR/wrk/${1// /-}-$2.txt rps bad p99 hdr=()
+        local f=$RESULTS_DIR/wrk/${1// /-}-$2.txt out hdr=()
         [[ $1 == *auth ]] && hdr=(-H "$AUTH_HEADER")
-        wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${3}s" --latency -H "Accept: $OCI_MANIFEST" "${hdr[@]}" "${MAN[$1]}" >"$f" 2>&1 ||
-            die "wrk failed: $(cat "$f")"
-        rps=$(awk '/^Requests\/sec:/ { print $2 }' "$f")
-        bad=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$f")
-        p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } print v }' "$f")
-        [[ -n $rps ]] || die "no Requests/sec in $f"
-        [[ -z $bad ]] || die "$1 answered $bad non-2xx responses in run $2 ($f)"
-        if grep -q 'Socket errors' "$f"; then log "WARNING: $1 run $2: $(grep 'Socket errors' "$f")"; fi
-        echo "$rps ${p99:-0}"
+        out=$(wrk_get "$f" "${MAN[$1]}" -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${3}s" "${hdr[@]}")
+        [[ ${out##* } == 0 ]] || die "$1 answered ${out##* } non-2xx responses in run $2 ($f)"
+        echo "${out% *}"
     }
     for s in "${MSUBJECTS[@]}"; do wrk_run "$s" warmup "$WRK_WARMUP_SECS" >/dev/null; done
     n=${#MSUBJECTS[@]}
@@ -386,9 +376,4 @@ if [[ -s $RESULTS_DIR/http_versions.txt ]]; then
 fi
 cp "$TMP"/logs/node.log "$TMP"/logs/gw-*.log "$RESULTS_DIR/" 2>/dev/null || true
 
-echo
-cat "$RESULTS_DIR/env.txt"
-echo
-cat "$RESULTS_DIR/summary.txt"
-echo
-echo "raw results: $RESULTS_DIR"
+print_report

@@ -33,12 +33,8 @@ IMAGE=${IMAGE:-localhost/registry-cache:bench}
 BUILD_ARGS=${BUILD_ARGS:-}
 JAR=${JAR:-$ROOT/supervisor/target/registry-cache.jar}
 JAVA_BIN=$(command -v java)
-LABEL=${LABEL:-}
-KEEP_TMP=${KEEP_TMP:-0}
 MEASURE=
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RESULTS_DIR=${RESULTS_DIR:-$HERE/results/$STAMP-image${LABEL:+-$LABEL}}
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+bench_settings image
 SUPERVISOR_OPTS=(-XX:+UseSerialGC -Xms8m -Xmx48m -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000) # the image's ENTRYPOINT
 CONTAINER=registry-cache-bench-$$
 

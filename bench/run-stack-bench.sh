@@ -63,11 +63,7 @@ JAR=${JAR:-$ROOT/supervisor/target/registry-cache.jar}
 BUILD=${BUILD:-0}
 BLOB_MIB=${BLOB_MIB:-512}
 START_TIMEOUT=${START_TIMEOUT:-60}
-LABEL=${LABEL:-}
-KEEP_TMP=${KEEP_TMP:-0}
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RESULTS_DIR=${RESULTS_DIR:-$HERE/results/$STAMP-stack${LABEL:+-$LABEL}}
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+bench_settings stack
 
 REPO=test/hello       # on the quay.io upstream: the BLOB_MIB layer
 SMALL_REPO=test/small # on the docker.io upstream: a 1 MiB layer
@@ -164,34 +160,6 @@ if [[ $CDS == 1 ]]; then
 fi
 
 # ---------------------------------------------------------------- helpers
-
-timing() { awk -v k="$2" '$1 == k { print $2; exit }' "$1" 2>/dev/null || true; } # file key
-
-wait_timing() { # file key name: until the launcher noted key; fails when the command ended first
-    local i v
-    for ((i = 0; i < START_TIMEOUT * 100; i++)); do
-        v=$(timing "$1" "$2")
-        [[ -n $v ]] && { echo "$v"; return 0; }
-        [[ -n $(timing "$1" exit_code) ]] && die "$3 exited (code $(timing "$1" exit_code)) before $2"
-        sleep 0.01
-    done
-    die "$3: no $2 within ${START_TIMEOUT}s"
-}
-
-secs() { awk -v m="$1" 'BEGIN { printf "%.3f", m / 1000 }'; }
-
-record_snapshot() { # prefix run root...: idle RSS/PSS per process and total
-    local prefix=$1 run=$2 label rss pss n=0 snap
-    shift 2
-    snap=$(python3 "$HERE/rss_tree.py" snapshot "$@")
-    while IFS=$'\t' read -r label rss pss _; do
-        record rss_idle_MiB "$prefix $label" "$run" "$(mib "$rss")"
-        record pss_idle_MiB "$prefix $label" "$run" "$(mib "$pss")"
-        [[ $label == total ]] || n=$((n + 1))
-    done <<<"$snap"
-    record procs "$prefix" "$run" "$n"
-    log "$prefix run $run idle RSS: $(awk -F'\t' '{ printf "%s %.0f MiB, ", $1, $2 / 1024 }' <<<"$snap" | sed 's/, $//')"
-}
 
 # cold_pull prefix run url root...: GET url while sampling the trees; records rss_max, hwm, cold_s
 cold_pull() {
@@ -370,9 +338,4 @@ write_env "stack:          supervisor $([[ -n $SUPERVISOR_JAVA_OPTS ]] && echo "
     "stock:          docker-registry $(docker-registry --version 2>/dev/null | awk '{ print $3 }') x2 (proxy.remoteurl, inmemory blobdescriptor cache)"
 python3 "$HERE/summarize_suite.py" stack "$RAW" "$BLOB_MIB" >"$RESULTS_DIR/summary.txt"
 
-echo
-cat "$RESULTS_DIR/env.txt"
-echo
-cat "$RESULTS_DIR/summary.txt"
-echo
-echo "raw results: $RESULTS_DIR (startup output with ms stamps: stack-logs/)"
+print_report "startup output with ms stamps: stack-logs/"

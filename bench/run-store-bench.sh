@@ -83,11 +83,7 @@ LOG_INDEXES=${LOG_INDEXES:-5}
 LOG_SPAN_S=${LOG_SPAN_S:-86400}
 STOP_AFTER_S=${STOP_AFTER_S:-3}
 DROP_CACHES=${DROP_CACHES:-0}
-LABEL=${LABEL:-}
-KEEP_TMP=${KEEP_TMP:-0}
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RESULTS_DIR=${RESULTS_DIR:-$HERE/results/$STAMP-store${LABEL:+-$LABEL}}
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+bench_settings store
 
 need python3 setsid git
 export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in bench/
@@ -417,9 +413,4 @@ python3 "$HERE/summarize_store.py" "$RAW" "$RSS_TARGET_MIB" >"$RESULTS_DIR/summa
     fi
 } >>"$RESULTS_DIR/summary.txt"
 
-echo
-cat "$RESULTS_DIR/env.txt"
-echo
-cat "$RESULTS_DIR/summary.txt"
-echo
-echo "raw results: $RESULTS_DIR"
+print_report
