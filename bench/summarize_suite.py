@@ -3,7 +3,7 @@
 run-gateway-bench.sh or run-stack-bench.sh (summarize.py does run-node-bench.sh's).
 
 raw.tsv: tab separated "metric subject run value" lines (header line first).
-usage: summarize_suite.py gateway|stack RAW_TSV [BLOB_MIB]
+usage: summarize_suite.py gateway|stack|seed RAW_TSV [BLOB_MIB]
 
 Subjects are listed in the order they first appear in RAW_TSV, so components added later
 (the logger, the cleaner) show up without changes here.
@@ -42,6 +42,51 @@ METRICS = {
         ("hwm_MiB", f"VmHWM after a cold {BLOB} pull", "MiB"),
         ("cold_s", f"cold GET {BLOB} blob", "s"),
         ("busy_cores", "other processes' CPU before a run", "cores"),
+    ],
+    "seed": [
+        ("start_v2_s", "start: exec -> first 200 on GET /v2/ (TLS)", "s"),
+        ("procs", "processes (idle)", "n"),
+        ("rss_idle_MiB", "RSS idle", "MiB"),
+        ("pss_idle_MiB", "PSS idle (shared pages split)", "MiB"),
+        ("pull_cold_s", "cold pull of the image (skopeo)", "s"),
+        ("pull_warm_s", "warm pull of the image (skopeo)", "s"),
+        ("blob_cold_s", f"cold GET {BLOB} blob (curl, HTTP/1.1)", "s"),
+        ("blob_warm_s", f"warm GET {BLOB} blob (curl, HTTP/1.1)", "s"),
+        ("cpu_pull_cold_s_per_GB", "server CPU per GB, cold pull", "s/GB"),
+        ("cpu_pull_warm_s_per_GB", "server CPU per GB, warm pull", "s/GB"),
+        ("cpu_blob_cold_s_per_GB", f"server CPU per GB, cold {BLOB} GET", "s/GB"),
+        ("cpu_blob_warm_s_per_GB", f"server CPU per GB, warm {BLOB} GET", "s/GB"),
+        ("manifest_tag_rps", "manifest GET by tag (wrk)", "req/s"),
+        ("manifest_digest_rps", "manifest GET by digest (wrk)", "req/s"),
+        ("manifest_tag_p99_ms", "manifest GET by tag, p99 (wrk)", "ms"),
+        ("manifest_digest_p99_ms", "manifest GET by digest, p99 (wrk)", "ms"),
+        ("manifest_tag_non2xx", "manifest GETs by tag answered with an error", "n"),
+        ("manifest_digest_non2xx", "manifest GETs by digest answered with an error", "n"),
+        ("busy_cores", "other processes' CPU before a run", "cores"),
+    ],
+}
+
+# suite -> side by side: (metric, numerator subject, denominator subject), titles from METRICS
+PAIRS = {
+    "seed": [
+        ("start_v2_s", "ours", "seed"),
+        ("start_v2_s", "ours first start", "seed first start"),
+        ("rss_idle_MiB", "ours total", "seed total"),
+        ("pss_idle_MiB", "ours total", "seed total"),
+        ("pull_cold_s", "ours", "seed"),
+        ("pull_warm_s", "ours", "seed"),
+        ("blob_cold_s", "ours", "seed"),
+        ("blob_warm_s", "ours", "seed"),
+        ("cpu_pull_cold_s_per_GB", "ours", "seed"),
+        ("cpu_pull_warm_s_per_GB", "ours", "seed"),
+        ("cpu_blob_cold_s_per_GB", "ours", "seed"),
+        ("cpu_blob_warm_s_per_GB", "ours", "seed"),
+        ("manifest_tag_rps", "ours", "seed"),
+        ("manifest_digest_rps", "ours", "seed"),
+        ("manifest_tag_rps", "ours", "seed keep-alive"),
+        ("manifest_digest_rps", "ours", "seed keep-alive"),
+        ("manifest_tag_p99_ms", "ours", "seed"),
+        ("manifest_digest_p99_ms", "ours", "seed"),
     ],
 }
 
@@ -104,6 +149,21 @@ def main():
         v = values.get((metric, subject))
         return statistics.median(v) if v else None
 
+    titles = {metric: (title, unit) for metric, title, unit in METRICS[suite]}
+    if suite in PAIRS:
+        rows = [("measurement (medians)", "unit", "ours", "reference", "ratio", "ours min-max", "ref. min-max", "n")]
+        for metric, num, den in PAIRS[suite]:
+            a, b = values.get((metric, num)), values.get((metric, den))
+            if not a or not b:
+                continue
+            title, unit = titles[metric]
+            ma, mb = med(metric, num), med(metric, den)
+            ref = "" if den in ("seed", "seed total") else f" ({num} / {den})"
+            rows.append((title + ref, unit, fmt(ma), fmt(mb), f"{ma / mb:.2f}" if mb else "-",
+                         f"{fmt(min(a))}-{fmt(max(a))}", f"{fmt(min(b))}-{fmt(max(b))}", f"{len(a)}/{len(b)}"))
+        print_table(rows)
+        print()
+
     rows = [("measurement", "unit", "subject", "median", "min-max", "n")]
     for metric, title, unit in METRICS[suite]:
         for k, subject in enumerate(order.get(metric, [])):
@@ -111,10 +171,12 @@ def main():
             rows.append((title if k == 0 else "", unit if k == 0 else "", subject, fmt(med(metric, subject)),
                          f"{fmt(min(v))}-{fmt(max(v))}", str(len(v))))
     print_table(rows)
+    if suite not in TARGETS:
+        return
     print()
 
     rows = [("ratio / value (medians)", "value", "target", "verdict")]
-    for title, metric, num, den, op, target in TARGETS[suite]:
+    for title, metric, num, den, op, target in TARGETS.get(suite, []):
         a = med(metric, num)
         b = med(metric, den) if den else 1.0
         if a is None or b is None or b == 0:
