@@ -176,8 +176,9 @@ record_snapshot() { # prefix run root...: idle RSS/PSS per process and total
     log "$prefix run $run idle RSS: $(awk -F'\t' '{ printf "%s %.0f MiB, ", $1, $2 / 1024 }' <<<"$snap" | sed 's/, $//')"
 }
 
-tree_cpu() { # root...: user + system CPU seconds used so far by every process of the trees
-    python3 "$HERE/rss_tree.py" snapshot "$@" | awk -F'\t' '$1 == "total" { print $4 }'
+tree_cpu() { # root...: "<CPU s> <JIT CPU s>": user + system CPU seconds used so far by every
+    # process of the trees, and by the JIT compiler threads among them
+    python3 "$HERE/rss_tree.py" cpu "$@"
 }
 
 # ---------------------------------------------------------------- docker-registry and content

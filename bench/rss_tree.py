@@ -5,6 +5,9 @@ sample (so children that start, restart or appear later are counted), each proce
 usage: rss_tree.py snapshot ROOT...          prints "<label>\t<VmRSS KiB>\t<Pss KiB>\t<CPU s>" per
                                              process (CPU: user + system time so far), then
                                              "total\t<sum RSS>\t<sum PSS>\t<sum CPU>"
+       rss_tree.py cpu ROOT...                 prints "<CPU s> <JIT CPU s>": user + system time so far of
+                                             every process, and of the JIT compiler threads among
+                                             them (threads named "C1 CompilerThre..."/"C2 ...")
        rss_tree.py sample OUT INTERVAL ROOT...
                                              until SIGTERM/SIGINT or every root is gone, writes
                                              "<ms since start>\t<label>\t<VmRSS KiB>" per process and
@@ -159,6 +162,27 @@ def measure(roots):
     return rows
 
 
+def jit_seconds(pid):
+    total = 0.0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0.0
+    for tid in tids:
+        comm = read(f"/proc/{pid}/task/{tid}/comm")
+        if comm and comm.startswith((b"C1 CompilerThre", b"C2 CompilerThre")):
+            raw = read(f"/proc/{pid}/task/{tid}/stat")
+            if raw:
+                rest = raw[raw.rfind(b")") + 2:].split()
+                total += (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def cpu(roots):
+    rows = measure(roots)
+    print(f"{sum(cpu_seconds(pid) for _, pid, _, _ in rows):.2f} {sum(jit_seconds(pid) for _, pid, _, _ in rows):.2f}")
+
+
 def snapshot(roots):
     rows = measure(roots)
     total_rss = total_pss = total_cpu = 0
@@ -208,6 +232,8 @@ def sample(out, interval, roots):
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "snapshot":
         snapshot(parse_roots(sys.argv[2:]))
+    elif len(sys.argv) >= 3 and sys.argv[1] == "cpu":
+        cpu(parse_roots(sys.argv[2:]))
     elif len(sys.argv) >= 5 and sys.argv[1] == "sample":
         sample(sys.argv[2], float(sys.argv[3]), parse_roots(sys.argv[4:]))
     else:

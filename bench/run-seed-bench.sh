@@ -22,7 +22,8 @@
 #   CPU/GB    for each of those four transfers, the user + system CPU time (/proc/<pid>/stat) of
 #             every process of the side from right before the client starts until the side is idle
 #             again (so a proxy's copy that goes on after the response counts), divided by the
-#             bytes served (GB = 10^9 bytes)
+#             bytes served (GB = 10^9 bytes); and the part of it used by JIT compiler threads
+#             (C1/C2 CompilerThread: our JVMs compile while serving their first requests)
 #   manifest  requests per second by tag and by digest for the docker.io image (wrk, WRK_SECS each,
 #             after the pulls, so both are cached); for the seed also through a second haproxy
 #             frontend that keeps connections alive ("seed keep-alive"): the original's
@@ -265,8 +266,8 @@ stop_side() { # side run
 
 # ---------------------------------------------------------------- measuring a side
 
-# cpu_idle root...: the trees' CPU seconds once they are idle again (less than 20 ms of CPU in
-# 0.5 s), waiting at most CPU_SETTLE_MAX seconds
+# cpu_idle root...: waits until the trees are idle again (less than 20 ms of CPU in 0.5 s), at
+# most CPU_SETTLE_MAX seconds
 cpu_idle() {
     local a b i
     b=$(tree_cpu "$@")
@@ -274,15 +275,16 @@ cpu_idle() {
         a=$b
         sleep 0.5
         b=$(tree_cpu "$@")
-        awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 0.02) }' && return 0
+        awk -v a="${a%% *}" -v b="${b%% *}" 'BEGIN { exit !(b - a < 0.02) }' && return 0
     done
     log "WARNING: still busy ${CPU_SETTLE_MAX}s after a transfer"
 }
 
-# transfer side run kind bytes cmd...: runs the client cmd; records <kind>_s (its wall time) and
-# cpu_<kind>_s_per_GB (the side's CPU time until idle again, per 10^9 bytes served)
+# transfer side run kind bytes cmd...: runs the client cmd; records <kind>_s (its wall time),
+# cpu_<kind>_s_per_GB (the side's CPU time until idle again, per 10^9 bytes served) and
+# jit_<kind>_s_per_GB (the part of it the JIT compiler threads used)
 transfer() {
-    local side=$1 run=$2 kind=$3 bytes=$4 c0 c1 t0 t1 t cpg
+    local side=$1 run=$2 kind=$3 bytes=$4 c0 c1 t0 t1 t cpg jpg
     shift 4
     settle
     c0=$(tree_cpu "${ROOTS[@]}")
@@ -292,10 +294,13 @@ transfer() {
     cpu_idle "${ROOTS[@]}"
     c1=$(tree_cpu "${ROOTS[@]}")
     t=$(awk -v n=$((t1 - t0)) 'BEGIN { printf "%.3f", n / 1e9 }')
-    cpg=$(awk -v a="$c0" -v b="$c1" -v n="$bytes" 'BEGIN { printf "%.3f", (b - a) / (n / 1e9) }')
+    per_gb() { awk -v a="$1" -v b="$2" -v n="$bytes" 'BEGIN { printf "%.3f", (b - a) / (n / 1e9) }'; }
+    cpg=$(per_gb "${c0%% *}" "${c1%% *}")
+    jpg=$(per_gb "${c0##* }" "${c1##* }")
     record "${kind}_s" "$side" "$run" "$t"
     record "cpu_${kind}_s_per_GB" "$side" "$run" "$cpg"
-    log "$side run $run: $kind $t s, server CPU $(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }') s ($cpg s/GB)"
+    record "jit_${kind}_s_per_GB" "$side" "$run" "$jpg"
+    log "$side run $run: $kind $t s, server CPU $(awk -v a="${c0%% *}" -v b="${c1%% *}" 'BEGIN { printf "%.2f", b - a }') s ($cpg s/GB, JIT $jpg s/GB)"
 }
 
 pull() { # side dest: skopeo copy of the docker.io image to a dir: destination
