@@ -40,12 +40,7 @@ public final class GatewayCommand implements Callable<Integer> {
         return Startup.component("gateway",
                 () -> new GatewayServer(GatewayConfig.resolve(host, publicPort.portFlag(), publicPort.certsFlag(),
                         folders.dataDirFlag(), folders.logDirFlag(), nodes, System.getenv())),
-                gateway -> {
-                    Startup.closeOnExit(gateway, "gateway-shutdown");
-                    gateway.start();
-                    gateway.join();
-                    return 0;
-                });
+                GatewayServer::serveUntilExit);
     }
 
     public static void main(String[] args) {

@@ -40,13 +40,7 @@ public final class NodeCommand implements Callable<Integer> {
         return Startup.component("node",
                 () -> NodeConfig.resolve(upstream, pullSecret.pullSecretFlag(), folders.dataDirFlag(),
                         folders.logDirFlag(), host, port, System.getenv()),
-                config -> {
-                    RegistryNode node = new RegistryNode(config);
-                    Startup.closeOnExit(node, "node-shutdown");
-                    node.start();
-                    node.join();
-                    return 0;
-                });
+                config -> new RegistryNode(config).serveUntilExit());
     }
 
     public static void main(String[] args) {

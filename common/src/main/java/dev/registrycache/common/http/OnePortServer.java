@@ -12,25 +12,28 @@ import java.time.Duration;
 /**
  * A process that serves HTTP on one port, as the node and the gateway do: a Jetty server with
  * one connector, the settings both want (thread pool, idle timeout, OCI error bodies for Jetty's
- * own errors, {@link #httpConfiguration()}), and its lifecycle: start, the port bound, join, stop.
+ * own errors, {@link #httpConfiguration()}), and its lifecycle: start, the port bound, stop, and
+ * serving in the foreground until the JVM exits.
  * A subclass passes its connection factories, sets its handler and request log on
  * {@link #server()}, and says what it starts before the server and closes after it.
  */
 public abstract class OnePortServer implements AutoCloseable {
+    private final String name;
     private final Server server;
     private final ServerConnector connector;
 
     /**
-     * @param threadName  the name of the server's threads
+     * @param name        the process ({@code node}, {@code gateway}): names the server's threads
      * @param buffers     the buffer pool, or null for Jetty's default one
      * @param port        the port to listen on; 0 picks a free one
      * @param stopTimeout how long requests in flight get to finish when the server stops
      * @param factories   the connector's connection factories
      */
-    protected OnePortServer(String threadName, ByteBufferPool buffers, String host, int port, Duration stopTimeout,
+    protected OnePortServer(String name, ByteBufferPool buffers, String host, int port, Duration stopTimeout,
                             ConnectionFactory... factories) {
+        this.name = name;
         QueuedThreadPool threads = new QueuedThreadPool(400, 8);
-        threads.setName(threadName);
+        threads.setName(name);
         server = new Server(threads, null, buffers);
         connector = new ServerConnector(server, factories);
         connector.setHost(host);
@@ -66,9 +69,22 @@ public abstract class OnePortServer implements AutoCloseable {
         return connector.getLocalPort();
     }
 
-    /** Waits until the server has stopped. */
-    public final void join() throws InterruptedException {
+    /**
+     * Serves in the foreground until the JVM exits, as {@code registry-cache.jar node} and
+     * {@code gateway} do: a shutdown hook (SIGTERM from the supervisor or systemd) closes it.
+     * Returns the exit status.
+     */
+    public final int serveUntilExit() throws Exception {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                close();
+            } catch (Exception ignored) {
+                // exiting anyway
+            }
+        }, name + "-shutdown"));
+        start();
         server.join();
+        return 0;
     }
 
     /** Stops the server (requests in flight get the stop timeout), then {@link #closeAfterStop()}, even if stopping failed. */
