@@ -9,11 +9,13 @@ import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.Setting;
 import dev.registrycache.common.Startup;
+import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.store.FileDatastore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -35,12 +37,8 @@ public final class CleanerCommand implements Callable<Integer> {
     private static final Duration SIZE_REFRESH = Duration.ofMinutes(1);
     private static final Logger LOG = LoggerFactory.getLogger(CleanerCommand.class);
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "datastore (env DATA_DIR, default /var/lib/registry)")
-    String dataDir;
-
-    @Option(names = "--log-dir", paramLabel = "DIR",
-            description = "where cleaner.prom (metrics for the gateway's /metrics) is written (env LOG_DIR)")
-    String logDir;
+    @Mixin
+    FolderOptions folders;
 
     @Option(names = "--once", description = "one pass, then exit")
     boolean once;
@@ -75,13 +73,13 @@ public final class CleanerCommand implements Callable<Integer> {
         int threshold = configured.settings().thresholdPercentage();
         Duration every = configured.settings().runEvery();
         Duration graceTime = configured.grace();
-        Path data = Path.of(Setting.DATA_DIR.resolve(dataDir, env));
+        Path data = Path.of(Setting.DATA_DIR.resolve(folders.dataDirFlag(), env));
         Cleaner cleaner = new Cleaner(new FileDatastore(data), max, threshold, graceTime, System.out);
         if (once || dryRun) {
             cleaner.run(dryRun);
             return 0;
         }
-        Path metricsFile = new LogDirLayout(Path.of(Setting.LOG_DIR.resolve(logDir, env))).cleanerMetrics();
+        Path metricsFile = new LogDirLayout(Path.of(Setting.LOG_DIR.resolve(folders.logDirFlag(), env))).cleanerMetrics();
         Metrics metrics = new Metrics();
         CleanerMetrics cleanerMetrics = CleanerMetrics.in(metrics);
         LOG.info("cleaner for {}: every {}, max {}, threshold {}%, grace {}", data.toAbsolutePath(), every, max, threshold, graceTime);

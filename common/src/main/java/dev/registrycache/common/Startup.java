@@ -30,17 +30,6 @@ public final class Startup {
         return start("registry-cache", configure, run);
     }
 
-    /** Closes {@code server} when the JVM exits (SIGTERM from the supervisor or systemd). */
-    public static void closeOnExit(AutoCloseable server, String threadName) {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                server.close();
-            } catch (Exception ignored) {
-                // exiting anyway
-            }
-        }, threadName));
-    }
-
     private static <T> int start(String program, Configure<T> configure, Run<T> run) throws Exception {
         T configured;
         try {

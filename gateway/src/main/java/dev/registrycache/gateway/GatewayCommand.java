@@ -1,8 +1,11 @@
 package dev.registrycache.gateway;
 
 import dev.registrycache.common.Startup;
+import dev.registrycache.common.cli.FolderOptions;
+import dev.registrycache.common.cli.PublicPortOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
@@ -19,24 +22,14 @@ import java.util.concurrent.Callable;
                         + "and linked to the repository asked for is answered from the datastore without the node. "
                         + "The supervisor starts it with one --node per node it runs."})
 public final class GatewayCommand implements Callable<Integer> {
-    @Option(names = "--port", paramLabel = "PORT", description = "public port (env PORT, default 8443)")
-    String port;
+    @Mixin
+    PublicPortOptions publicPort;
 
     @Option(names = "--host", paramLabel = "ADDRESS", description = "address to listen on (default 0.0.0.0, all)")
     String host;
 
-    @Option(names = "--certs", paramLabel = "FILE",
-            description = "PEM certificate chain then private key (env CERTS, default /certs/certs.pem)")
-    String certs;
-
-    @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "the datastore the nodes fill: stored blobs are answered from it directly (env DATA_DIR, default /var/lib/registry)")
-    String dataDir;
-
-    @Option(names = "--log-dir", paramLabel = "DIR",
-            description = "where the gateway writes its access log (gateway.access.log) and the cleaner and supervisor leave "
-                    + "their metrics (*.prom) for /metrics (env LOG_DIR)")
-    String logDir;
+    @Mixin
+    FolderOptions folders;
 
     @Option(names = "--node", paramLabel = "REGISTRY=URL",
             description = "the node serving a registry, e.g. quay.io=http://127.0.0.1:5001 (repeatable)")
@@ -45,13 +38,9 @@ public final class GatewayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         return Startup.component("gateway",
-                () -> new GatewayServer(GatewayConfig.resolve(host, port, certs, dataDir, logDir, nodes, System.getenv())),
-                gateway -> {
-                    Startup.closeOnExit(gateway, "gateway-shutdown");
-                    gateway.start();
-                    gateway.join();
-                    return 0;
-                });
+                () -> new GatewayServer(GatewayConfig.resolve(host, publicPort.portFlag(), publicPort.certsFlag(),
+                        folders.dataDirFlag(), folders.logDirFlag(), nodes, System.getenv())),
+                GatewayServer::serveUntilExit);
     }
 
     public static void main(String[] args) {

@@ -5,23 +5,22 @@ import dev.registrycache.common.Metrics;
 import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.http.AccessLog;
 import dev.registrycache.common.http.MetricsHandler;
-import dev.registrycache.common.http.OciErrorHandler;
+import dev.registrycache.common.http.OnePortServer;
 import dev.registrycache.common.http.RequestFacts;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Duration;
 import java.security.KeyStore;
 
 /**
@@ -29,53 +28,23 @@ import java.security.KeyStore;
  * {@code certs.pem} or plain HTTP without it, optional htpasswd authentication, and a reverse
  * proxy to the node of each registry.
  */
-public final class GatewayServer implements AutoCloseable {
+public final class GatewayServer extends OnePortServer {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
 
     private final GatewayConfig config;
-    private final Server server;
-    private final ServerConnector connector;
     private final Metrics metrics = new Metrics();
     private final AccessLog accessLog;
 
     GatewayServer(GatewayConfig config) {
+        super("gateway", bufferPool(), config.host(), config.port(), Duration.ofSeconds(15), connectionFactories(config));
         this.config = config;
-        KeyStore keys = config.certs().map(PemKeyStore::load).orElse(null);
         BasicAuthenticator authenticator = config.auth()
                 .map(a -> new BasicAuthenticator(a.htpasswd(), Clock.systemUTC())).orElse(null);
-
-        QueuedThreadPool threads = new QueuedThreadPool(400, 8);
-        threads.setName("gateway");
-        // Jetty's default pool keeps buffers up to 64 KiB only; the proxy's 256 KiB reads from a node
-        // and the TLS output buffers (5 records) would otherwise be allocated and zeroed per use
-        ByteBufferPool buffers = new ArrayByteBufferPool(0, 4096, NodeProxyHandler.RESPONSE_BUFFER, Integer.MAX_VALUE,
-                16L << 20, 32L << 20);
-        server = new Server(threads, null, buffers);
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        http.setRequestHeaderSize(16 * 1024);
-        http.setResponseHeaderSize(16 * 1024);
-        http.setOutputBufferSize(64 * 1024);
-        HttpConnectionFactory http11 = new HttpConnectionFactory(http);
-        if (keys != null) {
-            // the one certificate answers whatever name the client used (localhost, an IP, an alias),
-            // as HAProxy did in the original: Jetty's SNI host check would answer 400 Invalid SNI
-            http.addCustomizer(new SecureRequestCustomizer(false));
-            connector = new ServerConnector(server, TlsFactories.of(keys, http, http11));
-        } else {
-            connector = new ServerConnector(server, http11);
-        }
-        connector.setHost(config.host());
-        connector.setPort(config.port());
-        connector.setIdleTimeout(120_000);
-        server.addConnector(connector);
-        server.setErrorHandler(new OciErrorHandler());
-        server.setStopTimeout(15_000);
-        NodeProxyHandler proxy = new NodeProxyHandler(buffers, config.nodeToken());
+        NodeProxyHandler proxy = new NodeProxyHandler(server().getByteBufferPool(), config.nodeToken());
         Metrics.Counter requests = GatewayMetrics.in(metrics).requests();
         accessLog = openAccessLog(config, metrics);
         DatastoreBlobs datastoreBlobs = accessLog == null ? null : new DatastoreBlobs(new FileDatastore(config.dataDir()), config.registries());
-        server.setRequestLog((request, response) -> {
+        server().setRequestLog((request, response) -> {
             requests.labels(Integer.toString(response.getStatus())).add(1);
             if (accessLog != null && RequestFacts.peek(request) != null) {
                 accessLog.log(request, response); // answered from the datastore: the logger must see it
@@ -83,9 +52,32 @@ public final class GatewayServer implements AutoCloseable {
         });
         Observability observability = new Observability(metrics, config.nodes(), config.logDir(), config.nodeToken());
         // GracefulHandler: on stop, new requests are refused while those in flight get stopTimeout to finish
-        server.setHandler(new GracefulHandler(new GatewayHandler(new Routes(config.nodes()), authenticator,
+        server().setHandler(new GracefulHandler(new GatewayHandler(new Routes(config.nodes()), authenticator,
                 config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"), datastoreBlobs,
                 new MetricsHandler(observability::metrics, observability::health, proxy))));
+    }
+
+    /**
+     * Jetty's default pool keeps buffers up to 64 KiB only; the proxy's 256 KiB reads from a node
+     * and the TLS output buffers (5 records) would otherwise be allocated and zeroed per use.
+     */
+    private static ByteBufferPool bufferPool() {
+        return new ArrayByteBufferPool(0, 4096, NodeProxyHandler.RESPONSE_BUFFER, Integer.MAX_VALUE, 16L << 20, 32L << 20);
+    }
+
+    /** TLS from the certificate file, with HTTP/2 and HTTP/1.1 by ALPN; without the file, plain HTTP/1.1. */
+    private static ConnectionFactory[] connectionFactories(GatewayConfig config) {
+        KeyStore keys = config.certs().map(PemKeyStore::load).orElse(null);
+        HttpConfiguration http = httpConfiguration();
+        http.setResponseHeaderSize(16 * 1024);
+        HttpConnectionFactory http11 = new HttpConnectionFactory(http);
+        if (keys == null) {
+            return new ConnectionFactory[] {http11};
+        }
+        // the one certificate answers whatever name the client used (localhost, an IP, an alias),
+        // as HAProxy did in the original: Jetty's SNI host check would answer 400 Invalid SNI
+        http.addCustomizer(new SecureRequestCustomizer(false));
+        return TlsFactories.of(keys, http, http11);
     }
 
     /**
@@ -104,32 +96,21 @@ public final class GatewayServer implements AutoCloseable {
         }
     }
 
+    @Override
     public GatewayServer start() throws Exception {
         if (config.certs().isEmpty()) {
             LOG.warn("no certificate file at the CERTS path: serving plain HTTP, without TLS");
         }
-        server.start();
+        super.start();
         LOG.info("gateway listening on {}://{}:{} for {}{}", config.certs().isPresent() ? "https" : "http",
                 config.host(), port(), config.nodes().keySet(), config.auth().isPresent() ? ", htpasswd authentication on" : "");
         return this;
     }
 
-    public int port() {
-        return connector.getLocalPort();
-    }
-
-    public void join() throws InterruptedException {
-        server.join();
-    }
-
     @Override
-    public void close() throws Exception {
-        try {
-            server.stop();
-        } finally {
-            if (accessLog != null) {
-                accessLog.close();
-            }
+    protected void closeAfterStop() throws InterruptedException {
+        if (accessLog != null) {
+            accessLog.close();
         }
     }
 }

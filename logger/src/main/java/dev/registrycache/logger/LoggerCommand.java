@@ -6,11 +6,13 @@ import dev.registrycache.common.Metrics;
 import dev.registrycache.common.Setting;
 import dev.registrycache.common.Startup;
 import dev.registrycache.common.WritableFolder;
+import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.store.FileDatastore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -28,11 +30,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class LoggerCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(LoggerCommand.class);
 
-    @Option(names = "--log-dir", paramLabel = "DIR", description = "access logs (env LOG_DIR, default /var/log/registry-cache)")
-    String logDir;
-
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "datastore (env DATA_DIR, default /var/lib/registry)")
-    String dataDir;
+    @Mixin
+    FolderOptions folders;
 
     @Option(names = "--state-file", paramLabel = "FILE",
             description = "where the positions in the logs are kept (default <log-dir>/.logger-state.json)")
@@ -55,9 +54,9 @@ public final class LoggerCommand implements Callable<Integer> {
             throw new ConfigException("--poll-millis " + pollMillis + ": must be at least 1");
         }
         Map<String, String> env = System.getenv();
-        LogDirLayout logs = new LogDirLayout(WritableFolder.require(Path.of(Setting.LOG_DIR.resolve(logDir, env)), Setting.LOG_DIR));
+        LogDirLayout logs = new LogDirLayout(WritableFolder.require(Path.of(Setting.LOG_DIR.resolve(folders.logDirFlag(), env)), Setting.LOG_DIR));
         return new Configured(logs, stateFile != null ? Path.of(stateFile) : logs.loggerState(),
-                Path.of(Setting.DATA_DIR.resolve(dataDir, env)));
+                Path.of(Setting.DATA_DIR.resolve(folders.dataDirFlag(), env)));
     }
 
     private int run(Configured configured) throws Exception {

@@ -1,8 +1,11 @@
 package dev.registrycache.node;
 
 import dev.registrycache.common.Startup;
+import dev.registrycache.common.cli.FolderOptions;
+import dev.registrycache.common.cli.PullSecretOption;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
@@ -20,14 +23,11 @@ public final class NodeCommand implements Callable<Integer> {
             description = "the pull-secret key this node serves, e.g. quay.io")
     String upstream;
 
-    @Option(names = "--pull-secret", paramLabel = "FILE", description = "pull secret (env PULL_SECRET, default /pull-secret.json)")
-    String pullSecret;
+    @Mixin
+    PullSecretOption pullSecret;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "datastore (env DATA_DIR, default /var/lib/registry)")
-    String dataDir;
-
-    @Option(names = "--log-dir", paramLabel = "DIR", description = "access log folder (env LOG_DIR, default /var/log/registry-cache)")
-    String logDir;
+    @Mixin
+    FolderOptions folders;
 
     @Option(names = "--port", paramLabel = "PORT", description = "port to listen on (default 5000; 0 picks a free one)")
     Integer port;
@@ -38,14 +38,9 @@ public final class NodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         return Startup.component("node",
-                () -> NodeConfig.resolve(upstream, pullSecret, dataDir, logDir, host, port, System.getenv()),
-                config -> {
-                    RegistryNode node = new RegistryNode(config);
-                    Startup.closeOnExit(node, "node-shutdown");
-                    node.start();
-                    node.join();
-                    return 0;
-                });
+                () -> NodeConfig.resolve(upstream, pullSecret.pullSecretFlag(), folders.dataDirFlag(),
+                        folders.logDirFlag(), host, port, System.getenv()),
+                config -> new RegistryNode(config).serveUntilExit());
     }
 
     public static void main(String[] args) {

@@ -5,11 +5,11 @@ import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.http.MetricsHandler;
+import dev.registrycache.common.http.OnePortServer;
 import dev.registrycache.node.api.BlobService;
 import dev.registrycache.node.api.BodyBudget;
 import dev.registrycache.node.api.ManifestCache;
 import dev.registrycache.node.api.ManifestService;
-import dev.registrycache.common.http.OciErrorHandler;
 import dev.registrycache.node.api.RegistryApiHandler;
 import dev.registrycache.node.api.RepositoryLinks;
 import dev.registrycache.node.api.TagService;
@@ -19,33 +19,29 @@ import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.node.upstream.RedirectPolicy;
 import dev.registrycache.node.upstream.UpstreamClient;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
+import java.time.Duration;
 
 /**
  * One pull-through cache for one upstream: a Jetty server whose only handler is the
  * distribution API, over the shared datastore. Starts and serves what it holds even when the
  * upstream is unreachable.
  */
-public final class RegistryNode implements AutoCloseable {
+public final class RegistryNode extends OnePortServer {
     private static final Logger LOG = LoggerFactory.getLogger(RegistryNode.class);
 
     private final NodeConfig config;
-    private final Server server;
-    private final ServerConnector connector;
     private final UpstreamClient upstream;
     private final SharedDownloads fetcher;
     private final AccessLog accessLog;
     private final Metrics metrics = new Metrics();
 
     public RegistryNode(NodeConfig config) throws Exception {
+        super("node", null, config.host(), config.port(), Duration.ofSeconds(10), new HttpConnectionFactory(httpConfiguration()));
         this.config = config;
         Files.createDirectories(config.dataDir());
         Datastore store = new FileDatastore(config.dataDir());
@@ -54,23 +50,7 @@ public final class RegistryNode implements AutoCloseable {
                 config.upstreamCaFile(), new RedirectPolicy(config.endpoint(), config.allowPrivateRedirects()), nodeMetrics);
         this.fetcher = new SharedDownloads(store, upstream, config.registry().name(), nodeMetrics);
         this.accessLog = new AccessLog(config.accessLogFile(), config.registry().name(), metrics);
-
-        QueuedThreadPool threads = new QueuedThreadPool(400, 8);
-        threads.setName("node");
-        this.server = new Server(threads);
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        http.setSendDateHeader(true);
-        http.setRequestHeaderSize(16 * 1024);
-        http.setOutputBufferSize(64 * 1024);
-        this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
-        connector.setHost(config.host());
-        connector.setPort(config.port());
-        connector.setIdleTimeout(120_000);
-        server.addConnector(connector);
-        server.setErrorHandler(new OciErrorHandler());
-        server.setRequestLog(accessLog);
-        server.setStopTimeout(10_000);
+        server().setRequestLog(accessLog);
 
         // memory for manifests and tag lists, sized from the heap: the cache of hot manifests and
         // the budget of bodies in flight together stay under 1/3 of it
@@ -81,12 +61,13 @@ public final class RegistryNode implements AutoCloseable {
                 () -> new MetricsHandler.Health(true, "{\"status\":\"ok\",\"registry\":\"" + config.registry() + "\"}"),
                 new RegistryApiHandler(new NameMapping(config.registry()), manifests,
                         new BlobService(store, fetcher, links), new TagService(store, upstream), BodyBudget.forHeap(heap)));
-        server.setHandler(config.nodeToken().<Handler>map(token -> new GatewayOnlyHandler(token, api)).orElse(api));
+        server().setHandler(config.nodeToken().<Handler>map(token -> new GatewayOnlyHandler(token, api)).orElse(api));
     }
 
+    @Override
     public RegistryNode start() throws Exception {
         upstream.start();
-        server.start();
+        super.start();
         LOG.info("node for {} (upstream {}) serving {}/... on http://{}:{}, datastore {}{}",
                 config.registry(), config.endpoint(), config.registry().prefix(), config.host(), port(), config.dataDir(),
                 config.nodeToken().isPresent() ? ", for the gateway only" : "");
@@ -97,23 +78,10 @@ public final class RegistryNode implements AutoCloseable {
         return this;
     }
 
-    /** The port actually bound (useful with port 0). */
-    public int port() {
-        return connector.getLocalPort();
-    }
-
-    public void join() throws InterruptedException {
-        server.join();
-    }
-
     @Override
-    public void close() throws Exception {
-        try {
-            server.stop();
-        } finally {
-            fetcher.close();
-            upstream.close();
-            accessLog.close();
-        }
+    protected void closeAfterStop() throws Exception {
+        fetcher.close();
+        upstream.close();
+        accessLog.close();
     }
 }

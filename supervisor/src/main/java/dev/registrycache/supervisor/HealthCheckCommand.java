@@ -1,9 +1,10 @@
 package dev.registrycache.supervisor;
 
 import dev.registrycache.common.Setting;
+import dev.registrycache.common.cli.PublicPortOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -33,16 +35,14 @@ import java.util.concurrent.Callable;
 public final class HealthCheckCommand implements Callable<Integer> {
     private static final int TIMEOUT_MILLIS = 5_000;
 
-    @Option(names = "--port", paramLabel = "PORT", description = "the gateway's port (env PORT, default 8443)")
-    String port;
-
-    @Option(names = "--certs", paramLabel = "FILE", description = "the gateway's certificate file; it exists: HTTPS (env CERTS)")
-    String certs;
+    @Mixin
+    PublicPortOptions publicPort;
 
     @Override
     public Integer call() {
-        boolean tls = Files.exists(Path.of(Setting.CERTS.resolve(certs, System.getenv())));
-        URI uri = URI.create((tls ? "https" : "http") + "://127.0.0.1:" + Setting.PORT.resolve(port, System.getenv()) + "/healthz");
+        Map<String, String> env = System.getenv();
+        boolean tls = Files.exists(Path.of(Setting.CERTS.resolve(publicPort.certsFlag(), env)));
+        URI uri = URI.create((tls ? "https" : "http") + "://127.0.0.1:" + Setting.PORT.resolve(publicPort.portFlag(), env) + "/healthz");
         try {
             HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
             if (connection instanceof HttpsURLConnection https) {

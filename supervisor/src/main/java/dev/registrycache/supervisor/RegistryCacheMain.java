@@ -1,6 +1,9 @@
 package dev.registrycache.supervisor;
 
 import dev.registrycache.common.Startup;
+import dev.registrycache.common.cli.FolderOptions;
+import dev.registrycache.common.cli.PublicPortOptions;
+import dev.registrycache.common.cli.PullSecretOption;
 import dev.registrycache.cleaner.CleanerCommand;
 import dev.registrycache.gateway.GatewayCommand;
 import dev.registrycache.logger.LoggerCommand;
@@ -9,7 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import sun.misc.Signal;
 
 import java.util.concurrent.Callable;
@@ -34,21 +37,14 @@ public final class RegistryCacheMain implements Callable<Integer> {
      */
     private static final String[] STOP_SIGNALS = {"TERM", "INT", "HUP"};
 
-    @Option(names = "--pull-secret", paramLabel = "FILE", description = "pull secret (env PULL_SECRET, default /pull-secret.json)")
-    String pullSecret;
+    @Mixin
+    PullSecretOption pullSecret;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "datastore (env DATA_DIR, default /var/lib/registry)")
-    String dataDir;
+    @Mixin
+    FolderOptions folders;
 
-    @Option(names = "--log-dir", paramLabel = "DIR", description = "access logs (env LOG_DIR, default /var/log/registry-cache)")
-    String logDir;
-
-    @Option(names = "--port", paramLabel = "PORT", description = "the public port (env PORT, default 8443)")
-    String port;
-
-    @Option(names = "--certs", paramLabel = "FILE",
-            description = "PEM certificate chain then key (env CERTS, default /certs/certs.pem); missing: plain HTTP")
-    String certs;
+    @Mixin
+    PublicPortOptions publicPort;
 
     @Override
     public Integer call() throws Exception {
@@ -57,7 +53,8 @@ public final class RegistryCacheMain implements Callable<Integer> {
             Signal.handle(new Signal(signal), s -> Runtime.getRuntime().halt(0));
         }
         return Startup.supervisor(
-                () -> SupervisorConfig.resolve(pullSecret, dataDir, logDir, port, certs, System.getenv()),
+                () -> SupervisorConfig.resolve(pullSecret.pullSecretFlag(), folders.dataDirFlag(), folders.logDirFlag(),
+                        publicPort.portFlag(), publicPort.certsFlag(), System.getenv()),
                 RegistryCacheMain::supervise);
     }
 

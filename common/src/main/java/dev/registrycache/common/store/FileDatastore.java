@@ -180,21 +180,11 @@ public final class FileDatastore implements Datastore {
         return new FileLinkPruner(this, stored, workers).prune(dryRun);
     }
 
-    // ---- links and tags
-
-    @Override
-    public boolean repositoryExists(RepositoryName repository) {
-        return Files.isDirectory(layout.repository(repository));
-    }
+    // ---- links and tags: writes
 
     @Override
     public void linkLayer(RepositoryName repository, Digest digest) throws IOException {
         writeLink(layout.layerLink(repository, digest), digest);
-    }
-
-    @Override
-    public boolean layerLinked(RepositoryName repository, Digest digest) {
-        return Files.exists(layout.layerLink(repository, digest));
     }
 
     @Override
@@ -203,14 +193,33 @@ public final class FileDatastore implements Datastore {
     }
 
     @Override
-    public boolean manifestLinked(RepositoryName repository, Digest digest) {
-        return Files.exists(layout.manifestRevisionLink(repository, digest));
-    }
-
-    @Override
     public void tag(RepositoryName repository, Tag tag, Digest digest) throws IOException {
         writeLink(layout.tagIndexLink(repository, tag, digest), digest);
         writeLink(layout.tagCurrentLink(repository, tag), digest);
+    }
+
+    /** Writes a link file unless it already holds that digest. */
+    private void writeLink(Path link, Digest digest) throws IOException {
+        if (!digest.equals(LinkFile.read(link))) {
+            inFolder(link, () -> LinkFile.write(link, digest));
+        }
+    }
+
+    // ---- links and tags: reads
+
+    @Override
+    public boolean repositoryExists(RepositoryName repository) {
+        return Files.isDirectory(layout.repository(repository));
+    }
+
+    @Override
+    public boolean layerLinked(RepositoryName repository, Digest digest) {
+        return Files.exists(layout.layerLink(repository, digest));
+    }
+
+    @Override
+    public boolean manifestLinked(RepositoryName repository, Digest digest) {
+        return Files.exists(layout.manifestRevisionLink(repository, digest));
     }
 
     @Override
@@ -229,13 +238,6 @@ public final class FileDatastore implements Datastore {
         }
         tags.sort(null);
         return tags;
-    }
-
-    /** Writes a link file unless it already holds that digest. */
-    private void writeLink(Path link, Digest digest) throws IOException {
-        if (!digest.equals(LinkFile.read(link))) {
-            inFolder(link, () -> LinkFile.write(link, digest));
-        }
     }
 
     // ---- file-system helpers
