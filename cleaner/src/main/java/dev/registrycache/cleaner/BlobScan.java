@@ -3,7 +3,6 @@ package dev.registrycache.cleaner;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.common.store.IoWorkers;
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -117,7 +116,8 @@ final class BlobScan {
 
     Digest digest(int i) {
         int length = hashLength(i);
-        return Digest.fromHash(Digest.Algorithm.byHashLength(length), Arrays.copyOfRange(hashes, hashAt[i], hashAt[i] + length));
+        return Digest.fromHash(
+                Digest.Algorithm.byHashLength(length), Arrays.copyOfRange(hashes, hashAt[i], hashAt[i] + length));
     }
 
     long size(int i) {
@@ -139,7 +139,11 @@ final class BlobScan {
     }
 
     /** What the scan knows of a blob named by a link folder. */
-    enum Known { STORED, DELETED, UNSEEN }
+    enum Known {
+        STORED,
+        DELETED,
+        UNSEEN
+    }
 
     Known lookup(byte[] hash) {
         int lo = 0;

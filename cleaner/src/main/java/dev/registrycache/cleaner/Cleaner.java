@@ -4,7 +4,6 @@ import dev.registrycache.common.ByteSize;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.common.store.IoWorkers;
-
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,9 +24,18 @@ final class Cleaner {
     static final Duration STALE_UPLOAD = Duration.ofMinutes(10);
 
     /** What a pass did. */
-    record Pass(long before, long after, int deleted, long freed, int candidates, Datastore.PruneSummary pruned,
-                Datastore.UploadsSummary uploads, long scanMillis, long deleteMillis, long linksMillis, long millis) {
-    }
+    record Pass(
+            long before,
+            long after,
+            int deleted,
+            long freed,
+            int candidates,
+            Datastore.PruneSummary pruned,
+            Datastore.UploadsSummary uploads,
+            long scanMillis,
+            long deleteMillis,
+            long linksMillis,
+            long millis) {}
 
     private final Datastore datastore;
     private final long maxBytes;
@@ -68,7 +76,8 @@ final class Cleaner {
         long scanned = System.nanoTime();
         long before = scan.totalBytes() + uploads.liveBytes();
         Deletion deletion = before > thresholdBytes()
-                ? deleteLeastRecentlyUsed(scan, uploads.liveBytes(), dryRun, workers) : new Deletion(0, 0);
+                ? deleteLeastRecentlyUsed(scan, uploads.liveBytes(), dryRun, workers)
+                : new Deletion(0, 0);
         long size = before - deletion.freed();
         long deletedAt = System.nanoTime();
         Datastore.PruneSummary pruned = new Datastore.PruneSummary(0, 0, 0);
@@ -78,14 +87,23 @@ final class Cleaner {
             firstPass = false;
         }
         long end = System.nanoTime();
-        Pass pass = new Pass(before, size, deletion.blobs(), deletion.freed(), scan.count(), pruned, uploads,
-                millis(t0, scanned), millis(scanned, deletedAt), millis(deletedAt, end), millis(t0, end));
+        Pass pass = new Pass(
+                before,
+                size,
+                deletion.blobs(),
+                deletion.freed(),
+                scan.count(),
+                pruned,
+                uploads,
+                millis(t0, scanned),
+                millis(scanned, deletedAt),
+                millis(deletedAt, end),
+                millis(t0, end));
         out.println(summary(pass, dryRun));
         return pass;
     }
 
-    private record Deletion(int blobs, long freed) {
-    }
+    private record Deletion(int blobs, long freed) {}
 
     /**
      * Deletes (or, dry, lists) the least recently used blobs outside the grace period until the
@@ -116,8 +134,8 @@ final class Cleaner {
             for (int k = 0; k < n; k++) {
                 int i = victims[k];
                 if (dryRun) {
-                    out.println("would delete " + scan.digest(i) + " " + ByteSize.ofBytes(scan.size(i))
-                            + " (last used " + Instant.ofEpochMilli(scan.lastUse(i)) + ")");
+                    out.println("would delete " + scan.digest(i) + " " + ByteSize.ofBytes(scan.size(i)) + " (last used "
+                            + Instant.ofEpochMilli(scan.lastUse(i)) + ")");
                 } else if (!gone[k]) {
                     continue;
                 }
@@ -147,14 +165,30 @@ final class Cleaner {
     }
 
     private String summary(Pass p, boolean dryRun) {
-        return String.format(Locale.ROOT, "cleaner%s: store %s in %d blobs before, %s after (max %s, cleaning above %s); "
+        return String.format(
+                Locale.ROOT,
+                "cleaner%s: store %s in %d blobs before, %s after (max %s, cleaning above %s); "
                         + "%s %d blobs, %s freed; %s %d dangling links, %d tags, %d dead uploads (%d in progress, %s); "
                         + "scan %d ms, delete %d ms, links %d ms; %d ms",
-                dryRun ? " (dry run)" : "", ByteSize.ofBytes(p.before()), p.candidates(), ByteSize.ofBytes(p.after()),
-                ByteSize.ofBytes(maxBytes), ByteSize.ofBytes(thresholdBytes()), dryRun ? "would delete" : "deleted",
-                p.deleted(), ByteSize.ofBytes(p.freed()), dryRun ? "would remove" : "removed", p.pruned().links(), p.pruned().tags(), p.uploads().stale(),
-                p.uploads().live(), ByteSize.ofBytes(p.uploads().liveBytes()),
-                p.scanMillis(), p.deleteMillis(), p.linksMillis(), p.millis());
+                dryRun ? " (dry run)" : "",
+                ByteSize.ofBytes(p.before()),
+                p.candidates(),
+                ByteSize.ofBytes(p.after()),
+                ByteSize.ofBytes(maxBytes),
+                ByteSize.ofBytes(thresholdBytes()),
+                dryRun ? "would delete" : "deleted",
+                p.deleted(),
+                ByteSize.ofBytes(p.freed()),
+                dryRun ? "would remove" : "removed",
+                p.pruned().links(),
+                p.pruned().tags(),
+                p.uploads().stale(),
+                p.uploads().live(),
+                ByteSize.ofBytes(p.uploads().liveBytes()),
+                p.scanMillis(),
+                p.deleteMillis(),
+                p.linksMillis(),
+                p.millis());
     }
 
     /** The store's size now (blobs and every upload's bytes), without cleaning: for the size gauge between passes. */

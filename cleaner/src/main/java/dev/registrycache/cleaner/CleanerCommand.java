@@ -11,6 +11,10 @@ import dev.registrycache.common.Setting;
 import dev.registrycache.common.Startup;
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.store.FileDatastore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -18,23 +22,23 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.Callable;
-
 /** {@code registry-cache.jar cleaner}: keeps the blob store under CLEANER_MAXSIZE. */
-@Command(name = "cleaner", mixinStandardHelpOptions = true,
-        description = {"Keeps the blob store under CLEANER_MAXSIZE by evicting least recently used blobs.",
-                "Every CLEANER_RUNEVERY_TIME (default 30m): when the blob store, with the blobs being fetched, is "
-                        + "larger than CLEANER_MAXSIZE (default 10G) plus CLEANER_THRESHOLD_PERCENTAGE (default 20) "
-                        + "percent, deletes blobs least recently used first until it is at or under CLEANER_MAXSIZE, "
-                        + "sparing blobs used or written within the grace period; then removes links, tags and folders "
-                        + "left dangling. Temporary files of transfers that died are removed on every pass. One summary "
-                        + "line per pass."})
+@Command(
+        name = "cleaner",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Keeps the blob store under CLEANER_MAXSIZE by evicting least recently used blobs.",
+            "Every CLEANER_RUNEVERY_TIME (default 30m): when the blob store, with the blobs being fetched, is "
+                    + "larger than CLEANER_MAXSIZE (default 10G) plus CLEANER_THRESHOLD_PERCENTAGE (default 20) "
+                    + "percent, deletes blobs least recently used first until it is at or under CLEANER_MAXSIZE, "
+                    + "sparing blobs used or written within the grace period; then removes links, tags and folders "
+                    + "left dangling. Temporary files of transfers that died are removed on every pass. One summary "
+                    + "line per pass."
+        })
 public final class CleanerCommand implements Callable<Integer> {
     /** How often registry_cache_store_bytes is measured between cleaning passes. */
     private static final Duration SIZE_REFRESH = Duration.ofMinutes(1);
+
     private static final Logger LOG = LoggerFactory.getLogger(CleanerCommand.class);
 
     @Mixin
@@ -43,21 +47,25 @@ public final class CleanerCommand implements Callable<Integer> {
     @Option(names = "--once", description = "one pass, then exit")
     boolean once;
 
-    @Option(names = "--dry-run", description = "print what would be deleted, with sizes; delete nothing (implies --once)")
+    @Option(
+            names = "--dry-run",
+            description = "print what would be deleted, with sizes; delete nothing (implies --once)")
     boolean dryRun;
 
-    @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "10m",
+    @Option(
+            names = "--grace",
+            paramLabel = "DURATION",
+            defaultValue = "10m",
             description = "never delete a blob used or written this recently (Go duration, default 10m)")
     String grace;
 
     @Override
     public Integer call() throws Exception {
-        return Startup.component("cleaner", () -> new Configured(CleanerSettings.from(System.getenv()), graceTime()),
-                this::run);
+        return Startup.component(
+                "cleaner", () -> new Configured(CleanerSettings.from(System.getenv()), graceTime()), this::run);
     }
 
-    private record Configured(CleanerSettings settings, Duration grace) {
-    }
+    private record Configured(CleanerSettings settings, Duration grace) {}
 
     private Duration graceTime() {
         try {
@@ -79,10 +87,13 @@ public final class CleanerCommand implements Callable<Integer> {
             cleaner.run(dryRun);
             return 0;
         }
-        Path metricsFile = new LogDirLayout(Path.of(Setting.LOG_DIR.resolve(folders.logDirFlag(), env))).cleanerMetrics();
+        Path metricsFile =
+                new LogDirLayout(Path.of(Setting.LOG_DIR.resolve(folders.logDirFlag(), env))).cleanerMetrics();
         Metrics metrics = new Metrics();
         CleanerMetrics cleanerMetrics = CleanerMetrics.in(metrics);
-        LOG.info("cleaner for {}: every {}, max {}, threshold {}%, grace {}", data.toAbsolutePath(), every, max, threshold, graceTime);
+        LOG.info(
+                "cleaner for {}: every {}, max {}, threshold {}%, grace {}",
+                data.toAbsolutePath(), every, max, threshold, graceTime);
         cleanerMetrics.maxBytes().set(max.bytes());
         long nextPass = System.nanoTime();
         while (true) {
@@ -95,7 +106,9 @@ public final class CleanerCommand implements Callable<Integer> {
                     cleanerMetrics.evictedBytes().labels().add(pass.freed());
                     cleanerMetrics.storeBytes().set(pass.after());
                 } else {
-                    cleanerMetrics.storeBytes().set(cleaner.storeBytes()); // between passes the gauge follows the store as it fills
+                    cleanerMetrics
+                            .storeBytes()
+                            .set(cleaner.storeBytes()); // between passes the gauge follows the store as it fills
                 }
                 metrics.writeTo(metricsFile);
             } catch (Exception e) {

@@ -3,15 +3,20 @@ package dev.registrycache.cleaner;
 import dev.registrycache.common.Metrics;
 
 /** Every metric the cleaner reports (in cleaner.prom, for the gateway's /metrics). */
-record CleanerMetrics(Metrics.Counter passes, Metrics.Counter evictedBlobs, Metrics.Counter evictedBytes,
-                      Metrics.Gauge storeBytes, Metrics.Gauge maxBytes) {
+record CleanerMetrics(
+        Metrics.Counter passes,
+        Metrics.Counter evictedBlobs,
+        Metrics.Counter evictedBytes,
+        Metrics.Gauge storeBytes,
+        Metrics.Gauge maxBytes) {
 
     static CleanerMetrics in(Metrics metrics) {
         return new CleanerMetrics(
                 metrics.counter("registry_cache_cleaner_passes_total", "Cleaning passes run"),
                 metrics.counter("registry_cache_evicted_blobs_total", "Blobs the cleaner deleted"),
                 metrics.counter("registry_cache_evicted_bytes_total", "Bytes the cleaner freed"),
-                metrics.gauge("registry_cache_store_bytes",
+                metrics.gauge(
+                        "registry_cache_store_bytes",
                         "Size of the blob store, with blobs being fetched, measured every minute"),
                 metrics.gauge("registry_cache_store_max_bytes", "CLEANER_MAXSIZE"));
     }

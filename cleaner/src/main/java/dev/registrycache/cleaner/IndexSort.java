@@ -10,8 +10,7 @@ final class IndexSort {
         int compare(int a, int b);
     }
 
-    private IndexSort() {
-    }
+    private IndexSort() {}
 
     static int[] sorted(int n, IndexComparator cmp) {
         int[] a = new int[n];

@@ -1,20 +1,18 @@
 package dev.registrycache.cleaner;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.store.InMemoryDatastore;
 import dev.registrycache.common.store.IoWorkers;
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import org.junit.jupiter.api.Test;
 
 /** The scan's arrays, orderings and lookups, filled from an in-memory store (the file scan is common's FileDatastoreTest). */
 class BlobScanTest {
@@ -32,7 +30,8 @@ class BlobScanTest {
                 expected[i] = i;
             }
             Arrays.sort(expected, (a, b) -> Long.compare(keys[a], keys[b])); // stable too
-            assertArrayEquals(Arrays.stream(expected).mapToInt(Integer::intValue).toArray(), sorted, "n=" + n);
+            assertArrayEquals(
+                    Arrays.stream(expected).mapToInt(Integer::intValue).toArray(), sorted, "n=" + n);
         }
     }
 
@@ -49,7 +48,9 @@ class BlobScanTest {
             total += content.length;
         }
         byte[] content = "a blob named by SHA-512".getBytes(StandardCharsets.UTF_8);
-        Digest sha512 = Digest.fromHash(Digest.Algorithm.SHA512, Digest.Algorithm.SHA512.newMessageDigest().digest(content));
+        Digest sha512 = Digest.fromHash(
+                Digest.Algorithm.SHA512,
+                Digest.Algorithm.SHA512.newMessageDigest().digest(content));
         store.putBlobAt(sha512, content, 5);
         digests.add(sha512);
         total += content.length;
@@ -68,7 +69,9 @@ class BlobScanTest {
         }
         int first = 0;
         scan.markDeleted(first);
-        assertEquals(BlobScan.Known.DELETED, scan.lookup(HexFormat.of().parseHex(scan.digest(first).hex())));
+        assertEquals(
+                BlobScan.Known.DELETED,
+                scan.lookup(HexFormat.of().parseHex(scan.digest(first).hex())));
         Digest absent = Digest.sha256Of(new byte[] {1});
         assertEquals(BlobScan.Known.UNSEEN, scan.lookup(HexFormat.of().parseHex(absent.hex())));
         int[] lru = scan.leastRecentlyUsedFirst();

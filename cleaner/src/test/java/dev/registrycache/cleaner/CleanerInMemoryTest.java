@@ -1,5 +1,10 @@
 package dev.registrycache.cleaner;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.common.ByteSize;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.RepositoryName;
@@ -7,8 +12,6 @@ import dev.registrycache.common.Tag;
 import dev.registrycache.common.store.BlobUpload;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.common.store.InMemoryDatastore;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -21,11 +24,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The cleaner's policy on the in-memory datastore, with exact sizes and times: which blobs go and
@@ -62,7 +61,12 @@ class CleanerInMemoryTest {
     }
 
     private Cleaner cleaner(long maxBytes, int percent) {
-        return new Cleaner(store, ByteSize.ofBytes(maxBytes), percent, GRACE, new PrintStream(printed, true, StandardCharsets.UTF_8));
+        return new Cleaner(
+                store,
+                ByteSize.ofBytes(maxBytes),
+                percent,
+                GRACE,
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
     }
 
     private String printed() {
@@ -78,14 +82,19 @@ class CleanerInMemoryTest {
     @Test
     void deletesTheLeastRecentlyUsedFirstUntilTheStoreIsAtItsMax() throws IOException {
         List<Digest> b = blobs(10, DAYS_AGO);
-        store.recordUse(b.get(0), Instant.ofEpochMilli(now - 60 * MINUTE), false); // the two oldest were used an hour ago
+        store.recordUse(
+                b.get(0), Instant.ofEpochMilli(now - 60 * MINUTE), false); // the two oldest were used an hour ago
         store.recordUse(b.get(1), Instant.ofEpochMilli(now - 61 * MINUTE), false);
         List<Digest> order = List.of(b.get(2), b.get(3), b.get(4), b.get(5), b.get(6));
 
         cleaner(500, 0).run(true);
-        List<String> wouldDelete = printed().lines().filter(l -> l.startsWith("would delete ")).toList();
-        assertEquals(order.stream().map(d -> "would delete " + d).toList(),
-                wouldDelete.stream().map(l -> l.substring(0, l.indexOf(' ', "would delete ".length()))).toList(),
+        List<String> wouldDelete =
+                printed().lines().filter(l -> l.startsWith("would delete ")).toList();
+        assertEquals(
+                order.stream().map(d -> "would delete " + d).toList(),
+                wouldDelete.stream()
+                        .map(l -> l.substring(0, l.indexOf(' ', "would delete ".length())))
+                        .toList(),
                 "least recently used first");
 
         Cleaner.Pass pass = cleaner(500, 0).run(false);
@@ -131,7 +140,9 @@ class CleanerInMemoryTest {
             assertEquals(SIZE, store.blobSize(d));
             assertTrue(store.layerLinked(REPO, d));
         }
-        assertTrue(printed().contains("cleaner (dry run): ") && printed().contains("would delete 2 blobs, 200 B freed; would remove 2 dangling links"),
+        assertTrue(
+                printed().contains("cleaner (dry run): ")
+                        && printed().contains("would delete 2 blobs, 200 B freed; would remove 2 dangling links"),
                 printed());
     }
 
@@ -171,17 +182,23 @@ class CleanerInMemoryTest {
     @Test
     void everyPassRemovesTheUploadsNotWrittenToForTenMinutes() throws IOException {
         blobs(2, DAYS_AGO);
-        try (BlobUpload first = upload(30); BlobUpload second = upload(50)) {
+        try (BlobUpload first = upload(30);
+                BlobUpload second = upload(50)) {
             clock.advance(Duration.ofMinutes(11));
             second.write(ByteBuffer.wrap(new byte[20])); // still written to
             Cleaner cleaner = cleaner(1000, 20);
-            assertEquals(2 * SIZE + 30 + 70, cleaner.storeBytes(), "the gauge counts a dead upload until it is removed");
+            assertEquals(
+                    2 * SIZE + 30 + 70, cleaner.storeBytes(), "the gauge counts a dead upload until it is removed");
             Cleaner.Pass pass = cleaner.run(false);
             assertEquals(new Datastore.UploadsSummary(1, 70, 1, 30), pass.uploads());
             assertTrue(printed().contains("1 dead uploads (1 in progress, 70 B)"), printed());
             clock.advance(Duration.ofMinutes(11));
-            assertEquals(new Datastore.UploadsSummary(0, 0, 1, 70), cleaner.run(true).uploads(), "a dry run only counts it");
-            assertEquals(new Datastore.UploadsSummary(0, 0, 1, 70), cleaner.run(false).uploads(), "the next pass removes it");
+            assertEquals(
+                    new Datastore.UploadsSummary(0, 0, 1, 70), cleaner.run(true).uploads(), "a dry run only counts it");
+            assertEquals(
+                    new Datastore.UploadsSummary(0, 0, 1, 70),
+                    cleaner.run(false).uploads(),
+                    "the next pass removes it");
             assertEquals(new Datastore.UploadsSummary(0, 0, 0, 0), store.scanUploads(Duration.ZERO, false));
         }
     }

@@ -1,14 +1,15 @@
 package dev.registrycache.cleaner;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.common.ByteSize;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.common.Tag;
 import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.store.StoreLayout;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,10 +22,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One cleaning pass over stores built file by file in distribution's layout: the cleaner with the
@@ -48,7 +47,8 @@ class CleanerTest {
         Path data = layout.blobData(d);
         Files.createDirectories(data.getParent());
         Files.write(data, content);
-        Files.getFileAttributeView(data, BasicFileAttributeView.class).setTimes(FileTime.from(lastUse), FileTime.from(lastUse), null);
+        Files.getFileAttributeView(data, BasicFileAttributeView.class)
+                .setTimes(FileTime.from(lastUse), FileTime.from(lastUse), null);
         link(layout.layerLink(repo, d), d);
         return d;
     }
@@ -64,7 +64,12 @@ class CleanerTest {
     }
 
     private Cleaner cleaner(long maxMib, int percent, Duration grace) {
-        return new Cleaner(store, ByteSize.ofBytes(maxMib * MIB), percent, grace, new PrintStream(printed, true, StandardCharsets.UTF_8));
+        return new Cleaner(
+                store,
+                ByteSize.ofBytes(maxMib * MIB),
+                percent,
+                grace,
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
     }
 
     private List<Digest> fill(int count, Instant oldest) throws Exception {
@@ -95,7 +100,9 @@ class CleanerTest {
         assertFalse(Files.exists(layout.manifestRevisionLink(repo, manifest).getParent()));
         assertFalse(Files.exists(layout.blobDir(blobs.get(0))), "empty blob folders go too");
         String summary = printed.toString(StandardCharsets.UTF_8);
-        assertTrue(summary.contains("20.0 MiB in 20 blobs before, 10.0 MiB after") && summary.contains("deleted 10 blobs, 10.0 MiB freed"),
+        assertTrue(
+                summary.contains("20.0 MiB in 20 blobs before, 10.0 MiB after")
+                        && summary.contains("deleted 10 blobs, 10.0 MiB freed"),
                 summary);
     }
 
@@ -188,8 +195,13 @@ class CleanerTest {
             expectedGone.add(i);
             size -= 100 + i % 200;
         }
-        Cleaner.Pass pass = new Cleaner(store, ByteSize.ofBytes(max), 0, Duration.ZERO,
-                new PrintStream(printed, true, StandardCharsets.UTF_8)).run(false);
+        Cleaner.Pass pass = new Cleaner(
+                        store,
+                        ByteSize.ofBytes(max),
+                        0,
+                        Duration.ZERO,
+                        new PrintStream(printed, true, StandardCharsets.UTF_8))
+                .run(false);
         assertEquals(expectedGone.size(), pass.deleted());
         assertEquals(size, pass.after());
         for (int i = 0; i < count; i++) {
@@ -215,11 +227,14 @@ class CleanerTest {
         storeIn(Files.createDirectory(dir.resolve("store")));
         List<Digest> blobs = new ArrayList<>();
         for (int i = 0; i < 600; i++) {
-            blobs.add(blob(5000 + i, 1000, Instant.now().minus(Duration.ofDays(1)).plusSeconds(i)));
+            blobs.add(
+                    blob(5000 + i, 1000, Instant.now().minus(Duration.ofDays(1)).plusSeconds(i)));
         }
         PrintStream sink = new PrintStream(printed, true, StandardCharsets.UTF_8);
         Cleaner.Pass many = new Cleaner(store, ByteSize.ofBytes(300_000), 0, Duration.ZERO, sink).run(false);
-        Cleaner.Pass one = new Cleaner(copy, ByteSize.ofBytes(300_000), 0, Duration.ZERO, sink).ioThreads(1).run(false);
+        Cleaner.Pass one = new Cleaner(copy, ByteSize.ofBytes(300_000), 0, Duration.ZERO, sink)
+                .ioThreads(1)
+                .run(false);
         assertEquals(300, many.deleted());
         assertEquals(one.deleted(), many.deleted());
         assertEquals(one.pruned(), many.pruned());
@@ -236,7 +251,9 @@ class CleanerTest {
         Cleaner.Pass pass = cleaner(10, 20, Duration.ZERO).run(true);
         assertEquals(10, pass.pruned().links(), "the layer links of the 10 blobs it would delete");
         blobs.forEach(d -> assertTrue(Files.exists(layout.layerLink(repo, d))));
-        assertTrue(printed.toString(StandardCharsets.UTF_8).contains("would remove 10 dangling links"), printed.toString(StandardCharsets.UTF_8));
+        assertTrue(
+                printed.toString(StandardCharsets.UTF_8).contains("would remove 10 dangling links"),
+                printed.toString(StandardCharsets.UTF_8));
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.registrycache.cleaner;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.common.ByteSize;
 import dev.registrycache.common.Json;
@@ -13,10 +16,6 @@ import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.Skopeo;
 import dev.registrycache.testsupport.UpstreamRegistry;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -33,9 +32,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Eviction next to a real node in front of docker-registry, while clients keep pulling. */
 @Tag("e2e")
@@ -43,20 +42,38 @@ class EvictionE2ETest {
     private static final String ACCEPT = "application/vnd.oci.image.manifest.v1+json";
 
     @Test
-    void evictingWhileClientsPullFailsNoPullCorruptsNothingAndEvictedImagesPullAgain(@TempDir Path dir) throws Exception {
+    void evictingWhileClientsPullFailsNoPullCorruptsNothingAndEvictedImagesPullAgain(@TempDir Path dir)
+            throws Exception {
         List<Image> images = new ArrayList<>();
         try (UpstreamRegistry upstream = UpstreamRegistry.plain()) {
             for (int i = 0; i < 3; i++) {
-                Image image = OciImages.image().oci().seed(60 + i).layers(2).layerSize(400_000).build();
+                Image image = OciImages.image()
+                        .oci()
+                        .seed(60 + i)
+                        .layers(2)
+                        .layerSize(400_000)
+                        .build();
                 upstream.push(image, "team/img" + i, "v1");
                 images.add(image);
             }
             Path data = dir.resolve("data");
-            try (RegistryNode node = new RegistryNode(new NodeConfig(RegistryHost.fromKey("quay.io"), URI.create(upstream.baseUrl()),
-                    Optional.empty(), Optional.empty(), data, dir.resolve("logs"), "127.0.0.1", 0)).start()) {
+            try (RegistryNode node = new RegistryNode(new NodeConfig(
+                            RegistryHost.fromKey("quay.io"),
+                            URI.create(upstream.baseUrl()),
+                            Optional.empty(),
+                            Optional.empty(),
+                            data,
+                            dir.resolve("logs"),
+                            "127.0.0.1",
+                            0))
+                    .start()) {
                 FileDatastore store = new FileDatastore(data);
                 StoreLayout layout = store.layout();
-                Cleaner cleaner = new Cleaner(store, ByteSize.ofBytes(500_000), 0, Duration.ZERO,
+                Cleaner cleaner = new Cleaner(
+                        store,
+                        ByteSize.ofBytes(500_000),
+                        0,
+                        Duration.ZERO,
                         new PrintStream(new ByteArrayOutputStream()));
                 HttpClient http = HttpClient.newHttpClient();
                 String base = "http://127.0.0.1:" + node.port() + "/v2/quay.io/team/img";
@@ -69,16 +86,26 @@ class EvictionE2ETest {
                     Thread t = new Thread(() -> {
                         while (running.get()) {
                             try {
-                                HttpResponse<byte[]> m = http.send(HttpRequest.newBuilder(URI.create(base + which + "/manifests/v1"))
-                                        .header("Accept", ACCEPT).build(), HttpResponse.BodyHandlers.ofByteArray());
-                                check(failures, "manifest", m, images.get(which).manifest().digest());
+                                HttpResponse<byte[]> m = http.send(
+                                        HttpRequest.newBuilder(URI.create(base + which + "/manifests/v1"))
+                                                .header("Accept", ACCEPT)
+                                                .build(),
+                                        HttpResponse.BodyHandlers.ofByteArray());
+                                check(
+                                        failures,
+                                        "manifest",
+                                        m,
+                                        images.get(which).manifest().digest());
                                 JsonNode manifest = Json.MAPPER.readTree(m.body());
                                 List<String> blobs = new ArrayList<>();
                                 blobs.add(manifest.path("config").path("digest").asText());
-                                manifest.path("layers").forEach(l -> blobs.add(l.path("digest").asText()));
+                                manifest.path("layers")
+                                        .forEach(l -> blobs.add(l.path("digest").asText()));
                                 for (String blob : blobs) {
-                                    HttpResponse<byte[]> b = http.send(HttpRequest.newBuilder(URI.create(base + which + "/blobs/" + blob))
-                                            .build(), HttpResponse.BodyHandlers.ofByteArray());
+                                    HttpResponse<byte[]> b = http.send(
+                                            HttpRequest.newBuilder(URI.create(base + which + "/blobs/" + blob))
+                                                    .build(),
+                                            HttpResponse.BodyHandlers.ofByteArray());
                                     check(failures, "blob", b, blob);
                                 }
                                 pulls.incrementAndGet();
@@ -103,24 +130,34 @@ class EvictionE2ETest {
                     t.join();
                 }
                 assertTrue(failures.isEmpty(), failures.size() + " failures, e.g. " + failures.peek());
-                assertTrue(pulls.get() > 10 && deleted > 10, pulls + " pulls, " + deleted + " blobs evicted in " + passes + " passes");
+                assertTrue(
+                        pulls.get() > 10 && deleted > 10,
+                        pulls + " pulls, " + deleted + " blobs evicted in " + passes + " passes");
                 try (Stream<Path> files = Files.walk(layout.blobsRoot())) {
-                    for (Path f : files.filter(p -> p.getFileName().toString().equals("data")).toList()) {
+                    for (Path f : files.filter(p -> p.getFileName().toString().equals("data"))
+                            .toList()) {
                         assertEquals("sha256:" + f.getParent().getFileName(), Sha256.of(f), "corrupt blob " + f);
                     }
                 }
                 // everything evicted: images pull again, from the upstream
-                new Cleaner(store, ByteSize.ofBytes(0), 0, Duration.ZERO, new PrintStream(new ByteArrayOutputStream())).run(false);
+                new Cleaner(store, ByteSize.ofBytes(0), 0, Duration.ZERO, new PrintStream(new ByteArrayOutputStream()))
+                        .run(false);
                 String layer = images.get(0).layer(0).digest();
                 int before = upstream.requestCount("GET", "/blobs/" + layer);
-                Skopeo.create().copy("docker://127.0.0.1:" + node.port() + "/quay.io/team/img0:v1", "dir:" + dir.resolve("again"));
-                assertEquals(images.get(0).manifest().digest(), Sha256.of(Files.readAllBytes(dir.resolve("again/manifest.json"))));
+                Skopeo.create()
+                        .copy(
+                                "docker://127.0.0.1:" + node.port() + "/quay.io/team/img0:v1",
+                                "dir:" + dir.resolve("again"));
+                assertEquals(
+                        images.get(0).manifest().digest(),
+                        Sha256.of(Files.readAllBytes(dir.resolve("again/manifest.json"))));
                 assertEquals(before + 1, upstream.requestCount("GET", "/blobs/" + layer));
             }
         }
     }
 
-    private static void check(ConcurrentLinkedQueue<String> failures, String what, HttpResponse<byte[]> r, String digest) {
+    private static void check(
+            ConcurrentLinkedQueue<String> failures, String what, HttpResponse<byte[]> r, String digest) {
         if (r.statusCode() != 200) {
             failures.add(what + " " + digest + " status " + r.statusCode() + ": " + new String(r.body()));
         } else if (!digest.equals(Sha256.of(r.body()))) {

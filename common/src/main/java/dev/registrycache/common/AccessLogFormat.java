@@ -3,7 +3,6 @@ package dev.registrycache.common;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -31,14 +30,14 @@ public final class AccessLogFormat {
 
     private static final JsonFactory JSON = new JsonFactory();
 
-    private AccessLogFormat() {
-    }
+    private AccessLogFormat() {}
 
     /** What the logger needs of a line: when, what kind of object, which digest, and the status. */
     public record Access(Instant time, String kind, Digest digest, int status) {
         /** A successful manifest or blob request: one that counts as a use of its blob. */
         public boolean isUse() {
-            return digest != null && (status == 200 || status == 206 || status == 304)
+            return digest != null
+                    && (status == 200 || status == 206 || status == 304)
                     && ("manifest".equals(kind) || "blob".equals(kind));
         }
 

@@ -12,8 +12,7 @@ import java.util.UUID;
  * over it, so a reader (another process) sees the old content or the new one, never a part.
  */
 public final class AtomicFile {
-    private AtomicFile() {
-    }
+    private AtomicFile() {}
 
     /**
      * Writes {@code content} to {@code target} through a temporary sibling of a unique name (so

@@ -50,7 +50,8 @@ public final class ByteSize implements Comparable<ByteSize> {
     public static ByteSize parseStoreLimit(String text) {
         ByteSize size = parse(text);
         if (size.bytes == 0) {
-            throw new InvalidValueException("'" + text + "' is 0: the cleaner would delete every blob as soon as it is stored");
+            throw new InvalidValueException(
+                    "'" + text + "' is 0: the cleaner would delete every blob as soon as it is stored");
         }
         return size;
     }

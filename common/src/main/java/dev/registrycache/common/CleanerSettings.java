@@ -18,8 +18,8 @@ public record CleanerSettings(ByteSize maxSize, int thresholdPercentage, Duratio
         } catch (InvalidValueException e) {
             throw new ConfigException("CLEANER_MAXSIZE: " + e.getMessage());
         }
-        int percentage = Setting.CLEANER_THRESHOLD_PERCENTAGE.resolveInt(null, env, 0, Integer.MAX_VALUE,
-                "a whole percentage");
+        int percentage =
+                Setting.CLEANER_THRESHOLD_PERCENTAGE.resolveInt(null, env, 0, Integer.MAX_VALUE, "a whole percentage");
         String every = Setting.CLEANER_RUNEVERY_TIME.resolve(null, env);
         Duration runEvery;
         try {

@@ -6,7 +6,8 @@ import java.util.Base64;
 /** A user and password for an upstream. {@link #toString()} never shows the password. */
 public record Credentials(String username, String password) {
     public String basicHeaderValue() {
-        return "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+        return "Basic "
+                + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

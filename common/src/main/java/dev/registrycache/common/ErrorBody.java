@@ -3,13 +3,11 @@ package dev.registrycache.common;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.nio.charset.StandardCharsets;
 
 /** Renders the OCI error body {@code {"errors":[{"code","message","detail"}]}}. */
 public final class ErrorBody {
-    private ErrorBody() {
-    }
+    private ErrorBody() {}
 
     public static byte[] of(ErrorCode code, String message, Object detail) {
         ObjectNode root = Json.MAPPER.createObjectNode();

@@ -20,6 +20,7 @@ public final class LogDirLayout {
     private static final String METRICS_SUFFIX = ".prom";
     /** Every metrics file, as a {@link java.nio.file.FileSystem#getPathMatcher glob}. */
     public static final String METRICS_GLOB = "*" + METRICS_SUFFIX;
+
     private static final String LOGGER_STATE = ".logger-state.json";
 
     private final Path dir;
@@ -44,7 +45,8 @@ public final class LogDirLayout {
 
     /** Whether {@code name} is an access log's (live, not rotated) of a node or the gateway. */
     public static boolean isAccessLog(String name) {
-        return name.startsWith(NODE_ACCESS_LOG_PREFIX) && name.endsWith(ACCESS_LOG_SUFFIX) || name.equals(GATEWAY_ACCESS_LOG);
+        return name.startsWith(NODE_ACCESS_LOG_PREFIX) && name.endsWith(ACCESS_LOG_SUFFIX)
+                || name.equals(GATEWAY_ACCESS_LOG);
     }
 
     /** Where an access log is moved when it is rotated. */

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +29,9 @@ public record ManifestSummary(String mediaType, List<Digest> blobs, List<Digest>
 
     private static final JsonFactory JSON = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxNestingDepth(MAX_DEPTH).maxStringLength(MAX_STRING).build())
+                    .maxNestingDepth(MAX_DEPTH)
+                    .maxStringLength(MAX_STRING)
+                    .build())
             // field names are not interned: a manifest may hold millions of distinct ones
             .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
             .build();
@@ -83,8 +84,9 @@ public record ManifestSummary(String mediaType, List<Digest> blobs, List<Digest>
                     return NOT_A_MANIFEST;
                 }
             } catch (StreamConstraintsException e) {
-                throw new ManifestLimitException("the manifest's JSON is beyond what this cache reads (nesting deeper than "
-                        + MAX_DEPTH + " levels, or a media type, digest or number too long)");
+                throw new ManifestLimitException(
+                        "the manifest's JSON is beyond what this cache reads (nesting deeper than " + MAX_DEPTH
+                                + " levels, or a media type, digest or number too long)");
             } catch (IOException e) {
                 return NOT_A_MANIFEST;
             }

@@ -22,7 +22,11 @@ public final class Metrics {
             }
             StringBuilder key = new StringBuilder();
             for (int i = 0; i < values.length; i++) {
-                key.append(i == 0 ? "" : ",").append(labels[i]).append("=\"").append(escape(values[i])).append('"');
+                key.append(i == 0 ? "" : ",")
+                        .append(labels[i])
+                        .append("=\"")
+                        .append(escape(values[i]))
+                        .append('"');
             }
             return series.computeIfAbsent(key.toString(), k -> new DoubleAdder());
         }
@@ -135,7 +139,8 @@ public final class Metrics {
                     out.append(head[1]).append('\n');
                 }
             }
-            samples.forEach((key, v) -> out.append(key).append(' ').append(format(v[0])).append('\n'));
+            samples.forEach(
+                    (key, v) -> out.append(key).append(' ').append(format(v[0])).append('\n'));
         });
         return out.toString();
     }

@@ -1,10 +1,5 @@
 package dev.registrycache.common;
 
-import dev.registrycache.common.ErrorCode;
-import dev.registrycache.common.RegistryException;
-import dev.registrycache.common.RegistryHost;
-import dev.registrycache.common.RepositoryName;
-
 /**
  * How a client's name maps for one node: {@code quay.io/podman/hello} is stored under that
  * name and asked upstream as {@code podman/hello}; on Docker Hub a one-part repository means
@@ -22,13 +17,13 @@ public final class NameMapping {
     }
 
     /** The names a client's repository name stands for. */
-    public record Names(RepositoryName store, String upstream) {
-    }
+    public record Names(RepositoryName store, String upstream) {}
 
     public Names map(RepositoryName clientName) {
         RepositoryName repo = clientName.withoutFirstComponent();
         if (!clientName.firstComponent().equals(registry.prefix()) || repo == null) {
-            throw new RegistryException(ErrorCode.NAME_UNKNOWN,
+            throw new RegistryException(
+                    ErrorCode.NAME_UNKNOWN,
                     "repository name not known to registry: this node serves " + registry.prefix() + "/...",
                     java.util.Map.of("name", clientName.toString()));
         }

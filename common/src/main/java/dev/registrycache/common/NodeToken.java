@@ -23,6 +23,7 @@ public final class NodeToken {
     public static final String HEADER = "X-Registry-Cache-Node-Token";
     /** How the supervisor passes the token to its children. */
     public static final String ENV = "RC_NODE_TOKEN";
+
     private static final int MIN_LENGTH = 16;
 
     private final byte[] value;
@@ -52,10 +53,11 @@ public final class NodeToken {
             return Optional.empty();
         }
         try {
-            return Optional.of(checked(Files.readString(Path.of(file), StandardCharsets.US_ASCII).trim(), "NODE_TOKEN_FILE " + file));
+            return Optional.of(checked(
+                    Files.readString(Path.of(file), StandardCharsets.US_ASCII).trim(), "NODE_TOKEN_FILE " + file));
         } catch (IOException e) {
-            throw new ConfigException("NODE_TOKEN_FILE " + file + ": cannot be read (" + e.getClass().getSimpleName()
-                    + "); make it with: head -c 32 /dev/urandom | base64 > " + file);
+            throw new ConfigException("NODE_TOKEN_FILE " + file + ": cannot be read ("
+                    + e.getClass().getSimpleName() + "); make it with: head -c 32 /dev/urandom | base64 > " + file);
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.registrycache.common;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -81,7 +80,8 @@ public final class PullSecret {
             }
             String decoded;
             try {
-                decoded = new String(Base64.getMimeDecoder().decode(auth.asText().trim()), StandardCharsets.UTF_8);
+                decoded =
+                        new String(Base64.getMimeDecoder().decode(auth.asText().trim()), StandardCharsets.UTF_8);
             } catch (IllegalArgumentException ex) {
                 throw new ConfigException(where + ": 'auth' is not base64");
             }

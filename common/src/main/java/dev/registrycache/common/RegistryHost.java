@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  */
 public final class RegistryHost implements Comparable<RegistryHost> {
     public static final String DOCKER_HUB = "docker.io";
-    private static final Pattern HOST = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?");
+    private static final Pattern HOST =
+            Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?");
 
     private final String name;
 

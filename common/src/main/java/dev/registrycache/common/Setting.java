@@ -118,7 +118,8 @@ public enum Setting {
         return switch (value.toLowerCase(Locale.ROOT)) {
             case "true" -> true;
             case "false" -> false;
-            default -> throw new ConfigException((env != null ? env : flag) + ": '" + value + "' is neither true nor false");
+            default ->
+                throw new ConfigException((env != null ? env : flag) + ": '" + value + "' is neither true nor false");
         };
     }
 }

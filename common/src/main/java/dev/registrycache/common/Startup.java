@@ -16,8 +16,7 @@ public final class Startup {
         int run(T configured) throws Exception;
     }
 
-    private Startup() {
-    }
+    private Startup() {}
 
     /** A component ({@code node}, {@code gateway}, ...): watches the supervisor that started it, if any. */
     public static <T> int component(String name, Configure<T> configure, Run<T> run) throws Exception {

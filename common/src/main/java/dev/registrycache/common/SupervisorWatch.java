@@ -1,11 +1,10 @@
 package dev.registrycache.common;
 
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * Lets a component started by the supervisor die with it, and stop only when the supervisor says.
@@ -19,8 +18,7 @@ import java.util.Optional;
 public final class SupervisorWatch {
     public static final String ENV = "RC_SUPERVISOR_PID";
 
-    private SupervisorWatch() {
-    }
+    private SupervisorWatch() {}
 
     /** Starts watching if this process was started by a supervisor; does nothing otherwise. */
     public static void startIfSupervised() {
@@ -36,31 +34,35 @@ public final class SupervisorWatch {
         }
         Signal.handle(new Signal("INT"), SignalHandler.SIG_IGN);
         Signal.handle(new Signal("HUP"), SignalHandler.SIG_IGN);
-        Thread stdin = new Thread(() -> {
-            try {
-                InputStream in = System.in;
-                while (in.read() >= 0) {
-                    // the supervisor never writes; the read returns -1 when it is gone
-                }
-            } catch (IOException e) {
-                // same: the pipe broke
-            }
-            System.err.println("supervisor " + pid + " is gone; exiting");
-            Runtime.getRuntime().halt(1);
-        }, "supervisor-stdin-watch");
+        Thread stdin = new Thread(
+                () -> {
+                    try {
+                        InputStream in = System.in;
+                        while (in.read() >= 0) {
+                            // the supervisor never writes; the read returns -1 when it is gone
+                        }
+                    } catch (IOException e) {
+                        // same: the pipe broke
+                    }
+                    System.err.println("supervisor " + pid + " is gone; exiting");
+                    Runtime.getRuntime().halt(1);
+                },
+                "supervisor-stdin-watch");
         stdin.setDaemon(true);
         stdin.start();
-        Thread t = new Thread(() -> {
-            while (supervisor.map(ProcessHandle::isAlive).orElse(false)) {
-                try {
-                    Thread.sleep(500);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-            System.err.println("supervisor " + pid + " is gone; exiting");
-            Runtime.getRuntime().halt(1);
-        }, "supervisor-watch");
+        Thread t = new Thread(
+                () -> {
+                    while (supervisor.map(ProcessHandle::isAlive).orElse(false)) {
+                        try {
+                            Thread.sleep(500);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                    System.err.println("supervisor " + pid + " is gone; exiting");
+                    Runtime.getRuntime().halt(1);
+                },
+                "supervisor-watch");
         t.setDaemon(true);
         t.start();
     }

@@ -12,8 +12,7 @@ import java.nio.file.Path;
  * line that names the folder, its setting and the fix, instead of a restart loop of stack traces.
  */
 public final class WritableFolder {
-    private WritableFolder() {
-    }
+    private WritableFolder() {}
 
     /** Creates {@code folder} if missing and proves it writable by creating and deleting a file in it. */
     public static Path require(Path folder, Setting setting) {

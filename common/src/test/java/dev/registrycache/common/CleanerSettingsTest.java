@@ -1,13 +1,12 @@
 package dev.registrycache.common;
 
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class CleanerSettingsTest {
     @Test
@@ -23,7 +22,8 @@ class CleanerSettingsTest {
         Map<Map<String, String>, String> cases = Map.of(
                 Map.of("CLEANER_MAXSIZE", "0"), "CLEANER_MAXSIZE: '0' is 0",
                 Map.of("CLEANER_MAXSIZE", "ten gigs"), "CLEANER_MAXSIZE: not a size",
-                Map.of("CLEANER_THRESHOLD_PERCENTAGE", "-5"), "CLEANER_THRESHOLD_PERCENTAGE: '-5' is not a whole percentage",
+                Map.of("CLEANER_THRESHOLD_PERCENTAGE", "-5"),
+                        "CLEANER_THRESHOLD_PERCENTAGE: '-5' is not a whole percentage",
                 Map.of("CLEANER_RUNEVERY_TIME", "0"), "CLEANER_RUNEVERY_TIME: '0': must be longer than 0",
                 Map.of("CLEANER_RUNEVERY_TIME", "30 minutes"), "CLEANER_RUNEVERY_TIME: '30 minutes': not a duration");
         cases.forEach((env, message) -> {

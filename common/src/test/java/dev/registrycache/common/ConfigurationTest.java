@@ -1,7 +1,9 @@
 package dev.registrycache.common;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,11 +11,8 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigurationTest {
     @TempDir
@@ -35,7 +34,8 @@ class ConfigurationTest {
                 + "\"quay.io\":{\"auth\":\"" + b64("robot:s3cr:et") + "\",\"email\":\"x@y\"},"
                 + "\"https://index.docker.io/v1/\":{\"username\":\"hub\",\"password\":\"pw\"},"
                 + "\"registry.local:5000\":{}}}"));
-        assertEquals(Optional.of(new Credentials("robot", "s3cr:et")), s.entries().get(RegistryHost.fromKey("quay.io")));
+        assertEquals(
+                Optional.of(new Credentials("robot", "s3cr:et")), s.entries().get(RegistryHost.fromKey("quay.io")));
         assertEquals(Optional.of(new Credentials("hub", "pw")), s.entries().get(RegistryHost.fromKey("docker.io")));
         assertEquals(Optional.empty(), s.entries().get(RegistryHost.fromKey("registry.local:5000")));
     }
@@ -46,7 +46,10 @@ class ConfigurationTest {
             {"not json", "not valid JSON"},
             {"{\"other\":{}}", "expected an object"},
             {"{\"auths\":{\"quay.io\":{\"auth\":\"%%%notbase64\"}}}", "'quay.io': 'auth' is not base64"},
-            {"{\"auths\":{\"quay.io\":{\"auth\":\"" + b64("nocolonsecret") + "\"}}}", "'quay.io': 'auth' is not base64 of user:password"},
+            {
+                "{\"auths\":{\"quay.io\":{\"auth\":\"" + b64("nocolonsecret") + "\"}}}",
+                "'quay.io': 'auth' is not base64 of user:password"
+            },
             {"{\"auths\":{\"bad host\":{}}}", "'bad host'"},
         };
         for (String[] c : cases) {
@@ -56,8 +59,10 @@ class ConfigurationTest {
             assertTrue(e.getMessage().contains(c[1]), e.getMessage());
             assertFalse(e.getMessage().contains("nocolonsecret"), e.getMessage());
         }
-        ConfigException missing = assertThrows(ConfigException.class, () -> PullSecret.read(dir.resolve("absent.json")));
-        assertTrue(missing.getMessage().contains("absent.json") && missing.getMessage().contains("not found"));
+        ConfigException missing =
+                assertThrows(ConfigException.class, () -> PullSecret.read(dir.resolve("absent.json")));
+        assertTrue(missing.getMessage().contains("absent.json")
+                && missing.getMessage().contains("not found"));
     }
 
     @Test
@@ -67,10 +72,17 @@ class ConfigurationTest {
 
     @Test
     void upstreamEndpointsOverrideTheDefaultEndpoint() {
-        UpstreamEndpoints e = UpstreamEndpoints.parse("quay.io=http://127.0.0.1:5000  docker.io=https://mirror.example/v2base/");
-        assertEquals("http://127.0.0.1:5000", e.endpointFor(RegistryHost.fromKey("quay.io")).toString());
-        assertEquals("https://mirror.example/v2base", e.endpointFor(RegistryHost.fromKey("docker.io")).toString());
-        assertEquals("https://registry.redhat.io", e.endpointFor(RegistryHost.fromKey("registry.redhat.io")).toString());
+        UpstreamEndpoints e =
+                UpstreamEndpoints.parse("quay.io=http://127.0.0.1:5000  docker.io=https://mirror.example/v2base/");
+        assertEquals(
+                "http://127.0.0.1:5000",
+                e.endpointFor(RegistryHost.fromKey("quay.io")).toString());
+        assertEquals(
+                "https://mirror.example/v2base",
+                e.endpointFor(RegistryHost.fromKey("docker.io")).toString());
+        assertEquals(
+                "https://registry.redhat.io",
+                e.endpointFor(RegistryHost.fromKey("registry.redhat.io")).toString());
     }
 
     @Test
@@ -105,7 +117,11 @@ class ConfigurationTest {
         assertFalse(allow.resolveBoolean(null, Map.of()));
         assertTrue(allow.resolveBoolean(null, Map.of(allow.env(), "TRUE")));
         assertFalse(allow.resolveBoolean(null, Map.of(allow.env(), "false")));
-        ConfigException e = assertThrows(ConfigException.class, () -> allow.resolveBoolean(null, Map.of(allow.env(), "yes")));
-        assertTrue(e.getMessage().contains("UPSTREAM_ALLOW_PRIVATE_REDIRECTS") && e.getMessage().contains("'yes'"), e.getMessage());
+        ConfigException e =
+                assertThrows(ConfigException.class, () -> allow.resolveBoolean(null, Map.of(allow.env(), "yes")));
+        assertTrue(
+                e.getMessage().contains("UPSTREAM_ALLOW_PRIVATE_REDIRECTS")
+                        && e.getMessage().contains("'yes'"),
+                e.getMessage());
     }
 }

@@ -1,13 +1,12 @@
 package dev.registrycache.common;
 
-import org.junit.jupiter.api.Test;
-
-import java.nio.file.FileSystems;
-import java.nio.file.Path;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 
 class LogDirLayoutTest {
     private final LogDirLayout logs = new LogDirLayout(Path.of("/var/log/registry-cache"));
@@ -18,7 +17,10 @@ class LogDirLayoutTest {
         String[][] table = {
             {logs.nodeAccessLog(RegistryHost.fromKey("quay.io")).toString(), dir + "node-quay.io.access.log"},
             {logs.gatewayAccessLog().toString(), dir + "gateway.access.log"},
-            {logs.nodeAccessLog(RegistryHost.fromKey("registry.local:5000")).toString(), dir + "node-registry.local_5000.access.log"},
+            {
+                logs.nodeAccessLog(RegistryHost.fromKey("registry.local:5000")).toString(),
+                dir + "node-registry.local_5000.access.log"
+            },
             {LogDirLayout.rotated(logs.gatewayAccessLog()).toString(), dir + "gateway.access.log.1"},
             {logs.cleanerMetrics().toString(), dir + "cleaner.prom"},
             {logs.loggerMetrics().toString(), dir + "logger.prom"},

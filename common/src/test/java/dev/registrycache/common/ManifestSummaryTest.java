@@ -1,17 +1,16 @@
 package dev.registrycache.common;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.ValueSource;
-
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ManifestSummaryTest {
     private static final Digest A = Digest.sha256Of(new byte[] {1});
@@ -27,17 +26,19 @@ class ManifestSummaryTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "{'mediaType':'application/vnd.oci.image.manifest.v1+json','config':{}}|application/vnd.oci.image.manifest.v1+json",
-        "{'schemaVersion':2,'mediaType':'application/vnd.docker.distribution.manifest.list.v2+json','manifests':[]}"
-            + "|application/vnd.docker.distribution.manifest.list.v2+json",
-        "{'schemaVersion':2,'manifests':[]}|application/vnd.oci.image.index.v1+json",
-        "{'schemaVersion':2,'config':{},'layers':[]}|application/vnd.oci.image.manifest.v1+json",
-        "{'schemaVersion':1,'fsLayers':[],'signatures':[{'header':{}}]}|application/vnd.docker.distribution.manifest.v1+prettyjws",
-        "{'schemaVersion':1,'fsLayers':[]}|application/vnd.docker.distribution.manifest.v1+json",
-        "{'schemaVersion':'1','name':'x'}|application/vnd.docker.distribution.manifest.v1+json",
-        "{'mediaType':{'odd':['x']},'schemaVersion':[2],'signatures':{},'config':{}}|application/vnd.oci.image.manifest.v1+json",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{'mediaType':'application/vnd.oci.image.manifest.v1+json','config':{}}|application/vnd.oci.image.manifest.v1+json",
+                "{'schemaVersion':2,'mediaType':'application/vnd.docker.distribution.manifest.list.v2+json','manifests':[]}"
+                        + "|application/vnd.docker.distribution.manifest.list.v2+json",
+                "{'schemaVersion':2,'manifests':[]}|application/vnd.oci.image.index.v1+json",
+                "{'schemaVersion':2,'config':{},'layers':[]}|application/vnd.oci.image.manifest.v1+json",
+                "{'schemaVersion':1,'fsLayers':[],'signatures':[{'header':{}}]}|application/vnd.docker.distribution.manifest.v1+prettyjws",
+                "{'schemaVersion':1,'fsLayers':[]}|application/vnd.docker.distribution.manifest.v1+json",
+                "{'schemaVersion':'1','name':'x'}|application/vnd.docker.distribution.manifest.v1+json",
+                "{'mediaType':{'odd':['x']},'schemaVersion':[2],'signatures':{},'config':{}}|application/vnd.oci.image.manifest.v1+json",
+            })
     void detectsTheMediaTypeAsDistributionDoes(String manifest, String mediaType) {
         assertEquals(mediaType, ManifestSummary.mediaTypeOf(json(manifest)));
         assertEquals(mediaType, ManifestSummary.read(json(manifest)).mediaType());
@@ -57,18 +58,19 @@ class ManifestSummaryTest {
                 + "{'urls':['x']},7,{'digest':'" + C + "'}],'subject':{'digest':'" + C + "'}}"));
         assertEquals(List.of(A, B, C), image.blobs());
         assertEquals(List.of(), image.manifests());
-        ManifestSummary index = ManifestSummary.read(json("{'manifests':[{'digest':'" + A + "','platform':{'os':'linux'}},"
-                + "{'digest':'" + B + "'}]}"));
+        ManifestSummary index = ManifestSummary.read(
+                json("{'manifests':[{'digest':'" + A + "','platform':{'os':'linux'}}," + "{'digest':'" + B + "'}]}"));
         assertEquals(List.of(A, B), index.manifests());
-        ManifestSummary schema1 = ManifestSummary.read(json("{'schemaVersion':1,'fsLayers':[{'blobSum':'" + C + "'}]}"));
+        ManifestSummary schema1 =
+                ManifestSummary.read(json("{'schemaVersion':1,'fsLayers':[{'blobSum':'" + C + "'}]}"));
         assertEquals(List.of(C), schema1.blobs());
     }
 
     @Test
     void skipsFieldsItDoesNotUseWhateverTheirSize() {
         String empties = "[" + "{},".repeat(1_300_000) + "{}]";
-        byte[] crafted = json("{'schemaVersion':2,'x':" + empties + ",'config':{'digest':'" + A + "'},'annotations':{'big':'"
-                + "v".repeat(4_000_000) + "'}," + layers(3) + "}");
+        byte[] crafted = json("{'schemaVersion':2,'x':" + empties + ",'config':{'digest':'" + A
+                + "'},'annotations':{'big':'" + "v".repeat(4_000_000) + "'}," + layers(3) + "}");
         ManifestSummary summary = ManifestSummary.read(crafted);
         assertEquals(MediaTypes.OCI_MANIFEST, summary.mediaType());
         assertEquals(List.of(A, B, B, B), summary.blobs());
@@ -77,7 +79,9 @@ class ManifestSummaryTest {
     @Test
     void refusesMoreReferencesThanItsLimit() {
         byte[] most = json("{'config':{'digest':'" + A + "'}," + layers(ManifestSummary.MAX_REFERENCES) + "}");
-        assertEquals(ManifestSummary.MAX_REFERENCES + 1, ManifestSummary.read(most).blobs().size());
+        assertEquals(
+                ManifestSummary.MAX_REFERENCES + 1,
+                ManifestSummary.read(most).blobs().size());
         byte[] tooMany = json("{'config':{}," + layers(ManifestSummary.MAX_REFERENCES + 1) + "}");
         ManifestLimitException e = assertThrows(ManifestLimitException.class, () -> ManifestSummary.read(tooMany));
         assertTrue(e.getMessage().contains("more than 10000"), e.getMessage());

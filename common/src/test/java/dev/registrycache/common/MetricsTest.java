@@ -1,13 +1,12 @@
 package dev.registrycache.common;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MetricsTest {
     @Test
@@ -15,8 +14,10 @@ class MetricsTest {
         Metrics m = new Metrics();
         m.counter("x_total", "Things", "name").labels("a\"b").add(2);
         m.gauge("y", "Level").set(1.5);
-        assertEquals("# HELP x_total Things\n# TYPE x_total counter\nx_total{name=\"a\\\"b\"} 2\n"
-                + "# HELP y Level\n# TYPE y gauge\ny 1.5\n", m.render());
+        assertEquals(
+                "# HELP x_total Things\n# TYPE x_total counter\nx_total{name=\"a\\\"b\"} 2\n"
+                        + "# HELP y Level\n# TYPE y gauge\ny 1.5\n",
+                m.render());
     }
 
     @Test
@@ -25,18 +26,26 @@ class MetricsTest {
         a.counter("r_total", "Requests", "registry").labels("quay.io").add(1);
         Metrics b = new Metrics();
         b.counter("r_total", "Requests", "registry").labels("docker.io").add(3);
-        assertEquals("# HELP r_total Requests\n# TYPE r_total counter\nr_total{registry=\"quay.io\"} 1\nr_total{registry=\"docker.io\"} 3\n",
+        assertEquals(
+                "# HELP r_total Requests\n# TYPE r_total counter\nr_total{registry=\"quay.io\"} 1\nr_total{registry=\"docker.io\"} 3\n",
                 Metrics.merge(List.of(a.render(), b.render())));
     }
 
     @Test
     void mergingAddsUpASeriesThatSeveralProcessesReport() {
         Metrics node = new Metrics();
-        node.counter("r_total", "Requests", "registry", "cache").labels("quay.io", "hit").add(2);
-        node.counter("r_total", "Requests", "registry", "cache").labels("quay.io", "miss").add(1);
+        node.counter("r_total", "Requests", "registry", "cache")
+                .labels("quay.io", "hit")
+                .add(2);
+        node.counter("r_total", "Requests", "registry", "cache")
+                .labels("quay.io", "miss")
+                .add(1);
         Metrics gateway = new Metrics();
-        gateway.counter("r_total", "Requests", "registry", "cache").labels("quay.io", "hit").add(5);
-        assertEquals("# HELP r_total Requests\n# TYPE r_total counter\nr_total{registry=\"quay.io\",cache=\"hit\"} 7\n"
+        gateway.counter("r_total", "Requests", "registry", "cache")
+                .labels("quay.io", "hit")
+                .add(5);
+        assertEquals(
+                "# HELP r_total Requests\n# TYPE r_total counter\nr_total{registry=\"quay.io\",cache=\"hit\"} 7\n"
                         + "r_total{registry=\"quay.io\",cache=\"miss\"} 1\n",
                 Metrics.merge(List.of(node.render(), gateway.render())));
     }

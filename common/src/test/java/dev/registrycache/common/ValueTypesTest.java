@@ -1,16 +1,15 @@
 package dev.registrycache.common;
 
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
-
-import java.nio.charset.StandardCharsets;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ValueTypesTest {
     @Test
@@ -23,25 +22,56 @@ class ValueTypesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "sha256", "sha256:", "sha256:abc", "md5:2cf24dba5fb0a30e26e83b2ac5b9e29e",
-        "sha256:2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824",
-        "sha256:../../../../etc/passwd0000000000000000000000000000000000000000000",
-        "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b982/",
-        ":2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"})
+    @ValueSource(
+            strings = {
+                "",
+                "sha256",
+                "sha256:",
+                "sha256:abc",
+                "md5:2cf24dba5fb0a30e26e83b2ac5b9e29e",
+                "sha256:2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824",
+                "sha256:../../../../etc/passwd0000000000000000000000000000000000000000000",
+                "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b982/",
+                ":2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+            })
     void refusesInvalidDigests(String text) {
         assertThrows(InvalidValueException.class, () -> Digest.parse(text));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"a", "quay.io/podman/hello", "docker.io/library/alpine", "a/b-c/d__e/f.g",
-        "registry.local_5000/team/app", "x---y"})
+    @ValueSource(
+            strings = {
+                "a",
+                "quay.io/podman/hello",
+                "docker.io/library/alpine",
+                "a/b-c/d__e/f.g",
+                "registry.local_5000/team/app",
+                "x---y"
+            })
     void acceptsOciNames(String name) {
         assertEquals(name, RepositoryName.parse(name).toString());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "/a", "a/", "a//b", "A/b", "a/../b", "..", "a/./b", ".a", "a.", "a:5000/b", "a b",
-        "a/%2e%2e/b", "a_", "-a", "a/b\u0000"})
+    @ValueSource(
+            strings = {
+                "",
+                "/a",
+                "a/",
+                "a//b",
+                "A/b",
+                "a/../b",
+                "..",
+                "a/./b",
+                ".a",
+                "a.",
+                "a:5000/b",
+                "a b",
+                "a/%2e%2e/b",
+                "a_",
+                "-a",
+                "a/b\u0000"
+            })
     void refusesNamesOutsideTheGrammar(String name) {
         assertThrows(InvalidValueException.class, () -> RepositoryName.parse(name));
     }
@@ -79,8 +109,18 @@ class ValueTypesTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"1048576,1048576", "500M,524288000", "10G,10737418240", "10GB,10737418240", "10GiB,10737418240",
-        "1k,1024", "2T,2199023255552", "0,0", "1.5G,1610612736", "100B,100"})
+    @CsvSource({
+        "1048576,1048576",
+        "500M,524288000",
+        "10G,10737418240",
+        "10GB,10737418240",
+        "10GiB,10737418240",
+        "1k,1024",
+        "2T,2199023255552",
+        "0,0",
+        "1.5G,1610612736",
+        "100B,100"
+    })
     void parsesHumanSizes(String text, long bytes) {
         assertEquals(bytes, ByteSize.parse(text).bytes());
     }
@@ -104,9 +144,14 @@ class ValueTypesTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"quay.io,quay.io,quay.io", "https://index.docker.io/v1/,docker.io,docker.io", "index.docker.io,docker.io,docker.io",
-        "registry-1.docker.io,docker.io,docker.io", "Registry.Local:5000,registry.local:5000,registry.local_5000",
-        "https://registry.redhat.io,registry.redhat.io,registry.redhat.io"})
+    @CsvSource({
+        "quay.io,quay.io,quay.io",
+        "https://index.docker.io/v1/,docker.io,docker.io",
+        "index.docker.io,docker.io,docker.io",
+        "registry-1.docker.io,docker.io,docker.io",
+        "Registry.Local:5000,registry.local:5000,registry.local_5000",
+        "https://registry.redhat.io,registry.redhat.io,registry.redhat.io"
+    })
     void normalisesPullSecretKeys(String key, String name, String prefix) {
         RegistryHost h = RegistryHost.fromKey(key);
         assertEquals(name, h.name());
@@ -116,8 +161,12 @@ class ValueTypesTest {
 
     @Test
     void dockerHubsApiLivesOnRegistry1() {
-        assertEquals("https://registry-1.docker.io", RegistryHost.fromKey("docker.io").defaultEndpoint().toString());
-        assertEquals("https://quay.io", RegistryHost.fromKey("quay.io").defaultEndpoint().toString());
+        assertEquals(
+                "https://registry-1.docker.io",
+                RegistryHost.fromKey("docker.io").defaultEndpoint().toString());
+        assertEquals(
+                "https://quay.io",
+                RegistryHost.fromKey("quay.io").defaultEndpoint().toString());
     }
 
     @ParameterizedTest

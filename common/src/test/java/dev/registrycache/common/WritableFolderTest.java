@@ -1,14 +1,13 @@
 package dev.registrycache.common;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class WritableFolderTest {
     @Test
@@ -24,7 +23,8 @@ class WritableFolderTest {
     @Test
     void aFolderThatCannotBeMadeIsRefusedWithItsVariableAndPath(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("not-a-folder"), "x");
-        ConfigException e = assertThrows(ConfigException.class, () -> WritableFolder.require(file.resolve("logs"), Setting.LOG_DIR));
+        ConfigException e = assertThrows(
+                ConfigException.class, () -> WritableFolder.require(file.resolve("logs"), Setting.LOG_DIR));
         assertTrue(e.getMessage().startsWith("LOG_DIR " + file.resolve("logs") + " cannot be written"), e.getMessage());
     }
 }

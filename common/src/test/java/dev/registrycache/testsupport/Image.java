@@ -9,71 +9,70 @@ import java.util.List;
  */
 public final class Image implements ImageArtifact {
 
-  private final ImageFormat format;
-  private final Platform platform;
-  private final long seed;
-  private final Blob manifest;
-  private final Blob config;
-  private final List<Layer> layers;
+    private final ImageFormat format;
+    private final Platform platform;
+    private final long seed;
+    private final Blob manifest;
+    private final Blob config;
+    private final List<Layer> layers;
 
-  Image(ImageFormat format, Platform platform, long seed, Blob manifest, Blob config,
-        List<Layer> layers) {
-    this.format = format;
-    this.platform = platform;
-    this.seed = seed;
-    this.manifest = manifest;
-    this.config = config;
-    this.layers = List.copyOf(layers);
-  }
+    Image(ImageFormat format, Platform platform, long seed, Blob manifest, Blob config, List<Layer> layers) {
+        this.format = format;
+        this.platform = platform;
+        this.seed = seed;
+        this.manifest = manifest;
+        this.config = config;
+        this.layers = List.copyOf(layers);
+    }
 
-  public ImageFormat format() {
-    return format;
-  }
+    public ImageFormat format() {
+        return format;
+    }
 
-  public Platform platform() {
-    return platform;
-  }
+    public Platform platform() {
+        return platform;
+    }
 
-  public long seed() {
-    return seed;
-  }
+    public long seed() {
+        return seed;
+    }
 
-  @Override
-  public Blob manifest() {
-    return manifest;
-  }
+    @Override
+    public Blob manifest() {
+        return manifest;
+    }
 
-  public Blob config() {
-    return config;
-  }
+    public Blob config() {
+        return config;
+    }
 
-  public List<Layer> layers() {
-    return layers;
-  }
+    public List<Layer> layers() {
+        return layers;
+    }
 
-  public Layer layer(int index) {
-    return layers.get(index);
-  }
+    public Layer layer(int index) {
+        return layers.get(index);
+    }
 
-  public List<String> layerDigests() {
-    return layers.stream().map(Layer::digest).toList();
-  }
+    public List<String> layerDigests() {
+        return layers.stream().map(Layer::digest).toList();
+    }
 
-  @Override
-  public List<Blob> blobs() {
-    List<Blob> blobs = new ArrayList<>();
-    blobs.add(config);
-    layers.forEach(layer -> blobs.add(layer.blob()));
-    return List.copyOf(blobs);
-  }
+    @Override
+    public List<Blob> blobs() {
+        List<Blob> blobs = new ArrayList<>();
+        blobs.add(config);
+        layers.forEach(layer -> blobs.add(layer.blob()));
+        return List.copyOf(blobs);
+    }
 
-  @Override
-  public List<Blob> manifests() {
-    return List.of(manifest);
-  }
+    @Override
+    public List<Blob> manifests() {
+        return List.of(manifest);
+    }
 
-  @Override
-  public String toString() {
-    return "Image[" + format + " " + platform + " " + digest() + "]";
-  }
+    @Override
+    public String toString() {
+        return "Image[" + format + " " + platform + " " + digest() + "]";
+    }
 }

@@ -9,42 +9,42 @@ import java.util.List;
  */
 public sealed interface ImageArtifact permits Image, ImageIndex {
 
-  /** The top-level manifest (image manifest, OCI index or Docker manifest list). */
-  Blob manifest();
+    /** The top-level manifest (image manifest, OCI index or Docker manifest list). */
+    Blob manifest();
 
-  /** Config and layer blobs of every image, each once, in the order to push them. */
-  List<Blob> blobs();
+    /** Config and layer blobs of every image, each once, in the order to push them. */
+    List<Blob> blobs();
 
-  /** Every manifest, the ones an index lists before the index itself. */
-  List<Blob> manifests();
+    /** Every manifest, the ones an index lists before the index itself. */
+    List<Blob> manifests();
 
-  default String digest() {
-    return manifest().digest();
-  }
+    default String digest() {
+        return manifest().digest();
+    }
 
-  default String mediaType() {
-    return manifest().mediaType();
-  }
+    default String mediaType() {
+        return manifest().mediaType();
+    }
 
-  default byte[] manifestBytes() {
-    return manifest().bytes();
-  }
+    default byte[] manifestBytes() {
+        return manifest().bytes();
+    }
 
-  /**
-   * Writes an OCI image layout (oci-layout, index.json, blobs/sha256/) into {@code dir}, adding
-   * {@code tag} as the {@code org.opencontainers.image.ref.name} of this artifact, so that
-   * {@code skopeo copy [--all] --preserve-digests oci:<dir>:<tag> docker://...} pushes it.
-   */
-  default void writeOciLayout(Path dir, String tag) {
-    ImageLayouts.writeOci(this, dir, tag);
-  }
+    /**
+     * Writes an OCI image layout (oci-layout, index.json, blobs/sha256/) into {@code dir}, adding
+     * {@code tag} as the {@code org.opencontainers.image.ref.name} of this artifact, so that
+     * {@code skopeo copy [--all] --preserve-digests oci:<dir>:<tag> docker://...} pushes it.
+     */
+    default void writeOciLayout(Path dir, String tag) {
+        ImageLayouts.writeOci(this, dir, tag);
+    }
 
-  /**
-   * Writes containers/image's {@code dir:} layout (version 1.1: manifest.json, blobs named by
-   * hex digest, {@code <hex>.manifest.json} for an index's images). skopeo pushes Docker schema2
-   * manifests from it unchanged, which the OCI layout does not promise.
-   */
-  default void writeDirLayout(Path dir) {
-    ImageLayouts.writeDir(this, dir);
-  }
+    /**
+     * Writes containers/image's {@code dir:} layout (version 1.1: manifest.json, blobs named by
+     * hex digest, {@code <hex>.manifest.json} for an index's images). skopeo pushes Docker schema2
+     * manifests from it unchanged, which the OCI layout does not promise.
+     */
+    default void writeDirLayout(Path dir) {
+        ImageLayouts.writeDir(this, dir);
+    }
 }

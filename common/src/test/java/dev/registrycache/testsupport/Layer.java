@@ -6,11 +6,11 @@ package dev.registrycache.testsupport;
  */
 public record Layer(Blob blob, String diffId, long uncompressedSize) {
 
-  public String digest() {
-    return blob.digest();
-  }
+    public String digest() {
+        return blob.digest();
+    }
 
-  public long size() {
-    return blob.size();
-  }
+    public long size() {
+        return blob.size();
+    }
 }

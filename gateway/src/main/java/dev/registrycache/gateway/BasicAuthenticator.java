@@ -1,9 +1,5 @@
 package dev.registrycache.gateway;
 
-import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +10,9 @@ import java.time.Clock;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checks Basic credentials against the htpasswd file. bcrypt is slow on purpose, so verified
@@ -51,7 +50,8 @@ final class BasicAuthenticator {
         }
         String decoded;
         try {
-            decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
+            decoded = new String(
+                    Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             return false;
         }
@@ -69,7 +69,8 @@ final class BasicAuthenticator {
             return true;
         }
         String hash = users.users().get(user);
-        boolean ok = OpenBSDBCrypt.checkPassword(hash != null ? hash : dummyHash, password.toCharArray()) && hash != null;
+        boolean ok =
+                OpenBSDBCrypt.checkPassword(hash != null ? hash : dummyHash, password.toCharArray()) && hash != null;
         if (ok) {
             if (verified.size() > 10_000) {
                 verified.values().removeIf(t -> t <= now);
@@ -103,9 +104,15 @@ final class BasicAuthenticator {
             try {
                 load(Htpasswd.read(file));
                 fileStamp = stamp;
-                LOG.info("htpasswd file {} changed: {} users", file, users.users().size());
+                LOG.info(
+                        "htpasswd file {} changed: {} users",
+                        file,
+                        users.users().size());
             } catch (RuntimeException e) {
-                LOG.warn("htpasswd file {} changed but cannot be read ({}); keeping the previous users", file, e.getMessage());
+                LOG.warn(
+                        "htpasswd file {} changed but cannot be read ({}); keeping the previous users",
+                        file,
+                        e.getMessage());
             }
         }
     }

@@ -1,7 +1,6 @@
 package dev.registrycache.gateway;
 
 import javax.net.ssl.SSLEngine;
-
 import org.eclipse.jetty.alpn.java.server.JDK9ServerALPNProcessor;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.ssl.ALPNProcessor;

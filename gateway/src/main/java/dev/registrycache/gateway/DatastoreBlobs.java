@@ -8,14 +8,13 @@ import dev.registrycache.common.http.ErrorResponses;
 import dev.registrycache.common.http.RequestFacts;
 import dev.registrycache.common.http.StoredBlobs;
 import dev.registrycache.common.store.Datastore;
+import java.util.HashMap;
+import java.util.Map;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Answers a GET or HEAD of a blob that is already stored, and linked to the repository asked

@@ -5,8 +5,7 @@ import java.util.Map;
 
 /** The gateway's configuration checks, for the supervisor to run before it starts anything. */
 public final class GatewayChecks {
-    private GatewayChecks() {
-    }
+    private GatewayChecks() {}
 
     /** Throws a {@link dev.registrycache.common.ConfigException} if the certificate file is unusable. */
     public static void checkCertificates(Path certs) {

@@ -5,7 +5,6 @@ import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.Setting;
-
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -22,19 +21,33 @@ import java.util.Optional;
  * authentication, which node serves which registry prefix, and the shared datastore (whose
  * stored blobs the gateway answers itself) and log dir.
  */
-record GatewayConfig(String host, int port, Optional<Path> certs, Optional<Auth> auth, Map<String, URI> nodes,
-                     Map<String, RegistryHost> registries, Path dataDir, Path logDir, Optional<NodeToken> nodeToken) {
+record GatewayConfig(
+        String host,
+        int port,
+        Optional<Path> certs,
+        Optional<Auth> auth,
+        Map<String, URI> nodes,
+        Map<String, RegistryHost> registries,
+        Path dataDir,
+        Path logDir,
+        Optional<NodeToken> nodeToken) {
 
     /** htpasswd client authentication. */
-    record Auth(String realm, Path htpasswd) {
-    }
+    record Auth(String realm, Path htpasswd) {}
 
-    static GatewayConfig resolve(String host, String portFlag, String certsFlag, List<String> nodeFlags, Map<String, String> env) {
+    static GatewayConfig resolve(
+            String host, String portFlag, String certsFlag, List<String> nodeFlags, Map<String, String> env) {
         return resolve(host, portFlag, certsFlag, null, null, nodeFlags, env);
     }
 
-    static GatewayConfig resolve(String host, String portFlag, String certsFlag, String dataDirFlag, String logDirFlag,
-                                 List<String> nodeFlags, Map<String, String> env) {
+    static GatewayConfig resolve(
+            String host,
+            String portFlag,
+            String certsFlag,
+            String dataDirFlag,
+            String logDirFlag,
+            List<String> nodeFlags,
+            Map<String, String> env) {
         int port = Setting.PORT.resolveInt(portFlag, env, 0, 65535, "a port number");
         Path certsFile = Path.of(Setting.CERTS.resolve(certsFlag, env));
         Optional<Path> certs = Files.exists(certsFile) ? Optional.of(certsFile) : Optional.empty();
@@ -68,9 +81,16 @@ record GatewayConfig(String host, int port, Optional<Path> certs, Optional<Auth>
             }
             registries.put(registry.prefix(), registry);
         }
-        return new GatewayConfig(host == null ? "0.0.0.0" : host, port, certs, auth, Collections.unmodifiableMap(nodes),
-                Collections.unmodifiableMap(registries), Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)),
-                Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)), NodeToken.fromEnvironment(env));
+        return new GatewayConfig(
+                host == null ? "0.0.0.0" : host,
+                port,
+                certs,
+                auth,
+                Collections.unmodifiableMap(nodes),
+                Collections.unmodifiableMap(registries),
+                Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)),
+                Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)),
+                NodeToken.fromEnvironment(env));
     }
 
     /** Client authentication from {@code REGISTRY_AUTH*}, or empty when it is off. */
@@ -84,7 +104,8 @@ record GatewayConfig(String host, int port, Optional<Path> certs, Optional<Auth>
         }
         Path htpasswd = Path.of(Setting.REGISTRY_AUTH_HTPASSWD_PATH.resolve(null, env));
         if (!Files.isReadable(htpasswd)) {
-            throw new ConfigException("REGISTRY_AUTH_HTPASSWD_PATH: htpasswd file " + htpasswd + " not found or not readable");
+            throw new ConfigException(
+                    "REGISTRY_AUTH_HTPASSWD_PATH: htpasswd file " + htpasswd + " not found or not readable");
         }
         return Optional.of(new Auth(Setting.REGISTRY_AUTH_HTPASSWD_REALM.resolve(null, env), htpasswd));
     }

@@ -3,15 +3,14 @@ package dev.registrycache.gateway;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.http.ErrorResponses;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 /**
  * What the gateway decides itself before proxying: client authentication, the {@code /v2/}
@@ -27,7 +26,12 @@ final class GatewayHandler extends Handler.Wrapper {
     private final DatastoreBlobs datastoreBlobs;
 
     /** {@code datastoreBlobs}: null to send every blob request to its node. */
-    GatewayHandler(Routes routes, BasicAuthenticator authenticator, String realm, DatastoreBlobs datastoreBlobs, Handler proxy) {
+    GatewayHandler(
+            Routes routes,
+            BasicAuthenticator authenticator,
+            String realm,
+            DatastoreBlobs datastoreBlobs,
+            Handler proxy) {
         super(proxy);
         this.routes = routes;
         this.datastoreBlobs = datastoreBlobs;
@@ -51,8 +55,12 @@ final class GatewayHandler extends Handler.Wrapper {
             if (path == null || !(metrics || path.equals("/v2") || path.startsWith("/v2/"))) {
                 throw new RegistryException(ErrorCode.NOT_FOUND, "not a registry API path", null);
             }
-            if (authenticator != null && !authenticator.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
-                ErrorResponses.send(request, response, callback,
+            if (authenticator != null
+                    && !authenticator.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+                ErrorResponses.send(
+                        request,
+                        response,
+                        callback,
                         new RegistryException(ErrorCode.UNAUTHORIZED, "authentication required", null),
                         Map.of(HttpHeader.WWW_AUTHENTICATE.asString(), challenge));
                 return true;

@@ -6,7 +6,7 @@ import dev.registrycache.common.Metrics;
 record GatewayMetrics(Metrics.Counter requests) {
 
     static GatewayMetrics in(Metrics metrics) {
-        return new GatewayMetrics(metrics.counter("registry_cache_gateway_requests_total",
-                "Requests the gateway answered, by status", "code"));
+        return new GatewayMetrics(metrics.counter(
+                "registry_cache_gateway_requests_total", "Requests the gateway answered, by status", "code"));
     }
 }

@@ -2,11 +2,16 @@ package dev.registrycache.gateway;
 
 import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
-import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.http.AccessLog;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.http.OnePortServer;
 import dev.registrycache.common.http.RequestFacts;
+import dev.registrycache.common.store.FileDatastore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.security.KeyStore;
+import java.time.Clock;
+import java.time.Duration;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.server.ConnectionFactory;
@@ -16,12 +21,6 @@ import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.time.Clock;
-import java.time.Duration;
-import java.security.KeyStore;
 
 /**
  * The gateway process: one port, TLS (TLS 1.2 and 1.3, HTTP/2 by ALPN next to HTTP/1.1) from
@@ -36,14 +35,22 @@ public final class GatewayServer extends OnePortServer {
     private final AccessLog accessLog;
 
     GatewayServer(GatewayConfig config) {
-        super("gateway", bufferPool(), config.host(), config.port(), Duration.ofSeconds(15), connectionFactories(config));
+        super(
+                "gateway",
+                bufferPool(),
+                config.host(),
+                config.port(),
+                Duration.ofSeconds(15),
+                connectionFactories(config));
         this.config = config;
         BasicAuthenticator authenticator = config.auth()
-                .map(a -> new BasicAuthenticator(a.htpasswd(), Clock.systemUTC())).orElse(null);
+                .map(a -> new BasicAuthenticator(a.htpasswd(), Clock.systemUTC()))
+                .orElse(null);
         NodeProxyHandler proxy = new NodeProxyHandler(server().getByteBufferPool(), config.nodeToken());
         Metrics.Counter requests = GatewayMetrics.in(metrics).requests();
         accessLog = openAccessLog(config, metrics);
-        DatastoreBlobs datastoreBlobs = accessLog == null ? null : new DatastoreBlobs(new FileDatastore(config.dataDir()), config.registries());
+        DatastoreBlobs datastoreBlobs =
+                accessLog == null ? null : new DatastoreBlobs(new FileDatastore(config.dataDir()), config.registries());
         server().setRequestLog((request, response) -> {
             requests.labels(Integer.toString(response.getStatus())).add(1);
             if (accessLog != null && RequestFacts.peek(request) != null) {
@@ -52,8 +59,11 @@ public final class GatewayServer extends OnePortServer {
         });
         Observability observability = new Observability(metrics, config.nodes(), config.logDir(), config.nodeToken());
         // GracefulHandler: on stop, new requests are refused while those in flight get stopTimeout to finish
-        server().setHandler(new GracefulHandler(new GatewayHandler(new Routes(config.nodes()), authenticator,
-                config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"), datastoreBlobs,
+        server().setHandler(new GracefulHandler(new GatewayHandler(
+                new Routes(config.nodes()),
+                authenticator,
+                config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"),
+                datastoreBlobs,
                 new MetricsHandler(observability::metrics, observability::health, proxy))));
     }
 
@@ -62,7 +72,8 @@ public final class GatewayServer extends OnePortServer {
      * and the TLS output buffers (5 records) would otherwise be allocated and zeroed per use.
      */
     private static ByteBufferPool bufferPool() {
-        return new ArrayByteBufferPool(0, 4096, NodeProxyHandler.RESPONSE_BUFFER, Integer.MAX_VALUE, 16L << 20, 32L << 20);
+        return new ArrayByteBufferPool(
+                0, 4096, NodeProxyHandler.RESPONSE_BUFFER, Integer.MAX_VALUE, 16L << 20, 32L << 20);
     }
 
     /** TLS from the certificate file, with HTTP/2 and HTTP/1.1 by ALPN; without the file, plain HTTP/1.1. */
@@ -91,7 +102,10 @@ public final class GatewayServer extends OnePortServer {
             Files.createDirectories(config.logDir());
             return new AccessLog(new LogDirLayout(config.logDir()).gatewayAccessLog(), null, metrics);
         } catch (IOException e) {
-            LOG.warn("cannot write the access log in {} ({}): every request goes to a node", config.logDir(), e.toString());
+            LOG.warn(
+                    "cannot write the access log in {} ({}): every request goes to a node",
+                    config.logDir(),
+                    e.toString());
             return null;
         }
     }
@@ -102,8 +116,13 @@ public final class GatewayServer extends OnePortServer {
             LOG.warn("no certificate file at the CERTS path: serving plain HTTP, without TLS");
         }
         super.start();
-        LOG.info("gateway listening on {}://{}:{} for {}{}", config.certs().isPresent() ? "https" : "http",
-                config.host(), port(), config.nodes().keySet(), config.auth().isPresent() ? ", htpasswd authentication on" : "");
+        LOG.info(
+                "gateway listening on {}://{}:{} for {}{}",
+                config.certs().isPresent() ? "https" : "http",
+                config.host(),
+                port(),
+                config.nodes().keySet(),
+                config.auth().isPresent() ? ", htpasswd authentication on" : "");
         return this;
     }
 

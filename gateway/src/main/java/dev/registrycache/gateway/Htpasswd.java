@@ -1,9 +1,6 @@
 package dev.registrycache.gateway;
 
 import dev.registrycache.common.ConfigException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +10,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The users of an htpasswd file with bcrypt hashes ({@code htpasswd -B}: $2y$, $2b$, $2a$). */
 record Htpasswd(Map<String, String> users) {
@@ -25,7 +24,8 @@ record Htpasswd(Map<String, String> users) {
         } catch (NoSuchFileException e) {
             throw new ConfigException("htpasswd file " + file + " (REGISTRY_AUTH_HTPASSWD_PATH): file not found");
         } catch (IOException e) {
-            throw new ConfigException("htpasswd file " + file + " (REGISTRY_AUTH_HTPASSWD_PATH): cannot read: " + e.getMessage());
+            throw new ConfigException(
+                    "htpasswd file " + file + " (REGISTRY_AUTH_HTPASSWD_PATH): cannot read: " + e.getMessage());
         }
         Map<String, String> users = new LinkedHashMap<>();
         int n = 0;

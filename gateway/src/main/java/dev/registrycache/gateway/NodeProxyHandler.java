@@ -4,6 +4,8 @@ import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.http.ErrorResponses;
+import java.net.URI;
+import java.util.Optional;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
@@ -15,9 +17,6 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.net.URI;
-import java.util.Optional;
 
 /**
  * Jetty's reverse proxy, sending each request to the node chosen by {@link GatewayHandler}.
@@ -64,7 +63,8 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
     }
 
     @Override
-    protected void addProxyHeaders(Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest) {
+    protected void addProxyHeaders(
+            Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest) {
         super.addProxyHeaders(clientToProxyRequest, proxyToServerRequest);
         // put, not add: whatever a client sent under this name is replaced
         nodeToken.ifPresent(token -> proxyToServerRequest.headers(h -> h.put(NodeToken.HEADER, token.value())));
@@ -93,18 +93,37 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
     }
 
     @Override
-    protected void onServerToProxyResponseFailure(Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest,
-                                                  org.eclipse.jetty.client.Response serverToProxyResponse,
-                                                  Response proxyToClientResponse, Callback proxyToClientCallback, Throwable failure) {
+    protected void onServerToProxyResponseFailure(
+            Request clientToProxyRequest,
+            org.eclipse.jetty.client.Request proxyToServerRequest,
+            org.eclipse.jetty.client.Response serverToProxyResponse,
+            Response proxyToClientResponse,
+            Callback proxyToClientCallback,
+            Throwable failure) {
         if (proxyToClientResponse.isCommitted()) {
-            super.onServerToProxyResponseFailure(clientToProxyRequest, proxyToServerRequest, serverToProxyResponse,
-                    proxyToClientResponse, proxyToClientCallback, failure);
+            super.onServerToProxyResponseFailure(
+                    clientToProxyRequest,
+                    proxyToServerRequest,
+                    serverToProxyResponse,
+                    proxyToClientResponse,
+                    proxyToClientCallback,
+                    failure);
             return;
         }
-        LOG.warn("node {} failed for {}: {}", proxyToServerRequest.getHost() + ":" + proxyToServerRequest.getPort(),
-                clientToProxyRequest.getHttpURI().getPath(), failure.toString());
-        ErrorResponses.send(clientToProxyRequest, proxyToClientResponse, proxyToClientCallback,
-                new RegistryException(ErrorCode.UNAVAILABLE, "the cache node for this registry is not available; retry shortly",
-                        null, RETRY_AFTER_SECONDS, failure));
+        LOG.warn(
+                "node {} failed for {}: {}",
+                proxyToServerRequest.getHost() + ":" + proxyToServerRequest.getPort(),
+                clientToProxyRequest.getHttpURI().getPath(),
+                failure.toString());
+        ErrorResponses.send(
+                clientToProxyRequest,
+                proxyToClientResponse,
+                proxyToClientCallback,
+                new RegistryException(
+                        ErrorCode.UNAVAILABLE,
+                        "the cache node for this registry is not available; retry shortly",
+                        null,
+                        RETRY_AFTER_SECONDS,
+                        failure));
     }
 }

@@ -4,7 +4,6 @@ import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.http.MetricsHandler;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,7 +31,8 @@ final class Observability {
     private final Map<String, URI> nodes;
     private final Path logDir;
     private final Optional<NodeToken> nodeToken;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(NODE_TIMEOUT).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(NODE_TIMEOUT).build();
 
     Observability(Metrics own, Map<String, URI> nodes, Path logDir, Optional<NodeToken> nodeToken) {
         this.own = own;
@@ -45,15 +45,20 @@ final class Observability {
         List<String> texts = new ArrayList<>();
         texts.add(own.render());
         Map<String, CompletableFuture<HttpResponse<String>>> answers = ask("/metrics");
-        StringBuilder up = new StringBuilder("# HELP registry_cache_node_up Whether the node answered the gateway's scrape\n"
-                + "# TYPE registry_cache_node_up gauge\n");
+        StringBuilder up =
+                new StringBuilder("# HELP registry_cache_node_up Whether the node answered the gateway's scrape\n"
+                        + "# TYPE registry_cache_node_up gauge\n");
         answers.forEach((registry, answer) -> {
             HttpResponse<String> r = answer.exceptionally(e -> null).join();
             boolean ok = r != null && r.statusCode() == 200;
             if (ok) {
                 texts.add(r.body());
             }
-            up.append("registry_cache_node_up{registry=\"").append(registry).append("\"} ").append(ok ? 1 : 0).append('\n');
+            up.append("registry_cache_node_up{registry=\"")
+                    .append(registry)
+                    .append("\"} ")
+                    .append(ok ? 1 : 0)
+                    .append('\n');
         });
         texts.add(up.toString());
         try (DirectoryStream<Path> files = Files.newDirectoryStream(logDir, LogDirLayout.METRICS_GLOB)) {
@@ -74,8 +79,12 @@ final class Observability {
             HttpResponse<String> r = answer.exceptionally(e -> null).join();
             boolean ok = r != null && r.statusCode() == 200;
             all[0] &= ok;
-            json.append(json.charAt(json.length() - 1) == '{' ? "" : ",").append('"').append(registry).append("\":\"")
-                    .append(ok ? "up" : "down").append('"');
+            json.append(json.charAt(json.length() - 1) == '{' ? "" : ",")
+                    .append('"')
+                    .append(registry)
+                    .append("\":\"")
+                    .append(ok ? "up" : "down")
+                    .append('"');
         });
         json.append("},\"status\":\"").append(all[0] ? "ok" : "degraded").append("\"}");
         return new MetricsHandler.Health(all[0], json.toString());
@@ -83,8 +92,12 @@ final class Observability {
 
     private Map<String, CompletableFuture<HttpResponse<String>>> ask(String path) {
         Map<String, CompletableFuture<HttpResponse<String>>> answers = new java.util.TreeMap<>();
-        nodes.forEach((registry, uri) -> answers.put(registry, http.sendAsync(
-                withToken(HttpRequest.newBuilder(uri.resolve(path)).timeout(NODE_TIMEOUT)).build(), HttpResponse.BodyHandlers.ofString())));
+        nodes.forEach((registry, uri) -> answers.put(
+                registry,
+                http.sendAsync(
+                        withToken(HttpRequest.newBuilder(uri.resolve(path)).timeout(NODE_TIMEOUT))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())));
         return answers;
     }
 

@@ -2,20 +2,11 @@ package dev.registrycache.gateway;
 
 import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.WritableFolder;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.openssl.PEMEncryptedKeyPair;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
-
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -26,6 +17,14 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 /**
  * Reads {@code certs.pem} (certificate chain, then the private key as PKCS#8, PKCS#1 RSA or EC)
@@ -36,8 +35,7 @@ final class PemKeyStore {
     static final String ALIAS = "gateway";
     static final char[] PASSWORD = "in-memory-only".toCharArray();
 
-    private PemKeyStore() {
-    }
+    private PemKeyStore() {}
 
     static KeyStore load(Path file) {
         String where = "certificate file " + file + " (CERTS)";
@@ -46,10 +44,11 @@ final class PemKeyStore {
         JcaX509CertificateConverter certs = new JcaX509CertificateConverter();
         JcaPEMKeyConverter keys = new JcaPEMKeyConverter();
         if (Files.isDirectory(file)) {
-            throw new ConfigException(where + ": cannot be read: it is a folder; CERTS names the PEM file itself, e.g. /certs/certs.pem");
+            throw new ConfigException(
+                    where + ": cannot be read: it is a folder; CERTS names the PEM file itself, e.g. /certs/certs.pem");
         }
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
-             PEMParser parser = new PEMParser(reader)) {
+                PEMParser parser = new PEMParser(reader)) {
             Object o;
             while ((o = parser.readObject()) != null) {
                 if (o instanceof X509CertificateHolder holder) {
@@ -68,7 +67,8 @@ final class PemKeyStore {
             throw new ConfigException(where + ": cannot be read by this process (uid " + WritableFolder.ownUid()
                     + "): make it readable, e.g. chmod 0640 and chgrp to this process's group");
         } catch (FileSystemException e) {
-            throw new ConfigException(where + ": cannot be read: " + (e.getReason() == null ? e.getClass().getSimpleName() : e.getReason()));
+            throw new ConfigException(where + ": cannot be read: "
+                    + (e.getReason() == null ? e.getClass().getSimpleName() : e.getReason()));
         } catch (IOException e) {
             throw new ConfigException(where + ": not a valid PEM file: " + e.getMessage());
         } catch (GeneralSecurityException | IllegalArgumentException e) {
@@ -81,8 +81,9 @@ final class PemKeyStore {
             throw new ConfigException(where + ": holds no private key");
         }
         if (!key.getAlgorithm().equals(chain.get(0).getPublicKey().getAlgorithm())) {
-            throw new ConfigException(where + ": the private key (" + key.getAlgorithm()
-                    + ") does not belong to the first certificate (" + chain.get(0).getPublicKey().getAlgorithm() + ")");
+            throw new ConfigException(
+                    where + ": the private key (" + key.getAlgorithm() + ") does not belong to the first certificate ("
+                            + chain.get(0).getPublicKey().getAlgorithm() + ")");
         }
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");

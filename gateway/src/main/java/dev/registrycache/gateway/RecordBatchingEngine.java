@@ -5,7 +5,6 @@ import java.security.Principal;
 import java.security.cert.Certificate;
 import java.util.List;
 import java.util.function.BiFunction;
-
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
@@ -225,7 +224,8 @@ final class RecordBatchingEngine extends SSLEngine {
     @Override
     public void setHandshakeApplicationProtocolSelector(BiFunction<SSLEngine, List<String>, String> selector) {
         protocolSelector = selector;
-        engine.setHandshakeApplicationProtocolSelector(selector == null ? null : (e, protocols) -> selector.apply(this, protocols));
+        engine.setHandshakeApplicationProtocolSelector(
+                selector == null ? null : (e, protocols) -> selector.apply(this, protocols));
     }
 
     @Override

@@ -5,7 +5,6 @@ import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.http.ApiRoute;
-
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +26,7 @@ final class Routes {
      * A request's destination: the node and the path and query to ask it, and the API route that
      * path names (null when it names none: the node answers with the error).
      */
-    record Target(String prefix, URI node, String pathAndQuery, ApiRoute route) {
-    }
+    record Target(String prefix, URI node, String pathAndQuery, ApiRoute route) {}
 
     /** Resolves an API path below {@code /v2/} (not {@code /v2/} itself) with its raw query. */
     Target resolve(String path, String rawQuery) {
@@ -75,7 +73,7 @@ final class Routes {
 
     private static RegistryException unknown(String registry) {
         String shown = registry.length() > 100 ? registry.substring(0, 100) + "..." : registry;
-        return new RegistryException(ErrorCode.NAME_UNKNOWN, "this cache does not serve registry " + shown,
-                Map.of("registry", shown));
+        return new RegistryException(
+                ErrorCode.NAME_UNKNOWN, "this cache does not serve registry " + shown, Map.of("registry", shown));
     }
 }

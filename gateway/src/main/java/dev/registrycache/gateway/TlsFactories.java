@@ -1,9 +1,7 @@
 package dev.registrycache.gateway;
 
 import java.security.KeyStore;
-
 import javax.net.ssl.SSLEngine;
-
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.HTTP2Connection;
@@ -29,8 +27,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 final class TlsFactories {
     static final int HTTP2_WRITE_THRESHOLD = 256 * 1024;
 
-    private TlsFactories() {
-    }
+    private TlsFactories() {}
 
     static ConnectionFactory[] of(KeyStore keys, HttpConfiguration http, HttpConnectionFactory http11) {
         SslContextFactory.Server tls = new SslContextFactory.Server() {

@@ -1,8 +1,7 @@
 package dev.registrycache.gateway;
 
-import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,9 +10,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
-
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BasicAuthenticatorTest {
     @TempDir
@@ -29,9 +28,11 @@ class BasicAuthenticatorTest {
 
     @Test
     void checksBcryptHtpasswdEntriesOfEveryVariant() throws Exception {
-        Path file = Files.writeString(dir.resolve("htpasswd"), "alice:" + bcrypt("2y", "a-pass") + "\n"
-                + "bob:" + bcrypt("2b", "b-pass") + "\n" + "carol:" + bcrypt("2a", "c-pass") + "\n"
-                + "# comment\n" + "md5user:$apr1$abc$def\n");
+        Path file = Files.writeString(
+                dir.resolve("htpasswd"),
+                "alice:" + bcrypt("2y", "a-pass") + "\n"
+                        + "bob:" + bcrypt("2b", "b-pass") + "\n" + "carol:" + bcrypt("2a", "c-pass") + "\n"
+                        + "# comment\n" + "md5user:$apr1$abc$def\n");
         BasicAuthenticator auth = new BasicAuthenticator(file, Clock.systemUTC());
         assertTrue(auth.authenticate(basic("alice", "a-pass")));
         assertTrue(auth.authenticate(basic("bob", "b-pass")));
@@ -69,6 +70,8 @@ class BasicAuthenticatorTest {
         Files.writeString(file, "alice:" + bcrypt("2y", "new") + "\n# changed\n");
         now[0] = now[0].plusSeconds(2);
         assertTrue(auth.authenticate(basic("alice", "new")));
-        assertFalse(auth.authenticate(basic("alice", "old")), "a cached old password must not survive a change of the file");
+        assertFalse(
+                auth.authenticate(basic("alice", "old")),
+                "a cached old password must not survive a change of the file");
     }
 }

@@ -1,5 +1,8 @@
 package dev.registrycache.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
@@ -9,9 +12,6 @@ import dev.registrycache.testsupport.Platform;
 import dev.registrycache.testsupport.ProcessResult;
 import dev.registrycache.testsupport.Tools;
 import dev.registrycache.testsupport.UpstreamRegistry;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,9 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * containerd configured with a hosts.toml mirror pulls {@code docker.io/...} through the
@@ -35,43 +34,77 @@ class ContainerdMirrorE2ETest {
     void ctrPullsThroughTheGatewayAsADockerHubMirror() throws Exception {
         Tools.require("containerd");
         Tools.require("ctr");
-        ImageIndex index = OciImages.index().oci().seed(81).platforms(Platform.LINUX_AMD64, Platform.LINUX_ARM64)
-                .layers(1).layerSize(50_000).build();
+        ImageIndex index = OciImages.index()
+                .oci()
+                .seed(81)
+                .platforms(Platform.LINUX_AMD64, Platform.LINUX_ARM64)
+                .layers(1)
+                .layerSize(50_000)
+                .build();
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "ctrd");
         Process containerd = null;
         try (UpstreamRegistry upstream = UpstreamRegistry.plain()) {
             upstream.push(index, "library/app", "v1");
-            try (RegistryNode node = new RegistryNode(new NodeConfig(RegistryHost.fromKey("docker.io"),
-                    URI.create(upstream.baseUrl()), Optional.empty(), Optional.empty(), dir.resolve("data"), dir.resolve("logs"),
-                    "127.0.0.1", 0)).start();
-                 GatewayServer gateway = new GatewayServer(GatewayConfig.resolve("127.0.0.1", "0", dir.resolve("none.pem").toString(),
-                         dir.resolve("data").toString(), dir.resolve("logs").toString(),
-                         List.of("docker.io=http://127.0.0.1:" + node.port()), Map.of())).start()) {
+            try (RegistryNode node = new RegistryNode(new NodeConfig(
+                                    RegistryHost.fromKey("docker.io"),
+                                    URI.create(upstream.baseUrl()),
+                                    Optional.empty(),
+                                    Optional.empty(),
+                                    dir.resolve("data"),
+                                    dir.resolve("logs"),
+                                    "127.0.0.1",
+                                    0))
+                            .start();
+                    GatewayServer gateway = new GatewayServer(GatewayConfig.resolve(
+                                    "127.0.0.1",
+                                    "0",
+                                    dir.resolve("none.pem").toString(),
+                                    dir.resolve("data").toString(),
+                                    dir.resolve("logs").toString(),
+                                    List.of("docker.io=http://127.0.0.1:" + node.port()),
+                                    Map.of()))
+                            .start()) {
                 Path socket = dir.resolve("c.sock");
-                Path config = Files.writeString(dir.resolve("config.toml"), "version = 2\n"
-                        + "root = \"" + dir.resolve("root") + "\"\n"
-                        + "state = \"" + dir.resolve("state") + "\"\n"
-                        + "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
-                        + "[grpc]\n  address = \"" + socket + "\"\n"
-                        + "[ttrpc]\n  address = \"" + dir.resolve("t.sock") + "\"\n");
+                Path config = Files.writeString(
+                        dir.resolve("config.toml"),
+                        "version = 2\n"
+                                + "root = \"" + dir.resolve("root") + "\"\n"
+                                + "state = \"" + dir.resolve("state") + "\"\n"
+                                + "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
+                                + "[grpc]\n  address = \"" + socket + "\"\n"
+                                + "[ttrpc]\n  address = \"" + dir.resolve("t.sock") + "\"\n");
                 Path hosts = Files.createDirectories(dir.resolve("hosts/docker.io"));
-                Files.writeString(hosts.resolve("hosts.toml"), "server = \"https://registry-1.docker.io\"\n\n"
-                        + "[host.\"http://127.0.0.1:" + gateway.port() + "\"]\n  capabilities = [\"pull\", \"resolve\"]\n");
+                Files.writeString(
+                        hosts.resolve("hosts.toml"),
+                        "server = \"https://registry-1.docker.io\"\n\n" + "[host.\"http://127.0.0.1:" + gateway.port()
+                                + "\"]\n  capabilities = [\"pull\", \"resolve\"]\n");
                 ProcessBuilder pb = new ProcessBuilder("containerd", "--config", config.toString())
-                        .redirectErrorStream(true).redirectOutput(dir.resolve("containerd.log").toFile());
+                        .redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("containerd.log").toFile());
                 containerd = pb.start();
                 for (int i = 0; i < 100 && !Files.exists(socket); i++) {
                     Thread.sleep(100);
                 }
                 assertTrue(Files.exists(socket), Files.readString(dir.resolve("containerd.log")));
-                ProcessResult pull = Tools.run(Duration.ofSeconds(120), List.of("ctr", "--address", socket.toString(),
-                        "images", "pull", "--hosts-dir", dir.resolve("hosts").toString(), "--platform", "linux/arm64",
-                        "docker.io/library/app:v1"));
+                ProcessResult pull = Tools.run(
+                        Duration.ofSeconds(120),
+                        List.of(
+                                "ctr",
+                                "--address",
+                                socket.toString(),
+                                "images",
+                                "pull",
+                                "--hosts-dir",
+                                dir.resolve("hosts").toString(),
+                                "--platform",
+                                "linux/arm64",
+                                "docker.io/library/app:v1"));
                 assertEquals(0, pull.exitCode(), pull.output());
-                ProcessResult list = Tools.runOrThrow(Duration.ofSeconds(30), List.of("ctr", "--address", socket.toString(),
-                        "images", "ls"));
+                ProcessResult list = Tools.runOrThrow(
+                        Duration.ofSeconds(30), List.of("ctr", "--address", socket.toString(), "images", "ls"));
                 assertTrue(list.stdoutText().contains(index.manifest().digest()), list.output());
-                assertTrue(Files.readString(dir.resolve("logs/node-docker.io.access.log")).contains("\"path\":\"/v2/docker.io/library/app/manifests/v1\""));
+                assertTrue(Files.readString(dir.resolve("logs/node-docker.io.access.log"))
+                        .contains("\"path\":\"/v2/docker.io/library/app/manifests/v1\""));
             }
         } finally {
             if (containerd != null) {
@@ -80,8 +113,13 @@ class ContainerdMirrorE2ETest {
                     containerd.destroyForcibly();
                 }
             }
-            Tools.run(Duration.ofSeconds(30), List.of("sh", "-c", "umount -R " + dir + "/root 2>/dev/null; umount -R " + dir
-                    + "/state 2>/dev/null; rm -rf " + dir));
+            Tools.run(
+                    Duration.ofSeconds(30),
+                    List.of(
+                            "sh",
+                            "-c",
+                            "umount -R " + dir + "/root 2>/dev/null; umount -R " + dir + "/state 2>/dev/null; rm -rf "
+                                    + dir));
         }
     }
 }

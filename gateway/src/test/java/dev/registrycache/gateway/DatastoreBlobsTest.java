@@ -1,10 +1,22 @@
 package dev.registrycache.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.common.http.RequestFacts;
 import dev.registrycache.common.store.InMemoryDatastore;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -14,19 +26,6 @@ import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.util.Arrays;
-import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.atomic.AtomicReference;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * The gateway's answer for stored blobs, over the in-memory datastore: a blob stored and linked to
@@ -57,7 +56,8 @@ class DatastoreBlobsTest {
         server.setHandler(new Handler.Abstract(org.eclipse.jetty.util.thread.Invocable.InvocationType.BLOCKING) {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
-                Routes.Target target = routes.resolve(request.getHttpURI().getPath(), request.getHttpURI().getQuery());
+                Routes.Target target = routes.resolve(
+                        request.getHttpURI().getPath(), request.getHttpURI().getQuery());
                 boolean answered = blobs.answer(request, response, callback, target);
                 lastFacts.set(RequestFacts.peek(request));
                 if (!answered) {
@@ -82,7 +82,8 @@ class DatastoreBlobsTest {
     }
 
     private HttpResponse<byte[]> get(String repository, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/v2/quay.io/" + repository + "/blobs/" + DIGEST));
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(URI.create(base + "/v2/quay.io/" + repository + "/blobs/" + DIGEST));
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }
@@ -95,7 +96,9 @@ class DatastoreBlobsTest {
         HttpResponse<byte[]> r = get("team/app");
         assertEquals(200, r.statusCode());
         assertArrayEquals(BLOB, r.body());
-        assertEquals(DIGEST.toString(), r.headers().firstValue("Docker-Content-Digest").orElseThrow());
+        assertEquals(
+                DIGEST.toString(),
+                r.headers().firstValue("Docker-Content-Digest").orElseThrow());
         assertEquals("\"" + DIGEST + "\"", r.headers().firstValue("ETag").orElseThrow());
         assertEquals("HIT", lastFacts.get().outcome.name());
         assertEquals(DIGEST, lastFacts.get().digest);
@@ -108,7 +111,9 @@ class DatastoreBlobsTest {
         int last = 8 * 1024 * 1024 + 1000;
         HttpResponse<byte[]> r = get("team/app", "Range", "bytes=" + first + "-" + last);
         assertEquals(206, r.statusCode());
-        assertEquals("bytes " + first + "-" + last + "/" + BLOB.length, r.headers().firstValue("Content-Range").orElseThrow());
+        assertEquals(
+                "bytes " + first + "-" + last + "/" + BLOB.length,
+                r.headers().firstValue("Content-Range").orElseThrow());
         assertArrayEquals(Arrays.copyOfRange(BLOB, first, last + 1), r.body());
         assertEquals(416, get("team/app", "Range", "bytes=" + BLOB.length + "-").statusCode());
     }
@@ -116,10 +121,15 @@ class DatastoreBlobsTest {
     @Test
     void headAndConditionalRequestsSendNoBody() throws Exception {
         storeLinked("quay.io/team/app");
-        HttpResponse<byte[]> head = http.send(HttpRequest.newBuilder(URI.create(base + "/v2/quay.io/team/app/blobs/" + DIGEST))
-                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> head = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/v2/quay.io/team/app/blobs/" + DIGEST))
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, head.statusCode());
-        assertEquals(String.valueOf(BLOB.length), head.headers().firstValue("Content-Length").orElseThrow());
+        assertEquals(
+                String.valueOf(BLOB.length),
+                head.headers().firstValue("Content-Length").orElseThrow());
         assertEquals(0, head.body().length);
         HttpResponse<byte[]> notModified = get("team/app", "If-None-Match", "\"" + DIGEST + "\"");
         assertEquals(304, notModified.statusCode());
@@ -144,10 +154,20 @@ class DatastoreBlobsTest {
     @Test
     void manifestsAndUnparsablePathsAreLeftToTheNode() throws Exception {
         storeLinked("quay.io/team/app");
-        assertEquals(TO_NODE, http.send(HttpRequest.newBuilder(URI.create(base + "/v2/quay.io/team/app/manifests/latest")).build(),
-                HttpResponse.BodyHandlers.ofByteArray()).statusCode());
-        assertEquals(TO_NODE, http.send(HttpRequest.newBuilder(URI.create(base + "/v2/quay.io/team/app/blobs/sha256:nothex")).build(),
-                HttpResponse.BodyHandlers.ofByteArray()).statusCode());
+        assertEquals(
+                TO_NODE,
+                http.send(
+                                HttpRequest.newBuilder(URI.create(base + "/v2/quay.io/team/app/manifests/latest"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofByteArray())
+                        .statusCode());
+        assertEquals(
+                TO_NODE,
+                http.send(
+                                HttpRequest.newBuilder(URI.create(base + "/v2/quay.io/team/app/blobs/sha256:nothex"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofByteArray())
+                        .statusCode());
     }
 
     private static byte[] randomBytes(int n) {

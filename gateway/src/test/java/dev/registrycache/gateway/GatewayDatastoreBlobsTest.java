@@ -1,5 +1,10 @@
 package dev.registrycache.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.RegistryHost;
@@ -12,10 +17,6 @@ import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.UpstreamRegistry;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,11 +25,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Stored blobs answered by the gateway from the shared datastore: with the node stopped, a blob
@@ -41,7 +40,8 @@ class GatewayDatastoreBlobsTest {
     @TempDir
     Path dir;
 
-    private final Image image = OciImages.image().oci().seed(77).layers(2).layerSize(300_000).build();
+    private final Image image =
+            OciImages.image().oci().seed(77).layers(2).layerSize(300_000).build();
 
     @Test
     void servesStoredLinkedBlobsWithoutTheNodeAndLogsThem() throws Exception {
@@ -49,10 +49,25 @@ class GatewayDatastoreBlobsTest {
         Path logs = dir.resolve("logs");
         try (UpstreamRegistry upstream = UpstreamRegistry.plain()) {
             upstream.push(image, "team/app", "v1");
-            RegistryNode node = new RegistryNode(new NodeConfig(RegistryHost.fromKey("quay.io"), URI.create(upstream.baseUrl()),
-                    Optional.empty(), Optional.empty(), data, logs, "127.0.0.1", 0)).start();
-            try (GatewayServer gateway = new GatewayServer(GatewayConfig.resolve("127.0.0.1", "0", dir.resolve("none.pem").toString(),
-                    data.toString(), logs.toString(), List.of("quay.io=http://127.0.0.1:" + node.port()), Map.of())).start()) {
+            RegistryNode node = new RegistryNode(new NodeConfig(
+                            RegistryHost.fromKey("quay.io"),
+                            URI.create(upstream.baseUrl()),
+                            Optional.empty(),
+                            Optional.empty(),
+                            data,
+                            logs,
+                            "127.0.0.1",
+                            0))
+                    .start();
+            try (GatewayServer gateway = new GatewayServer(GatewayConfig.resolve(
+                            "127.0.0.1",
+                            "0",
+                            dir.resolve("none.pem").toString(),
+                            data.toString(),
+                            logs.toString(),
+                            List.of("quay.io=http://127.0.0.1:" + node.port()),
+                            Map.of()))
+                    .start()) {
                 RegistryClient client = new RegistryClient("http://127.0.0.1:" + gateway.port());
                 Layer layer = image.layer(0);
                 String path = "/v2/quay.io/team/app/blobs/" + layer.digest();
@@ -67,7 +82,12 @@ class GatewayDatastoreBlobsTest {
                 RegistryClient.Response whole = client.get(path);
                 assertEquals(200, whole.status(), whole.toString());
                 assertEquals(layer.digest(), Sha256.of(whole.body()));
-                for (String h : List.of("Content-Type", "Docker-Content-Digest", "ETag", "Accept-Ranges", "Cache-Control",
+                for (String h : List.of(
+                        "Content-Type",
+                        "Docker-Content-Digest",
+                        "ETag",
+                        "Accept-Ranges",
+                        "Cache-Control",
                         "Docker-Distribution-API-Version")) {
                     assertEquals(viaNode.header(h), whole.header(h), h);
                 }
@@ -83,13 +103,25 @@ class GatewayDatastoreBlobsTest {
                 assertEquals(Optional.of(Long.toString(layer.size())), head.header("Content-Length"));
                 assertEquals(0, head.body().length);
 
-                assertEquals(304, client.get(path, "If-None-Match", "\"" + layer.digest() + "\"").status());
-                assertEquals(416, client.get(path, "Range", "bytes=" + layer.size() + "-").status());
+                assertEquals(
+                        304,
+                        client.get(path, "If-None-Match", "\"" + layer.digest() + "\"")
+                                .status());
+                assertEquals(
+                        416,
+                        client.get(path, "Range", "bytes=" + layer.size() + "-").status());
 
                 // the same blob under a repository it is not linked to, a blob never fetched, and a
                 // manifest: the node must answer those, and it is down
-                assertEquals(503, client.get("/v2/quay.io/other/app/blobs/" + layer.digest()).status());
-                assertEquals(503, client.get("/v2/quay.io/team/app/blobs/" + image.layer(1).digest()).status());
+                assertEquals(
+                        503,
+                        client.get("/v2/quay.io/other/app/blobs/" + layer.digest())
+                                .status());
+                assertEquals(
+                        503,
+                        client.get("/v2/quay.io/team/app/blobs/"
+                                        + image.layer(1).digest())
+                                .status());
                 assertEquals(503, client.getManifest("quay.io/team/app", "v1").status());
             }
             // closed: the access log is flushed
@@ -97,7 +129,8 @@ class GatewayDatastoreBlobsTest {
             assertTrue(LogDirLayout.isAccessLog(log.getFileName().toString()), "the logger follows it");
             List<AccessLogFormat.Access> uses = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
                     .map(l -> AccessLogFormat.parse(l.getBytes(StandardCharsets.UTF_8), 0, l.length()))
-                    .filter(a -> a != null && a.isUse()).toList();
+                    .filter(a -> a != null && a.isUse())
+                    .toList();
             assertEquals(4, uses.size(), "200, 206, HEAD 200 and 304 are uses: " + uses);
             uses.forEach(a -> assertEquals(image.layer(0).digest(), a.digest().toString()));
             assertTrue(Files.readString(log).contains("\"registry\":\"quay.io\""), Files.readString(log));
@@ -113,11 +146,25 @@ class GatewayDatastoreBlobsTest {
             upstream.push(image, "team/app", "v1");
             // the supervisor starts the gateway and the nodes together: on a fresh data dir the
             // gateway may come up before any node has made the datastore
-            try (GatewayServer gateway = new GatewayServer(GatewayConfig.resolve("127.0.0.1", "0", dir.resolve("none.pem").toString(),
-                    data.toString(), logs.toString(), List.of("quay.io=http://127.0.0.1:" + nodePort), Map.of()))) {
+            try (GatewayServer gateway = new GatewayServer(GatewayConfig.resolve(
+                    "127.0.0.1",
+                    "0",
+                    dir.resolve("none.pem").toString(),
+                    data.toString(),
+                    logs.toString(),
+                    List.of("quay.io=http://127.0.0.1:" + nodePort),
+                    Map.of()))) {
                 assertFalse(Files.exists(data.resolve("docker")));
-                RegistryNode node = new RegistryNode(new NodeConfig(RegistryHost.fromKey("quay.io"), URI.create(upstream.baseUrl()),
-                        Optional.empty(), Optional.empty(), data, logs, "127.0.0.1", nodePort)).start();
+                RegistryNode node = new RegistryNode(new NodeConfig(
+                                RegistryHost.fromKey("quay.io"),
+                                URI.create(upstream.baseUrl()),
+                                Optional.empty(),
+                                Optional.empty(),
+                                data,
+                                logs,
+                                "127.0.0.1",
+                                nodePort))
+                        .start();
                 gateway.start();
                 RegistryClient client = new RegistryClient("http://127.0.0.1:" + gateway.port());
                 String path = "/v2/quay.io/team/app/blobs/" + image.layer(0).digest();

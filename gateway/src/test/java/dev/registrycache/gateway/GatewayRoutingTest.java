@@ -1,16 +1,9 @@
 package dev.registrycache.gateway;
 
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
 import java.net.ServerSocket;
@@ -24,16 +17,23 @@ import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The gateway in-process in front of small Jetty servers standing in for nodes. */
 class GatewayRoutingTest {
     @TempDir
     Path dir;
+
     private Server fakeNode;
     private GatewayServer gateway;
     private final List<String> seen = new CopyOnWriteArrayList<>();
@@ -55,11 +55,15 @@ class GatewayRoutingTest {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 String uri = request.getHttpURI().getPathQuery();
-                seen.add(request.getMethod() + " " + uri + " connection=" + request.getHeaders().get(HttpHeader.CONNECTION)
-                        + " keepalive=" + request.getHeaders().get("Keep-Alive"));
+                seen.add(request.getMethod() + " " + uri + " connection="
+                        + request.getHeaders().get(HttpHeader.CONNECTION) + " keepalive="
+                        + request.getHeaders().get("Keep-Alive"));
                 if (uri.contains("/redirect")) {
                     response.setStatus(307);
-                    response.getHeaders().put(HttpHeader.LOCATION, "http://127.0.0.1:" + c.getLocalPort() + "/v2/quay.io/x/blobs/y?z=1");
+                    response.getHeaders()
+                            .put(
+                                    HttpHeader.LOCATION,
+                                    "http://127.0.0.1:" + c.getLocalPort() + "/v2/quay.io/x/blobs/y?z=1");
                     callback.succeeded();
                     return true;
                 }
@@ -93,8 +97,12 @@ class GatewayRoutingTest {
         try (ServerSocket s = new ServerSocket(0)) {
             deadPort = s.getLocalPort();
         }
-        GatewayConfig config = GatewayConfig.resolve("127.0.0.1", "0", dir.resolve("no-certs.pem").toString(),
-                List.of("quay.io=http://127.0.0.1:" + c.getLocalPort(), "docker.io=http://127.0.0.1:" + deadPort), Map.of());
+        GatewayConfig config = GatewayConfig.resolve(
+                "127.0.0.1",
+                "0",
+                dir.resolve("no-certs.pem").toString(),
+                List.of("quay.io=http://127.0.0.1:" + c.getLocalPort(), "docker.io=http://127.0.0.1:" + deadPort),
+                Map.of());
         gateway = new GatewayServer(config).start();
     }
 
@@ -116,7 +124,9 @@ class GatewayRoutingTest {
     void answersTheBaseEndpointItself() throws Exception {
         HttpResponse<String> r = get("/v2/");
         assertEquals(200, r.statusCode());
-        assertEquals("registry/2.0", r.headers().firstValue("Docker-Distribution-API-Version").orElseThrow());
+        assertEquals(
+                "registry/2.0",
+                r.headers().firstValue("Docker-Distribution-API-Version").orElseThrow());
         assertTrue(seen.isEmpty());
     }
 
@@ -124,8 +134,12 @@ class GatewayRoutingTest {
     void routesPrefixAndMirrorFormsToTheNode() throws Exception {
         assertEquals(200, get("/v2/quay.io/podman/hello/manifests/latest").statusCode());
         assertEquals(200, get("/v2/podman/hello/tags/list?n=5&ns=quay.io").statusCode());
-        assertEquals("GET /v2/quay.io/podman/hello/manifests/latest", seen.get(0).substring(0, seen.get(0).indexOf(" connection")));
-        assertEquals("GET /v2/quay.io/podman/hello/tags/list?n=5", seen.get(1).substring(0, seen.get(1).indexOf(" connection")));
+        assertEquals(
+                "GET /v2/quay.io/podman/hello/manifests/latest",
+                seen.get(0).substring(0, seen.get(0).indexOf(" connection")));
+        assertEquals(
+                "GET /v2/quay.io/podman/hello/tags/list?n=5",
+                seen.get(1).substring(0, seen.get(1).indexOf(" connection")));
     }
 
     @Test
@@ -133,8 +147,11 @@ class GatewayRoutingTest {
         HttpResponse<String> r = get("/v2/ghcr.io/a/manifests/x");
         assertEquals(404, r.statusCode());
         assertTrue(r.body().contains("NAME_UNKNOWN"), r.body());
-        HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
-                + "/v2/quay.io/a/manifests/x")).PUT(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> put = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v2/quay.io/a/manifests/x"))
+                        .PUT(HttpRequest.BodyPublishers.ofString("{}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(405, put.statusCode());
         assertTrue(put.body().contains("UNSUPPORTED"));
         assertTrue(seen.isEmpty());
@@ -143,8 +160,11 @@ class GatewayRoutingTest {
     @Test
     void aNodeThatIsDownIs503WithRetryAfterNotAHang() throws Exception {
         // a hang would end in the client's own timeout (an exception), not in this answer
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
-                + "/v2/docker.io/library/alpine/manifests/3")).timeout(java.time.Duration.ofSeconds(60)).build(),
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(
+                                "http://127.0.0.1:" + gateway.port() + "/v2/docker.io/library/alpine/manifests/3"))
+                        .timeout(java.time.Duration.ofSeconds(60))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(503, r.statusCode());
         assertTrue(r.body().contains("\"UNAVAILABLE\""), r.body());
@@ -163,17 +183,23 @@ class GatewayRoutingTest {
 
     @Test
     void rewritesNodeLocationsAndDropsHopByHopHeaders() throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
-                + "/v2/quay.io/x/redirect")).header("Keep-Alive", "timeout=5").build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v2/quay.io/x/redirect"))
+                        .header("Keep-Alive", "timeout=5")
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(307, r.statusCode());
-        assertEquals("/v2/quay.io/x/blobs/y?z=1", r.headers().firstValue("Location").orElseThrow());
+        assertEquals(
+                "/v2/quay.io/x/blobs/y?z=1", r.headers().firstValue("Location").orElseThrow());
         assertTrue(seen.get(0).endsWith("keepalive=null"), seen.get(0));
     }
 
     @Test
     void streamsLargeBodiesWithoutBufferingThem() throws Exception {
-        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
-                + "/v2/quay.io/x/big")).build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v2/quay.io/x/big"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, r.statusCode());
         assertFalse(r.headers().firstValue("Keep-Alive").isPresent(), "Keep-Alive is hop-by-hop");
         MessageDigest got = MessageDigest.getInstance("SHA-256");

@@ -1,16 +1,15 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.ConfigException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyStore;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.registrycache.common.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class PemKeyStoreTest {
     @TempDir
@@ -33,7 +32,8 @@ class PemKeyStoreTest {
         String certsOnly = good.substring(0, good.indexOf("-----BEGIN PRIVATE KEY"));
         String keyOnly = good.substring(good.indexOf("-----BEGIN PRIVATE KEY"));
         Object[][] cases = {
-            {"garbage.pem", "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n", "certificate file"},
+            {"garbage.pem", "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n", "certificate file"
+            },
             {"nokey.pem", certsOnly, "holds no private key"},
             {"nocert.pem", keyOnly, "holds no certificate"},
             {"empty.pem", "", "holds no certificate"},
@@ -44,9 +44,13 @@ class PemKeyStoreTest {
             assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
             assertTrue(e.getMessage().contains((String) c[2]), e.getMessage());
         }
-        String mismatched = certsOnly + Files.readString(pki.writeCertsPem(dir, TestPki.KeyFormat.EC))
-                .substring(Files.readString(pki.writeCertsPem(dir, TestPki.KeyFormat.EC)).indexOf("-----BEGIN EC PRIVATE KEY"));
+        String mismatched = certsOnly
+                + Files.readString(pki.writeCertsPem(dir, TestPki.KeyFormat.EC))
+                        .substring(Files.readString(pki.writeCertsPem(dir, TestPki.KeyFormat.EC))
+                                .indexOf("-----BEGIN EC PRIVATE KEY"));
         Path f = Files.writeString(dir.resolve("mismatch.pem"), mismatched);
-        assertTrue(assertThrows(ConfigException.class, () -> PemKeyStore.load(f)).getMessage().contains("does not belong"));
+        assertTrue(assertThrows(ConfigException.class, () -> PemKeyStore.load(f))
+                .getMessage()
+                .contains("does not belong"));
     }
 }

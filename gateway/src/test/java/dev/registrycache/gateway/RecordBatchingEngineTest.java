@@ -12,14 +12,12 @@ import java.security.KeyStore;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
-
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,11 +49,13 @@ class RecordBatchingEngineTest {
     }
 
     /** A connected pair: the batching server engine and a JDK client engine, handshake done. */
-    private record Pair(RecordBatchingEngine server, SSLEngine client) {
-    }
+    private record Pair(RecordBatchingEngine server, SSLEngine client) {}
 
-    private static Pair connect(String protocol, List<String> clientAlpn,
-            java.util.function.BiFunction<SSLEngine, List<String>, String> selector) throws Exception {
+    private static Pair connect(
+            String protocol,
+            List<String> clientAlpn,
+            java.util.function.BiFunction<SSLEngine, List<String>, String> selector)
+            throws Exception {
         RecordBatchingEngine server = new RecordBatchingEngine(serverContext.createSSLEngine());
         server.setUseClientMode(false);
         server.setEnabledProtocols(new String[] {protocol});
@@ -130,7 +130,9 @@ class RecordBatchingEngineTest {
     void wrapsSeveralRecordsPerCallAndTheClientReadsThemAll(String protocol) throws Exception {
         Pair pair = connect(protocol, List.of("http/1.1"), null);
         int record = pair.client().getSession().getPacketBufferSize();
-        assertEquals(RecordBatchingEngine.RECORDS * record, pair.server().getSession().getPacketBufferSize());
+        assertEquals(
+                RecordBatchingEngine.RECORDS * record,
+                pair.server().getSession().getPacketBufferSize());
 
         byte[] payload = new byte[3 * 1024 * 1024 + 123];
         new Random(7).nextBytes(payload);

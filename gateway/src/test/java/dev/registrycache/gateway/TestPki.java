@@ -1,5 +1,15 @@
 package dev.registrycache.gateway;
 
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Date;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -11,21 +21,14 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-import java.io.StringWriter;
-import java.math.BigInteger;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.Date;
-
 /** A test certificate authority and a server certificate for 127.0.0.1 and localhost, as PEM files. */
 final class TestPki {
     /** How the server's private key is written into certs.pem. */
-    enum KeyFormat { PKCS8_RSA, PKCS1_RSA, EC }
+    enum KeyFormat {
+        PKCS8_RSA,
+        PKCS1_RSA,
+        EC
+    }
 
     final KeyPair caKeys;
     final X509CertificateHolder ca;
@@ -34,8 +37,13 @@ final class TestPki {
         caKeys = rsa();
         X500Name name = new X500Name("CN=registry-cache test CA");
         Instant now = Instant.now();
-        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, BigInteger.ONE, Date.from(now.minus(1, ChronoUnit.DAYS)),
-                Date.from(now.plus(30, ChronoUnit.DAYS)), name, caKeys.getPublic());
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                name,
+                BigInteger.ONE,
+                Date.from(now.minus(1, ChronoUnit.DAYS)),
+                Date.from(now.plus(30, ChronoUnit.DAYS)),
+                name,
+                caKeys.getPublic());
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
         ca = b.build(new JcaContentSignerBuilder("SHA256withRSA").build(caKeys.getPrivate()));
     }
@@ -56,11 +64,16 @@ final class TestPki {
     Path writeCertsPem(Path dir, KeyFormat format) throws Exception {
         KeyPair keys = format == KeyFormat.EC ? ec() : rsa();
         Instant now = Instant.now();
-        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.getSubject(), BigInteger.valueOf(now.toEpochMilli()),
-                Date.from(now.minus(1, ChronoUnit.DAYS)), Date.from(now.plus(30, ChronoUnit.DAYS)),
-                new X500Name("CN=localhost"), keys.getPublic());
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                ca.getSubject(),
+                BigInteger.valueOf(now.toEpochMilli()),
+                Date.from(now.minus(1, ChronoUnit.DAYS)),
+                Date.from(now.plus(30, ChronoUnit.DAYS)),
+                new X500Name("CN=localhost"),
+                keys.getPublic());
         b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-            new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
+            new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")
+        }));
         X509CertificateHolder leaf = b.build(new JcaContentSignerBuilder("SHA256withRSA").build(caKeys.getPrivate()));
         StringWriter out = new StringWriter();
         try (JcaPEMWriter pem = new JcaPEMWriter(out)) {

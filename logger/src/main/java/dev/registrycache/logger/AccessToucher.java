@@ -5,7 +5,6 @@ import dev.registrycache.common.Digest;
 import dev.registrycache.common.ManifestLimitException;
 import dev.registrycache.common.ManifestSummary;
 import dev.registrycache.common.store.Datastore;
-
 import java.io.IOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -147,7 +146,9 @@ final class AccessToucher {
             byte[] bytes = datastore.readBlob(digest, ManifestSummary.MAX_BYTES);
             return bytes == null ? null : ManifestSummary.read(bytes);
         } catch (ManifestLimitException e) {
-            skips.skip(Skips.Reason.MANIFEST_BEYOND_LIMITS, "the references of manifest " + digest + ": " + e.getMessage());
+            skips.skip(
+                    Skips.Reason.MANIFEST_BEYOND_LIMITS,
+                    "the references of manifest " + digest + ": " + e.getMessage());
             return NOTHING_TO_FOLLOW;
         } catch (IOException e) {
             return null;
@@ -180,8 +181,10 @@ final class AccessToucher {
         private boolean exceeded() {
             if (!exceeded) {
                 exceeded = true;
-                skips.skip(Skips.Reason.USE_OVER_BUDGET, "the use of manifest " + manifest + " reaches more than "
-                        + MAX_TOUCHES_PER_USE + " blobs and manifests or " + (MAX_READ_PER_USE >> 20) + " MiB of manifests");
+                skips.skip(
+                        Skips.Reason.USE_OVER_BUDGET,
+                        "the use of manifest " + manifest + " reaches more than " + MAX_TOUCHES_PER_USE
+                                + " blobs and manifests or " + (MAX_READ_PER_USE >> 20) + " MiB of manifests");
             }
             return false;
         }

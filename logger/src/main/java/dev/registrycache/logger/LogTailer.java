@@ -2,7 +2,6 @@ package dev.registrycache.logger;
 
 import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.LogDirLayout;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -30,6 +29,7 @@ final class LogTailer implements AutoCloseable {
     static final int POLL_BYTES = 4 << 20;
     /** Longer than any access record the node writes (its request line is at most 16 KiB). */
     static final int MAX_LINE = 64 << 10;
+
     private static final int READ_BYTES = 1 << 20;
     /** The held part of a line that is too long: its bytes are dropped up to its newline. */
     private static final byte[] OVERLONG = new byte[0];
@@ -49,8 +49,12 @@ final class LogTailer implements AutoCloseable {
     }
 
     /** {@code pollBytes}: how much of each file one poll reads at most; {@code skips}: where skipped lines are counted. */
-    LogTailer(Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink, int pollBytes,
-              Skips skips) {
+    LogTailer(
+            Path logDir,
+            Map<String, TailState.Position> saved,
+            Consumer<AccessLogFormat.Access> sink,
+            int pollBytes,
+            Skips skips) {
         this.pollBytes = pollBytes;
         this.logDir = logDir;
         this.saved = saved;
@@ -58,7 +62,8 @@ final class LogTailer implements AutoCloseable {
         this.skips = skips;
     }
 
-    LogTailer(Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink, int pollBytes) {
+    LogTailer(
+            Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink, int pollBytes) {
         this(logDir, saved, sink, pollBytes, new Skips());
     }
 
@@ -87,7 +92,8 @@ final class LogTailer implements AutoCloseable {
      */
     boolean poll() throws IOException {
         behind = false;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(logDir, p -> LogDirLayout.isAccessLog(p.getFileName().toString()))) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(
+                logDir, p -> LogDirLayout.isAccessLog(p.getFileName().toString()))) {
             for (Path file : files) {
                 String name = file.getFileName().toString();
                 if (!tails.containsKey(name)) {
@@ -115,9 +121,11 @@ final class LogTailer implements AutoCloseable {
      */
     Map<String, TailState.Position> positions() {
         Map<String, TailState.Position> out = new HashMap<>();
-        tails.forEach((name, t) -> out.put(name, t.rotated != null
-                ? new TailState.Position(t.rotatedKey, t.rotatedPosition - t.rotatedPartial.length)
-                : new TailState.Position(t.key, t.position - t.partial.length)));
+        tails.forEach((name, t) -> out.put(
+                name,
+                t.rotated != null
+                        ? new TailState.Position(t.rotatedKey, t.rotatedPosition - t.rotatedPartial.length)
+                        : new TailState.Position(t.key, t.position - t.partial.length)));
         return out;
     }
 

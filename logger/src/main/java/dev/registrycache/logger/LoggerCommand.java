@@ -8,6 +8,10 @@ import dev.registrycache.common.Startup;
 import dev.registrycache.common.WritableFolder;
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.store.FileDatastore;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -15,29 +19,34 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
-
 /** {@code registry-cache.jar logger}: follows the nodes' access logs and sets blob access times. */
-@Command(name = "logger", mixinStandardHelpOptions = true,
-        description = {"Records blob access times from the access logs, for the cleaner's eviction.",
-                "Follows every access log in the log dir (the nodes' and the gateway's, also those that appear "
-                        + "later; rotation and truncation handled) and sets the access time of each blob a successful "
-                        + "request used, and of everything a used manifest references. Remembers its place in each "
-                        + "file across restarts."})
+@Command(
+        name = "logger",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Records blob access times from the access logs, for the cleaner's eviction.",
+            "Follows every access log in the log dir (the nodes' and the gateway's, also those that appear "
+                    + "later; rotation and truncation handled) and sets the access time of each blob a successful "
+                    + "request used, and of everything a used manifest references. Remembers its place in each "
+                    + "file across restarts."
+        })
 public final class LoggerCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(LoggerCommand.class);
 
     @Mixin
     FolderOptions folders;
 
-    @Option(names = "--state-file", paramLabel = "FILE",
+    @Option(
+            names = "--state-file",
+            paramLabel = "FILE",
             description = "where the positions in the logs are kept (default <log-dir>/.logger-state.json)")
     String stateFile;
 
-    @Option(names = "--poll-millis", paramLabel = "MS", defaultValue = "250", description = "how often to look for new lines")
+    @Option(
+            names = "--poll-millis",
+            paramLabel = "MS",
+            defaultValue = "250",
+            description = "how often to look for new lines")
     long pollMillis;
 
     @Override
@@ -46,16 +55,18 @@ public final class LoggerCommand implements Callable<Integer> {
     }
 
     /** The folders; the log dir is checked writable, as the logger keeps its place and metrics there. */
-    private record Configured(LogDirLayout logs, Path stateFile, Path data) {
-    }
+    private record Configured(LogDirLayout logs, Path stateFile, Path data) {}
 
     private Configured configure() {
         if (pollMillis < 1) {
             throw new ConfigException("--poll-millis " + pollMillis + ": must be at least 1");
         }
         Map<String, String> env = System.getenv();
-        LogDirLayout logs = new LogDirLayout(WritableFolder.require(Path.of(Setting.LOG_DIR.resolve(folders.logDirFlag(), env)), Setting.LOG_DIR));
-        return new Configured(logs, stateFile != null ? Path.of(stateFile) : logs.loggerState(),
+        LogDirLayout logs = new LogDirLayout(
+                WritableFolder.require(Path.of(Setting.LOG_DIR.resolve(folders.logDirFlag(), env)), Setting.LOG_DIR));
+        return new Configured(
+                logs,
+                stateFile != null ? Path.of(stateFile) : logs.loggerState(),
                 Path.of(Setting.DATA_DIR.resolve(folders.dataDirFlag(), env)));
     }
 
@@ -72,18 +83,21 @@ public final class LoggerCommand implements Callable<Integer> {
         Path metricsFile = configured.logs().loggerMetrics();
         Object lock = new Object();
         AtomicBoolean stopping = new AtomicBoolean();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stopping.set(true); // the loop stops polling; a poll in progress is bounded
-            synchronized (lock) {
-                try {
-                    toucher.flush();
-                    state.save(tailer.positions());
-                } catch (Exception e) {
-                    LOG.warn("cannot save positions: {}", e.toString());
-                }
-                tailer.close();
-            }
-        }, "logger-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            stopping.set(true); // the loop stops polling; a poll in progress is bounded
+                            synchronized (lock) {
+                                try {
+                                    toucher.flush();
+                                    state.save(tailer.positions());
+                                } catch (Exception e) {
+                                    LOG.warn("cannot save positions: {}", e.toString());
+                                }
+                                tailer.close();
+                            }
+                        },
+                        "logger-shutdown"));
         LOG.info("logger following {} for the datastore {}", logs, data);
         long lastFlush = 0;
         long lastSave = 0;

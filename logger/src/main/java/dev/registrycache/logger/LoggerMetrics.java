@@ -8,7 +8,7 @@ record LoggerMetrics(Metrics.Counter skipped) {
     static final String SKIPPED_TOTAL = "registry_cache_logger_skipped_total";
 
     static LoggerMetrics in(Metrics metrics) {
-        return new LoggerMetrics(metrics.counter(SKIPPED_TOTAL,
-                "Log lines and manifests the logger could not handle and went past", "reason"));
+        return new LoggerMetrics(metrics.counter(
+                SKIPPED_TOTAL, "Log lines and manifests the logger could not handle and went past", "reason"));
     }
 }

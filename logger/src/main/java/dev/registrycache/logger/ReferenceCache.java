@@ -2,7 +2,6 @@ package dev.registrycache.logger;
 
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ManifestSummary;
-
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,12 +1,11 @@
 package dev.registrycache.logger;
 
 import dev.registrycache.common.Metrics;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the logger could not handle and went past: a log line too long or failing, a manifest
@@ -50,8 +49,12 @@ final class Skips {
         skipped.labels(reason.label()).add(1);
         count.incrementAndGet();
         if (logged.add(reason)) {
-            LOG.warn("skipping {}: {} (counted in {}{reason=\"{}\"}; further skips for this reason are counted, not logged)",
-                    reason.label(), what, LoggerMetrics.SKIPPED_TOTAL, reason.label());
+            LOG.warn(
+                    "skipping {}: {} (counted in {}{reason=\"{}\"}; further skips for this reason are counted, not logged)",
+                    reason.label(),
+                    what,
+                    LoggerMetrics.SKIPPED_TOTAL,
+                    reason.label());
         }
     }
 

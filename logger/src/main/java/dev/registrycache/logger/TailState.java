@@ -3,7 +3,6 @@ package dev.registrycache.logger;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.registrycache.common.AtomicFile;
 import dev.registrycache.common.Json;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -16,8 +15,7 @@ import java.util.Map;
  * (device and inode) and the offset read up to. Written atomically.
  */
 final class TailState {
-    record Position(String fileKey, long offset) {
-    }
+    record Position(String fileKey, long offset) {}
 
     private final Path file;
 
@@ -27,7 +25,8 @@ final class TailState {
 
     Map<String, Position> load() {
         try {
-            return new HashMap<>(Json.MAPPER.readValue(Files.readAllBytes(file), new TypeReference<Map<String, Position>>() { }));
+            return new HashMap<>(
+                    Json.MAPPER.readValue(Files.readAllBytes(file), new TypeReference<Map<String, Position>>() {}));
         } catch (NoSuchFileException e) {
             return new HashMap<>();
         } catch (IOException e) {

@@ -1,20 +1,19 @@
 package dev.registrycache.logger;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ManifestSummary;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.store.InMemoryDatastore;
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** What uses do to the blobs' last uses, on the datastore in memory: the logger's rules without files. */
 class AccessToucherTest {
@@ -35,9 +34,13 @@ class AccessToucherTest {
     }
 
     private static String manifest(Digest config, Digest... layers) {
-        StringBuilder json = new StringBuilder("{\"schemaVersion\":2,\"config\":{\"digest\":\"" + config + "\"},\"layers\":[");
+        StringBuilder json =
+                new StringBuilder("{\"schemaVersion\":2,\"config\":{\"digest\":\"" + config + "\"},\"layers\":[");
         for (int i = 0; i < layers.length; i++) {
-            json.append(i == 0 ? "" : ",").append("{\"digest\":\"").append(layers[i]).append("\"}");
+            json.append(i == 0 ? "" : ",")
+                    .append("{\"digest\":\"")
+                    .append(layers[i])
+                    .append("\"}");
         }
         return json.append("]}").toString();
     }
@@ -45,7 +48,10 @@ class AccessToucherTest {
     private static String index(List<Digest> children) {
         StringBuilder json = new StringBuilder("{\"schemaVersion\":2,\"manifests\":[");
         for (int i = 0; i < children.size(); i++) {
-            json.append(i == 0 ? "" : ",").append("{\"digest\":\"").append(children.get(i)).append("\"}");
+            json.append(i == 0 ? "" : ",")
+                    .append("{\"digest\":\"")
+                    .append(children.get(i))
+                    .append("\"}");
         }
         return json.append("]}").toString();
     }
@@ -134,8 +140,9 @@ class AccessToucherTest {
         use("manifest", tooMany, NOW.plusSeconds(60));
         assertEquals(NOW.plusSeconds(60), lastUse(tooMany));
         assertEquals(1, skips.count(), "remembered as having nothing to follow, not read again");
-        assertTrue(metrics.render()
-                .contains("registry_cache_logger_skipped_total{reason=\"manifest_beyond_limits\"} 1"), metrics.render());
+        assertTrue(
+                metrics.render().contains("registry_cache_logger_skipped_total{reason=\"manifest_beyond_limits\"} 1"),
+                metrics.render());
     }
 
     @Test
@@ -170,7 +177,8 @@ class AccessToucherTest {
         Digest config = blob("config");
         List<Digest> children = new ArrayList<>();
         List<Digest> layers = new ArrayList<>();
-        String padding = " ".repeat(ManifestSummary.MAX_BYTES - 1024); // four fit in the 16 MiB a use may read, not five
+        String padding =
+                " ".repeat(ManifestSummary.MAX_BYTES - 1024); // four fit in the 16 MiB a use may read, not five
         for (int i = 0; i < 6; i++) {
             layers.add(blob("layer " + i));
             children.add(blob(manifest(config, layers.get(i)) + padding));
@@ -185,7 +193,8 @@ class AccessToucherTest {
             assertEquals(OLD, lastUse(layers.get(i)), "not followed: " + i);
         }
         assertEquals(1, skips.count());
-        assertTrue(metrics.render()
-                .contains("registry_cache_logger_skipped_total{reason=\"use_over_budget\"} 1"), metrics.render());
+        assertTrue(
+                metrics.render().contains("registry_cache_logger_skipped_total{reason=\"use_over_budget\"} 1"),
+                metrics.render());
     }
 }

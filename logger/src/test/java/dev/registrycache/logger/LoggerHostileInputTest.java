@@ -1,12 +1,12 @@
 package dev.registrycache.logger;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.store.StoreLayout;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -20,10 +20,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The logger as the supervisor runs it (64 MiB heap, exit on {@code OutOfMemoryError}) against
@@ -33,14 +32,22 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class LoggerHostileInputTest {
     /** The supervisor's options for the logger ({@code ChildSpec.smallOptions}). */
-    private static final List<String> SUPERVISED_JVM = List.of("-Xms8m", "-Xmx64m", "-XX:+ExitOnOutOfMemoryError",
-            "-XX:+UseSerialGC", "-Xss512k", "-XX:MaxDirectMemorySize=16m", "-XX:TieredStopAtLevel=1");
+    private static final List<String> SUPERVISED_JVM = List.of(
+            "-Xms8m",
+            "-Xmx64m",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-XX:+UseSerialGC",
+            "-Xss512k",
+            "-XX:MaxDirectMemorySize=16m",
+            "-XX:TieredStopAtLevel=1");
+
     private static final Instant OLD = Instant.parse("2020-01-01T00:00:00Z");
     private static final Instant USED = Instant.parse("2026-11-27T10:00:00Z");
     private static final Instant LATER = Instant.parse("2026-11-27T10:05:00Z");
 
     @TempDir
     Path dir;
+
     private Path logs;
     private StoreLayout layout;
     private Path output;
@@ -61,10 +68,19 @@ class LoggerHostileInputTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java));
         command.addAll(SUPERVISED_JVM);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), LoggerCommand.class.getName(),
-                "--log-dir", logs.toString(), "--data-dir", dir.resolve("data").toString(), "--poll-millis", "50"));
+        command.addAll(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                LoggerCommand.class.getName(),
+                "--log-dir",
+                logs.toString(),
+                "--data-dir",
+                dir.resolve("data").toString(),
+                "--poll-millis",
+                "50"));
         output = dir.resolve("logger.out");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        ProcessBuilder pb =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("RC_"));
         logger = pb.start();
     }
@@ -74,18 +90,23 @@ class LoggerHostileInputTest {
         Path data = layout.blobData(d);
         Files.createDirectories(data.getParent());
         Files.write(data, content);
-        Files.getFileAttributeView(data, BasicFileAttributeView.class).setTimes(FileTime.from(OLD), FileTime.from(OLD), null);
+        Files.getFileAttributeView(data, BasicFileAttributeView.class)
+                .setTimes(FileTime.from(OLD), FileTime.from(OLD), null);
         return d;
     }
 
     private static String line(Instant time, String kind, Digest digest) {
-        return "{\"time\":\"" + time + "\",\"registry\":\"quay.io\",\"method\":\"GET\",\"path\":\"/v2/x\",\"kind\":\"" + kind
-                + "\",\"repository\":\"quay.io/a\",\"digest\":\"" + digest + "\",\"status\":200,\"bytes\":1,\"cache\":\"hit\","
+        return "{\"time\":\"" + time + "\",\"registry\":\"quay.io\",\"method\":\"GET\",\"path\":\"/v2/x\",\"kind\":\""
+                + kind
+                + "\",\"repository\":\"quay.io/a\",\"digest\":\"" + digest
+                + "\",\"status\":200,\"bytes\":1,\"cache\":\"hit\","
                 + "\"durationMs\":1}\n";
     }
 
     private Instant atime(Digest d) throws Exception {
-        return Files.readAttributes(layout.blobData(d), BasicFileAttributes.class).lastAccessTime().toInstant();
+        return Files.readAttributes(layout.blobData(d), BasicFileAttributes.class)
+                .lastAccessTime()
+                .toInstant();
     }
 
     /** Waits until the logger has saved its place at the end of {@code log} and {@code last} is touched. */
@@ -93,13 +114,15 @@ class LoggerHostileInputTest {
         long size = Files.size(log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (true) {
-            TailState.Position p = new TailState(new LogDirLayout(logs).loggerState()).load().get(log.getFileName().toString());
+            TailState.Position p = new TailState(new LogDirLayout(logs).loggerState())
+                    .load()
+                    .get(log.getFileName().toString());
             if (p != null && p.offset() == size && atime(last).equals(LATER)) {
                 break;
             }
             if (!logger.isAlive() || System.nanoTime() > deadline) {
-                fail("the logger did not get past the line (alive: " + logger.isAlive() + ", at " + (p == null ? -1 : p.offset())
-                        + " of " + size + "):\n" + Files.readString(output));
+                fail("the logger did not get past the line (alive: " + logger.isAlive() + ", at "
+                        + (p == null ? -1 : p.offset()) + " of " + size + "):\n" + Files.readString(output));
             }
             Thread.sleep(50);
         }
@@ -112,8 +135,9 @@ class LoggerHostileInputTest {
         Digest config = blob("{\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8));
         Digest layer = blob("layer".getBytes(StandardCharsets.UTF_8));
         Digest later = blob("used later".getBytes(StandardCharsets.UTF_8));
-        String head = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"digest\":\""
-                + config + "\"},\"layers\":[{\"digest\":\"" + layer + "\"}],\"x\":[";
+        String head =
+                "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"digest\":\""
+                        + config + "\"},\"layers\":[{\"digest\":\"" + layer + "\"}],\"x\":[";
         int objects = (4 * 1024 * 1024 - head.length() - 16) / 3;
         Digest crafted = blob((head + "{},".repeat(objects) + "{}]}").getBytes(StandardCharsets.UTF_8));
         start();
@@ -135,7 +159,8 @@ class LoggerHostileInputTest {
         // what a crash can leave in a log: a long run of zero bytes without a newline
         Files.writeString(log, line(USED, "blob", before));
         try (FileChannel out = FileChannel.open(log, StandardOpenOption.WRITE)) {
-            out.write(ByteBuffer.wrap(("\n" + line(LATER, "blob", later)).getBytes(StandardCharsets.UTF_8)),
+            out.write(
+                    ByteBuffer.wrap(("\n" + line(LATER, "blob", later)).getBytes(StandardCharsets.UTF_8)),
                     Files.size(log) + (256L << 20));
         }
         awaitApplied(log, later);
@@ -151,7 +176,8 @@ class LoggerHostileInputTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!(Files.exists(metrics) && Files.readString(metrics).contains(sample))) {
             if (System.nanoTime() > deadline) {
-                fail(sample + " not in " + metrics + ": " + (Files.exists(metrics) ? Files.readString(metrics) : "missing"));
+                fail(sample + " not in " + metrics + ": "
+                        + (Files.exists(metrics) ? Files.readString(metrics) : "missing"));
             }
             Thread.sleep(50);
         }

@@ -1,12 +1,13 @@
 package dev.registrycache.logger;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
 import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.ManifestSummary;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,11 +16,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What the logger does with input beyond its limits: skips it, counts it, and goes on. The
@@ -38,7 +36,8 @@ class LoggerLimitsTest {
         Digest d = Digest.sha256Of(new byte[0]);
         String good = "{\"time\":\"" + NOW + "\",\"kind\":\"blob\",\"digest\":\"" + d + "\",\"status\":200}\n";
         String junk = "x".repeat(LogTailer.MAX_LINE + 1) + "\n";
-        Files.writeString(log, good + junk + good + junk.repeat(3) + "x".repeat(3 * LogTailer.MAX_LINE), StandardCharsets.UTF_8);
+        Files.writeString(
+                log, good + junk + good + junk.repeat(3) + "x".repeat(3 * LogTailer.MAX_LINE), StandardCharsets.UTF_8);
         List<AccessLogFormat.Access> seen = new ArrayList<>();
         Skips skips = new Skips();
         TailState state = new TailState(new LogDirLayout(logs).loggerState());
@@ -52,7 +51,8 @@ class LoggerLimitsTest {
             assertEquals(5, skips.count());
             state.save(tailer.positions());
         }
-        assertEquals(Files.size(log), state.load().get(log.getFileName().toString()).offset());
+        assertEquals(
+                Files.size(log), state.load().get(log.getFileName().toString()).offset());
     }
 
     @Test

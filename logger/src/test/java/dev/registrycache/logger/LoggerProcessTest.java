@@ -1,10 +1,11 @@
 package dev.registrycache.logger;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.LogDirLayout;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,10 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The logger as a process catching up on a large backlog: it saves its place as it goes, and
@@ -34,8 +33,19 @@ class LoggerProcessTest {
 
     private Process start(Path logs, Path data, Path output) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                LoggerCommand.class.getName(), "--log-dir", logs.toString(), "--data-dir", data.toString(), "--poll-millis", "50");
+        ProcessBuilder pb = new ProcessBuilder(
+                java,
+                "-Xmx64m",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                LoggerCommand.class.getName(),
+                "--log-dir",
+                logs.toString(),
+                "--data-dir",
+                data.toString(),
+                "--poll-millis",
+                "50");
         pb.redirectErrorStream(true).redirectOutput(output.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("RC_"));
         return pb.start();
@@ -53,7 +63,8 @@ class LoggerProcessTest {
         Process logger = start(notAFolder.resolve("logs"), dir.resolve("data"), output);
         assertTrue(logger.waitFor(60, TimeUnit.SECONDS), "still running");
         assertEquals(2, logger.exitValue(), Files.readString(output));
-        assertTrue(Files.readString(output).startsWith("registry-cache logger: LOG_DIR " + notAFolder.resolve("logs")),
+        assertTrue(
+                Files.readString(output).startsWith("registry-cache logger: LOG_DIR " + notAFolder.resolve("logs")),
                 Files.readString(output));
     }
 
@@ -64,11 +75,12 @@ class LoggerProcessTest {
         String name = "node-quay.io.access.log";
         Path log = logs.resolve(name);
         try (BufferedWriter w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
-            String prefix = "{\"time\":\"" + Instant.now() + "\",\"registry\":\"quay.io\",\"method\":\"GET\",\"path\":\"/v2/x\","
+            String prefix = "{\"time\":\"" + Instant.now()
+                    + "\",\"registry\":\"quay.io\",\"method\":\"GET\",\"path\":\"/v2/x\","
                     + "\"kind\":\"blob\",\"repository\":\"quay.io/a\",\"digest\":\"";
             for (int i = 0; i < LINES; i++) {
-                w.write(prefix + Digest.sha256Of(new byte[] {(byte) i, (byte) (i >> 8)}) + "\",\"status\":200,\"bytes\":1,"
-                        + "\"cache\":\"hit\",\"durationMs\":1}\n");
+                w.write(prefix + Digest.sha256Of(new byte[] {(byte) i, (byte) (i >> 8)})
+                        + "\",\"status\":200,\"bytes\":1," + "\"cache\":\"hit\",\"durationMs\":1}\n");
             }
         }
         long size = Files.size(log);
@@ -89,8 +101,10 @@ class LoggerProcessTest {
             assertTrue(logger.waitFor(60, TimeUnit.SECONDS), "still running 60 s after SIGTERM");
             Duration took = Duration.ofNanos(System.nanoTime() - sent);
             long stopped = savedOffset(stateFile, name);
-            assertTrue(stopped >= first && stopped < size,
-                    "stopped inside the backlog, not after reading all of it: " + stopped + " of " + size + " after " + took);
+            assertTrue(
+                    stopped >= first && stopped < size,
+                    "stopped inside the backlog, not after reading all of it: " + stopped + " of " + size + " after "
+                            + took);
             try (var r = Files.newByteChannel(log)) {
                 java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
                 r.position(stopped - 1).read(b);

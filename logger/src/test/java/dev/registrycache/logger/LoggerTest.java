@@ -1,13 +1,13 @@
 package dev.registrycache.logger;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.store.StoreLayout;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +18,8 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The logger against files it tails and a store it touches. Access times are read with stat
@@ -38,7 +37,8 @@ class LoggerTest {
     }
 
     private static String line(Instant time, String kind, Digest digest, int status) {
-        return "{\"time\":\"" + time + "\",\"registry\":\"quay.io\",\"method\":\"GET\",\"path\":\"/v2/x\",\"kind\":\"" + kind
+        return "{\"time\":\"" + time + "\",\"registry\":\"quay.io\",\"method\":\"GET\",\"path\":\"/v2/x\",\"kind\":\""
+                + kind
                 + "\",\"repository\":\"quay.io/a\",\"digest\":\"" + digest + "\",\"status\":" + status
                 + ",\"bytes\":1,\"cache\":\"hit\",\"durationMs\":1}\n";
     }
@@ -52,12 +52,15 @@ class LoggerTest {
         Path data = layout.blobData(d);
         Files.createDirectories(data.getParent());
         Files.write(data, content);
-        Files.getFileAttributeView(data, BasicFileAttributeView.class).setTimes(FileTime.from(OLD), FileTime.from(OLD), null);
+        Files.getFileAttributeView(data, BasicFileAttributeView.class)
+                .setTimes(FileTime.from(OLD), FileTime.from(OLD), null);
         return d;
     }
 
     private static Instant atime(StoreLayout layout, Digest d) throws Exception {
-        return Files.readAttributes(layout.blobData(d), BasicFileAttributes.class).lastAccessTime().toInstant();
+        return Files.readAttributes(layout.blobData(d), BasicFileAttributes.class)
+                .lastAccessTime()
+                .toInstant();
     }
 
     @Test
@@ -66,9 +69,13 @@ class LoggerTest {
         StoreLayout layout = store.layout();
         Digest config = blob(layout, "{\"os\":\"linux\"}".getBytes());
         Digest layer = blob(layout, "layer".getBytes());
-        Digest manifest = blob(layout, ("{\"schemaVersion\":2,\"config\":{\"digest\":\"" + config + "\"},\"layers\":[{\"digest\":\""
-                + layer + "\"}]}").getBytes());
-        Digest index = blob(layout, ("{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"" + manifest + "\"}]}").getBytes());
+        Digest manifest = blob(
+                layout,
+                ("{\"schemaVersion\":2,\"config\":{\"digest\":\"" + config + "\"},\"layers\":[{\"digest\":\"" + layer
+                                + "\"}]}")
+                        .getBytes());
+        Digest index =
+                blob(layout, ("{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"" + manifest + "\"}]}").getBytes());
         Digest lonely = blob(layout, "unused".getBytes());
         Digest failed = blob(layout, "failed".getBytes());
         Path log = logs().resolve("node-quay.io.access.log");
@@ -151,6 +158,7 @@ class LoggerTest {
         assertEquals(20, seen.size());
         assertTrue(Files.exists(new LogDirLayout(logs()).loggerState()));
     }
+
     @Test
     void aPollReadsABoundedChunkOfEachFileSoABacklogIsReadInStepsWithItsPlaceSaved() throws Exception {
         Digest d = Digest.sha256Of(new byte[0]);
@@ -164,7 +172,10 @@ class LoggerTest {
             assertTrue(tailer.poll(), "behind after the first chunk");
             assertEquals(4, seen.size(), "4.5 lines' worth read: 4 complete lines");
             state.save(tailer.positions());
-            assertEquals(4L * lineBytes, state.load().get(a.getFileName().toString()).offset(), "saved at the start of the half-read line");
+            assertEquals(
+                    4L * lineBytes,
+                    state.load().get(a.getFileName().toString()).offset(),
+                    "saved at the start of the half-read line");
             assertTrue(tailer.poll());
             assertEquals(2 * budget / lineBytes, seen.size());
         }
@@ -177,7 +188,10 @@ class LoggerTest {
             }
             assertTrue(polls >= 10, "read in steps: " + polls);
         }
-        assertEquals(beforeRestart + 46, seen.size(), "lines 5-50 after the restart (5-8 again: that place was not saved), no others");
+        assertEquals(
+                beforeRestart + 46,
+                seen.size(),
+                "lines 5-50 after the restart (5-8 again: that place was not saved), no others");
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.registrycache.logger;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.store.FileDatastore;
@@ -9,10 +12,6 @@ import dev.registrycache.node.RegistryNode;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.UpstreamRegistry;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,9 +26,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The logger reading what a real node writes: a pull by tag refreshes the manifest, its config and its layers. */
 @Tag("e2e")
@@ -38,7 +37,8 @@ class LoggerWithNodeE2ETest {
 
     @Test
     void aPullThroughTheNodeRefreshesEveryBlobOfTheImage(@TempDir Path dir) throws Exception {
-        Image image = OciImages.image().oci().seed(71).layers(2).layerSize(20_000).build();
+        Image image =
+                OciImages.image().oci().seed(71).layers(2).layerSize(20_000).build();
         try (UpstreamRegistry upstream = UpstreamRegistry.plain()) {
             upstream.push(image, "team/app", "v1");
             Path data = dir.resolve("data");
@@ -48,13 +48,27 @@ class LoggerWithNodeE2ETest {
             all.add(Digest.parse(image.manifest().digest()));
             all.add(Digest.parse(image.config().digest()));
             image.layers().forEach(l -> all.add(Digest.parse(l.digest())));
-            try (RegistryNode node = new RegistryNode(new NodeConfig(RegistryHost.fromKey("quay.io"), URI.create(upstream.baseUrl()),
-                    Optional.empty(), Optional.empty(), data, logs, "127.0.0.1", 0)).start()) {
+            try (RegistryNode node = new RegistryNode(new NodeConfig(
+                            RegistryHost.fromKey("quay.io"),
+                            URI.create(upstream.baseUrl()),
+                            Optional.empty(),
+                            Optional.empty(),
+                            data,
+                            logs,
+                            "127.0.0.1",
+                            0))
+                    .start()) {
                 HttpClient http = HttpClient.newHttpClient();
                 String base = "http://127.0.0.1:" + node.port() + "/v2/quay.io/team/app/";
-                http.send(HttpRequest.newBuilder(URI.create(base + "manifests/v1"))
-                        .header("Accept", "application/vnd.oci.image.manifest.v1+json").build(), HttpResponse.BodyHandlers.discarding());
-                http.send(HttpRequest.newBuilder(URI.create(base + "blobs/" + image.config().digest())).build(),
+                http.send(
+                        HttpRequest.newBuilder(URI.create(base + "manifests/v1"))
+                                .header("Accept", "application/vnd.oci.image.manifest.v1+json")
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
+                http.send(
+                        HttpRequest.newBuilder(URI.create(
+                                        base + "blobs/" + image.config().digest()))
+                                .build(),
                         HttpResponse.BodyHandlers.discarding());
                 for (Digest d : all.subList(0, 2)) {
                     setOld(layout, d);
@@ -66,8 +80,11 @@ class LoggerWithNodeE2ETest {
                     Files.write(layerData, layer.blob().bytes());
                     setOld(layout, Digest.parse(layer.digest()));
                 }
-                http.send(HttpRequest.newBuilder(URI.create(base + "manifests/v1"))
-                        .header("Accept", "application/vnd.oci.image.manifest.v1+json").build(), HttpResponse.BodyHandlers.discarding());
+                http.send(
+                        HttpRequest.newBuilder(URI.create(base + "manifests/v1"))
+                                .header("Accept", "application/vnd.oci.image.manifest.v1+json")
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
                 Thread.sleep(500); // the node's access log is written asynchronously
             }
             AccessToucher toucher = new AccessToucher(new FileDatastore(data));
@@ -77,13 +94,16 @@ class LoggerWithNodeE2ETest {
                 assertEquals(3, tailer.lines());
             }
             for (Digest d : all) {
-                Instant atime = Files.readAttributes(layout.blobData(d), BasicFileAttributes.class).lastAccessTime().toInstant();
+                Instant atime = Files.readAttributes(layout.blobData(d), BasicFileAttributes.class)
+                        .lastAccessTime()
+                        .toInstant();
                 assertTrue(atime.isAfter(Instant.now().minusSeconds(120)), d + " still at " + atime);
             }
         }
     }
 
     private static void setOld(StoreLayout layout, Digest d) throws Exception {
-        Files.getFileAttributeView(layout.blobData(d), BasicFileAttributeView.class).setTimes(FileTime.from(OLD), FileTime.from(OLD), null);
+        Files.getFileAttributeView(layout.blobData(d), BasicFileAttributeView.class)
+                .setTimes(FileTime.from(OLD), FileTime.from(OLD), null);
     }
 }

@@ -25,8 +25,14 @@ final class GatewayOnlyHandler extends Handler.Wrapper {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         if (!token.matches(request.getHeaders().get(NodeToken.HEADER))) {
-            ErrorResponses.send(request, response, callback, new RegistryException(ErrorCode.UNAUTHORIZED,
-                    "this port serves the registry-cache gateway only; pull through the gateway's port", null));
+            ErrorResponses.send(
+                    request,
+                    response,
+                    callback,
+                    new RegistryException(
+                            ErrorCode.UNAUTHORIZED,
+                            "this port serves the registry-cache gateway only; pull through the gateway's port",
+                            null));
             return true;
         }
         return super.handle(request, response, callback);

@@ -3,23 +3,29 @@ package dev.registrycache.node;
 import dev.registrycache.common.Startup;
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.cli.PullSecretOption;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.util.concurrent.Callable;
-
 /** {@code registry-cache.jar node}: runs one pull-through cache node in the foreground. */
-@Command(name = "node", mixinStandardHelpOptions = true,
-        description = {"Runs the pull-through cache for one upstream registry.",
-                "Serves the OCI pull API for names <prefix>/<repository>, where <prefix> is the registry "
-                        + "name with ':' replaced by '_' (registry.local:5000 -> registry.local_5000). "
-                        + "Credentials come from the registry's pull-secret entry; environment: UPSTREAM_ENDPOINTS, "
-                        + "UPSTREAM_CA_FILE, UPSTREAM_ALLOW_PRIVATE_REDIRECTS, PULL_SECRET, DATA_DIR, LOG_DIR, "
-                        + "RC_NODE_TOKEN or NODE_TOKEN_FILE (the secret the gateway sends)."})
+@Command(
+        name = "node",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs the pull-through cache for one upstream registry.",
+            "Serves the OCI pull API for names <prefix>/<repository>, where <prefix> is the registry "
+                    + "name with ':' replaced by '_' (registry.local:5000 -> registry.local_5000). "
+                    + "Credentials come from the registry's pull-secret entry; environment: UPSTREAM_ENDPOINTS, "
+                    + "UPSTREAM_CA_FILE, UPSTREAM_ALLOW_PRIVATE_REDIRECTS, PULL_SECRET, DATA_DIR, LOG_DIR, "
+                    + "RC_NODE_TOKEN or NODE_TOKEN_FILE (the secret the gateway sends)."
+        })
 public final class NodeCommand implements Callable<Integer> {
-    @Option(names = "--upstream", required = true, paramLabel = "REGISTRY",
+    @Option(
+            names = "--upstream",
+            required = true,
+            paramLabel = "REGISTRY",
             description = "the pull-secret key this node serves, e.g. quay.io")
     String upstream;
 
@@ -37,9 +43,16 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return Startup.component("node",
-                () -> NodeConfig.resolve(upstream, pullSecret.pullSecretFlag(), folders.dataDirFlag(),
-                        folders.logDirFlag(), host, port, System.getenv()),
+        return Startup.component(
+                "node",
+                () -> NodeConfig.resolve(
+                        upstream,
+                        pullSecret.pullSecretFlag(),
+                        folders.dataDirFlag(),
+                        folders.logDirFlag(),
+                        host,
+                        port,
+                        System.getenv()),
                 config -> new RegistryNode(config).serveUntilExit());
     }
 

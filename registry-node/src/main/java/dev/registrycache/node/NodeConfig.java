@@ -1,16 +1,15 @@
 package dev.registrycache.node;
 
-import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.Credentials;
 import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.PullSecret;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.Setting;
 import dev.registrycache.common.UpstreamEndpoints;
 import dev.registrycache.common.WritableFolder;
-
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
@@ -21,26 +20,64 @@ import java.util.Optional;
  * is, with which credentials (from the pull secret, never the command line), whether its
  * redirects may lead to private addresses, where the store and logs are, and where to listen.
  */
-public record NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentials> credentials,
-                         Optional<Path> upstreamCaFile, Path dataDir, Path logDir, String host, int port,
-                         boolean allowPrivateRedirects, Optional<NodeToken> nodeToken) {
+public record NodeConfig(
+        RegistryHost registry,
+        URI endpoint,
+        Optional<Credentials> credentials,
+        Optional<Path> upstreamCaFile,
+        Path dataDir,
+        Path logDir,
+        String host,
+        int port,
+        boolean allowPrivateRedirects,
+        Optional<NodeToken> nodeToken) {
 
     /** A node that answers any local process (no {@link NodeToken}): tests, and a node run by hand. */
-    public NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentials> credentials,
-                      Optional<Path> upstreamCaFile, Path dataDir, Path logDir, String host, int port,
-                      boolean allowPrivateRedirects) {
-        this(registry, endpoint, credentials, upstreamCaFile, dataDir, logDir, host, port, allowPrivateRedirects, Optional.empty());
+    public NodeConfig(
+            RegistryHost registry,
+            URI endpoint,
+            Optional<Credentials> credentials,
+            Optional<Path> upstreamCaFile,
+            Path dataDir,
+            Path logDir,
+            String host,
+            int port,
+            boolean allowPrivateRedirects) {
+        this(
+                registry,
+                endpoint,
+                credentials,
+                upstreamCaFile,
+                dataDir,
+                logDir,
+                host,
+                port,
+                allowPrivateRedirects,
+                Optional.empty());
     }
 
     /** A node that follows upstream redirects to public addresses only (see {@code RedirectPolicy}). */
-    public NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentials> credentials,
-                      Optional<Path> upstreamCaFile, Path dataDir, Path logDir, String host, int port) {
+    public NodeConfig(
+            RegistryHost registry,
+            URI endpoint,
+            Optional<Credentials> credentials,
+            Optional<Path> upstreamCaFile,
+            Path dataDir,
+            Path logDir,
+            String host,
+            int port) {
         this(registry, endpoint, credentials, upstreamCaFile, dataDir, logDir, host, port, false);
     }
 
     /** Builds the configuration from flag values (null when not given) and the environment. */
-    public static NodeConfig resolve(String upstream, String pullSecretFlag, String dataDirFlag, String logDirFlag,
-                                     String host, Integer port, Map<String, String> env) {
+    public static NodeConfig resolve(
+            String upstream,
+            String pullSecretFlag,
+            String dataDirFlag,
+            String logDirFlag,
+            String host,
+            Integer port,
+            Map<String, String> env) {
         if (upstream == null || upstream.isBlank()) {
             throw new ConfigException("--upstream: required (a pull-secret key such as quay.io)");
         }
@@ -59,10 +96,17 @@ public record NodeConfig(RegistryHost registry, URI endpoint, Optional<Credentia
         if (p < 0 || p > 65535) {
             throw new ConfigException("--port " + p + ": out of range");
         }
-        return new NodeConfig(registry, endpoints.endpointFor(registry), credentials, caFile,
+        return new NodeConfig(
+                registry,
+                endpoints.endpointFor(registry),
+                credentials,
+                caFile,
                 WritableFolder.require(Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), Setting.DATA_DIR),
                 WritableFolder.require(Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)), Setting.LOG_DIR),
-                host == null ? "127.0.0.1" : host, p, allowPrivateRedirects, NodeToken.fromEnvironment(env));
+                host == null ? "127.0.0.1" : host,
+                p,
+                allowPrivateRedirects,
+                NodeToken.fromEnvironment(env));
     }
 
     /** This node's access log file in the log dir. */

@@ -3,22 +3,38 @@ package dev.registrycache.node;
 import dev.registrycache.common.Metrics;
 
 /** Every metric a node reports besides its access log's requests and bytes served. */
-public record NodeMetrics(Metrics.Counter upstreamResponses, Metrics.Counter upstreamSecondsSum,
-                          Metrics.Counter upstreamSecondsCount, Metrics.Counter upstreamBlobBytes,
-                          Metrics.Counter upstreamBlobsRefused) {
+public record NodeMetrics(
+        Metrics.Counter upstreamResponses,
+        Metrics.Counter upstreamSecondsSum,
+        Metrics.Counter upstreamSecondsCount,
+        Metrics.Counter upstreamBlobBytes,
+        Metrics.Counter upstreamBlobsRefused) {
 
     public static NodeMetrics in(Metrics metrics) {
         return new NodeMetrics(
-                metrics.counter("registry_cache_upstream_responses_total",
+                metrics.counter(
+                        "registry_cache_upstream_responses_total",
                         "Upstream answers by method and status; code \"unreachable\" when there was none",
-                        "registry", "method", "code"),
-                metrics.counter("registry_cache_upstream_response_seconds_sum",
-                        "Time until the upstream's response headers arrived", "registry", "method"),
-                metrics.counter("registry_cache_upstream_response_seconds_count",
-                        "Upstream responses timed in registry_cache_upstream_response_seconds_sum", "registry", "method"),
-                metrics.counter("registry_cache_upstream_blob_bytes_total", "Blob bytes downloaded from the upstream",
+                        "registry",
+                        "method",
+                        "code"),
+                metrics.counter(
+                        "registry_cache_upstream_response_seconds_sum",
+                        "Time until the upstream's response headers arrived",
+                        "registry",
+                        "method"),
+                metrics.counter(
+                        "registry_cache_upstream_response_seconds_count",
+                        "Upstream responses timed in registry_cache_upstream_response_seconds_sum",
+                        "registry",
+                        "method"),
+                metrics.counter(
+                        "registry_cache_upstream_blob_bytes_total",
+                        "Blob bytes downloaded from the upstream",
                         "registry"),
-                metrics.counter("registry_cache_upstream_blobs_refused_total",
-                        "Upstream blobs not stored because they did not match their digest", "registry"));
+                metrics.counter(
+                        "registry_cache_upstream_blobs_refused_total",
+                        "Upstream blobs not stored because they did not match their digest",
+                        "registry"));
     }
 }

@@ -1,11 +1,13 @@
 package dev.registrycache.node;
 
-import dev.registrycache.common.http.AccessLog;
+import dev.registrycache.common.Metrics;
 import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.NodeToken;
-import dev.registrycache.common.Metrics;
+import dev.registrycache.common.http.AccessLog;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.http.OnePortServer;
+import dev.registrycache.common.store.Datastore;
+import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.node.api.BlobService;
 import dev.registrycache.node.api.BodyBudget;
 import dev.registrycache.node.api.ManifestCache;
@@ -14,17 +16,14 @@ import dev.registrycache.node.api.RegistryApiHandler;
 import dev.registrycache.node.api.RepositoryLinks;
 import dev.registrycache.node.api.TagService;
 import dev.registrycache.node.cache.SharedDownloads;
-import dev.registrycache.common.store.Datastore;
-import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.node.upstream.RedirectPolicy;
 import dev.registrycache.node.upstream.UpstreamClient;
+import java.nio.file.Files;
+import java.time.Duration;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.nio.file.Files;
-import java.time.Duration;
 
 /**
  * One pull-through cache for one upstream: a Jetty server whose only handler is the
@@ -41,13 +40,24 @@ public final class RegistryNode extends OnePortServer {
     private final Metrics metrics = new Metrics();
 
     public RegistryNode(NodeConfig config) throws Exception {
-        super("node", null, config.host(), config.port(), Duration.ofSeconds(10), new HttpConnectionFactory(httpConfiguration()));
+        super(
+                "node",
+                null,
+                config.host(),
+                config.port(),
+                Duration.ofSeconds(10),
+                new HttpConnectionFactory(httpConfiguration()));
         this.config = config;
         Files.createDirectories(config.dataDir());
         Datastore store = new FileDatastore(config.dataDir());
         NodeMetrics nodeMetrics = NodeMetrics.in(metrics);
-        this.upstream = new UpstreamClient(config.registry().name(), config.endpoint(), config.credentials(),
-                config.upstreamCaFile(), new RedirectPolicy(config.endpoint(), config.allowPrivateRedirects()), nodeMetrics);
+        this.upstream = new UpstreamClient(
+                config.registry().name(),
+                config.endpoint(),
+                config.credentials(),
+                config.upstreamCaFile(),
+                new RedirectPolicy(config.endpoint(), config.allowPrivateRedirects()),
+                nodeMetrics);
         this.fetcher = new SharedDownloads(store, upstream, config.registry().name(), nodeMetrics);
         this.accessLog = new AccessLog(config.accessLogFile(), config.registry().name(), metrics);
         server().setRequestLog(accessLog);
@@ -57,23 +67,38 @@ public final class RegistryNode extends OnePortServer {
         long heap = Runtime.getRuntime().maxMemory();
         RepositoryLinks links = new RepositoryLinks(store, upstream);
         ManifestService manifests = new ManifestService(store, upstream, links, new ManifestCache(heap / 16));
-        Handler api = new MetricsHandler(metrics::render,
+        Handler api = new MetricsHandler(
+                metrics::render,
                 () -> new MetricsHandler.Health(true, "{\"status\":\"ok\",\"registry\":\"" + config.registry() + "\"}"),
-                new RegistryApiHandler(new NameMapping(config.registry()), manifests,
-                        new BlobService(store, fetcher, links), new TagService(store, upstream), BodyBudget.forHeap(heap)));
-        server().setHandler(config.nodeToken().<Handler>map(token -> new GatewayOnlyHandler(token, api)).orElse(api));
+                new RegistryApiHandler(
+                        new NameMapping(config.registry()),
+                        manifests,
+                        new BlobService(store, fetcher, links),
+                        new TagService(store, upstream),
+                        BodyBudget.forHeap(heap)));
+        server().setHandler(config.nodeToken()
+                .<Handler>map(token -> new GatewayOnlyHandler(token, api))
+                .orElse(api));
     }
 
     @Override
     public RegistryNode start() throws Exception {
         upstream.start();
         super.start();
-        LOG.info("node for {} (upstream {}) serving {}/... on http://{}:{}, datastore {}{}",
-                config.registry(), config.endpoint(), config.registry().prefix(), config.host(), port(), config.dataDir(),
+        LOG.info(
+                "node for {} (upstream {}) serving {}/... on http://{}:{}, datastore {}{}",
+                config.registry(),
+                config.endpoint(),
+                config.registry().prefix(),
+                config.host(),
+                port(),
+                config.dataDir(),
                 config.nodeToken().isPresent() ? ", for the gateway only" : "");
         if (config.nodeToken().isEmpty()) {
-            LOG.warn("no node token ({} or NODE_TOKEN_FILE): any local process can pull through this port, around the "
-                    + "gateway's authentication", NodeToken.ENV);
+            LOG.warn(
+                    "no node token ({} or NODE_TOKEN_FILE): any local process can pull through this port, around the "
+                            + "gateway's authentication",
+                    NodeToken.ENV);
         }
         return this;
     }

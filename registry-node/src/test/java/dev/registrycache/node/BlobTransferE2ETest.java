@@ -1,13 +1,14 @@
 package dev.registrycache.node;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.UpstreamRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,8 +16,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.channels.FileChannel;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -31,13 +32,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /** Blob transfers through the node: single-flight downloads, verification, HEAD, ranges, misses. */
 @Tag("e2e")
@@ -47,8 +46,10 @@ class BlobTransferE2ETest {
     private UpstreamRegistry upstream;
     private NodeFixture node;
     private Path work;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     @BeforeAll
     void start() throws Exception {
@@ -59,7 +60,8 @@ class BlobTransferE2ETest {
 
     @AfterAll
     void stop() throws Exception {
-        try (UpstreamRegistry u = upstream; NodeFixture n = node) {
+        try (UpstreamRegistry u = upstream;
+                NodeFixture n = node) {
             NodeFixture.deleteTree(work);
         }
     }
@@ -139,8 +141,13 @@ class BlobTransferE2ETest {
     void tenConcurrentColdRangeAndWholeRequestsCauseOneUpstreamGetAndGetTheirBytes() throws Exception {
         long size = 24L << 20;
         String digest = pushRandomBlob(size, 6);
-        List<String> ranges = List.of("bytes=0-99", "bytes=1000-1999", "bytes=-1000", "bytes=" + (size / 2) + "-" + (size / 2 + 99),
-                "bytes=" + (size - 100) + "-", "bytes=0-0");
+        List<String> ranges = List.of(
+                "bytes=0-99",
+                "bytes=1000-1999",
+                "bytes=-1000",
+                "bytes=" + (size / 2) + "-" + (size / 2 + 99),
+                "bytes=" + (size - 100) + "-",
+                "bytes=0-0");
         ExecutorService pool = Executors.newFixedThreadPool(10);
         List<Future<HttpResponse<byte[]>>> answers = new ArrayList<>();
         try {
@@ -149,7 +156,8 @@ class BlobTransferE2ETest {
                 String range = i < ranges.size() ? ranges.get(i) : null;
                 answers.add(pool.submit(() -> {
                     go.await();
-                    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(blobUrl(digest))).timeout(Duration.ofSeconds(120));
+                    HttpRequest.Builder b =
+                            HttpRequest.newBuilder(URI.create(blobUrl(digest))).timeout(Duration.ofSeconds(120));
                     if (range != null) {
                         b.header("Range", range);
                     }
@@ -174,7 +182,11 @@ class BlobTransferE2ETest {
                 continue;
             }
             assertEquals(206, r.statusCode(), ranges.get(i));
-            String[] span = r.headers().firstValue("Content-Range").orElseThrow().replace("bytes ", "").split("[-/]");
+            String[] span = r.headers()
+                    .firstValue("Content-Range")
+                    .orElseThrow()
+                    .replace("bytes ", "")
+                    .split("[-/]");
             int first = Integer.parseInt(span[0]);
             int last = Integer.parseInt(span[1]);
             assertEquals(String.valueOf(size), span[2]);
@@ -186,14 +198,17 @@ class BlobTransferE2ETest {
     void aCorruptedUpstreamBlobIsRefusedAndNotStored() throws Exception {
         String digest = pushRandomBlob(3L << 20, 2);
         String hex = Sha256.hex(digest);
-        Path upstreamData = upstream.storageRoot().resolve("docker/registry/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data");
+        Path upstreamData = upstream.storageRoot()
+                .resolve("docker/registry/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data");
         try (FileChannel ch = FileChannel.open(upstreamData, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), 1_000_000);
         }
         assertThrows(IOException.class, () -> download(blobUrl(digest)));
         assertFalse(Files.exists(storedBlob(digest)));
         try (Stream<Path> uploads = Files.walk(node.dataDir.resolve("docker/registry/v2/repositories"))) {
-            assertTrue(uploads.noneMatch(p -> p.toString().contains("_uploads/") && p.endsWith("data")), "temporary file left behind");
+            assertTrue(
+                    uploads.noneMatch(p -> p.toString().contains("_uploads/") && p.endsWith("data")),
+                    "temporary file left behind");
         }
     }
 
@@ -201,18 +216,23 @@ class BlobTransferE2ETest {
     void headOfAMissingBlobAsksUpstreamAndDownloadsNothing() throws Exception {
         String digest = pushRandomBlob(1L << 20, 3);
         int headsBefore = upstream.requestCount("HEAD", "/blobs/" + digest);
-        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(blobUrl(digest)))
-                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<Void> r = http.send(
+                HttpRequest.newBuilder(URI.create(blobUrl(digest)))
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.discarding());
         assertEquals(200, r.statusCode());
-        assertEquals(String.valueOf(1L << 20), r.headers().firstValue("Content-Length").orElseThrow());
+        assertEquals(
+                String.valueOf(1L << 20),
+                r.headers().firstValue("Content-Length").orElseThrow());
         assertEquals(digest, r.headers().firstValue("Docker-Content-Digest").orElseThrow());
         assertEquals(0, upstream.requestCount("GET", "/blobs/" + digest));
         assertEquals(headsBefore + 1, upstream.requestCount("HEAD", "/blobs/" + digest));
         assertFalse(Files.exists(storedBlob(digest)));
 
         String absent = "sha256:" + "0".repeat(64);
-        HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create(blobUrl(absent))).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> missing = http.send(
+                HttpRequest.newBuilder(URI.create(blobUrl(absent))).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(404, missing.statusCode());
         assertTrue(missing.body().contains("BLOB_UNKNOWN"), missing.body());
     }
@@ -220,27 +240,44 @@ class BlobTransferE2ETest {
     @Test
     void rangesOfStoredAndDownloadingBlobs() throws Exception {
         String digest = pushRandomBlob(2L << 20, 4);
-        HttpResponse<byte[]> partialCold = http.send(HttpRequest.newBuilder(URI.create(blobUrl(digest)))
-                .header("Range", "bytes=100-199").build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> partialCold = http.send(
+                HttpRequest.newBuilder(URI.create(blobUrl(digest)))
+                        .header("Range", "bytes=100-199")
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(206, partialCold.statusCode());
         assertEquals(100, partialCold.body().length);
-        byte[] whole = http.send(HttpRequest.newBuilder(URI.create(blobUrl(digest))).build(),
-                HttpResponse.BodyHandlers.ofByteArray()).body();
+        byte[] whole = http.send(
+                        HttpRequest.newBuilder(URI.create(blobUrl(digest))).build(),
+                        HttpResponse.BodyHandlers.ofByteArray())
+                .body();
         assertEquals(digest, Sha256.of(whole));
-        HttpResponse<byte[]> partial = http.send(HttpRequest.newBuilder(URI.create(blobUrl(digest)))
-                .header("Range", "bytes=-1000").build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> partial = http.send(
+                HttpRequest.newBuilder(URI.create(blobUrl(digest)))
+                        .header("Range", "bytes=-1000")
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(206, partial.statusCode());
-        assertEquals("bytes " + (whole.length - 1000) + "-" + (whole.length - 1) + "/" + whole.length,
+        assertEquals(
+                "bytes " + (whole.length - 1000) + "-" + (whole.length - 1) + "/" + whole.length,
                 partial.headers().firstValue("Content-Range").orElseThrow());
-        assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOfRange(whole, whole.length - 1000, whole.length)),
+        assertEquals(
+                java.util.Arrays.toString(java.util.Arrays.copyOfRange(whole, whole.length - 1000, whole.length)),
                 java.util.Arrays.toString(partial.body()));
-        assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOfRange(whole, 100, 200)),
+        assertEquals(
+                java.util.Arrays.toString(java.util.Arrays.copyOfRange(whole, 100, 200)),
                 java.util.Arrays.toString(partialCold.body()));
-        HttpResponse<String> beyond = http.send(HttpRequest.newBuilder(URI.create(blobUrl(digest)))
-                .header("Range", "bytes=" + (5L << 20) + "-").build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> beyond = http.send(
+                HttpRequest.newBuilder(URI.create(blobUrl(digest)))
+                        .header("Range", "bytes=" + (5L << 20) + "-")
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(416, beyond.statusCode());
-        HttpResponse<Void> notModified = http.send(HttpRequest.newBuilder(URI.create(blobUrl(digest)))
-                .header("If-None-Match", "\"" + digest + "\"").build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<Void> notModified = http.send(
+                HttpRequest.newBuilder(URI.create(blobUrl(digest)))
+                        .header("If-None-Match", "\"" + digest + "\"")
+                        .build(),
+                HttpResponse.BodyHandlers.discarding());
         assertEquals(304, notModified.statusCode());
     }
 

@@ -1,14 +1,13 @@
 package dev.registrycache.node;
 
-import dev.registrycache.testsupport.TestCredentials;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;
+import dev.registrycache.testsupport.TestCredentials;
 import dev.registrycache.testsupport.TokenServer;
 import dev.registrycache.testsupport.UpstreamRegistry;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -17,8 +16,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * A node that has just started knows nothing about its upstream's auth scheme: every request of
@@ -35,7 +34,12 @@ class ConcurrentFirstRequestsE2ETest {
 
     ConcurrentFirstRequestsE2ETest() {
         for (int i = 0; i < IMAGES; i++) {
-            images.add(OciImages.image().oci().seed(70 + i).layers(LAYERS).layerSize(4_000).build());
+            images.add(OciImages.image()
+                    .oci()
+                    .seed(70 + i)
+                    .layers(LAYERS)
+                    .layerSize(4_000)
+                    .build());
         }
     }
 
@@ -53,8 +57,9 @@ class ConcurrentFirstRequestsE2ETest {
     @Test
     void everyConcurrentFirstRequestToABearerUpstreamSucceeds() throws Exception {
         TestCredentials user = TestCredentials.of("robot", "t0ken-pass");
-        try (TokenServer tokens = TokenServer.builder().user(user).allowAnonymous(false).start();
-             UpstreamRegistry upstream = UpstreamRegistry.withTokenAuth(tokens)) {
+        try (TokenServer tokens =
+                        TokenServer.builder().user(user).allowAnonymous(false).start();
+                UpstreamRegistry upstream = UpstreamRegistry.withTokenAuth(tokens)) {
             pushAll(upstream);
             try (NodeFixture node = new NodeFixture("docker.io", upstream.baseUrl(), user)) {
                 assertAllSucceed(node, "docker.io");
@@ -75,8 +80,11 @@ class ConcurrentFirstRequestsE2ETest {
         for (int i = 0; i < images.size(); i++) {
             Image image = images.get(i);
             String repository = prefix + "/team/app" + i;
-            requests.add(() -> describe(client.getManifest(repository, "v1"), image.manifest().digest()));
-            requests.add(() -> describe(client.getBlob(repository, image.config().digest()), image.config().digest()));
+            requests.add(() -> describe(
+                    client.getManifest(repository, "v1"), image.manifest().digest()));
+            requests.add(() -> describe(
+                    client.getBlob(repository, image.config().digest()),
+                    image.config().digest()));
             for (String layer : image.layerDigests()) {
                 requests.add(() -> describe(client.getBlob(repository, layer), layer));
             }
@@ -109,6 +117,7 @@ class ConcurrentFirstRequestsE2ETest {
         if (response.status() == 200 && response.sha256().equals(expectedDigest)) {
             return "ok";
         }
-        return response.status() + " " + (response.body().length > 300 ? response.body().length + " bytes" : response.text());
+        return response.status() + " "
+                + (response.body().length > 300 ? response.body().length + " bytes" : response.text());
     }
 }

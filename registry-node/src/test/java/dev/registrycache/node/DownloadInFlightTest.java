@@ -1,9 +1,12 @@
 package dev.registrycache.node;
 
-import dev.registrycache.common.Digest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.common.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -17,12 +20,8 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Requests that meet a blob's download while its digest cannot be verified yet: the upstream has
@@ -35,8 +34,10 @@ class DownloadInFlightTest {
     private static final byte[] BLOB = randomBytes(SIZE, 31);
     private static final Digest DIGEST = Digest.sha256Of(BLOB);
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private GatedBlobUpstream upstream;
     private NodeFixture node;
 
@@ -47,7 +48,8 @@ class DownloadInFlightTest {
 
     @AfterEach
     void stop() throws Exception {
-        try (GatedBlobUpstream u = upstream; NodeFixture n = node) {
+        try (GatedBlobUpstream u = upstream;
+                NodeFixture n = node) {
             // closed in reverse order
         }
     }
@@ -57,12 +59,15 @@ class DownloadInFlightTest {
         byte[] corrupt = BLOB.clone();
         corrupt[10] ^= 0x55; // inside the range asked for
         start(corrupt, "team/app");
-        HttpResponse<InputStream> range = http.send(get("team/app", "Range", "bytes=0-99"),
+        HttpResponse<InputStream> range = http.send(
+                get("team/app", "Range", "bytes=0-99"),
                 HttpResponse.BodyHandlers.ofInputStream()); // returns once the headers arrived
         assertEquals(206, range.statusCode());
         upstream.release(); // the rest arrives, and the digest does not match
         try (InputStream body = range.body()) {
-            assertThrows(IOException.class, body::readAllBytes,
+            assertThrows(
+                    IOException.class,
+                    body::readAllBytes,
                     "a range of unverified bytes was answered as a complete 206");
         }
         assertFalse(Files.exists(storedBlob()));
@@ -71,10 +76,12 @@ class DownloadInFlightTest {
     @Test
     void aRangeOfABlobBeingDownloadedCompletesWithTheRightBytesOnceVerified() throws Exception {
         start(BLOB, "team/app");
-        HttpResponse<InputStream> range = http.send(get("team/app", "Range", "bytes=1000-1099"),
-                HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> range =
+                http.send(get("team/app", "Range", "bytes=1000-1099"), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(206, range.statusCode());
-        assertEquals("bytes 1000-1099/" + SIZE, range.headers().firstValue("Content-Range").orElseThrow());
+        assertEquals(
+                "bytes 1000-1099/" + SIZE,
+                range.headers().firstValue("Content-Range").orElseThrow());
         upstream.release();
         try (InputStream body = range.body()) {
             assertArrayEquals(Arrays.copyOfRange(BLOB, 1000, 1100), body.readAllBytes());
@@ -97,7 +104,8 @@ class DownloadInFlightTest {
             assertEquals(DIGEST, Digest.sha256Of(body.readAllBytes()));
         }
         assertEquals(1, upstream.blobGets());
-        assertFalse(Files.exists(node.dataDir.resolve("docker/registry/v2/repositories/quay.io/team/other")),
+        assertFalse(
+                Files.exists(node.dataDir.resolve("docker/registry/v2/repositories/quay.io/team/other")),
                 "nothing is written for a name the upstream does not confirm");
     }
 
@@ -106,8 +114,11 @@ class DownloadInFlightTest {
         start(BLOB, "team/app", "team/copy");
         HttpResponse<InputStream> owner = http.send(get("team/app"), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, owner.statusCode());
-        CompletableFuture<HttpResponse<byte[]>> copy = http.sendAsync(get("team/copy"), HttpResponse.BodyHandlers.ofByteArray());
-        awaitUpstream(() -> upstream.blobHeads() == 1 || copy.isDone(), "the node asks the upstream whether team/copy holds the blob");
+        CompletableFuture<HttpResponse<byte[]>> copy =
+                http.sendAsync(get("team/copy"), HttpResponse.BodyHandlers.ofByteArray());
+        awaitUpstream(
+                () -> upstream.blobHeads() == 1 || copy.isDone(),
+                "the node asks the upstream whether team/copy holds the blob");
         upstream.release();
         try (InputStream body = owner.body()) {
             assertEquals(DIGEST, Digest.sha256Of(body.readAllBytes()));
@@ -115,17 +126,20 @@ class DownloadInFlightTest {
         assertEquals(200, copy.get().statusCode());
         assertEquals(DIGEST, Digest.sha256Of(copy.get().body()));
         assertEquals(1, upstream.blobGets(), "one download for both repositories");
-        assertTrue(Files.exists(node.dataDir.resolve("docker/registry/v2/repositories/quay.io/team/copy/_layers/sha256/"
-                + DIGEST.hex() + "/link")));
+        assertTrue(Files.exists(node.dataDir.resolve(
+                "docker/registry/v2/repositories/quay.io/team/copy/_layers/sha256/" + DIGEST.hex() + "/link")));
     }
 
     @Test
     void aDownloadRefusedForItsRepositoryDoesNotFailAnotherRepositoryThatJoinedIt() throws Exception {
         start(BLOB, "team/app");
-        CompletableFuture<HttpResponse<String>> refused = http.sendAsync(get("team/none"), HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> refused =
+                http.sendAsync(get("team/none"), HttpResponse.BodyHandlers.ofString());
         awaitUpstream(() -> upstream.refusedGets() == 1 || refused.isDone(), "the node asks for team/none's blob");
-        CompletableFuture<HttpResponse<byte[]>> joined = http.sendAsync(get("team/app"), HttpResponse.BodyHandlers.ofByteArray());
-        awaitUpstream(() -> upstream.blobHeads() == 1 || joined.isDone(), "the node asks whether team/app holds the blob");
+        CompletableFuture<HttpResponse<byte[]>> joined =
+                http.sendAsync(get("team/app"), HttpResponse.BodyHandlers.ofByteArray());
+        awaitUpstream(
+                () -> upstream.blobHeads() == 1 || joined.isDone(), "the node asks whether team/app holds the blob");
         upstream.release(); // team/none's download is refused: team/app starts its own
         assertEquals(404, refused.get().statusCode(), refused.get().body());
         assertEquals(200, joined.get().statusCode());
@@ -134,7 +148,8 @@ class DownloadInFlightTest {
         assertFalse(Files.exists(node.dataDir.resolve("docker/registry/v2/repositories/quay.io/team/none")));
     }
 
-    private static void awaitUpstream(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    private static void awaitUpstream(java.util.function.BooleanSupplier condition, String what)
+            throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
             Thread.sleep(20);
@@ -143,8 +158,9 @@ class DownloadInFlightTest {
     }
 
     private HttpRequest get(String repository, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + node.hostPort() + "/v2/quay.io/" + repository
-                + "/blobs/" + DIGEST)).timeout(Duration.ofSeconds(60));
+        HttpRequest.Builder b = HttpRequest.newBuilder(
+                        URI.create("http://" + node.hostPort() + "/v2/quay.io/" + repository + "/blobs/" + DIGEST))
+                .timeout(Duration.ofSeconds(60));
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }
@@ -152,7 +168,8 @@ class DownloadInFlightTest {
     }
 
     private Path storedBlob() {
-        return node.dataDir.resolve("docker/registry/v2/blobs/sha256/" + DIGEST.hex().substring(0, 2) + "/" + DIGEST.hex() + "/data");
+        return node.dataDir.resolve(
+                "docker/registry/v2/blobs/sha256/" + DIGEST.hex().substring(0, 2) + "/" + DIGEST.hex() + "/data");
     }
 
     private static byte[] randomBytes(int size, long seed) {

@@ -1,6 +1,12 @@
 package dev.registrycache.node;
 
 import dev.registrycache.common.Digest;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -9,13 +15,6 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
-
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An upstream registry holding one blob in some repositories, whose blob GETs send the first half
@@ -91,7 +90,8 @@ final class GatedBlobUpstream implements AutoCloseable {
         }
         String suffix = "/blobs/" + digest;
         String repository = path.startsWith("/v2/") && path.endsWith(suffix)
-                ? path.substring(4, path.length() - suffix.length()) : null;
+                ? path.substring(4, path.length() - suffix.length())
+                : null;
         if (repository == null || !repositories.contains(repository)) {
             if ("GET".equals(request.getMethod()) && repository != null) {
                 refusedGets.incrementAndGet();

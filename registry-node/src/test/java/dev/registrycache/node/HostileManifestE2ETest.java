@@ -1,18 +1,15 @@
 package dev.registrycache.node;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.common.ManifestSummary;
 import dev.registrycache.testsupport.Image;
-import dev.registrycache.testsupport.TestMediaTypes;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.Sha256;
+import dev.registrycache.testsupport.TestMediaTypes;
 import dev.registrycache.testsupport.UpstreamRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,9 +20,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * Manifests anyone who can push to a public registry can make, pulled through a node that has
@@ -53,7 +52,8 @@ class HostileManifestE2ETest {
     /** The ordinary image's manifest with one more top-level field holding {@code value}. */
     private byte[] withExtraField(String value) {
         String json = new String(ordinary.manifest().bytes(), StandardCharsets.UTF_8);
-        byte[] bytes = (json.substring(0, json.lastIndexOf('}')) + ",\"x\":" + value + "}").getBytes(StandardCharsets.UTF_8);
+        byte[] bytes =
+                (json.substring(0, json.lastIndexOf('}')) + ",\"x\":" + value + "}").getBytes(StandardCharsets.UTF_8);
         assertTrue(bytes.length < LIMIT, "under distribution's limit: " + bytes.length);
         return bytes;
     }
@@ -62,8 +62,15 @@ class HostileManifestE2ETest {
     private byte[] withAnnotations(int seed, int count) {
         StringBuilder annotations = new StringBuilder("{");
         for (int i = 0; i < count; i++) {
-            annotations.append(i == 0 ? "" : ",").append("\"org.example.note.").append(seed).append('.').append(i)
-                    .append("\":\"").append("n".repeat(80)).append('"');
+            annotations
+                    .append(i == 0 ? "" : ",")
+                    .append("\"org.example.note.")
+                    .append(seed)
+                    .append('.')
+                    .append(i)
+                    .append("\":\"")
+                    .append("n".repeat(80))
+                    .append('"');
         }
         String json = new String(ordinary.manifest().bytes(), StandardCharsets.UTF_8);
         byte[] bytes = (json.substring(0, json.lastIndexOf('}')) + ",\"annotations\":" + annotations + "}}")
@@ -78,7 +85,9 @@ class HostileManifestE2ETest {
         RegistryClient.Response r = client.getManifest("quay.io/team/app", "v1");
         assertEquals(200, r.status(), r.text());
         assertEquals(ordinary.manifest().digest(), r.sha256());
-        assertEquals(ordinary.layer(0).blob().digest(), client.blobSha256("quay.io/team/app", ordinary.layer(0).blob().digest()));
+        assertEquals(
+                ordinary.layer(0).blob().digest(),
+                client.blobSha256("quay.io/team/app", ordinary.layer(0).blob().digest()));
     }
 
     @Test
@@ -87,11 +96,13 @@ class HostileManifestE2ETest {
         byte[] crafted = withExtraField("[" + "{},".repeat(objects - 1) + "{}]");
         String digest = upstream.pushManifest("team/app", "crafted", TestMediaTypes.OCI_MANIFEST, crafted);
         try (NodeProcess node = new NodeProcess(upstream.baseUrl())) {
-            List<RegistryClient.Response> answers = pullConcurrently(node, List.of("crafted", "crafted", "crafted", "crafted"));
+            List<RegistryClient.Response> answers =
+                    pullConcurrently(node, List.of("crafted", "crafted", "crafted", "crafted"));
             for (RegistryClient.Response r : answers) {
                 assertEquals(digest, Sha256.of(r.body()));
             }
-            assertEquals(200, node.client().getManifest("quay.io/team/app", digest).status(), "from the store");
+            assertEquals(
+                    200, node.client().getManifest("quay.io/team/app", digest).status(), "from the store");
             assertServesOrdinaryPulls(node);
         }
     }
@@ -102,7 +113,8 @@ class HostileManifestE2ETest {
         List<String> digests = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
             tags.add("big" + i);
-            digests.add(upstream.pushManifest("team/app", "big" + i, TestMediaTypes.OCI_MANIFEST, withAnnotations(i, 36_000)));
+            digests.add(upstream.pushManifest(
+                    "team/app", "big" + i, TestMediaTypes.OCI_MANIFEST, withAnnotations(i, 36_000)));
         }
         try (NodeProcess node = new NodeProcess(upstream.baseUrl())) {
             List<RegistryClient.Response> answers = pullConcurrently(node, tags);
@@ -118,7 +130,9 @@ class HostileManifestE2ETest {
         String json = new String(ordinary.manifest().bytes(), StandardCharsets.UTF_8);
         int layersAt = json.indexOf("\"layers\":[") + "\"layers\":[".length();
         String layer = json.substring(layersAt, json.indexOf('}', layersAt) + 1);
-        byte[] tooMany = (json.substring(0, layersAt) + (layer + ",").repeat(ManifestSummary.MAX_REFERENCES) + json.substring(layersAt))
+        byte[] tooMany = (json.substring(0, layersAt)
+                        + (layer + ",").repeat(ManifestSummary.MAX_REFERENCES)
+                        + json.substring(layersAt))
                 .getBytes(StandardCharsets.UTF_8);
         String digest = upstream.pushManifest("team/app", "layered", TestMediaTypes.OCI_MANIFEST, tooMany);
         try (NodeProcess node = new NodeProcess(upstream.baseUrl())) {
@@ -135,7 +149,8 @@ class HostileManifestE2ETest {
      * Pulls the tags of team/app all at once, each trying again after {@code Retry-After} while
      * the node answers 503 because it is busy; asserts each ends in a 200 and the node lives.
      */
-    private static List<RegistryClient.Response> pullConcurrently(NodeProcess node, List<String> tags) throws Exception {
+    private static List<RegistryClient.Response> pullConcurrently(NodeProcess node, List<String> tags)
+            throws Exception {
         AtomicInteger busy = new AtomicInteger();
         ExecutorService clients = Executors.newFixedThreadPool(tags.size());
         List<RegistryClient.Response> answers = new ArrayList<>();
@@ -149,8 +164,10 @@ class HostileManifestE2ETest {
                 try {
                     r = pending.get(i).get(5, TimeUnit.MINUTES);
                 } catch (ExecutionException e) {
-                    throw new AssertionError(tags.get(i) + ": " + e.getCause() + " (node alive: " + node.isAlive() + ")\n"
-                            + node.output(), e);
+                    throw new AssertionError(
+                            tags.get(i) + ": " + e.getCause() + " (node alive: " + node.isAlive() + ")\n"
+                                    + node.output(),
+                            e);
                 }
                 assertEquals(200, r.status(), tags.get(i) + ": " + r.text());
                 answers.add(r);
@@ -174,7 +191,8 @@ class HostileManifestE2ETest {
             }
             busy.incrementAndGet();
             assertTrue(r.text().contains("UNAVAILABLE"), r.text());
-            long seconds = Long.parseLong(r.header("Retry-After").orElseThrow(() -> new AssertionError("no Retry-After: " + r)));
+            long seconds = Long.parseLong(
+                    r.header("Retry-After").orElseThrow(() -> new AssertionError("no Retry-After: " + r)));
             Thread.sleep(seconds * 1000);
         }
     }

@@ -1,25 +1,24 @@
 package dev.registrycache.node;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.registrycache.testsupport.Image;
-import dev.registrycache.testsupport.TestMediaTypes;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
+import dev.registrycache.testsupport.TestMediaTypes;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * A {@code tags/list} of 1.5 million tags, under the node's 16 MiB limit for it, through a node
@@ -42,14 +41,16 @@ class HugeTagListE2ETest {
             if (path.endsWith("/tags/list")) {
                 send(exchange, "application/json", tagList);
             } else if (path.contains("/manifests/")) {
-                exchange.getResponseHeaders().add("Docker-Content-Digest", ordinary.manifest().digest());
+                exchange.getResponseHeaders()
+                        .add("Docker-Content-Digest", ordinary.manifest().digest());
                 send(exchange, TestMediaTypes.OCI_MANIFEST, ordinary.manifest().bytes());
             } else {
                 send(exchange, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
             }
         });
         upstream.start();
-        try (NodeProcess node = new NodeProcess("http://127.0.0.1:" + upstream.getAddress().getPort())) {
+        try (NodeProcess node =
+                new NodeProcess("http://127.0.0.1:" + upstream.getAddress().getPort())) {
             RegistryClient.Response r = node.client().get("/v2/quay.io/team/app/tags/list");
             assertTrue(node.isAlive(), "the node died:\n" + node.output());
             assertEquals(200, r.status(), r.text());
@@ -67,7 +68,10 @@ class HugeTagListE2ETest {
     private static byte[] tagList(int count) {
         StringBuilder json = new StringBuilder(count * 11 + 64).append("{\"name\":\"team/app\",\"tags\":[");
         for (int i = 0; i < count; i++) {
-            json.append(i == 0 ? "\"" : ",\"").append('t').append(String.format("%07d", i)).append('"');
+            json.append(i == 0 ? "\"" : ",\"")
+                    .append('t')
+                    .append(String.format("%07d", i))
+                    .append('"');
         }
         return json.append("]}").toString().getBytes(StandardCharsets.UTF_8);
     }

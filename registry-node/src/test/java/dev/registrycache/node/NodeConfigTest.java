@@ -1,17 +1,16 @@
 package dev.registrycache.node;
 
-import dev.registrycache.common.ConfigException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.common.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class NodeConfigTest {
     @TempDir
@@ -30,8 +29,8 @@ class NodeConfigTest {
     void privateRedirectsAreRefusedUnlessTheSettingAllowsThem() throws Exception {
         assertFalse(resolve(Map.of()).allowPrivateRedirects());
         assertTrue(resolve(Map.of("UPSTREAM_ALLOW_PRIVATE_REDIRECTS", "true")).allowPrivateRedirects());
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> resolve(Map.of("UPSTREAM_ALLOW_PRIVATE_REDIRECTS", "sometimes")));
+        ConfigException e = assertThrows(
+                ConfigException.class, () -> resolve(Map.of("UPSTREAM_ALLOW_PRIVATE_REDIRECTS", "sometimes")));
         assertTrue(e.getMessage().contains("UPSTREAM_ALLOW_PRIVATE_REDIRECTS"), e.getMessage());
     }
 }

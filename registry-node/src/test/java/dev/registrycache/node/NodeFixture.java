@@ -5,7 +5,6 @@ import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.TestCredentials;
-
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,13 +23,20 @@ final class NodeFixture implements AutoCloseable {
         this(registry, upstreamUrl, credentials, null);
     }
 
-    NodeFixture(String registry, String upstreamUrl, TestCredentials credentials, Path dataDir)
-            throws Exception {
+    NodeFixture(String registry, String upstreamUrl, TestCredentials credentials, Path dataDir) throws Exception {
         this.registry = RegistryHost.fromKey(registry);
-        Optional<Credentials> creds = credentials == null ? Optional.empty()
+        Optional<Credentials> creds = credentials == null
+                ? Optional.empty()
                 : Optional.of(new Credentials(credentials.username(), credentials.password()));
-        NodeConfig config = new NodeConfig(this.registry, URI.create(upstreamUrl), creds, Optional.empty(),
-                dataDir == null ? this.dataDir : dataDir, logDir, "127.0.0.1", 0);
+        NodeConfig config = new NodeConfig(
+                this.registry,
+                URI.create(upstreamUrl),
+                creds,
+                Optional.empty(),
+                dataDir == null ? this.dataDir : dataDir,
+                logDir,
+                "127.0.0.1",
+                0);
         node = new RegistryNode(config);
         node.start();
     }

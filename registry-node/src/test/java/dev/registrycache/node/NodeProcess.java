@@ -3,7 +3,6 @@ package dev.registrycache.node;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.Tools;
-
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -24,8 +23,13 @@ import java.util.List;
  */
 final class NodeProcess implements AutoCloseable {
     /** The supervisor's node options that matter for memory. */
-    static final List<String> SUPERVISED_JVM = List.of("-Xmx128m", "-Xms16m", "-XX:+ExitOnOutOfMemoryError",
-            "-XX:+UseSerialGC", "-Xss512k", "-XX:MaxDirectMemorySize=64m");
+    static final List<String> SUPERVISED_JVM = List.of(
+            "-Xmx128m",
+            "-Xms16m",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-XX:+UseSerialGC",
+            "-Xss512k",
+            "-XX:MaxDirectMemorySize=64m");
 
     private final Path folder;
     private final Path output;
@@ -39,22 +43,36 @@ final class NodeProcess implements AutoCloseable {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java));
         command.addAll(SUPERVISED_JVM);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), NodeCommand.class.getName(),
-                "--upstream", "quay.io", "--pull-secret", secret.toString(), "--port", Integer.toString(port),
-                "--data-dir", folder.resolve("data").toString(), "--log-dir", folder.resolve("logs").toString()));
-        ProcessBuilder builder = Tools.processBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        command.addAll(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                NodeCommand.class.getName(),
+                "--upstream",
+                "quay.io",
+                "--pull-secret",
+                secret.toString(),
+                "--port",
+                Integer.toString(port),
+                "--data-dir",
+                folder.resolve("data").toString(),
+                "--log-dir",
+                folder.resolve("logs").toString()));
+        ProcessBuilder builder =
+                Tools.processBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
         builder.environment().put("UPSTREAM_ENDPOINTS", "quay.io=" + upstreamUrl);
         process = Tools.start(builder);
         awaitReady();
     }
 
     private void awaitReady() throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline && process.isAlive()) {
             try {
                 HttpRequest probe = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/"))
-                        .timeout(Duration.ofSeconds(2)).build();
+                        .timeout(Duration.ofSeconds(2))
+                        .build();
                 if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     return;
                 }

@@ -1,5 +1,9 @@
 package dev.registrycache.node;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.common.Json;
 import dev.registrycache.testsupport.Image;
@@ -11,6 +15,10 @@ import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.Skopeo;
 import dev.registrycache.testsupport.UpstreamRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -20,15 +28,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The node as users see it, against Debian's docker-registry as the upstream and skopeo and
@@ -42,12 +41,24 @@ class PullThroughE2ETest {
     private UpstreamRegistry upstream;
     private NodeFixture node;
     private final Skopeo skopeo = Skopeo.create();
-    private final Image oci = OciImages.image().oci().seed(11).layers(2).layerSize(300_000).build();
-    private final Image docker = OciImages.image().docker().seed(12).layers(2).layerSize(200_000).build();
-    private final ImageIndex index = OciImages.index().oci().seed(13)
-            .platforms(Platform.LINUX_AMD64, Platform.LINUX_ARM64).layers(1).layerSize(100_000).build();
-    private final ImageIndex list = OciImages.index().docker().seed(14)
-            .platforms(Platform.LINUX_AMD64, Platform.LINUX_ARM64).layers(1).layerSize(50_000).build();
+    private final Image oci =
+            OciImages.image().oci().seed(11).layers(2).layerSize(300_000).build();
+    private final Image docker =
+            OciImages.image().docker().seed(12).layers(2).layerSize(200_000).build();
+    private final ImageIndex index = OciImages.index()
+            .oci()
+            .seed(13)
+            .platforms(Platform.LINUX_AMD64, Platform.LINUX_ARM64)
+            .layers(1)
+            .layerSize(100_000)
+            .build();
+    private final ImageIndex list = OciImages.index()
+            .docker()
+            .seed(14)
+            .platforms(Platform.LINUX_AMD64, Platform.LINUX_ARM64)
+            .layers(1)
+            .layerSize(50_000)
+            .build();
 
     @BeforeAll
     void start() throws Exception {
@@ -61,7 +72,8 @@ class PullThroughE2ETest {
 
     @AfterAll
     void stop() throws Exception {
-        try (UpstreamRegistry u = upstream; NodeFixture n = node) {
+        try (UpstreamRegistry u = upstream;
+                NodeFixture n = node) {
             // closed in reverse order
         }
     }
@@ -84,12 +96,20 @@ class PullThroughE2ETest {
     @Test
     @Order(3)
     void skopeoCopiesAWholeMultiArchIndex(@TempDir Path out) {
-        skopeo.copy(node.dockerRef("team/multi", "v1"), "oci:" + out.resolve("multi") + ":v1", "--all", "--preserve-digests");
+        skopeo.copy(
+                node.dockerRef("team/multi", "v1"),
+                "oci:" + out.resolve("multi") + ":v1",
+                "--all",
+                "--preserve-digests");
         assertEquals(index.manifest().digest(), skopeo.manifestDigest(node.dockerRef("team/multi", "v1"), null));
         for (Image image : index.images()) {
-            assertTrue(Files.exists(out.resolve("multi/blobs/sha256/" + image.manifest().hex())), image.platform().toString());
+            assertTrue(
+                    Files.exists(
+                            out.resolve("multi/blobs/sha256/" + image.manifest().hex())),
+                    image.platform().toString());
             for (var layer : image.layers()) {
-                assertTrue(Files.exists(out.resolve("multi/blobs/sha256/" + layer.blob().hex())));
+                assertTrue(Files.exists(
+                        out.resolve("multi/blobs/sha256/" + layer.blob().hex())));
             }
         }
     }
@@ -114,7 +134,10 @@ class PullThroughE2ETest {
             assertEquals(index.manifest().digest(), podman.digest(node.hostPort() + "/quay.io/team/multi:v1"));
         }
         // only the arm64 image's layers were asked for by podman; amd64's came from skopeo --all earlier
-        assertTrue(upstream.requestCount("GET", "/blobs/" + index.image(Platform.LINUX_ARM64).layer(0).digest()) <= 1);
+        assertTrue(upstream.requestCount(
+                        "GET",
+                        "/blobs/" + index.image(Platform.LINUX_ARM64).layer(0).digest())
+                <= 1);
     }
 
     @Test

@@ -1,11 +1,19 @@
 package dev.registrycache.node;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.Layer;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.UpstreamRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -14,15 +22,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Content is stored once for every repository, but served under a repository only when it is
@@ -38,7 +37,8 @@ class RepositoryScopeE2ETest {
     private UpstreamRegistry upstream;
     private NodeFixture node;
     private RegistryClient client;
-    private final Image image = OciImages.image().oci().seed(41).layers(2).layerSize(200_000).build();
+    private final Image image =
+            OciImages.image().oci().seed(41).layers(2).layerSize(200_000).build();
 
     @BeforeAll
     void start() throws Exception {
@@ -49,7 +49,9 @@ class RepositoryScopeE2ETest {
         client = node.client();
         // team/app is pulled through the cache: its manifest and blobs are stored and linked there
         assertEquals(200, client.getManifest("quay.io/team/app", "v1").status());
-        assertEquals(image.config().digest(), client.blobSha256("quay.io/team/app", image.config().digest()));
+        assertEquals(
+                image.config().digest(),
+                client.blobSha256("quay.io/team/app", image.config().digest()));
         for (Layer layer : image.layers()) {
             assertEquals(layer.digest(), client.blobSha256("quay.io/team/app", layer.digest()));
         }
@@ -57,7 +59,8 @@ class RepositoryScopeE2ETest {
 
     @AfterAll
     void stop() throws Exception {
-        try (UpstreamRegistry u = upstream; NodeFixture n = node) {
+        try (UpstreamRegistry u = upstream;
+                NodeFixture n = node) {
             // closed in reverse order
         }
     }
@@ -90,7 +93,10 @@ class RepositoryScopeE2ETest {
                 assertTrue(a.contains("NAME_UNKNOWN"), a);
             }
         }
-        assertEquals(0, upstream.requestCount("GET", "/v2/team/other/blobs/" + layer), "the stored blob is not downloaded for them");
+        assertEquals(
+                0,
+                upstream.requestCount("GET", "/v2/team/other/blobs/" + layer),
+                "the stored blob is not downloaded for them");
         assertEquals(0, upstream.requestCount("GET", "/v2/does/not/exist/blobs/" + layer));
     }
 
@@ -106,8 +112,11 @@ class RepositoryScopeE2ETest {
 
         assertEquals(layer, client.blobSha256("quay.io/team/copy", layer));
         assertEquals(layer, client.blobSha256("quay.io/team/copy", layer));
-        assertEquals(blobGets, upstream.requestCount("GET", "/blobs/" + layer), "the stored blob is not downloaded again");
-        assertEquals(blobHeads + 1, upstream.requestCount("HEAD", "/v2/team/copy/blobs/" + layer),
+        assertEquals(
+                blobGets, upstream.requestCount("GET", "/blobs/" + layer), "the stored blob is not downloaded again");
+        assertEquals(
+                blobHeads + 1,
+                upstream.requestCount("HEAD", "/v2/team/copy/blobs/" + layer),
                 "one HEAD confirms the repository holds the blob; then it is linked");
         assertTrue(Files.exists(repository("team/copy").resolve("_layers/sha256/" + Sha256.hex(layer) + "/link")));
 
@@ -115,9 +124,13 @@ class RepositoryScopeE2ETest {
         assertEquals(200, byDigest.status(), byDigest.toString());
         assertEquals(manifest, byDigest.sha256());
         assertEquals(200, client.getManifest("quay.io/team/copy", manifest).status());
-        assertEquals(manifestGets, upstream.requestCount("GET", "/manifests/"), "the stored manifest is not downloaded again");
+        assertEquals(
+                manifestGets,
+                upstream.requestCount("GET", "/manifests/"),
+                "the stored manifest is not downloaded again");
         assertEquals(manifestHeads + 1, upstream.requestCount("HEAD", "/v2/team/copy/manifests/" + manifest));
-        assertTrue(Files.exists(repository("team/copy").resolve("_manifests/revisions/sha256/" + Sha256.hex(manifest) + "/link")));
+        assertTrue(Files.exists(
+                repository("team/copy").resolve("_manifests/revisions/sha256/" + Sha256.hex(manifest) + "/link")));
     }
 
     @Test
@@ -133,7 +146,9 @@ class RepositoryScopeE2ETest {
             RegistryClient.Response blob = client.getBlob("quay.io/team/unconfirmed", layer);
             assertEquals(503, blob.status(), blob.toString());
             assertTrue(blob.header("Retry-After").isPresent());
-            assertEquals(503, client.getManifest("quay.io/team/unconfirmed", manifest).status());
+            assertEquals(
+                    503,
+                    client.getManifest("quay.io/team/unconfirmed", manifest).status());
             assertEquals(before, datastoreTree());
         } finally {
             upstream.start();

@@ -1,16 +1,11 @@
 package dev.registrycache.node;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.common.Json;
 import dev.registrycache.testsupport.UpstreamRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,9 +14,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Whatever a client sends, the node answers with a 4xx and an OCI error body, and nothing is
@@ -42,7 +41,8 @@ class RequestValidationE2ETest {
 
     @AfterAll
     void stop() throws Exception {
-        try (UpstreamRegistry u = upstream; NodeFixture n = node) {
+        try (UpstreamRegistry u = upstream;
+                NodeFixture n = node) {
             // closed
         }
     }
@@ -52,7 +52,8 @@ class RequestValidationE2ETest {
         try (Socket s = new Socket("127.0.0.1", node.port())) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
-            out.write((method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+            out.write((method + " " + target
+                            + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             InputStream in = s.getInputStream();
@@ -97,7 +98,14 @@ class RequestValidationE2ETest {
     void refusesOverLongNamesAndPaths() throws Exception {
         String[] longName = raw("GET", "/v2/quay.io/" + "a".repeat(300) + "/manifests/latest");
         assertTrue(longName[0].contains(" 400 "), longName[0]);
-        assertEquals("NAME_INVALID", Json.MAPPER.readTree(longName[1]).path("errors").get(0).path("code").asText());
+        assertEquals(
+                "NAME_INVALID",
+                Json.MAPPER
+                        .readTree(longName[1])
+                        .path("errors")
+                        .get(0)
+                        .path("code")
+                        .asText());
         String[] longPath = raw("GET", "/v2/quay.io/" + "a/".repeat(3000) + "manifests/latest");
         assertTrue(longPath[0].matches("HTTP/1.1 4\\d\\d .*"), longPath[0]);
     }
@@ -106,7 +114,8 @@ class RequestValidationE2ETest {
     void nothingIsWrittenOutsideTheDatastore() throws Exception {
         refusesWithAnOciError("GET", "/v2/quay.io/a/../../../../tmp/x/manifests/latest", 400);
         try (Stream<Path> files = Files.walk(node.folder)) {
-            assertTrue(files.allMatch(p -> p.startsWith(node.dataDir) || p.startsWith(node.logDir) || p.equals(node.folder)));
+            assertTrue(files.allMatch(
+                    p -> p.startsWith(node.dataDir) || p.startsWith(node.logDir) || p.equals(node.folder)));
         }
     }
 

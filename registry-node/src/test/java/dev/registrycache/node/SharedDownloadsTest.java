@@ -1,5 +1,11 @@
 package dev.registrycache.node;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.RegistryException;
@@ -10,9 +16,6 @@ import dev.registrycache.node.cache.DownloadInFlight;
 import dev.registrycache.node.cache.SharedDownloads;
 import dev.registrycache.node.upstream.RedirectPolicy;
 import dev.registrycache.node.upstream.UpstreamClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -28,12 +31,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The node's single fetch over the in-memory datastore: the upstream is a real HTTP peer that
@@ -60,8 +59,8 @@ class SharedDownloadsTest {
         upstream = new GatedBlobUpstream(digest, served == null ? blob : served, Set.of("team/app"));
         NodeMetrics metrics = NodeMetrics.in(new Metrics());
         URI endpoint = URI.create(upstream.baseUrl());
-        client = new UpstreamClient("quay.io", endpoint, Optional.empty(), Optional.empty(),
-                new RedirectPolicy(endpoint, true), metrics);
+        client = new UpstreamClient(
+                "quay.io", endpoint, Optional.empty(), Optional.empty(), new RedirectPolicy(endpoint, true), metrics);
         client.start();
         downloads = new SharedDownloads(store, client, "quay.io", metrics);
     }
@@ -69,7 +68,9 @@ class SharedDownloadsTest {
     @AfterEach
     void stop() throws Exception {
         readers.shutdownNow();
-        try (GatedBlobUpstream u = upstream; AutoCloseable c = client; SharedDownloads d = downloads) {
+        try (GatedBlobUpstream u = upstream;
+                AutoCloseable c = client;
+                SharedDownloads d = downloads) {
             // closed in reverse order
         }
     }
@@ -88,8 +89,12 @@ class SharedDownloadsTest {
         assertEquals(1, upstream.blobGets());
         assertEquals(blob.length, store.blobSize(digest));
         assertEquals(true, store.layerLinked(REPOSITORY, digest));
-        assertEquals(0, store.scanUploads(Duration.ZERO, false).live() + store.scanUploads(Duration.ZERO, false).stale());
-        assertNull(downloads.fetch(digest, "team/app", REPOSITORY), "a stored blob is served from the store, not fetched");
+        assertEquals(
+                0,
+                store.scanUploads(Duration.ZERO, false).live()
+                        + store.scanUploads(Duration.ZERO, false).stale());
+        assertNull(
+                downloads.fetch(digest, "team/app", REPOSITORY), "a stored blob is served from the store, not fetched");
     }
 
     @Test

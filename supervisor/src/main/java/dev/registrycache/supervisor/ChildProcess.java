@@ -1,5 +1,13 @@
 package dev.registrycache.supervisor;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecutor;
 import org.apache.commons.exec.ExecuteException;
@@ -9,15 +17,6 @@ import org.apache.commons.exec.LogOutputStream;
 import org.apache.commons.exec.PumpStreamHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One supervised component: started with Apache commons-exec, its stdout and stderr copied line
@@ -41,6 +40,7 @@ final class ChildProcess {
     private volatile boolean stopping;
     /** Set when the whole cache is stopping: a child that exits now is not started again. */
     private volatile boolean finishing;
+
     private volatile Process process;
     private CountDownLatch exited = new CountDownLatch(0);
     private int failuresInARow;
@@ -93,11 +93,20 @@ final class ChildProcess {
             restarts++;
             onRestart.run();
             if (failuresInARow >= LOUD_AFTER) {
-                LOG.error("{} keeps failing: {} exits in a row, the last with code {}; starting it again in {} ms "
-                        + "(the other components keep serving)", spec.name(), failuresInARow, exit, backoff.toMillis());
+                LOG.error(
+                        "{} keeps failing: {} exits in a row, the last with code {}; starting it again in {} ms "
+                                + "(the other components keep serving)",
+                        spec.name(),
+                        failuresInARow,
+                        exit,
+                        backoff.toMillis());
             } else {
-                LOG.warn("{} exited with code {} after {} ms; starting it again in {} ms",
-                        spec.name(), exit, ran.toMillis(), backoff.toMillis());
+                LOG.warn(
+                        "{} exited with code {} after {} ms; starting it again in {} ms",
+                        spec.name(),
+                        exit,
+                        ran.toMillis(),
+                        backoff.toMillis());
             }
             try {
                 Thread.sleep(backoff.toMillis());
@@ -116,7 +125,9 @@ final class ChildProcess {
         }
         Prefixer lines = new Prefixer("[" + spec.name() + "] ", out);
         CapturingWatchdog watchdog = new CapturingWatchdog();
-        DefaultExecutor executor = DefaultExecutor.builder().setExecuteStreamHandler(new KeepStdinOpen(lines)).get();
+        DefaultExecutor executor = DefaultExecutor.builder()
+                .setExecuteStreamHandler(new KeepStdinOpen(lines))
+                .get();
         executor.setWatchdog(watchdog);
         executor.setExitValues(null);
         int[] exit = {-1};

@@ -10,8 +10,14 @@ import java.util.List;
 record ChildSpec(String name, List<String> jvmOptions, List<String> arguments, int readyPort) {
 
     /** JVM options per component: small heaps and the serial collector where they suffice. */
-    static final List<String> COMMON = concat(List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:+ExitOnOutOfMemoryError",
-            "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=64m"), nativeHeapTrim(Runtime.version()));
+    static final List<String> COMMON = concat(
+            List.of(
+                    "-XX:+UseSerialGC",
+                    "-Xss512k",
+                    "-XX:+ExitOnOutOfMemoryError",
+                    "-XX:ReservedCodeCacheSize=32m",
+                    "-XX:MaxMetaspaceSize=64m"),
+            nativeHeapTrim(Runtime.version()));
 
     /**
      * Gives the C heap's free memory (start-up's class loading, the JIT's arenas) back to the
@@ -19,7 +25,8 @@ record ChildSpec(String name, List<String> jvmOptions, List<String> arguments, i
      * supervisor's JVM): measured here, an idle node at 82 MiB RSS instead of 90.
      */
     static List<String> nativeHeapTrim(Runtime.Version v) {
-        boolean supported = v.feature() >= 22 || v.feature() == 21 && v.update() >= 1 || v.feature() == 17 && v.update() >= 9;
+        boolean supported =
+                v.feature() >= 22 || v.feature() == 21 && v.update() >= 1 || v.feature() == 17 && v.update() >= 9;
         return supported ? List.of("-XX:TrimNativeHeapInterval=3000") : List.of();
     }
 

@@ -2,14 +2,6 @@ package dev.registrycache.supervisor;
 
 import dev.registrycache.common.Setting;
 import dev.registrycache.common.cli.PublicPortOptions;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-
-import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -21,6 +13,13 @@ import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code registry-cache.jar healthcheck}: the image's HEALTHCHECK. Asks the gateway on this
@@ -28,10 +27,14 @@ import java.util.concurrent.Callable;
  * exits 0 when every node answers, 1 otherwise. The certificate is not verified: the check talks
  * to its own container over loopback, where the question is "does it serve", not "who is it".
  */
-@Command(name = "healthcheck", mixinStandardHelpOptions = true,
-        description = {"Exits 0 when the gateway on this host is healthy, 1 otherwise (container health checks).",
-                "Asks /healthz on 127.0.0.1 (every node up: 200), over TLS when the CERTS file exists; reads the "
-                        + "same PORT and CERTS as the supervisor."})
+@Command(
+        name = "healthcheck",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Exits 0 when the gateway on this host is healthy, 1 otherwise (container health checks).",
+            "Asks /healthz on 127.0.0.1 (every node up: 200), over TLS when the CERTS file exists; reads the "
+                    + "same PORT and CERTS as the supervisor."
+        })
 public final class HealthCheckCommand implements Callable<Integer> {
     private static final int TIMEOUT_MILLIS = 5_000;
 
@@ -42,7 +45,8 @@ public final class HealthCheckCommand implements Callable<Integer> {
     public Integer call() {
         Map<String, String> env = System.getenv();
         boolean tls = Files.exists(Path.of(Setting.CERTS.resolve(publicPort.certsFlag(), env)));
-        URI uri = URI.create((tls ? "https" : "http") + "://127.0.0.1:" + Setting.PORT.resolve(publicPort.portFlag(), env) + "/healthz");
+        URI uri = URI.create((tls ? "https" : "http") + "://127.0.0.1:"
+                + Setting.PORT.resolve(publicPort.portFlag(), env) + "/healthz");
         try {
             HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
             if (connection instanceof HttpsURLConnection https) {
@@ -64,22 +68,27 @@ public final class HealthCheckCommand implements Callable<Integer> {
 
     private static SSLContext trustingContext() throws GeneralSecurityException {
         SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                // not a client certificate check
-            }
+        context.init(
+                null,
+                new TrustManager[] {
+                    new X509TrustManager() {
+                        @Override
+                        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+                            // not a client certificate check
+                        }
 
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                // loopback to our own gateway: see the class comment
-            }
+                        @Override
+                        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                            // loopback to our own gateway: see the class comment
+                        }
 
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
+                        @Override
+                        public X509Certificate[] getAcceptedIssuers() {
+                            return new X509Certificate[0];
+                        }
+                    }
+                },
+                null);
         return context;
     }
 

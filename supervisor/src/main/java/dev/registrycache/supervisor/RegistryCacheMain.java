@@ -1,13 +1,14 @@
 package dev.registrycache.supervisor;
 
+import dev.registrycache.cleaner.CleanerCommand;
 import dev.registrycache.common.Startup;
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.cli.PublicPortOptions;
 import dev.registrycache.common.cli.PullSecretOption;
-import dev.registrycache.cleaner.CleanerCommand;
 import dev.registrycache.gateway.GatewayCommand;
 import dev.registrycache.logger.LoggerCommand;
 import dev.registrycache.node.NodeCommand;
+import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -15,20 +16,28 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import sun.misc.Signal;
 
-import java.util.concurrent.Callable;
-
 /**
  * The entry point of {@code registry-cache.jar}. Without a subcommand it is the supervisor,
  * which runs the whole cache; each component is also a subcommand, so one artifact runs the
  * product or any one process of it (systemd units, debugging).
  */
-@Command(name = "registry-cache", mixinStandardHelpOptions = true, version = "registry-cache 0.1.0",
-        description = {"A pull-through cache for container registries.",
-                "Without a subcommand: reads the pull secret and runs one node per registry (minus "
-                        + "IGNOREREGISTRYLIST), the gateway, the logger and the cleaner, each in its own JVM, "
-                        + "restarting what dies; SIGTERM, SIGINT or SIGHUP stops them all."},
-        subcommands = {GatewayCommand.class, NodeCommand.class, LoggerCommand.class, CleanerCommand.class,
-                HealthCheckCommand.class})
+@Command(
+        name = "registry-cache",
+        mixinStandardHelpOptions = true,
+        version = "registry-cache 0.1.0",
+        description = {
+            "A pull-through cache for container registries.",
+            "Without a subcommand: reads the pull secret and runs one node per registry (minus "
+                    + "IGNOREREGISTRYLIST), the gateway, the logger and the cleaner, each in its own JVM, "
+                    + "restarting what dies; SIGTERM, SIGINT or SIGHUP stops them all."
+        },
+        subcommands = {
+            GatewayCommand.class,
+            NodeCommand.class,
+            LoggerCommand.class,
+            CleanerCommand.class,
+            HealthCheckCommand.class
+        })
 public final class RegistryCacheMain implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(RegistryCacheMain.class);
     /**
@@ -53,8 +62,13 @@ public final class RegistryCacheMain implements Callable<Integer> {
             Signal.handle(new Signal(signal), s -> Runtime.getRuntime().halt(0));
         }
         return Startup.supervisor(
-                () -> SupervisorConfig.resolve(pullSecret.pullSecretFlag(), folders.dataDirFlag(), folders.logDirFlag(),
-                        publicPort.portFlag(), publicPort.certsFlag(), System.getenv()),
+                () -> SupervisorConfig.resolve(
+                        pullSecret.pullSecretFlag(),
+                        folders.dataDirFlag(),
+                        folders.logDirFlag(),
+                        publicPort.portFlag(),
+                        publicPort.certsFlag(),
+                        System.getenv()),
                 RegistryCacheMain::supervise);
     }
 

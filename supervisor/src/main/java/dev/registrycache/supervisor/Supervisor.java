@@ -4,11 +4,8 @@ import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.RegistryHost;
-import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.common.SupervisorWatch;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
+import dev.registrycache.common.store.StoreLayout;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -25,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What supervisord and the original's start script did: one node per registry, the gateway,
@@ -69,23 +68,63 @@ final class Supervisor {
         env.put(SupervisorWatch.ENV, Long.toString(ProcessHandle.current().pid()));
         env.put(NodeToken.ENV, NodeToken.random().value()); // the nodes' ports answer the gateway only
         env.putIfAbsent("MALLOC_ARENA_MAX", "2");
-        List<String> gatewayArgs = new ArrayList<>(List.of("gateway", "--port", Integer.toString(config.port()),
-                "--certs", config.certs().toString(), "--data-dir", config.dataDir().toString(),
-                "--log-dir", config.logDir().toString()));
+        List<String> gatewayArgs = new ArrayList<>(List.of(
+                "gateway",
+                "--port",
+                Integer.toString(config.port()),
+                "--certs",
+                config.certs().toString(),
+                "--data-dir",
+                config.dataDir().toString(),
+                "--log-dir",
+                config.logDir().toString()));
         for (RegistryHost registry : config.registries()) {
             int port = freePort();
-            List<String> args = List.of("node", "--upstream", registry.name(), "--port", Integer.toString(port),
-                    "--host", "127.0.0.1", "--pull-secret", config.pullSecret().toString(),
-                    "--data-dir", config.dataDir().toString(), "--log-dir", config.logDir().toString());
+            List<String> args = List.of(
+                    "node",
+                    "--upstream",
+                    registry.name(),
+                    "--port",
+                    Integer.toString(port),
+                    "--host",
+                    "127.0.0.1",
+                    "--pull-secret",
+                    config.pullSecret().toString(),
+                    "--data-dir",
+                    config.dataDir().toString(),
+                    "--log-dir",
+                    config.logDir().toString());
             nodes.add(child(new ChildSpec("node " + registry.name(), ChildSpec.nodeOptions(), args, port), java, env));
             gatewayArgs.add("--node");
             gatewayArgs.add(registry.name() + "=http://127.0.0.1:" + port);
         }
         gateway = child(new ChildSpec("gateway", ChildSpec.gatewayOptions(), gatewayArgs, config.port()), java, env);
-        others.add(child(new ChildSpec("logger", ChildSpec.smallOptions(), List.of("logger", "--log-dir", config.logDir().toString(),
-                "--data-dir", config.dataDir().toString()), 0), java, env));
-        others.add(child(new ChildSpec("cleaner", ChildSpec.smallOptions(), List.of("cleaner",
-                "--data-dir", config.dataDir().toString(), "--log-dir", config.logDir().toString()), 0), java, env));
+        others.add(child(
+                new ChildSpec(
+                        "logger",
+                        ChildSpec.smallOptions(),
+                        List.of(
+                                "logger",
+                                "--log-dir",
+                                config.logDir().toString(),
+                                "--data-dir",
+                                config.dataDir().toString()),
+                        0),
+                java,
+                env));
+        others.add(child(
+                new ChildSpec(
+                        "cleaner",
+                        ChildSpec.smallOptions(),
+                        List.of(
+                                "cleaner",
+                                "--data-dir",
+                                config.dataDir().toString(),
+                                "--log-dir",
+                                config.logDir().toString()),
+                        0),
+                java,
+                env));
         writeMetrics();
         nodes.forEach(ChildProcess::start);
         gateway.start();
@@ -119,25 +158,29 @@ final class Supervisor {
     }
 
     private void awaitReady(long t0, Runnable then) {
-        Thread t = new Thread(() -> {
-            List<ChildProcess> all = new ArrayList<>(nodes);
-            all.add(gateway);
-            for (ChildProcess c : all) {
-                while (c.spec().readyPort() > 0 && !listening(c.spec().readyPort())) {
-                    if (stopped.getCount() == 0) {
-                        return;
+        Thread t = new Thread(
+                () -> {
+                    List<ChildProcess> all = new ArrayList<>(nodes);
+                    all.add(gateway);
+                    for (ChildProcess c : all) {
+                        while (c.spec().readyPort() > 0 && !listening(c.spec().readyPort())) {
+                            if (stopped.getCount() == 0) {
+                                return;
+                            }
+                            sleep(50);
+                        }
                     }
-                    sleep(50);
-                }
-            }
-            String scheme = config.tls() ? "https" : "http";
-            String registries = String.join(", ", config.registries().stream().map(RegistryHost::name).toList());
-            out.println("registry-cache ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms at " + scheme
-                    + "://" + hostname() + ":" + config.port() + "/ serving " + registries);
-            if (stopped.getCount() > 0) {
-                then.run();
-            }
-        }, "ready-check");
+                    String scheme = config.tls() ? "https" : "http";
+                    String registries = String.join(
+                            ", ",
+                            config.registries().stream().map(RegistryHost::name).toList());
+                    out.println("registry-cache ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms at " + scheme
+                            + "://" + hostname() + ":" + config.port() + "/ serving " + registries);
+                    if (stopped.getCount() > 0) {
+                        then.run();
+                    }
+                },
+                "ready-check");
         t.setDaemon(true);
         t.start();
     }
@@ -210,7 +253,10 @@ final class Supervisor {
 
     private static String classPath() {
         try {
-            URL location = RegistryCacheMain.class.getProtectionDomain().getCodeSource().getLocation();
+            URL location = RegistryCacheMain.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation();
             Path p = Path.of(location.toURI());
             if (p.toString().endsWith(".jar")) {
                 return p.toString();

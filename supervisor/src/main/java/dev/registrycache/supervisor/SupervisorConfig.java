@@ -9,7 +9,6 @@ import dev.registrycache.common.Setting;
 import dev.registrycache.common.UpstreamEndpoints;
 import dev.registrycache.common.WritableFolder;
 import dev.registrycache.gateway.GatewayChecks;
-
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -27,12 +26,24 @@ import java.util.Set;
  * Everything the supervisor needs, read and validated before any child starts, so that bad
  * configuration is refused with one clear message instead of children failing in a loop.
  */
-record SupervisorConfig(Path pullSecret, Path dataDir, Path logDir, int port, Path certs, boolean tls,
-                        List<RegistryHost> registries, Map<String, String> env) {
+record SupervisorConfig(
+        Path pullSecret,
+        Path dataDir,
+        Path logDir,
+        int port,
+        Path certs,
+        boolean tls,
+        List<RegistryHost> registries,
+        Map<String, String> env) {
     private static final List<String> LOG_LEVELS = List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
 
-    static SupervisorConfig resolve(String pullSecretFlag, String dataDirFlag, String logDirFlag, String portFlag,
-                                    String certsFlag, Map<String, String> env) {
+    static SupervisorConfig resolve(
+            String pullSecretFlag,
+            String dataDirFlag,
+            String logDirFlag,
+            String portFlag,
+            String certsFlag,
+            Map<String, String> env) {
         Path pullSecret = Path.of(Setting.PULL_SECRET.resolve(pullSecretFlag, env));
         PullSecret secret = PullSecret.read(pullSecret);
         Set<RegistryHost> ignored = new HashSet<>();
@@ -54,12 +65,14 @@ record SupervisorConfig(Path pullSecret, Path dataDir, Path logDir, int port, Pa
             }
         }
         if (secret.entries().isEmpty()) {
-            throw new ConfigException("pull secret " + pullSecret + " (PULL_SECRET): \"auths\" names no registry; add one entry per "
-                    + "registry to cache, e.g. {\"auths\":{\"quay.io\":{}}} (an entry without \"auth\" is anonymous)");
+            throw new ConfigException(
+                    "pull secret " + pullSecret + " (PULL_SECRET): \"auths\" names no registry; add one entry per "
+                            + "registry to cache, e.g. {\"auths\":{\"quay.io\":{}}} (an entry without \"auth\" is anonymous)");
         }
         if (registries.isEmpty()) {
-            throw new ConfigException("pull secret " + pullSecret + " (PULL_SECRET): every registry in it is in IGNOREREGISTRYLIST ("
-                    + String.valueOf(ignoreList).trim() + "); nothing is left to serve");
+            throw new ConfigException(
+                    "pull secret " + pullSecret + " (PULL_SECRET): every registry in it is in IGNOREREGISTRYLIST ("
+                            + String.valueOf(ignoreList).trim() + "); nothing is left to serve");
         }
         UpstreamEndpoints.parse(env.get(Setting.UPSTREAM_ENDPOINTS.env()));
         Setting.UPSTREAM_CA_FILE.resolveReadableFile(null, env);
@@ -76,7 +89,8 @@ record SupervisorConfig(Path pullSecret, Path dataDir, Path logDir, int port, Pa
         checkPortFree(port);
         Path dataDir = WritableFolder.require(Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), Setting.DATA_DIR);
         Path logDir = WritableFolder.require(Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)), Setting.LOG_DIR);
-        return new SupervisorConfig(pullSecret, dataDir, logDir, port, certs, tls, List.copyOf(registries), Map.copyOf(env));
+        return new SupervisorConfig(
+                pullSecret, dataDir, logDir, port, certs, tls, List.copyOf(registries), Map.copyOf(env));
     }
 
     private static void checkLogLevel(Map<String, String> env) {
@@ -95,10 +109,11 @@ record SupervisorConfig(Path pullSecret, Path dataDir, Path logDir, int port, Pa
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(port));
         } catch (BindException e) {
-            throw new ConfigException("PORT / --port " + port + ": " + (e.getMessage() != null && e.getMessage().contains("ermission")
-                    ? "binding a port below 1024 needs privileges (CAP_NET_BIND_SERVICE); choose a port from 1024, e.g. 8443"
-                    : "another process already listens on it (ss -ltnp 'sport = :" + port + "' shows which); stop it or choose "
-                    + "another port"));
+            throw new ConfigException("PORT / --port " + port + ": "
+                    + (e.getMessage() != null && e.getMessage().contains("ermission")
+                            ? "binding a port below 1024 needs privileges (CAP_NET_BIND_SERVICE); choose a port from 1024, e.g. 8443"
+                            : "another process already listens on it (ss -ltnp 'sport = :" + port
+                                    + "' shows which); stop it or choose " + "another port"));
         } catch (IOException e) {
             throw new ConfigException("PORT / --port " + port + ": cannot listen on it: " + e.getMessage());
         }

@@ -6,7 +6,9 @@ import dev.registrycache.common.Metrics;
 record SupervisorMetrics(Metrics.Counter restarts) {
 
     static SupervisorMetrics in(Metrics metrics) {
-        return new SupervisorMetrics(metrics.counter("registry_cache_child_restarts_total",
-                "Times the supervisor started a component again after it exited", "child"));
+        return new SupervisorMetrics(metrics.counter(
+                "registry_cache_child_restarts_total",
+                "Times the supervisor started a component again after it exited",
+                "child"));
     }
 }

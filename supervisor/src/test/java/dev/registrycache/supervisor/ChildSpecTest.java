@@ -1,12 +1,11 @@
 package dev.registrycache.supervisor;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class ChildSpecTest {
     private static final List<String> TRIM = List.of("-XX:TrimNativeHeapInterval=3000");
@@ -24,8 +23,10 @@ class ChildSpecTest {
 
     @Test
     void nodesAndGatewayKeepC2AndOnlyNodesLimitAvx() {
-        assertFalse(ChildSpec.nodeOptions().contains("-XX:TieredStopAtLevel=1"), "nodes hash SHA-256 with C2's intrinsics");
-        assertFalse(ChildSpec.gatewayOptions().contains("-XX:TieredStopAtLevel=1"), "the gateway's TLS needs C2's AES-GCM");
+        assertFalse(
+                ChildSpec.nodeOptions().contains("-XX:TieredStopAtLevel=1"), "nodes hash SHA-256 with C2's intrinsics");
+        assertFalse(
+                ChildSpec.gatewayOptions().contains("-XX:TieredStopAtLevel=1"), "the gateway's TLS needs C2's AES-GCM");
         assertFalse(ChildSpec.gatewayOptions().contains("-XX:UseAVX=2"), "AVX-512 makes the gateway's TLS faster");
         assertTrue(ChildSpec.smallOptions().contains("-XX:TieredStopAtLevel=1"));
     }

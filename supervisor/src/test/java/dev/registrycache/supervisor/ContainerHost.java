@@ -2,7 +2,6 @@ package dev.registrycache.supervisor;
 
 import dev.registrycache.testsupport.ProcessResult;
 import dev.registrycache.testsupport.Tools;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,15 +25,16 @@ import java.util.regex.Pattern;
  */
 final class ContainerHost {
     static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
-    static final Path JAR = Path.of(System.getProperty("registryCacheJar", "target/registry-cache.jar")).toAbsolutePath();
+    static final Path JAR = Path.of(System.getProperty("registryCacheJar", "target/registry-cache.jar"))
+            .toAbsolutePath();
     /** The tag the tests build; rebuilt (from cached layers) by every test run. */
     static final String IMAGE = "localhost/registry-cache:e2e";
+
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(10);
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
     private static boolean built;
 
-    private ContainerHost() {
-    }
+    private ContainerHost() {}
 
     /** Builds {@link #IMAGE} from the jar under test ({@code --target prebuilt}), once per JVM. */
     static synchronized String image() {
@@ -43,8 +43,19 @@ final class ContainerHost {
             if (!Files.isRegularFile(ROOT.resolve("supervisor/target/registry-cache.jar"))) {
                 throw new IllegalStateException("no supervisor/target/registry-cache.jar: run mvn package first");
             }
-            podman(BUILD_TIMEOUT, "build", "--format", "docker", "-f", "docker/Containerfile", "--target", "prebuilt",
-                    "-t", IMAGE, ".").orThrow();
+            podman(
+                            BUILD_TIMEOUT,
+                            "build",
+                            "--format",
+                            "docker",
+                            "-f",
+                            "docker/Containerfile",
+                            "--target",
+                            "prebuilt",
+                            "-t",
+                            IMAGE,
+                            ".")
+                    .orThrow();
             built = true;
         }
         return IMAGE;
@@ -77,9 +88,12 @@ final class ContainerHost {
         private final String address;
 
         BridgeAnchor() {
-            podman("run", "-d", "--rm", "--name", name, "--entrypoint", "sleep", image(), "3600").orThrow();
+            podman("run", "-d", "--rm", "--name", name, "--entrypoint", "sleep", image(), "3600")
+                    .orThrow();
             address = podman("network", "inspect", "podman", "--format", "{{range .Subnets}}{{.Gateway}}{{end}}")
-                    .orThrow().stdoutText().strip();
+                    .orThrow()
+                    .stdoutText()
+                    .strip();
             if (address.isEmpty()) {
                 close();
                 throw new IllegalStateException("podman's default network has no gateway address");
@@ -105,12 +119,16 @@ final class ContainerHost {
     static String readmeDeployment(Path folder, dev.registrycache.testsupport.TestCredentials client, boolean run) {
         StringBuilder script = new StringBuilder("set -euo pipefail\n");
         for (String block : readmeBlocks("## Deployment")) {
-            if (block.contains("podman build") || block.contains("firewall-cmd") || block.contains("podman login") || block.contains("play kube")
+            if (block.contains("podman build")
+                    || block.contains("firewall-cmd")
+                    || block.contains("podman login")
+                    || block.contains("play kube")
                     || (!run && block.contains("podman run"))) {
                 continue;
             }
             script.append(block.replace("/opt/registry", folder.toString())
-                    .replace("<user>", client.username()).replace("<password>", client.password()));
+                    .replace("<user>", client.username())
+                    .replace("<password>", client.password()));
         }
         return script.toString();
     }
@@ -133,12 +151,14 @@ final class ContainerHost {
         Matcher next = Pattern.compile("\n#{1,6} ").matcher(readme);
         int end = next.find(start + heading.length() + 1) ? next.start() : readme.length();
         List<String> blocks = new ArrayList<>();
-        Matcher block = Pattern.compile("(?m)^( *)```sh\n(.*?)^ *```$", Pattern.DOTALL).matcher(readme.substring(start, end));
+        Matcher block =
+                Pattern.compile("(?m)^( *)```sh\n(.*?)^ *```$", Pattern.DOTALL).matcher(readme.substring(start, end));
         while (block.find()) {
             String indent = block.group(1);
             StringBuilder code = new StringBuilder();
             for (String line : block.group(2).split("\n")) {
-                code.append(line.startsWith(indent) ? line.substring(indent.length()) : line).append('\n');
+                code.append(line.startsWith(indent) ? line.substring(indent.length()) : line)
+                        .append('\n');
             }
             blocks.add(code.toString());
         }

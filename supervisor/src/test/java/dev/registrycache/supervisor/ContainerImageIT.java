@@ -1,6 +1,11 @@
 package dev.registrycache.supervisor;
 
-import dev.registrycache.testsupport.TestCredentials;
+import static dev.registrycache.supervisor.ContainerHost.podman;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
@@ -8,8 +13,17 @@ import dev.registrycache.testsupport.Podman;
 import dev.registrycache.testsupport.ProcessResult;
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.Skopeo;
+import dev.registrycache.testsupport.TestCredentials;
 import dev.registrycache.testsupport.Tools;
 import dev.registrycache.testsupport.UpstreamRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -19,21 +33,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
-
-import static dev.registrycache.supervisor.ContainerHost.podman;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The single image, built from the jar under test and started with the README's deployment
@@ -50,7 +49,8 @@ class ContainerImageIT {
     private static final TestCredentials UPSTREAM_USER = TestCredentials.of("cache", "upstream-pass");
     private static final Duration READY = Duration.ofSeconds(90);
 
-    private final Image image = OciImages.image().oci().seed(77).layers(2).layerSize(300_000).build();
+    private final Image image =
+            OciImages.image().oci().seed(77).layers(2).layerSize(300_000).build();
     private final Skopeo skopeo = Skopeo.create();
     private final String name = ContainerHost.uniqueName("rc-e2e");
     private final List<String> containers = new ArrayList<>();
@@ -70,7 +70,8 @@ class ContainerImageIT {
         upstream.push(image, "team/app", "v1");
         port = FreePort.pick();
         // step 4 of the README: the pull secret, here with the upstream's credentials for quay.io
-        Files.writeString(root.resolve("pull-secret.json"),
+        Files.writeString(
+                root.resolve("pull-secret.json"),
                 "{\"auths\":{\"quay.io\":{\"auth\":\"" + UPSTREAM_USER.authField() + "\"}}}");
         containers.add(name);
         runReadmeSteps(root, name, Map.of());
@@ -84,7 +85,8 @@ class ContainerImageIT {
                 podman("rm", "-f", "-t", "0", c);
             }
         } finally {
-            try (UpstreamRegistry u = upstream; ContainerHost.BridgeAnchor b = bridge) {
+            try (UpstreamRegistry u = upstream;
+                    ContainerHost.BridgeAnchor b = bridge) {
                 deleteTree(root);
             }
         }
@@ -112,11 +114,14 @@ class ContainerImageIT {
             if (logs.split("registry-cache ready in", -1).length - 1 >= starts) {
                 return;
             }
-            String state = podman("inspect", container, "--format", "{{.State.Status}}").stdoutText().strip();
+            String state = podman("inspect", container, "--format", "{{.State.Status}}")
+                    .stdoutText()
+                    .strip();
             assertNotEquals("exited", state, "the container exited before it was ready:\n" + logs);
             Thread.sleep(200);
         }
-        throw new AssertionError("not ready within " + READY + ":\n" + podman("logs", container).output());
+        throw new AssertionError(
+                "not ready within " + READY + ":\n" + podman("logs", container).output());
     }
 
     private String reference() {
@@ -127,7 +132,9 @@ class ContainerImageIT {
         skopeo.copy(reference(), CLIENT, "dir:" + out, null);
         assertEquals(image.manifest().digest(), Sha256.of(Files.readAllBytes(out.resolve("manifest.json"))));
         for (var layer : image.layers()) {
-            assertEquals(layer.digest(), Sha256.of(Files.readAllBytes(out.resolve(layer.blob().hex()))));
+            assertEquals(
+                    layer.digest(),
+                    Sha256.of(Files.readAllBytes(out.resolve(layer.blob().hex()))));
         }
     }
 
@@ -144,10 +151,18 @@ class ContainerImageIT {
         }
         ProcessResult health = podman("healthcheck", "run", name);
         assertEquals(0, health.exitCode(), "the image's HEALTHCHECK: " + health.output());
-        List<String> users = podman("top", name, "huser").orThrow().stdoutText().lines().skip(1).map(String::strip).toList();
+        List<String> users = podman("top", name, "huser")
+                .orThrow()
+                .stdoutText()
+                .lines()
+                .skip(1)
+                .map(String::strip)
+                .toList();
         assertTrue(users.size() >= 5, "supervisor, node, gateway, logger and cleaner: " + users);
         assertTrue(users.stream().allMatch("1001"::equals), "every process runs as uid 1001: " + users);
-        assertTrue(upstream.requestCount("GET", "/blobs/" + image.layers().get(0).digest()) >= 1, "pulled through the upstream");
+        assertTrue(
+                upstream.requestCount("GET", "/blobs/" + image.layers().get(0).digest()) >= 1,
+                "pulled through the upstream");
     }
 
     @Test
@@ -166,10 +181,18 @@ class ContainerImageIT {
     @Test
     @Order(3)
     void stopLetsTheSupervisorEndEveryProcessAndExit0() throws Exception {
-        String id = podman("inspect", name, "--format", "{{.Id}}").orThrow().stdoutText().strip();
+        String id = podman("inspect", name, "--format", "{{.Id}}")
+                .orThrow()
+                .stdoutText()
+                .strip();
         // podman stop sends STOPSIGNAL, waits 10 s, then kills: exit code 0 means the supervisor stopped in time
         podman(Duration.ofSeconds(60), "stop", "-t", "10", name).orThrow();
-        assertEquals("0", podman("inspect", name, "--format", "{{.State.ExitCode}}").orThrow().stdoutText().strip(),
+        assertEquals(
+                "0",
+                podman("inspect", name, "--format", "{{.State.ExitCode}}")
+                        .orThrow()
+                        .stdoutText()
+                        .strip(),
                 podman("logs", name).output());
         assertTrue(podman("logs", name).output().contains("every component stopped"));
         assertEquals(List.of(), processesOfContainer(id), "no process of the container is left");
@@ -183,7 +206,9 @@ class ContainerImageIT {
         containers.add(second);
         Path data = other.resolve("data");
         Files.createDirectories(data); // owned by root, as a folder made without the README's chown
-        String script = String.join("\n", "set -euo pipefail",
+        String script = String.join(
+                "\n",
+                "set -euo pipefail",
                 "mkdir -p " + other + "/logs " + other + "/certs " + other + "/auth",
                 "chown 1001:1001 " + other + "/logs",
                 "cp " + root + "/certs/certs.pem " + other + "/certs/",
@@ -191,11 +216,27 @@ class ContainerImageIT {
                 "cp " + root + "/pull-secret.json " + other + "/");
         Tools.run(Duration.ofSeconds(30), List.of("bash", "-c", script)).orThrow();
         int otherPort = FreePort.pick();
-        podman("run", "-d", "--name", second, "-p", "127.0.0.1:" + otherPort + ":8443",
-                "-v", data + ":/var/lib/registry:Z", "-v", other.resolve("logs") + ":/var/log/registry-cache:Z",
-                "-v", other.resolve("certs") + ":/certs:Z", "-v", other.resolve("auth") + ":/auth:Z",
-                "-v", other.resolve("pull-secret.json") + ":/pull-secret.json:Z", "-e", "REGISTRY_AUTH=htpasswd",
-                ContainerHost.IMAGE).orThrow();
+        podman(
+                        "run",
+                        "-d",
+                        "--name",
+                        second,
+                        "-p",
+                        "127.0.0.1:" + otherPort + ":8443",
+                        "-v",
+                        data + ":/var/lib/registry:Z",
+                        "-v",
+                        other.resolve("logs") + ":/var/log/registry-cache:Z",
+                        "-v",
+                        other.resolve("certs") + ":/certs:Z",
+                        "-v",
+                        other.resolve("auth") + ":/auth:Z",
+                        "-v",
+                        other.resolve("pull-secret.json") + ":/pull-secret.json:Z",
+                        "-e",
+                        "REGISTRY_AUTH=htpasswd",
+                        ContainerHost.IMAGE)
+                .orThrow();
         ProcessResult waited = podman(Duration.ofSeconds(60), "wait", second);
         String exit = waited.stdoutText().strip();
         String logs = podman("logs", second).output();
@@ -209,7 +250,8 @@ class ContainerImageIT {
     private static List<Long> processesOfContainer(String id) throws IOException {
         List<Long> pids = new ArrayList<>();
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+"))
+                    .toList()) {
                 try {
                     if (Files.readString(p.resolve("cgroup")).contains(id)) {
                         pids.add(Long.parseLong(p.getFileName().toString()));

@@ -1,8 +1,8 @@
 package dev.registrycache.supervisor;
 
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.ServerSocket;
 import java.net.URI;
@@ -15,10 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code java -jar registry-cache.jar gateway}: help, certificate handling, refusing bad configuration. */
 @Tag("artifact")
@@ -26,8 +25,8 @@ class GatewayJarIT {
     private static final Path JAR = Path.of(System.getProperty("registryCacheJar", "target/registry-cache.jar"));
 
     private static Process start(Map<String, String> env, Path output, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toString(), "gateway"));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString(), "gateway"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("REGISTRY_") || k.equals("PORT") || k.equals("CERTS"));
@@ -46,9 +45,11 @@ class GatewayJarIT {
 
     @Test
     void refusesABrokenCertificateFileNamingIt(@TempDir Path dir) throws Exception {
-        Path certs = Files.writeString(dir.resolve("certs.pem"), "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n");
+        Path certs = Files.writeString(
+                dir.resolve("certs.pem"), "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n");
         Path out = dir.resolve("out");
-        Process p = start(Map.of("CERTS", certs.toString()), out, "--port", "0", "--node", "quay.io=http://127.0.0.1:5001");
+        Process p =
+                start(Map.of("CERTS", certs.toString()), out, "--port", "0", "--node", "quay.io=http://127.0.0.1:5001");
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "a broken certs.pem must stop the gateway");
         assertNotEquals(0, p.exitValue());
         assertTrue(Files.readString(out).contains(certs.toString()), Files.readString(out));
@@ -61,21 +62,31 @@ class GatewayJarIT {
             port = s.getLocalPort();
         }
         Path out = dir.resolve("out");
-        Process p = start(Map.of("CERTS", dir.resolve("absent.pem").toString(), "PORT", Integer.toString(port)), out,
-                "--host", "127.0.0.1", "--node", "quay.io=http://127.0.0.1:5001");
+        Process p = start(
+                Map.of("CERTS", dir.resolve("absent.pem").toString(), "PORT", Integer.toString(port)),
+                out,
+                "--host",
+                "127.0.0.1",
+                "--node",
+                "quay.io=http://127.0.0.1:5001");
         try {
             HttpResponse<String> r = null;
             for (int i = 0; i < 100 && r == null; i++) {
                 try {
-                    r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/")).build(),
-                            HttpResponse.BodyHandlers.ofString());
+                    r = HttpClient.newHttpClient()
+                            .send(
+                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString());
                 } catch (java.io.IOException notYet) {
                     Thread.sleep(100);
                 }
             }
             assertTrue(r != null, Files.readString(out));
             assertEquals(200, r.statusCode());
-            long warnings = Files.readAllLines(out).stream().filter(l -> l.contains("WARN") && l.contains("plain HTTP")).count();
+            long warnings = Files.readAllLines(out).stream()
+                    .filter(l -> l.contains("WARN") && l.contains("plain HTTP"))
+                    .count();
             assertEquals(1, warnings, Files.readString(out));
         } finally {
             p.destroy();

@@ -1,9 +1,9 @@
 package dev.registrycache.supervisor;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every command's help is whole sentences: picocli prints each description element as its own
@@ -21,8 +21,12 @@ class HelpTextTest {
     private static void check(CommandLine command) {
         for (String paragraph : command.getCommandSpec().usageMessage().description()) {
             String text = paragraph.strip();
-            assertTrue(text.endsWith(".") || text.endsWith(".)"), command.getCommandName() + ": '" + text + "' ends mid-sentence");
-            assertTrue(text.chars().filter(c -> c == '(').count() == text.chars().filter(c -> c == ')').count(),
+            assertTrue(
+                    text.endsWith(".") || text.endsWith(".)"),
+                    command.getCommandName() + ": '" + text + "' ends mid-sentence");
+            assertTrue(
+                    text.chars().filter(c -> c == '(').count()
+                            == text.chars().filter(c -> c == ')').count(),
                     command.getCommandName() + ": '" + text + "' leaves a parenthesis open");
         }
     }

@@ -1,27 +1,26 @@
 package dev.registrycache.supervisor;
 
-import dev.registrycache.testsupport.TestCredentials;
+import static dev.registrycache.supervisor.ContainerHost.podman;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.ProcessResult;
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.Skopeo;
+import dev.registrycache.testsupport.TestCredentials;
 import dev.registrycache.testsupport.Tools;
 import dev.registrycache.testsupport.UpstreamRegistry;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
-import static dev.registrycache.supervisor.ContainerHost.podman;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code podman play kube docker/deployment.yaml} as the README says: the folders made by the
@@ -36,30 +35,45 @@ class KubePlayIT {
 
     @Test
     void playKubeServesPullsAndDownStopsEveryProcess(@TempDir Path root) throws Exception {
-        Image image = OciImages.image().oci().seed(78).layers(1).layerSize(200_000).build();
+        Image image =
+                OciImages.image().oci().seed(78).layers(1).layerSize(200_000).build();
         String tag = ContainerHost.image();
         String deployment = ContainerHost.uniqueName("rc-e2e-kube");
         try (ContainerHost.BridgeAnchor bridge = new ContainerHost.BridgeAnchor();
-             UpstreamRegistry upstream = UpstreamRegistry.withHtpasswdOn(bridge.address(), TestCredentials.of("cache", "up-pass"))) {
+                UpstreamRegistry upstream =
+                        UpstreamRegistry.withHtpasswdOn(bridge.address(), TestCredentials.of("cache", "up-pass"))) {
             upstream.push(image, "team/app", "v1");
-            Tools.run(Duration.ofMinutes(2), List.of("bash", "-c", ContainerHost.readmeDeployment(root, CLIENT, false)), Map.of(), root)
+            Tools.run(
+                            Duration.ofMinutes(2),
+                            List.of("bash", "-c", ContainerHost.readmeDeployment(root, CLIENT, false)),
+                            Map.of(),
+                            root)
                     .orThrow();
-            Files.writeString(root.resolve("pull-secret.json"),
-                    "{\"auths\":{\"quay.io\":{\"auth\":\"" + upstream.credentials().authField() + "\"}}}");
+            Files.writeString(
+                    root.resolve("pull-secret.json"),
+                    "{\"auths\":{\"quay.io\":{\"auth\":\""
+                            + upstream.credentials().authField() + "\"}}}");
             int port = FreePort.pick();
             String yaml = Files.readString(ContainerHost.ROOT.resolve("docker/deployment.yaml"))
                     .replace("/opt/registry", root.toString())
                     .replace("hostPort: 8443", "hostPort: " + port)
                     .replace("image: localhost/registry-cache:latest", "image: " + tag)
                     .replace("\n  name: registry-cache\n", "\n  name: " + deployment + "\n")
-                    .replace("        env:\n", "        env:\n        - name: UPSTREAM_ENDPOINTS\n          value: \"quay.io="
-                            + upstream.baseUrl() + "\"\n");
-            assertTrue(yaml.contains("UPSTREAM_ENDPOINTS") && yaml.contains("hostPort: " + port) && yaml.contains(deployment), yaml);
+                    .replace(
+                            "        env:\n",
+                            "        env:\n        - name: UPSTREAM_ENDPOINTS\n          value: \"quay.io="
+                                    + upstream.baseUrl() + "\"\n");
+            assertTrue(
+                    yaml.contains("UPSTREAM_ENDPOINTS")
+                            && yaml.contains("hostPort: " + port)
+                            && yaml.contains(deployment),
+                    yaml);
             Path file = root.resolve("deployment.yaml");
             Files.writeString(file, yaml);
             Path log = root.resolve("container.log");
             try {
-                podman("play", "kube", "--log-driver", "k8s-file", "--log-opt", "path=" + log, file.toString()).orThrow();
+                podman("play", "kube", "--log-driver", "k8s-file", "--log-opt", "path=" + log, file.toString())
+                        .orThrow();
                 awaitLine(log, "registry-cache ready in");
                 Path out = root.resolve("pulled");
                 Skopeo.create().copy("docker://127.0.0.1:" + port + "/quay.io/team/app:v1", CLIENT, "dir:" + out, null);
@@ -69,14 +83,21 @@ class KubePlayIT {
                 ProcessResult stop = podman(Duration.ofSeconds(60), "pod", "stop", "-t", "10", deployment + "-pod-0");
                 assertEquals(0, stop.exitCode(), stop.output());
                 String container = deployment + "-pod-0-registry-cache";
-                assertEquals("0", podman("inspect", container, "--format", "{{.State.ExitCode}}").orThrow().stdoutText().strip(),
+                assertEquals(
+                        "0",
+                        podman("inspect", container, "--format", "{{.State.ExitCode}}")
+                                .orThrow()
+                                .stdoutText()
+                                .strip(),
                         "the supervisor exits 0 within the stop timeout");
             } finally {
                 ProcessResult down = podman(Duration.ofSeconds(60), "play", "kube", "--down", file.toString());
                 assertEquals(0, down.exitCode(), down.output());
             }
             String logText = Files.readString(log);
-            assertTrue(logText.contains("every component stopped"), "the supervisor stopped its children itself: " + logText);
+            assertTrue(
+                    logText.contains("every component stopped"),
+                    "the supervisor stopped its children itself: " + logText);
             assertEquals(1, podman("pod", "exists", deployment + "-pod-0").exitCode(), "the pod is gone");
         }
     }
@@ -89,6 +110,7 @@ class KubePlayIT {
             }
             Thread.sleep(200);
         }
-        throw new AssertionError("no '" + text + "' within " + READY + ":\n" + (Files.exists(log) ? Files.readString(log) : "(no log)"));
+        throw new AssertionError(
+                "no '" + text + "' within " + READY + ":\n" + (Files.exists(log) ? Files.readString(log) : "(no log)"));
     }
 }

@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -39,10 +38,10 @@ final class KubernetesManifests {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
     private static final Pattern DNS_1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern DNS_1123_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
-    private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of("apps/v1/Deployment", Deployment.class);
+    private static final Map<String, Class<? extends HasMetadata>> KINDS =
+            Map.of("apps/v1/Deployment", Deployment.class);
 
-    private KubernetesManifests() {
-    }
+    private KubernetesManifests() {}
 
     /** Every document of the file, validated; a list of what is wrong is thrown as one error. */
     static List<HasMetadata> read(Path file) throws IOException {
@@ -54,14 +53,16 @@ final class KubernetesManifests {
                 if (doc == null || doc.isNull() || doc.isMissingNode()) {
                     continue;
                 }
-                String key = doc.path("apiVersion").asText() + "/" + doc.path("kind").asText();
+                String key =
+                        doc.path("apiVersion").asText() + "/" + doc.path("kind").asText();
                 Class<? extends HasMetadata> type = KINDS.get(key);
                 if (type == null) {
                     problems.add(file + ": unknown apiVersion/kind " + key);
                     continue;
                 }
                 HasMetadata object = JSON.treeToValue(doc, type);
-                String where = file.getFileName() + " " + doc.path("kind").asText() + " " + object.getMetadata().getName();
+                String where = file.getFileName() + " " + doc.path("kind").asText() + " "
+                        + object.getMetadata().getName();
                 unknownFields(object, where, problems, new IdentityHashMap<>());
                 rules(object, where, problems);
                 out.add(object);
@@ -79,15 +80,22 @@ final class KubernetesManifests {
             problems.add(where + ": metadata.name '" + name + "' is not a DNS-1123 subdomain");
         }
         if (object instanceof Deployment d) {
-            if (d.getSpec() == null || d.getSpec().getTemplate() == null || d.getSpec().getSelector() == null) {
+            if (d.getSpec() == null
+                    || d.getSpec().getTemplate() == null
+                    || d.getSpec().getSelector() == null) {
                 problems.add(where + ": spec.selector and spec.template are required");
                 return;
             }
             Map<String, String> selector = d.getSpec().getSelector().getMatchLabels();
-            Map<String, String> labels = d.getSpec().getTemplate().getMetadata() == null ? Map.of()
+            Map<String, String> labels = d.getSpec().getTemplate().getMetadata() == null
+                    ? Map.of()
                     : d.getSpec().getTemplate().getMetadata().getLabels();
-            if (selector == null || selector.isEmpty() || labels == null || !labels.entrySet().containsAll(selector.entrySet())) {
-                problems.add(where + ": spec.selector.matchLabels " + selector + " must match the template's labels " + labels);
+            if (selector == null
+                    || selector.isEmpty()
+                    || labels == null
+                    || !labels.entrySet().containsAll(selector.entrySet())) {
+                problems.add(where + ": spec.selector.matchLabels " + selector + " must match the template's labels "
+                        + labels);
             }
             podSpec(d.getSpec().getTemplate().getSpec(), where, problems);
         }
@@ -100,19 +108,35 @@ final class KubernetesManifests {
         }
         Set<String> volumes = new HashSet<>();
         for (Volume v : pod.getVolumes()) {
-            if (!volumes.add(v.getName()) || !DNS_1123_LABEL.matcher(v.getName()).matches()) {
+            if (!volumes.add(v.getName())
+                    || !DNS_1123_LABEL.matcher(v.getName()).matches()) {
                 problems.add(where + ": volume name '" + v.getName() + "' repeated or not a DNS-1123 label");
             }
-            if (v.getHostPath() != null && v.getHostPath().getType() != null && !Set.of("", "DirectoryOrCreate", "Directory",
-                    "FileOrCreate", "File", "Socket", "CharDevice", "BlockDevice").contains(v.getHostPath().getType())) {
-                problems.add(where + ": volume " + v.getName() + ": hostPath type '" + v.getHostPath().getType() + "'");
+            if (v.getHostPath() != null
+                    && v.getHostPath().getType() != null
+                    && !Set.of(
+                                    "",
+                                    "DirectoryOrCreate",
+                                    "Directory",
+                                    "FileOrCreate",
+                                    "File",
+                                    "Socket",
+                                    "CharDevice",
+                                    "BlockDevice")
+                            .contains(v.getHostPath().getType())) {
+                problems.add(where + ": volume " + v.getName() + ": hostPath type '"
+                        + v.getHostPath().getType() + "'");
             }
         }
         if (Boolean.TRUE.equals(pod.getHostNetwork())) {
-            problems.add(where + ": hostNetwork clashes with published ports under podman play kube; publish hostPort instead");
+            problems.add(where
+                    + ": hostNetwork clashes with published ports under podman play kube; publish hostPort instead");
         }
         for (Container c : pod.getContainers()) {
-            if (c.getName() == null || !DNS_1123_LABEL.matcher(c.getName()).matches() || c.getImage() == null || c.getImage().isBlank()) {
+            if (c.getName() == null
+                    || !DNS_1123_LABEL.matcher(c.getName()).matches()
+                    || c.getImage() == null
+                    || c.getImage().isBlank()) {
                 problems.add(where + ": container '" + c.getName() + "' needs a DNS-1123 name and an image");
             }
             for (VolumeMount m : c.getVolumeMounts()) {
@@ -129,7 +153,9 @@ final class KubernetesManifests {
             Set<Integer> ports = new HashSet<>();
             Set<String> portNames = new HashSet<>();
             for (ContainerPort p : c.getPorts()) {
-                if (p.getContainerPort() == null || p.getContainerPort() < 1 || p.getContainerPort() > 65535
+                if (p.getContainerPort() == null
+                        || p.getContainerPort() < 1
+                        || p.getContainerPort() > 65535
                         || (p.getHostPort() != null && (p.getHostPort() < 1 || p.getHostPort() > 65535))) {
                     problems.add(where + ": port " + p + " out of range");
                 }
@@ -138,10 +164,14 @@ final class KubernetesManifests {
                     portNames.add(p.getName());
                 }
             }
-            for (var probe : new io.fabric8.kubernetes.api.model.Probe[] {c.getReadinessProbe(), c.getLivenessProbe(), c.getStartupProbe()}) {
+            for (var probe : new io.fabric8.kubernetes.api.model.Probe[] {
+                c.getReadinessProbe(), c.getLivenessProbe(), c.getStartupProbe()
+            }) {
                 if (probe != null && probe.getHttpGet() != null) {
                     var port = probe.getHttpGet().getPort();
-                    boolean known = port.getIntVal() != null ? ports.contains(port.getIntVal()) : portNames.contains(port.getStrVal());
+                    boolean known = port.getIntVal() != null
+                            ? ports.contains(port.getIntVal())
+                            : portNames.contains(port.getStrVal());
                     if (!known) {
                         problems.add(where + ": probe on port " + port + ", which the container does not declare");
                     }
@@ -170,7 +200,9 @@ final class KubernetesManifests {
             return;
         }
         for (Method m : node.getClass().getMethods()) {
-            if (m.getParameterCount() != 0 || Modifier.isStatic(m.getModifiers()) || !m.getName().startsWith("get")
+            if (m.getParameterCount() != 0
+                    || Modifier.isStatic(m.getModifiers())
+                    || !m.getName().startsWith("get")
                     || m.getDeclaringClass() == Object.class) {
                 continue;
             }
@@ -186,7 +218,8 @@ final class KubernetesManifests {
                 }
                 continue;
             }
-            String field = Character.toLowerCase(m.getName().charAt(3)) + m.getName().substring(4);
+            String field =
+                    Character.toLowerCase(m.getName().charAt(3)) + m.getName().substring(4);
             unknownFields(value, path + "." + field, problems, seen);
         }
     }

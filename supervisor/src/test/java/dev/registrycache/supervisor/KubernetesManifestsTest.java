@@ -1,17 +1,16 @@
 package dev.registrycache.supervisor;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Our Kubernetes files are valid API objects (see {@link KubernetesManifests}); the checker catches what it should. */
 class KubernetesManifestsTest {
@@ -24,7 +23,8 @@ class KubernetesManifestsTest {
         Deployment d = (Deployment) objects.get(0);
         var container = d.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertEquals(8443, container.getPorts().get(0).getHostPort());
-        assertEquals(1001L, d.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsUser());
+        assertEquals(
+                1001L, d.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsUser());
     }
 
     @Test
@@ -32,15 +32,29 @@ class KubernetesManifestsTest {
         String yaml = Files.readString(DEPLOYMENT);
         Path typo = dir.resolve("typo.yaml");
         Files.writeString(typo, yaml.replace("mountPath: /certs", "mountPth: /certs"));
-        assertTrue(assertThrows(AssertionError.class, () -> KubernetesManifests.read(typo)).getMessage().contains("mountPth"));
+        assertTrue(assertThrows(AssertionError.class, () -> KubernetesManifests.read(typo))
+                .getMessage()
+                .contains("mountPth"));
         Path hostNetwork = dir.resolve("host-network.yaml");
-        Files.writeString(hostNetwork, yaml.replace("      restartPolicy: Always", "      hostNetwork: true\n      restartPolicy: Always"));
-        assertTrue(assertThrows(AssertionError.class, () -> KubernetesManifests.read(hostNetwork)).getMessage().contains("hostNetwork"));
+        Files.writeString(
+                hostNetwork,
+                yaml.replace("      restartPolicy: Always", "      hostNetwork: true\n      restartPolicy: Always"));
+        assertTrue(assertThrows(AssertionError.class, () -> KubernetesManifests.read(hostNetwork))
+                .getMessage()
+                .contains("hostNetwork"));
         Path mount = dir.resolve("mount.yaml");
-        Files.writeString(mount, yaml.replace("        - name: logs\n          mountPath", "        - name: log\n          mountPath"));
-        assertTrue(assertThrows(AssertionError.class, () -> KubernetesManifests.read(mount)).getMessage().contains("'log'"));
+        Files.writeString(
+                mount,
+                yaml.replace("        - name: logs\n          mountPath", "        - name: log\n          mountPath"));
+        assertTrue(assertThrows(AssertionError.class, () -> KubernetesManifests.read(mount))
+                .getMessage()
+                .contains("'log'"));
         Path selector = dir.resolve("selector.yaml");
-        Files.writeString(selector, yaml.replaceFirst("matchLabels:\n      app: registry-cache", "matchLabels:\n      app: other"));
-        assertTrue(assertThrows(AssertionError.class, () -> KubernetesManifests.read(selector)).getMessage().contains("matchLabels"));
+        Files.writeString(
+                selector,
+                yaml.replaceFirst("matchLabels:\n      app: registry-cache", "matchLabels:\n      app: other"));
+        assertTrue(assertThrows(AssertionError.class, () -> KubernetesManifests.read(selector))
+                .getMessage()
+                .contains("matchLabels"));
     }
 }

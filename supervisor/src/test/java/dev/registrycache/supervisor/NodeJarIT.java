@@ -1,15 +1,16 @@
 package dev.registrycache.supervisor;
 
-import dev.registrycache.testsupport.TestCredentials;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;
+import dev.registrycache.testsupport.TestCredentials;
 import dev.registrycache.testsupport.UpstreamRegistry;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,11 +20,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The built artifact (tagged "artifact": these run on every JDK CI tries), run as users and systemd units run it: {@code java -jar registry-cache.jar node ...}. */
 @Tag("artifact")
@@ -35,12 +34,11 @@ class NodeJarIT {
         return Base64.getEncoder().encodeToString((user + ":" + pass).getBytes(StandardCharsets.UTF_8));
     }
 
-    private record Run(int exit, String output) {
-    }
+    private record Run(int exit, String output) {}
 
     private static Process start(Map<String, String> env, Path output, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toString()));
+        List<String> cmd = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("REGISTRY_") || k.equals("UPSTREAM_ENDPOINTS"));
@@ -70,22 +68,42 @@ class NodeJarIT {
     void refusesBadConfigurationNamingFileOrVariableAndEntry(@TempDir Path dir) throws Exception {
         Path missing = dir.resolve("absent.json");
         Path notJson = Files.writeString(dir.resolve("bad.json"), "{auths: nope");
-        Path badAuth = Files.writeString(dir.resolve("badauth.json"),
-                "{\"auths\":{\"quay.io\":{\"auth\":\"" + Base64.getEncoder().encodeToString(SECRET.getBytes()) + "\"}}}");
-        Path good = Files.writeString(dir.resolve("good.json"), "{\"auths\":{\"quay.io\":{\"auth\":\"" + auth("u", SECRET) + "\"}}}");
+        Path badAuth = Files.writeString(
+                dir.resolve("badauth.json"),
+                "{\"auths\":{\"quay.io\":{\"auth\":\"" + Base64.getEncoder().encodeToString(SECRET.getBytes())
+                        + "\"}}}");
+        Path good = Files.writeString(
+                dir.resolve("good.json"), "{\"auths\":{\"quay.io\":{\"auth\":\"" + auth("u", SECRET) + "\"}}}");
         Object[][] cases = {
             {Map.of(), new String[] {"--pull-secret", missing.toString()}, missing + " (PULL_SECRET): file not found"},
             {Map.of(), new String[] {"--pull-secret", notJson.toString()}, "not valid JSON"},
-            {Map.of(), new String[] {"--pull-secret", badAuth.toString()}, "entry 'quay.io': 'auth' is not base64 of user:password"},
-            {Map.of("UPSTREAM_ENDPOINTS", "quay.io=ftp://x"), new String[] {"--pull-secret", good.toString()},
-                "UPSTREAM_ENDPOINTS: entry 'quay.io=ftp://x'"},
-            {Map.of("PULL_SECRET", good.toString()), new String[] {"--upstream", "docker.io"}, "has no entry for docker.io"},
+            {
+                Map.of(),
+                new String[] {"--pull-secret", badAuth.toString()},
+                "entry 'quay.io': 'auth' is not base64 of user:password"
+            },
+            {
+                Map.of("UPSTREAM_ENDPOINTS", "quay.io=ftp://x"),
+                new String[] {"--pull-secret", good.toString()},
+                "UPSTREAM_ENDPOINTS: entry 'quay.io=ftp://x'"
+            },
+            {
+                Map.of("PULL_SECRET", good.toString()),
+                new String[] {"--upstream", "docker.io"},
+                "has no entry for docker.io"
+            },
         };
         for (Object[] c : cases) {
             @SuppressWarnings("unchecked")
             Map<String, String> env = (Map<String, String>) c[0];
-            List<String> args = new ArrayList<>(List.of("node", "--data-dir", dir.resolve("d").toString(),
-                    "--log-dir", dir.resolve("l").toString(), "--port", "0"));
+            List<String> args = new ArrayList<>(List.of(
+                    "node",
+                    "--data-dir",
+                    dir.resolve("d").toString(),
+                    "--log-dir",
+                    dir.resolve("l").toString(),
+                    "--port",
+                    "0"));
             args.addAll(List.of((String[]) c[1]));
             if (!args.contains("--upstream")) {
                 args.addAll(List.of("--upstream", "quay.io"));
@@ -100,16 +118,31 @@ class NodeJarIT {
     @Test
     void servesPullsWithCredentialsFromThePullSecret(@TempDir Path dir) throws Exception {
         TestCredentials user = TestCredentials.of("robot", SECRET);
-        Image image = OciImages.image().oci().seed(31).layers(1).layerSize(10_000).build();
+        Image image =
+                OciImages.image().oci().seed(31).layers(1).layerSize(10_000).build();
         try (UpstreamRegistry upstream = UpstreamRegistry.withHtpasswd(user)) {
             upstream.push(image, "team/app", "v1");
-            Path secret = Files.writeString(dir.resolve("ps.json"),
+            Path secret = Files.writeString(
+                    dir.resolve("ps.json"),
                     "{\"auths\":{\"https://quay.io/\":{\"auth\":\"" + auth(user.username(), user.password()) + "\"}}}");
             int port = FreePort.pick();
             Path out = dir.resolve("node.out");
-            Process node = start(Map.of("UPSTREAM_ENDPOINTS", "quay.io=" + upstream.baseUrl(), "PULL_SECRET", secret.toString(),
-                    "DATA_DIR", dir.resolve("data").toString(), "LOG_DIR", dir.resolve("logs").toString()),
-                    out, "node", "--upstream", "quay.io", "--port", Integer.toString(port));
+            Process node = start(
+                    Map.of(
+                            "UPSTREAM_ENDPOINTS",
+                            "quay.io=" + upstream.baseUrl(),
+                            "PULL_SECRET",
+                            secret.toString(),
+                            "DATA_DIR",
+                            dir.resolve("data").toString(),
+                            "LOG_DIR",
+                            dir.resolve("logs").toString()),
+                    out,
+                    "node",
+                    "--upstream",
+                    "quay.io",
+                    "--port",
+                    Integer.toString(port));
             try {
                 RegistryClient client = new RegistryClient("http://127.0.0.1:" + port);
                 RegistryClient.Response r = null;

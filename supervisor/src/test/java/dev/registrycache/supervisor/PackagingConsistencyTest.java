@@ -1,20 +1,19 @@
 package dev.registrycache.supervisor;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.common.Setting;
 import dev.registrycache.testsupport.ProcessResult;
 import dev.registrycache.testsupport.Tools;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Containerfile, the kube YAML, the systemd units and the README name the same variables with
@@ -25,8 +24,8 @@ class PackagingConsistencyTest {
     private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
     private static final Path DOCKER = ROOT.resolve("docker");
     /** Defaults that the system packaging moves under /etc/registry-cache on purpose. */
-    private static final List<Setting> RELOCATED_BY_SYSTEMD = List.of(Setting.PULL_SECRET, Setting.CERTS,
-            Setting.REGISTRY_AUTH_HTPASSWD_PATH);
+    private static final List<Setting> RELOCATED_BY_SYSTEMD =
+            List.of(Setting.PULL_SECRET, Setting.CERTS, Setting.REGISTRY_AUTH_HTPASSWD_PATH);
 
     private static String read(Path p) throws Exception {
         return Files.readString(p);
@@ -52,19 +51,33 @@ class PackagingConsistencyTest {
         assertTrue(file.contains("EXPOSE " + Setting.PORT.defaultValue()));
         assertTrue(file.contains("VOLUME [\"/var/lib/registry\", \"/var/log/registry-cache\"]"));
         assertTrue(Pattern.compile("(?m)^USER (?!0|root)").matcher(file).find(), "the image runs as a non-root user");
-        assertTrue(file.contains("ENTRYPOINT [\"java\"") && file.contains("registry-cache.jar\"]"), "the entrypoint is the supervisor");
+        assertTrue(
+                file.contains("ENTRYPOINT [\"java\"") && file.contains("registry-cache.jar\"]"),
+                "the entrypoint is the supervisor");
     }
 
     @Test
     void theKubeYamlShowsTheDefaults() throws Exception {
         String yaml = read(DOCKER.resolve("deployment.yaml"));
-        for (Setting s : List.of(Setting.PORT, Setting.REGISTRY_AUTH_HTPASSWD_REALM, Setting.REGISTRY_AUTH_HTPASSWD_PATH,
-                Setting.CLEANER_MAXSIZE, Setting.CLEANER_THRESHOLD_PERCENTAGE, Setting.CLEANER_RUNEVERY_TIME, Setting.IGNOREREGISTRYLIST)) {
-            assertTrue(Pattern.compile("- name: " + s.env() + "\\b[^\\n]*\\n\\s*value: \"" + Pattern.quote(s.defaultValue()) + "\"")
-                    .matcher(yaml).find(), s.env() + " with value \"" + s.defaultValue() + "\" missing from deployment.yaml");
+        for (Setting s : List.of(
+                Setting.PORT,
+                Setting.REGISTRY_AUTH_HTPASSWD_REALM,
+                Setting.REGISTRY_AUTH_HTPASSWD_PATH,
+                Setting.CLEANER_MAXSIZE,
+                Setting.CLEANER_THRESHOLD_PERCENTAGE,
+                Setting.CLEANER_RUNEVERY_TIME,
+                Setting.IGNOREREGISTRYLIST)) {
+            assertTrue(
+                    Pattern.compile("- name: " + s.env() + "\\b[^\\n]*\\n\\s*value: \""
+                                    + Pattern.quote(s.defaultValue()) + "\"")
+                            .matcher(yaml)
+                            .find(),
+                    s.env() + " with value \"" + s.defaultValue() + "\" missing from deployment.yaml");
         }
-        assertTrue(yaml.contains("mountPath: /pull-secret.json") && yaml.contains("mountPath: /var/lib/registry")
-                && yaml.contains("mountPath: /certs") && yaml.contains("mountPath: /auth"));
+        assertTrue(yaml.contains("mountPath: /pull-secret.json")
+                && yaml.contains("mountPath: /var/lib/registry")
+                && yaml.contains("mountPath: /certs")
+                && yaml.contains("mountPath: /auth"));
     }
 
     @Test
@@ -74,10 +87,13 @@ class PackagingConsistencyTest {
             if (s.env() == null) {
                 continue;
             }
-            String expected = "| `" + s.env() + "` | " + (s.defaultValue() == null ? "unset" : "`" + s.defaultValue() + "`") + " |";
+            String expected = "| `" + s.env() + "` | "
+                    + (s.defaultValue() == null ? "unset" : "`" + s.defaultValue() + "`") + " |";
             assertTrue(readme.contains(expected), "README lacks the row " + expected);
             if (s.flag() != null) {
-                assertTrue(readme.contains("| `" + s.flag() + "` | `" + s.env() + "` |"), "README lacks the flag of " + s.env());
+                assertTrue(
+                        readme.contains("| `" + s.flag() + "` | `" + s.env() + "` |"),
+                        "README lacks the flag of " + s.env());
             }
         }
     }
@@ -90,14 +106,21 @@ class PackagingConsistencyTest {
                 continue;
             }
             if (s == Setting.NODE_TOKEN_FILE) {
-                assertTrue(env.contains("\nNODE_TOKEN_FILE=/etc/registry-cache/node-token\n"), "the units' nodes serve the gateway only");
+                assertTrue(
+                        env.contains("\nNODE_TOKEN_FILE=/etc/registry-cache/node-token\n"),
+                        "the units' nodes serve the gateway only");
             } else if (s.defaultValue() == null) {
                 assertTrue(env.contains("#" + s.env() + "="), s.env() + " missing (commented) from registry-cache.env");
             } else if (RELOCATED_BY_SYSTEMD.contains(s)) {
-                assertTrue(Pattern.compile("(?m)^" + s.env() + "=/etc/registry-cache/").matcher(env).find(), s.env());
+                assertTrue(
+                        Pattern.compile("(?m)^" + s.env() + "=/etc/registry-cache/")
+                                .matcher(env)
+                                .find(),
+                        s.env());
             } else {
-                assertTrue(env.contains("\n" + s.env() + "=" + s.defaultValue() + "\n"), s.env() + "=" + s.defaultValue()
-                        + " missing from registry-cache.env");
+                assertTrue(
+                        env.contains("\n" + s.env() + "=" + s.defaultValue() + "\n"),
+                        s.env() + "=" + s.defaultValue() + " missing from registry-cache.env");
             }
         }
     }
@@ -106,7 +129,9 @@ class PackagingConsistencyTest {
     void theUnitsRunTheComponentsWithTheSupervisorsJvmOptions() throws Exception {
         String node = read(DOCKER.resolve("systemd/registry-cache-node@.service"));
         for (String option : ChildSpec.nodeOptions()) {
-            if (option.startsWith("-Xm") || option.startsWith("-XX:MaxDirect") || option.startsWith("-XX:UseAVX")
+            if (option.startsWith("-Xm")
+                    || option.startsWith("-XX:MaxDirect")
+                    || option.startsWith("-XX:UseAVX")
                     || option.startsWith("-XX:+UseSerialGC")) {
                 assertTrue(node.contains(option), option + " missing from the node unit");
             }
@@ -118,16 +143,21 @@ class PackagingConsistencyTest {
                 assertTrue(gateway.contains(option), option + " missing from the gateway unit");
             }
         }
-        assertTrue(read(DOCKER.resolve("systemd/registry-cache-gateway.service")).contains("gateway $GATEWAY_NODES"));
+        assertTrue(
+                read(DOCKER.resolve("systemd/registry-cache-gateway.service")).contains("gateway $GATEWAY_NODES"));
         assertTrue(read(DOCKER.resolve("systemd/registry-cache-logger.service")).contains(" logger"));
-        assertTrue(read(DOCKER.resolve("systemd/registry-cache-cleaner.service")).contains(" cleaner"));
+        assertTrue(
+                read(DOCKER.resolve("systemd/registry-cache-cleaner.service")).contains(" cleaner"));
     }
 
     @Test
     void theUnitsPassSystemdAnalyzeVerify(@TempDir Path dir) throws Exception {
         Tools.require("systemd-analyze");
         List<String> cmd = new ArrayList<>(List.of("systemd-analyze", "verify", "--man=no"));
-        for (String name : List.of("registry-cache.target", "registry-cache-gateway.service", "registry-cache-logger.service",
+        for (String name : List.of(
+                "registry-cache.target",
+                "registry-cache-gateway.service",
+                "registry-cache-logger.service",
                 "registry-cache-cleaner.service")) {
             cmd.add(DOCKER.resolve("systemd").resolve(name).toString());
         }

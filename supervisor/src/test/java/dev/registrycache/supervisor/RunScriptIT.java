@@ -1,5 +1,9 @@
 package dev.registrycache.supervisor;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
@@ -7,19 +11,14 @@ import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.Skopeo;
 import dev.registrycache.testsupport.Tools;
 import dev.registrycache.testsupport.UpstreamRegistry;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's run command as a newcomer uses it: {@code ./run.sh} in a fresh clone builds the jar
@@ -49,7 +48,10 @@ class RunScriptIT {
 
         /** Ctrl-C: SIGINT to the whole foreground group. */
         int interrupt() throws Exception {
-            new ProcessBuilder("kill", "-INT", "--", "-" + process.pid()).inheritIO().start().waitFor();
+            new ProcessBuilder("kill", "-INT", "--", "-" + process.pid())
+                    .inheritIO()
+                    .start()
+                    .waitFor();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
@@ -60,10 +62,16 @@ class RunScriptIT {
     }
 
     private static Run start(Path clone, int port, String endpoints) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("setsid", "./run.sh").directory(clone.toFile()).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder("setsid", "./run.sh")
+                .directory(clone.toFile())
+                .redirectErrorStream(true);
         // a newcomer's shell: none of the cache's settings but the port and where the upstreams are
-        pb.environment().keySet().removeIf(k -> k.startsWith("REGISTRY_") || k.startsWith("CLEANER_")
-                || List.of("PULL_SECRET", "DATA_DIR", "LOG_DIR", "CERTS", "UPSTREAM_ENDPOINTS").contains(k));
+        pb.environment()
+                .keySet()
+                .removeIf(k -> k.startsWith("REGISTRY_")
+                        || k.startsWith("CLEANER_")
+                        || List.of("PULL_SECRET", "DATA_DIR", "LOG_DIR", "CERTS", "UPSTREAM_ENDPOINTS")
+                                .contains(k));
         pb.environment().put("PORT", Integer.toString(port));
         pb.environment().put("UPSTREAM_ENDPOINTS", endpoints);
         Process p = pb.start();
@@ -74,9 +82,11 @@ class RunScriptIT {
     @Test
     void runShFromAFreshCloneServesStopsOnCtrlCAndKeepsTheCacheForTheNextRun(@TempDir Path dir) throws Exception {
         Tools.require("git");
-        Image image = OciImages.image().oci().seed(95).layers(2).layerSize(100_000).build();
+        Image image =
+                OciImages.image().oci().seed(95).layers(2).layerSize(100_000).build();
         Path clone = dir.resolve("registry-cache");
-        Tools.runOrThrow(Duration.ofMinutes(2), List.of("git", "clone", "-q", ContainerHost.ROOT.toString(), clone.toString()));
+        Tools.runOrThrow(
+                Duration.ofMinutes(2), List.of("git", "clone", "-q", ContainerHost.ROOT.toString(), clone.toString()));
         Skopeo skopeo = Skopeo.create();
         int port = FreePort.pick();
         String reference = "docker://127.0.0.1:" + port + "/quay.io/team/app:v1";
@@ -88,10 +98,14 @@ class RunScriptIT {
             try {
                 first.awaitLine("registry-cache ready in");
                 assertTrue(first.printed("run.sh: building"), "the first run builds the jar");
-                assertTrue(first.printed("no PULL_SECRET given: serving the registries in .run/pull-secret.json (docker.io and quay.io"));
-                assertTrue(first.printed("podman pull --tls-verify=false localhost:" + port + "/docker.io/library/alpine:latest"));
+                assertTrue(
+                        first.printed(
+                                "no PULL_SECRET given: serving the registries in .run/pull-secret.json (docker.io and quay.io"));
+                assertTrue(first.printed(
+                        "podman pull --tls-verify=false localhost:" + port + "/docker.io/library/alpine:latest"));
                 skopeo.copy(reference, "dir:" + dir.resolve("first"));
-                assertEquals(image.manifest().digest(), Sha256.of(Files.readAllBytes(dir.resolve("first/manifest.json"))));
+                assertEquals(
+                        image.manifest().digest(), Sha256.of(Files.readAllBytes(dir.resolve("first/manifest.json"))));
             } finally {
                 assertEquals(0, first.interrupt(), String.join("\n", first.lines()));
             }
@@ -101,16 +115,20 @@ class RunScriptIT {
             Run second = start(clone, port, endpoints);
             try {
                 second.awaitLine("registry-cache ready in");
-                assertTrue(second.printed("is up to date"), "nothing changed: no rebuild\n" + String.join("\n", second.lines()));
+                assertTrue(
+                        second.printed("is up to date"),
+                        "nothing changed: no rebuild\n" + String.join("\n", second.lines()));
                 assertFalse(second.printed("run.sh: building"));
                 // the upstream is down: only the cache kept from the first run can answer
                 skopeo.copy(reference, "dir:" + dir.resolve("second"));
-                assertEquals(image.manifest().digest(), Sha256.of(Files.readAllBytes(dir.resolve("second/manifest.json"))));
+                assertEquals(
+                        image.manifest().digest(), Sha256.of(Files.readAllBytes(dir.resolve("second/manifest.json"))));
             } finally {
                 assertEquals(0, second.interrupt(), String.join("\n", second.lines()));
             }
         }
-        String status = Tools.runOrThrow(Duration.ofSeconds(30), List.of("git", "-C", clone.toString(), "status", "--porcelain"))
+        String status = Tools.runOrThrow(
+                        Duration.ofSeconds(30), List.of("git", "-C", clone.toString(), "status", "--porcelain"))
                 .stdoutText();
         assertEquals("", status, "run.sh leaves nothing untracked in the checkout");
     }

@@ -1,16 +1,17 @@
 package dev.registrycache.supervisor;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.Skopeo;
 import dev.registrycache.testsupport.UpstreamRegistry;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,12 +27,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The whole cache started exactly as a user starts it: {@code java -jar registry-cache.jar}. */
 @Tag("e2e")
@@ -51,8 +50,11 @@ class SupervisorIT {
         }
 
         ProcessHandle child(String argument) {
-            return children().stream().filter(h -> String.join(" ", h.info().arguments().orElse(new String[0])).contains(argument))
-                    .findFirst().orElseThrow(() -> new AssertionError("no child with " + argument + " in " + lines));
+            return children().stream()
+                    .filter(h -> String.join(" ", h.info().arguments().orElse(new String[0]))
+                            .contains(argument))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no child with " + argument + " in " + lines));
         }
     }
 
@@ -75,11 +77,16 @@ class SupervisorIT {
     /** With {@code ownGroup}, the supervisor leads a new session and process group, as in a terminal. */
     private Stack start(boolean ownGroup, Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(ownGroup ? List.of("setsid") : List.of());
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
+        cmd.addAll(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().keySet().removeIf(k -> k.startsWith("REGISTRY_") || k.startsWith("CLEANER_")
-                || List.of("UPSTREAM_ENDPOINTS", "PULL_SECRET", "PORT", "CERTS", "DATA_DIR", "LOG_DIR").contains(k));
+        pb.environment()
+                .keySet()
+                .removeIf(k -> k.startsWith("REGISTRY_")
+                        || k.startsWith("CLEANER_")
+                        || List.of("UPSTREAM_ENDPOINTS", "PULL_SECRET", "PORT", "CERTS", "DATA_DIR", "LOG_DIR")
+                                .contains(k));
         pb.environment().putAll(env);
         Process p = pb.start();
         started.add(p);
@@ -93,7 +100,8 @@ class SupervisorIT {
         return new Stack(p, lines, port);
     }
 
-    private static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition) throws Exception {
+    private static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -124,17 +132,25 @@ class SupervisorIT {
         UpstreamRegistry hub = UpstreamRegistry.plain();
         closeables.add(hub);
         Image a = OciImages.image().oci().seed(51).layers(2).layerSize(100_000).build();
-        Image b = OciImages.image().docker().seed(52).layers(1).layerSize(100_000).build();
+        Image b =
+                OciImages.image().docker().seed(52).layers(1).layerSize(100_000).build();
         quay.push(a, "team/a", "v1");
         hub.push(b, "library/b", "v2");
         String auth = Base64.getEncoder().encodeToString("user:s3cr3t-pw".getBytes(StandardCharsets.UTF_8));
-        Map<String, String> env = env(dir, "{\"auths\":{\"quay.io\":{},\"https://index.docker.io/v1/\":{\"auth\":\"" + auth
-                + "\"},\"cloud.openshift.com\":{\"auth\":\"" + auth + "\"}}}",
+        Map<String, String> env = env(
+                dir,
+                "{\"auths\":{\"quay.io\":{},\"https://index.docker.io/v1/\":{\"auth\":\"" + auth
+                        + "\"},\"cloud.openshift.com\":{\"auth\":\"" + auth + "\"}}}",
                 "quay.io=" + quay.baseUrl() + " docker.io=" + hub.baseUrl());
         Stack stack = start(env);
         await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
-        await("two nodes, the gateway, the logger and the cleaner", Duration.ofSeconds(10),
-                () -> stack.children().stream().filter(h -> h.info().command().orElse("").endsWith("java")).count() == 5);
+        await(
+                "two nodes, the gateway, the logger and the cleaner",
+                Duration.ofSeconds(10),
+                () -> stack.children().stream()
+                                .filter(h -> h.info().command().orElse("").endsWith("java"))
+                                .count()
+                        == 5);
         assertFalse(stack.printed("[node cloud.openshift.com]"));
         Skopeo skopeo = Skopeo.create();
         String host = "127.0.0.1:" + stack.port();
@@ -146,20 +162,34 @@ class SupervisorIT {
         assertTrue(stack.printed("[node quay.io] "));
         assertTrue(stack.printed("[node docker.io] "));
         for (ProcessHandle child : stack.children()) {
-            assertFalse(String.join(" ", child.info().arguments().orElse(new String[0])).contains("s3cr3t-pw"));
+            assertFalse(String.join(" ", child.info().arguments().orElse(new String[0]))
+                    .contains("s3cr3t-pw"));
         }
         HttpClient http = HttpClient.newHttpClient();
-        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://" + host + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        for (String expected : List.of("registry_cache_requests_total{registry=\"quay.io\",kind=\"blob\",cache=\"miss\",code=\"200\"}",
-                "registry_cache_requests_total{registry=\"docker.io\",kind=\"manifest\"", "registry_cache_node_up{registry=\"quay.io\"} 1",
-                "registry_cache_child_restarts_total{child=\"node quay.io\"} 0", "registry_cache_upstream_blob_bytes_total{registry=\"quay.io\"}",
+        String metrics = http.send(
+                        HttpRequest.newBuilder(URI.create("http://" + host + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        for (String expected : List.of(
+                "registry_cache_requests_total{registry=\"quay.io\",kind=\"blob\",cache=\"miss\",code=\"200\"}",
+                "registry_cache_requests_total{registry=\"docker.io\",kind=\"manifest\"",
+                "registry_cache_node_up{registry=\"quay.io\"} 1",
+                "registry_cache_child_restarts_total{child=\"node quay.io\"} 0",
+                "registry_cache_upstream_blob_bytes_total{registry=\"quay.io\"}",
                 "registry_cache_upstream_responses_total{registry=\"docker.io\",method=\"HEAD\",code=\"200\"}",
                 "registry_cache_gateway_requests_total{code=\"200\"}")) {
             assertTrue(metrics.contains(expected), expected + " missing from /metrics:\n" + metrics);
         }
-        assertEquals(1, metrics.lines().filter(l -> l.equals("# TYPE registry_cache_requests_total counter")).count(), metrics);
-        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://" + host + "/healthz")).build(),
+        assertEquals(
+                1,
+                metrics.lines()
+                        .filter(l -> l.equals("# TYPE registry_cache_requests_total counter"))
+                        .count(),
+                metrics);
+        HttpResponse<String> health = http.send(
+                HttpRequest.newBuilder(URI.create("http://" + host + "/healthz"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, health.statusCode(), health.body());
         assertTrue(health.body().contains("\"quay.io\":\"up\""), health.body());
@@ -167,15 +197,20 @@ class SupervisorIT {
         // the node's own port serves the gateway only: a local process going around htpasswd is refused
         String[] nodeArgs = stack.child("--upstream quay.io").info().arguments().orElseThrow();
         int nodePort = Integer.parseInt(nodeArgs[List.of(nodeArgs).indexOf("--port") + 1]);
-        HttpResponse<String> direct = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nodePort
-                + "/v2/quay.io/team/a/manifests/v1")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> direct = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nodePort + "/v2/quay.io/team/a/manifests/v1"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(401, direct.statusCode(), direct.body());
 
         List<ProcessHandle> children = stack.children();
         stack.process().destroy(); // SIGTERM
         assertTrue(stack.process().waitFor(40, TimeUnit.SECONDS));
         assertEquals(0, stack.process().exitValue(), String.join("\n", stack.lines()));
-        await("every child gone", Duration.ofSeconds(30), () -> children.stream().noneMatch(ProcessHandle::isAlive));
+        await(
+                "every child gone",
+                Duration.ofSeconds(30),
+                () -> children.stream().noneMatch(ProcessHandle::isAlive));
     }
 
     @Test
@@ -184,14 +219,16 @@ class SupervisorIT {
         closeables.add(quay);
         Path big = randomFile(dir.resolve("big"), 256, 7);
         String digest = quay.pushBlob("team/big", big);
-        Image small = OciImages.image().oci().seed(53).layers(1).layerSize(10_000).build();
+        Image small =
+                OciImages.image().oci().seed(53).layers(1).layerSize(10_000).build();
         quay.push(small, "team/small", "v1");
         Stack stack = start(env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl()));
         await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
         ProcessHandle node = stack.child("--upstream quay.io");
         HttpClient http = HttpClient.newHttpClient();
         URI blob = URI.create("http://127.0.0.1:" + stack.port() + "/v2/quay.io/team/big/blobs/" + digest);
-        HttpResponse<InputStream> transfer = http.send(HttpRequest.newBuilder(blob).build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> transfer =
+                http.send(HttpRequest.newBuilder(blob).build(), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, transfer.statusCode());
         transfer.body().readNBytes(1 << 20);
         node.destroyForcibly(); // kill -9 mid-pull
@@ -199,18 +236,27 @@ class SupervisorIT {
         URI manifest = URI.create("http://127.0.0.1:" + stack.port() + "/v2/quay.io/team/small/manifests/v1");
         await("a pull through the restarted node", Duration.ofSeconds(60), () -> {
             try {
-                return http.send(HttpRequest.newBuilder(manifest).header("Accept", "application/vnd.oci.image.manifest.v1+json")
-                        .build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+                return http.send(
+                                        HttpRequest.newBuilder(manifest)
+                                                .header("Accept", "application/vnd.oci.image.manifest.v1+json")
+                                                .build(),
+                                        HttpResponse.BodyHandlers.ofString())
+                                .statusCode()
+                        == 200;
             } catch (Exception e) {
                 return false;
             }
         });
-        HttpResponse<byte[]> again = http.send(HttpRequest.newBuilder(blob).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> again =
+                http.send(HttpRequest.newBuilder(blob).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(digest, Sha256.of(again.body()));
         assertNotEquals(node.pid(), stack.child("--upstream quay.io").pid());
         assertTrue(stack.printed("node quay.io exited"), String.join("\n", stack.lines()));
-        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.port() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        String metrics = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.port() + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
         assertTrue(metrics.contains("registry_cache_child_restarts_total{child=\"node quay.io\"} 1"), metrics);
     }
 
@@ -224,8 +270,12 @@ class SupervisorIT {
         await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
         HttpClient http = HttpClient.newHttpClient();
         URI blob = URI.create("http://127.0.0.1:" + stack.port() + "/v2/quay.io/team/big/blobs/" + digest);
-        assertEquals(200, http.send(HttpRequest.newBuilder(blob).build(), HttpResponse.BodyHandlers.discarding()).statusCode());
-        HttpResponse<InputStream> transfer = http.send(HttpRequest.newBuilder(blob).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(
+                200,
+                http.send(HttpRequest.newBuilder(blob).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode());
+        HttpResponse<InputStream> transfer =
+                http.send(HttpRequest.newBuilder(blob).build(), HttpResponse.BodyHandlers.ofInputStream());
         java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
         byte[] buf = new byte[1 << 20];
         int n = transfer.body().readNBytes(buf, 0, buf.length);
@@ -237,8 +287,14 @@ class SupervisorIT {
         Thread.sleep(250);
         boolean refused;
         try {
-            refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.port() + "/v2/"))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 503;
+            refused = HttpClient.newHttpClient()
+                            .send(
+                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.port() + "/v2/"))
+                                            .timeout(Duration.ofSeconds(5))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode()
+                    == 503;
         } catch (java.io.IOException e) {
             refused = true;
         }
@@ -250,10 +306,15 @@ class SupervisorIT {
                 Thread.sleep(2); // a slow client for the first seconds of the shutdown
             }
         }
-        assertEquals(digest, "sha256:" + java.util.HexFormat.of().formatHex(sha.digest()), "the transfer in flight completed");
+        assertEquals(
+                digest,
+                "sha256:" + java.util.HexFormat.of().formatHex(sha.digest()),
+                "the transfer in flight completed");
         assertTrue(stack.process().waitFor(40, TimeUnit.SECONDS));
         assertEquals(0, stack.process().exitValue());
-        assertTrue(children.stream().noneMatch(ProcessHandle::isAlive), "every child stopped before the supervisor exited");
+        assertTrue(
+                children.stream().noneMatch(ProcessHandle::isAlive),
+                "every child stopped before the supervisor exited");
     }
 
     @Test
@@ -265,15 +326,20 @@ class SupervisorIT {
         Stack stack = start(true, env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl()));
         await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
         URI blob = URI.create("http://127.0.0.1:" + stack.port() + "/v2/quay.io/team/big/blobs/" + digest);
-        HttpResponse<InputStream> transfer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(blob).build(),
-                HttpResponse.BodyHandlers.ofInputStream()); // cold: streamed by the node through the gateway
+        HttpResponse<InputStream> transfer = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(blob).build(),
+                        HttpResponse.BodyHandlers.ofInputStream()); // cold: streamed by the node through the gateway
         java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
         byte[] buf = new byte[1 << 16];
         int n = transfer.body().readNBytes(buf, 0, buf.length);
         sha.update(buf, 0, n);
         List<ProcessHandle> children = stack.children();
         // Ctrl-C in a terminal: SIGINT to every process of the foreground group, children included
-        new ProcessBuilder("kill", "-INT", "--", "-" + stack.process().pid()).inheritIO().start().waitFor();
+        new ProcessBuilder("kill", "-INT", "--", "-" + stack.process().pid())
+                .inheritIO()
+                .start()
+                .waitFor();
         long slowUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
         while ((n = transfer.body().read(buf)) > 0) {
             sha.update(buf, 0, n);
@@ -281,10 +347,15 @@ class SupervisorIT {
                 Thread.sleep(5);
             }
         }
-        assertEquals(digest, "sha256:" + java.util.HexFormat.of().formatHex(sha.digest()), "the transfer in flight completed");
+        assertEquals(
+                digest,
+                "sha256:" + java.util.HexFormat.of().formatHex(sha.digest()),
+                "the transfer in flight completed");
         assertTrue(stack.process().waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, stack.process().exitValue(), String.join("\n", stack.lines()));
-        assertFalse(stack.printed("starting it again"), "nothing restarted during the shutdown: " + String.join("\n", stack.lines()));
+        assertFalse(
+                stack.printed("starting it again"),
+                "nothing restarted during the shutdown: " + String.join("\n", stack.lines()));
         assertTrue(stack.printed("every component stopped"));
         assertTrue(children.stream().noneMatch(ProcessHandle::isAlive));
     }
@@ -296,7 +367,10 @@ class SupervisorIT {
         Stack stack = start(env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl()));
         await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
         List<ProcessHandle> children = stack.children();
-        new ProcessBuilder("kill", "-HUP", Long.toString(stack.process().pid())).inheritIO().start().waitFor();
+        new ProcessBuilder("kill", "-HUP", Long.toString(stack.process().pid()))
+                .inheritIO()
+                .start()
+                .waitFor();
         assertTrue(stack.process().waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, stack.process().exitValue(), String.join("\n", stack.lines()));
         assertTrue(stack.printed("every component stopped"), String.join("\n", stack.lines()));
@@ -312,30 +386,49 @@ class SupervisorIT {
         List<ProcessHandle> children = stack.children();
         assertFalse(children.isEmpty());
         stack.process().toHandle().destroyForcibly();
-        await("the children to exit", Duration.ofSeconds(30), () -> children.stream().noneMatch(ProcessHandle::isAlive));
+        await(
+                "the children to exit",
+                Duration.ofSeconds(30),
+                () -> children.stream().noneMatch(ProcessHandle::isAlive));
     }
 
     @Test
     void refusesBadConfigurationBeforeStartingAnything(@TempDir Path dir) throws Exception {
         String good = "{\"auths\":{\"quay.io\":{}}}";
-        Path badPem = Files.writeString(dir.resolve("bad.pem"), "-----BEGIN CERTIFICATE-----\nxx\n-----END CERTIFICATE-----\n");
-        java.net.ServerSocket busy = new java.net.ServerSocket(0); // another process's port, as far as the cache can tell
+        Path badPem = Files.writeString(
+                dir.resolve("bad.pem"), "-----BEGIN CERTIFICATE-----\nxx\n-----END CERTIFICATE-----\n");
+        java.net.ServerSocket busy =
+                new java.net.ServerSocket(0); // another process's port, as far as the cache can tell
         closeables.add(busy);
         Object[][] cases = {
-            {"{\"auths\":{\"quay.io\":{\"auth\":\"bm9jb2xvbg==\"}}}", Map.of(), "entry 'quay.io': 'auth' is not base64 of user:password"},
+            {
+                "{\"auths\":{\"quay.io\":{\"auth\":\"bm9jb2xvbg==\"}}}",
+                Map.of(),
+                "entry 'quay.io': 'auth' is not base64 of user:password"
+            },
             {"not json", Map.of(), "not valid JSON"},
             {good, Map.of("UPSTREAM_ENDPOINTS", "quay.io=ftp://x"), "UPSTREAM_ENDPOINTS: entry 'quay.io=ftp://x'"},
             {good, Map.of("CLEANER_MAXSIZE", "ten gigs"), "CLEANER_MAXSIZE"},
             {good, Map.of("CLEANER_RUNEVERY_TIME", "30 minutes"), "CLEANER_RUNEVERY_TIME: '30 minutes'"},
             {good, Map.of("CLEANER_THRESHOLD_PERCENTAGE", "-5"), "CLEANER_THRESHOLD_PERCENTAGE"},
             {good, Map.of("CERTS", badPem.toString()), badPem.toString()},
-            {good, Map.of("REGISTRY_AUTH", "htpasswd", "REGISTRY_AUTH_HTPASSWD_PATH", dir.resolve("none").toString()),
-                "REGISTRY_AUTH_HTPASSWD_PATH"},
+            {
+                good,
+                Map.of(
+                        "REGISTRY_AUTH",
+                        "htpasswd",
+                        "REGISTRY_AUTH_HTPASSWD_PATH",
+                        dir.resolve("none").toString()),
+                "REGISTRY_AUTH_HTPASSWD_PATH"
+            },
             {good, Map.of("IGNOREREGISTRYLIST", "quay.io"), "every registry in it is in IGNOREREGISTRYLIST (quay.io)"},
             {"{\"auths\":{}}", Map.of(), "\"auths\" names no registry"},
             {good, Map.of("PORT", "http"), "PORT"},
-            {good, Map.of("PORT", Integer.toString(busy.getLocalPort())), "PORT / --port " + busy.getLocalPort()
-                + ": another process already listens on it"},
+            {
+                good,
+                Map.of("PORT", Integer.toString(busy.getLocalPort())),
+                "PORT / --port " + busy.getLocalPort() + ": another process already listens on it"
+            },
             {good, Map.of("CLEANER_MAXSIZE", "0"), "CLEANER_MAXSIZE: '0' is 0"},
             {good, Map.of("LOG_LEVEL", "LOUD"), "LOG_LEVEL: 'LOUD' is not one of ERROR, WARN, INFO, DEBUG, TRACE"},
             {good, Map.of("CERTS", dir.toString()), "certificate file " + dir + " (CERTS): cannot be read"},
@@ -357,7 +450,9 @@ class SupervisorIT {
         Stack missing = start(env);
         assertTrue(missing.process().waitFor(30, TimeUnit.SECONDS));
         Thread.sleep(100);
-        assertTrue(missing.printed("missing.json (PULL_SECRET): file not found"), missing.lines().toString());
+        assertTrue(
+                missing.printed("missing.json (PULL_SECRET): file not found"),
+                missing.lines().toString());
     }
 
     /** A file of {@code mib} MiB of random bytes from {@code seed}. */

@@ -1,28 +1,27 @@
 package dev.registrycache.supervisor;
 
-import dev.registrycache.testsupport.TestCredentials;
+import static dev.registrycache.supervisor.ContainerHost.podman;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.ProcessResult;
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.Skopeo;
+import dev.registrycache.testsupport.TestCredentials;
 import dev.registrycache.testsupport.Tools;
 import dev.registrycache.testsupport.UpstreamRegistry;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
-import static dev.registrycache.supervisor.ContainerHost.podman;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The systemd units started for real: in a container whose PID 1 is systemd (a stand-in for a
@@ -35,36 +34,91 @@ class SystemdUnitsIT {
     private static final String HOST_IMAGE = "localhost/registry-cache-systemd-host:e2e";
     private static final TestCredentials CLIENT = TestCredentials.of("puller", "pull-pass");
     private static final Duration WAIT = Duration.ofSeconds(120);
-    private static final List<String> UNITS = List.of("registry-cache-gateway", "registry-cache-logger", "registry-cache-cleaner",
-            "registry-cache-node@quay.io", "registry-cache-node@docker.io");
+    private static final List<String> UNITS = List.of(
+            "registry-cache-gateway",
+            "registry-cache-logger",
+            "registry-cache-cleaner",
+            "registry-cache-node@quay.io",
+            "registry-cache-node@docker.io");
 
     private String host;
 
     @Test
     void theReadmeStepsStartTheUnitsWhichServeRestartAndStop(@TempDir Path root) throws Exception {
-        ContainerHost.podman(Duration.ofMinutes(10), "build", "-t", HOST_IMAGE, "-f",
-                ContainerHost.ROOT.resolve("supervisor/src/test/resources/systemd-host/Containerfile").toString(),
-                ContainerHost.ROOT.resolve("supervisor/src/test/resources/systemd-host").toString()).orThrow();
-        Image first = OciImages.image().oci().seed(81).layers(2).layerSize(200_000).build();
-        Image second = OciImages.image().oci().seed(82).layers(1).layerSize(100_000).build();
+        ContainerHost.podman(
+                        Duration.ofMinutes(10),
+                        "build",
+                        "-t",
+                        HOST_IMAGE,
+                        "-f",
+                        ContainerHost.ROOT
+                                .resolve("supervisor/src/test/resources/systemd-host/Containerfile")
+                                .toString(),
+                        ContainerHost.ROOT
+                                .resolve("supervisor/src/test/resources/systemd-host")
+                                .toString())
+                .orThrow();
+        Image first =
+                OciImages.image().oci().seed(81).layers(2).layerSize(200_000).build();
+        Image second =
+                OciImages.image().oci().seed(82).layers(1).layerSize(100_000).build();
         host = ContainerHost.uniqueName("rc-e2e-systemd");
         try (ContainerHost.BridgeAnchor bridge = new ContainerHost.BridgeAnchor();
-             UpstreamRegistry upstream = UpstreamRegistry.withHtpasswdOn(bridge.address(), TestCredentials.of("cache", "up-pass"))) {
+                UpstreamRegistry upstream =
+                        UpstreamRegistry.withHtpasswdOn(bridge.address(), TestCredentials.of("cache", "up-pass"))) {
             upstream.push(first, "team/app", "v1");
             upstream.push(second, "team/app", "v2");
             Path config = Files.createDirectories(root.resolve("config"));
-            Files.writeString(config.resolve("pull-secret.json"), "{\"auths\":{\"quay.io\":{\"auth\":\""
-                    + upstream.credentials().authField() + "\"},\"docker.io\":{}}}");
-            Tools.runOrThrow(Duration.ofSeconds(30), List.of("htpasswd", "-Bbc", config.resolve("htpasswd").toString(),
-                    CLIENT.username(), CLIENT.password()));
-            Tools.runOrThrow(Duration.ofSeconds(60), List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=cache.test", "-addext", "subjectAltName=DNS:cache.test",
-                    "-keyout", config.resolve("key.pem").toString(), "-out", config.resolve("cert.pem").toString()));
-            Files.writeString(config.resolve("certs.pem"),
+            Files.writeString(
+                    config.resolve("pull-secret.json"),
+                    "{\"auths\":{\"quay.io\":{\"auth\":\""
+                            + upstream.credentials().authField() + "\"},\"docker.io\":{}}}");
+            Tools.runOrThrow(
+                    Duration.ofSeconds(30),
+                    List.of(
+                            "htpasswd",
+                            "-Bbc",
+                            config.resolve("htpasswd").toString(),
+                            CLIENT.username(),
+                            CLIENT.password()));
+            Tools.runOrThrow(
+                    Duration.ofSeconds(60),
+                    List.of(
+                            "openssl",
+                            "req",
+                            "-x509",
+                            "-newkey",
+                            "rsa:2048",
+                            "-nodes",
+                            "-days",
+                            "2",
+                            "-subj",
+                            "/CN=cache.test",
+                            "-addext",
+                            "subjectAltName=DNS:cache.test",
+                            "-keyout",
+                            config.resolve("key.pem").toString(),
+                            "-out",
+                            config.resolve("cert.pem").toString()));
+            Files.writeString(
+                    config.resolve("certs.pem"),
                     Files.readString(config.resolve("cert.pem")) + Files.readString(config.resolve("key.pem")));
             int port = FreePort.pick();
-            podman("run", "-d", "--name", host, "--systemd=always", "--privileged", "-p", "127.0.0.1:" + port + ":8443",
-                    "-v", ContainerHost.ROOT + ":/src:ro", "-v", config + ":/config:ro", HOST_IMAGE).orThrow();
+            podman(
+                            "run",
+                            "-d",
+                            "--name",
+                            host,
+                            "--systemd=always",
+                            "--privileged",
+                            "-p",
+                            "127.0.0.1:" + port + ":8443",
+                            "-v",
+                            ContainerHost.ROOT + ":/src:ro",
+                            "-v",
+                            config + ":/config:ro",
+                            HOST_IMAGE)
+                    .orThrow();
             try {
                 awaitSystem();
                 List<String> blocks = ContainerHost.readmeBlocks("### systemd, without containers");
@@ -82,9 +136,15 @@ class SystemdUnitsIT {
                 for (String unit : UNITS) {
                     assertEquals("active", systemctl("is-active", unit).strip(), unit);
                 }
-                assertEquals("registry-cache", exec("ps -o user= -p " + mainPid("registry-cache-gateway")).strip());
-                assertTrue(exec("exec 3<>/dev/tcp/127.0.0.1/5001; printf 'GET /v2/quay.io/team/app/manifests/v1 HTTP/1.0\\r\\n\\r\\n' >&3; "
-                        + "head -1 <&3").startsWith("HTTP/1.1 401"), "a node's port serves the gateway only");
+                assertEquals(
+                        "registry-cache",
+                        exec("ps -o user= -p " + mainPid("registry-cache-gateway"))
+                                .strip());
+                assertTrue(
+                        exec("exec 3<>/dev/tcp/127.0.0.1/5001; printf 'GET /v2/quay.io/team/app/manifests/v1 HTTP/1.0\\r\\n\\r\\n' >&3; "
+                                        + "head -1 <&3")
+                                .startsWith("HTTP/1.1 401"),
+                        "a node's port serves the gateway only");
 
                 String killed = mainPid("registry-cache-node@quay.io");
                 exec("kill -9 " + killed);
@@ -95,7 +155,9 @@ class SystemdUnitsIT {
                     now = mainPid("registry-cache-node@quay.io");
                 }
                 assertNotEquals(killed, now, "systemd started the node again");
-                assertTrue(systemctl("show", "-p", "NRestarts", "--value", "registry-cache-node@quay.io").strip().matches("[1-9]\\d*"));
+                assertTrue(systemctl("show", "-p", "NRestarts", "--value", "registry-cache-node@quay.io")
+                        .strip()
+                        .matches("[1-9]\\d*"));
                 awaitPull(skopeo, reference + "v2", second, root.resolve("second"));
 
                 systemctl("stop", "registry-cache.target");
@@ -113,13 +175,16 @@ class SystemdUnitsIT {
     private void awaitSystem() throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
-            String state = podman("exec", host, "systemctl", "is-system-running").stdoutText().strip();
+            String state = podman("exec", host, "systemctl", "is-system-running")
+                    .stdoutText()
+                    .strip();
             if (state.equals("running") || state.equals("degraded")) {
                 return;
             }
             Thread.sleep(200);
         }
-        throw new AssertionError("systemd did not finish booting: " + podman("exec", host, "systemctl", "--failed").output());
+        throw new AssertionError("systemd did not finish booting: "
+                + podman("exec", host, "systemctl", "--failed").output());
     }
 
     private void awaitPull(Skopeo skopeo, String reference, Image image, Path out) throws Exception {
@@ -152,8 +217,11 @@ class SystemdUnitsIT {
 
     /** Runs a bash script as root in the host container; throws with the output unless it exits 0. */
     private String exec(String script) {
-        ProcessResult result = Tools.run(Duration.ofMinutes(2), List.of("podman", "exec", host, "bash", "-euo", "pipefail", "-c", script),
-                Map.of(), null);
+        ProcessResult result = Tools.run(
+                Duration.ofMinutes(2),
+                List.of("podman", "exec", host, "bash", "-euo", "pipefail", "-c", script),
+                Map.of(),
+                null);
         assertTrue(result.succeeded(), result.describe());
         return result.stdoutText();
     }

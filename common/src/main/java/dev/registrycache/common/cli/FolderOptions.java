@@ -9,11 +9,15 @@ import picocli.CommandLine.Option;
  * resolve it against the environment and the default.
  */
 public final class FolderOptions {
-    @Option(names = "--data-dir", paramLabel = "DIR",
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
             description = "the datastore, shared by every component (env DATA_DIR, default /var/lib/registry)")
     private String dataDir;
 
-    @Option(names = "--log-dir", paramLabel = "DIR",
+    @Option(
+            names = "--log-dir",
+            paramLabel = "DIR",
             description = "node and gateway access logs, logger state, *.prom metrics "
                     + "(env LOG_DIR, default /var/log/registry-cache)")
     private String logDir;

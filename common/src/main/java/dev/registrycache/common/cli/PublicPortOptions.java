@@ -10,11 +10,17 @@ import picocli.CommandLine.Option;
  * resolve it against the environment and the default.
  */
 public final class PublicPortOptions {
-    @Option(names = "--port", paramLabel = "PORT", description = "the gateway's one public port (env PORT, default 8443)")
+    @Option(
+            names = "--port",
+            paramLabel = "PORT",
+            description = "the gateway's one public port (env PORT, default 8443)")
     private String port;
 
-    @Option(names = "--certs", paramLabel = "FILE",
-            description = "PEM: certificate chain, then the private key; missing: plain HTTP (env CERTS, default /certs/certs.pem)")
+    @Option(
+            names = "--certs",
+            paramLabel = "FILE",
+            description =
+                    "PEM: certificate chain, then the private key; missing: plain HTTP (env CERTS, default /certs/certs.pem)")
     private String certs;
 
     /** {@code --port} as given, or null. */

@@ -9,8 +9,11 @@ import picocli.CommandLine.Option;
  * default.
  */
 public final class PullSecretOption {
-    @Option(names = "--pull-secret", paramLabel = "FILE",
-            description = "the pull secret: the registries and their credentials (env PULL_SECRET, default /pull-secret.json)")
+    @Option(
+            names = "--pull-secret",
+            paramLabel = "FILE",
+            description =
+                    "the pull secret: the registries and their credentials (env PULL_SECRET, default /pull-secret.json)")
     private String pullSecret;
 
     /** {@code --pull-secret} as given, or null. */

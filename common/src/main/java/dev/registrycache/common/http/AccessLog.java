@@ -5,12 +5,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.RequestLog;
-import org.eclipse.jetty.server.Response;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -25,6 +19,11 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.RequestLog;
+import org.eclipse.jetty.server.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An access log: one JSON object a line, written by a background thread so that requests never
@@ -68,13 +67,21 @@ public final class AccessLog implements RequestLog, AutoCloseable {
     public AccessLog(Path file, String registry, Metrics metrics) throws IOException {
         this.file = file;
         this.registry = registry;
-        this.requests = metrics.counter("registry_cache_requests_total",
-                "Registry API requests answered (by the nodes; stored blobs by the gateway), by kind, cache outcome (hit, miss, stale, pass, none) and status", "registry", "kind",
-                "cache", "code");
-        this.served = metrics.counter("registry_cache_served_bytes_total",
-                "Body bytes sent to clients, by where they came from (cache or upstream)", "registry", "source");
+        this.requests = metrics.counter(
+                "registry_cache_requests_total",
+                "Registry API requests answered (by the nodes; stored blobs by the gateway), by kind, cache outcome (hit, miss, stale, pass, none) and status",
+                "registry",
+                "kind",
+                "cache",
+                "code");
+        this.served = metrics.counter(
+                "registry_cache_served_bytes_total",
+                "Body bytes sent to clients, by where they came from (cache or upstream)",
+                "registry",
+                "source");
         Files.createDirectories(file.toAbsolutePath().getParent());
-        Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND).close();
+        Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND)
+                .close();
         this.writer = new Thread(this::drain, "access-log");
         writer.setDaemon(true);
         writer.start();
@@ -90,11 +97,16 @@ public final class AccessLog implements RequestLog, AutoCloseable {
         long durationNanos = System.nanoTime() - request.getBeginNanoTime();
         String outcome = facts == null ? "none" : facts.outcome.logName();
         String registry = facts != null && facts.registry != null ? facts.registry : this.registry;
-        requests.labels(registry, facts == null || facts.kind == null ? "other" : facts.kind, outcome,
-                Integer.toString(response.getStatus())).add(1);
+        requests.labels(
+                        registry,
+                        facts == null || facts.kind == null ? "other" : facts.kind,
+                        outcome,
+                        Integer.toString(response.getStatus()))
+                .add(1);
         long bytes = Response.getContentBytesWritten(response);
         if (bytes > 0) {
-            served.labels(registry, outcome.equals("miss") || outcome.equals("pass") ? "upstream" : "cache").add(bytes);
+            served.labels(registry, outcome.equals("miss") || outcome.equals("pass") ? "upstream" : "cache")
+                    .add(bytes);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = JSON.createGenerator(out)) {
@@ -160,8 +172,11 @@ public final class AccessLog implements RequestLog, AutoCloseable {
                 if (written >= ROTATE_BYTES) {
                     out.close();
                     out = null;
-                    Files.move(file, LogDirLayout.rotated(file),
-                            StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    Files.move(
+                            file,
+                            LogDirLayout.rotated(file),
+                            StandardCopyOption.REPLACE_EXISTING,
+                            StandardCopyOption.ATOMIC_MOVE);
                 }
                 long lost = dropped.getAndSet(0);
                 if (lost > 0) {

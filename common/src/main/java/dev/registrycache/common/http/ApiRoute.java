@@ -15,7 +15,12 @@ import dev.registrycache.common.RepositoryName;
  */
 public record ApiRoute(Kind kind, RepositoryName name, Reference reference, Digest digest) {
     /** Which part of the API a request is for. */
-    public enum Kind { BASE, MANIFEST, BLOB, TAGS }
+    public enum Kind {
+        BASE,
+        MANIFEST,
+        BLOB,
+        TAGS
+    }
 
     private static final int MAX_PATH = 2048;
 

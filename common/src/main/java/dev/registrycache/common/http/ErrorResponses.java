@@ -3,26 +3,24 @@ package dev.registrycache.common.http;
 import dev.registrycache.common.ErrorBody;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
+import java.nio.ByteBuffer;
+import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
-import java.nio.ByteBuffer;
-import java.util.Map;
-
 /** The one place that turns typed errors into OCI error responses. */
 public final class ErrorResponses {
-    private ErrorResponses() {
-    }
+    private ErrorResponses() {}
 
     public static void send(Request request, Response response, Callback callback, RegistryException e) {
         send(request, response, callback, e, Map.of());
     }
 
     /** Sends the error with extra response headers, such as a {@code WWW-Authenticate} challenge. */
-    public static void send(Request request, Response response, Callback callback, RegistryException e,
-                            Map<String, String> headers) {
+    public static void send(
+            Request request, Response response, Callback callback, RegistryException e, Map<String, String> headers) {
         if (response.isCommitted()) {
             // headers (and maybe bytes) are out: all that is left is to break the transfer off
             callback.failed(e);
@@ -47,8 +45,13 @@ public final class ErrorResponses {
      * error, anything else as an internal error, logged unless the transfer was merely broken off
      * (the response committed). Notes the error in the request's access-log facts.
      */
-    public static void fail(Request request, Response response, Callback callback, Throwable failure, RequestFacts facts,
-                            org.slf4j.Logger log) {
+    public static void fail(
+            Request request,
+            Response response,
+            Callback callback,
+            Throwable failure,
+            RequestFacts facts,
+            org.slf4j.Logger log) {
         if (failure instanceof RegistryException e) {
             facts.error = e.code().name();
             send(request, response, callback, e);
@@ -60,6 +63,10 @@ public final class ErrorResponses {
         } else {
             log.error("request {} failed", request.getHttpURI().getPath(), failure);
         }
-        send(request, response, callback, new RegistryException(ErrorCode.UNKNOWN, "internal error", null, -1, failure));
+        send(
+                request,
+                response,
+                callback,
+                new RegistryException(ErrorCode.UNKNOWN, "internal error", null, -1, failure));
     }
 }

@@ -1,14 +1,13 @@
 package dev.registrycache.common.http;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.function.Supplier;
 
 /**
  * Answers {@code GET /metrics} (Prometheus text) and {@code GET /healthz} ahead of the
@@ -16,8 +15,7 @@ import java.util.function.Supplier;
  */
 public final class MetricsHandler extends Handler.Wrapper {
     /** A health answer: whether the process can serve, and a JSON body saying why. */
-    public record Health(boolean ok, String json) {
-    }
+    public record Health(boolean ok, String json) {}
 
     private final Supplier<String> metrics;
     private final Supplier<Health> health;
@@ -43,7 +41,8 @@ public final class MetricsHandler extends Handler.Wrapper {
         return super.handle(request, response, callback);
     }
 
-    private static void send(Request request, Response response, Callback callback, int status, String type, String body) {
+    private static void send(
+            Request request, Response response, Callback callback, int status, String type, String body) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);

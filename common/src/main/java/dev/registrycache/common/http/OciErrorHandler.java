@@ -2,13 +2,12 @@ package dev.registrycache.common.http;
 
 import dev.registrycache.common.ErrorBody;
 import dev.registrycache.common.ErrorCode;
+import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
-
-import java.nio.ByteBuffer;
 
 /**
  * Errors that Jetty produces before a handler runs (an ambiguous path such as {@code %2e%2e},

@@ -1,13 +1,12 @@
 package dev.registrycache.common.http;
 
+import java.time.Duration;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-
-import java.time.Duration;
 
 /**
  * A process that serves HTTP on one port, as the node and the gateway do: a Jetty server with
@@ -29,8 +28,13 @@ public abstract class OnePortServer implements AutoCloseable {
      * @param stopTimeout how long requests in flight get to finish when the server stops
      * @param factories   the connector's connection factories
      */
-    protected OnePortServer(String name, ByteBufferPool buffers, String host, int port, Duration stopTimeout,
-                            ConnectionFactory... factories) {
+    protected OnePortServer(
+            String name,
+            ByteBufferPool buffers,
+            String host,
+            int port,
+            Duration stopTimeout,
+            ConnectionFactory... factories) {
         this.name = name;
         QueuedThreadPool threads = new QueuedThreadPool(400, 8);
         threads.setName(name);
@@ -75,13 +79,16 @@ public abstract class OnePortServer implements AutoCloseable {
      * Returns the exit status.
      */
     public final int serveUntilExit() throws Exception {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                close();
-            } catch (Exception ignored) {
-                // exiting anyway
-            }
-        }, name + "-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                close();
+                            } catch (Exception ignored) {
+                                // exiting anyway
+                            }
+                        },
+                        name + "-shutdown"));
         start();
         server.join();
         return 0;

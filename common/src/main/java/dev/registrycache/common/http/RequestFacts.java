@@ -9,6 +9,7 @@ public final class RequestFacts {
 
     /** The registry that answered, when the access log serves several (the gateway's). */
     public String registry;
+
     public String repository;
     public String kind;
     public String reference;

@@ -5,15 +5,14 @@ import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.store.BlobReader;
 import dev.registrycache.common.store.Datastore;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
-
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.util.Map;
 
 /**
  * Answers a GET or HEAD of a stored blob, the same from a node and from the gateway (which
@@ -60,7 +59,8 @@ public final class StoredBlobs {
             }
             ByteRange range = ByteRange.parse(request.getHeaders().get(HttpHeader.RANGE), size);
             if (range == ByteRange.UNSATISFIABLE) {
-                throw new RegistryException(ErrorCode.RANGE_INVALID, "requested range not satisfiable", Map.of("size", size));
+                throw new RegistryException(
+                        ErrorCode.RANGE_INVALID, "requested range not satisfiable", Map.of("size", size));
             }
             long position = range == null ? 0 : range.first();
             long end = position + (range == null ? size : range.length());
@@ -106,7 +106,8 @@ public final class StoredBlobs {
         headers(response, digest, range == null ? size : range.length());
         if (range != null) {
             response.setStatus(206);
-            response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
+            response.getHeaders()
+                    .put(HttpHeader.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
         } else {
             response.setStatus(200);
         }

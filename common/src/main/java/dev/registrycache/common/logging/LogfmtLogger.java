@@ -1,14 +1,13 @@
 package dev.registrycache.common.logging;
 
-import org.slf4j.Marker;
-import org.slf4j.event.Level;
-import org.slf4j.helpers.LegacyAbstractLogger;
-import org.slf4j.helpers.MessageFormatter;
-
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
+import org.slf4j.Marker;
+import org.slf4j.event.Level;
+import org.slf4j.helpers.LegacyAbstractLogger;
+import org.slf4j.helpers.MessageFormatter;
 
 /**
  * Writes one logfmt line per event to standard output, e.g.
@@ -61,17 +60,29 @@ final class LogfmtLogger extends LegacyAbstractLogger {
     }
 
     @Override
-    protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] args, Throwable throwable) {
+    protected void handleNormalizedLoggingCall(
+            Level level, Marker marker, String pattern, Object[] args, Throwable throwable) {
         Throwable t = throwable;
         String message = MessageFormatter.basicArrayFormat(pattern, args);
-        if (t == null && args != null && args.length > 0 && args[args.length - 1] instanceof Throwable last
-                && pattern != null && countAnchors(pattern) < args.length) {
+        if (t == null
+                && args != null
+                && args.length > 0
+                && args[args.length - 1] instanceof Throwable last
+                && pattern != null
+                && countAnchors(pattern) < args.length) {
             t = last;
         }
         StringBuilder line = new StringBuilder(160);
-        line.append("time=").append(Instant.now()).append(" level=").append(level)
-                .append(" logger=").append(shortName).append(" thread=").append(quote(Thread.currentThread().getName()))
-                .append(" msg=").append(quote(message));
+        line.append("time=")
+                .append(Instant.now())
+                .append(" level=")
+                .append(level)
+                .append(" logger=")
+                .append(shortName)
+                .append(" thread=")
+                .append(quote(Thread.currentThread().getName()))
+                .append(" msg=")
+                .append(quote(message));
         if (t != null) {
             line.append(" error=").append(quote(t.toString()));
             StringWriter trace = new StringWriter();

@@ -1,5 +1,8 @@
 package dev.registrycache.common.logging;
 
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.IMarkerFactory;
 import org.slf4j.Logger;
@@ -8,10 +11,6 @@ import org.slf4j.helpers.BasicMarkerFactory;
 import org.slf4j.helpers.NOPMDCAdapter;
 import org.slf4j.spi.MDCAdapter;
 import org.slf4j.spi.SLF4JServiceProvider;
-
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The SLF4J backend of every registry-cache process: logfmt lines on standard output (which the
@@ -26,8 +25,13 @@ public final class LogfmtServiceProvider implements SLF4JServiceProvider {
 
     @Override
     public ILoggerFactory getLoggerFactory() {
-        return name -> loggers.computeIfAbsent(name, n -> new LogfmtLogger(n, n.startsWith("dev.registrycache") ? ours
-                : Level.WARN.toInt() > ours.toInt() ? Level.WARN : ours));
+        return name -> loggers.computeIfAbsent(
+                name,
+                n -> new LogfmtLogger(
+                        n,
+                        n.startsWith("dev.registrycache")
+                                ? ours
+                                : Level.WARN.toInt() > ours.toInt() ? Level.WARN : ours));
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.registrycache.common.store;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.common.Tag;
-
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,8 +102,7 @@ public interface Datastore {
     UploadsSummary scanUploads(Duration stale, boolean removeStale);
 
     /** Uploads still written to and their bytes; uploads found stale (removed, if asked) and theirs. */
-    record UploadsSummary(int live, long liveBytes, int stale, long staleBytes) {
-    }
+    record UploadsSummary(int live, long liveBytes, int stale, long staleBytes) {}
 
     /**
      * Removes what would dangle once blobs are gone: layer and manifest links whose blob
@@ -120,8 +118,7 @@ public interface Datastore {
     }
 
     /** What a prune removed (or would): links, tags, and empty folders or prefixes. */
-    record PruneSummary(int links, int tags, int folders) {
-    }
+    record PruneSummary(int links, int tags, int folders) {}
 
     // ---- repositories: links and tags
 

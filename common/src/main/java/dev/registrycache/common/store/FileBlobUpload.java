@@ -1,7 +1,6 @@
 package dev.registrycache.common.store;
 
 import dev.registrycache.common.Digest;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

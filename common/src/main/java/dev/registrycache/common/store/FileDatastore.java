@@ -3,7 +3,6 @@ package dev.registrycache.common.store;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.common.Tag;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryIteratorException;
@@ -87,7 +86,10 @@ public final class FileDatastore implements Datastore {
     /** Moves a verified upload into {@code blobs/}: atomic, so readers see all of it or nothing. */
     void publish(Path uploadData, Digest digest) throws IOException {
         Path target = layout.blobData(digest);
-        inFolder(target, () -> Files.move(uploadData, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING));
+        inFolder(
+                target,
+                () -> Files.move(
+                        uploadData, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING));
         deleteQuietly(uploadData.getParent());
     }
 
@@ -111,7 +113,8 @@ public final class FileDatastore implements Datastore {
     @Override
     public boolean recordUse(Digest digest, Instant time, boolean overwrite) {
         try {
-            BasicFileAttributeView view = Files.getFileAttributeView(layout.blobData(digest), BasicFileAttributeView.class);
+            BasicFileAttributeView view =
+                    Files.getFileAttributeView(layout.blobData(digest), BasicFileAttributeView.class);
             BasicFileAttributes attrs = view.readAttributes();
             if (overwrite || attrs.lastAccessTime().toInstant().isBefore(time)) {
                 view.setTimes(attrs.lastModifiedTime(), FileTime.from(time), null);
@@ -156,12 +159,15 @@ public final class FileDatastore implements Datastore {
                 }
                 BasicFileAttributes attrs;
                 try {
-                    attrs = Files.readAttributes(StoreLayout.dataIn(dir), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    attrs = Files.readAttributes(
+                            StoreLayout.dataIn(dir), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 } catch (IOException e) {
                     continue; // deleted meanwhile, or a folder without its data
                 }
                 if (attrs.isRegularFile()) {
-                    long use = Math.max(attrs.lastAccessTime().toMillis(), attrs.lastModifiedTime().toMillis());
+                    long use = Math.max(
+                            attrs.lastAccessTime().toMillis(),
+                            attrs.lastModifiedTime().toMillis());
                     visitor.blob(known, hash, attrs.size(), use);
                 }
             }

@@ -1,7 +1,6 @@
 package dev.registrycache.common.store;
 
 import dev.registrycache.common.Digest;
-
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
@@ -67,12 +66,14 @@ final class FileLinkPruner {
             String name = child.getFileName().toString();
             switch (name) {
                 case StoreLayout.LAYERS -> tasks.add(() -> pruneLinkFolders(child));
-                case StoreLayout.MANIFESTS -> tasks.add(() -> {
-                    pruneLinkFolders(StoreLayout.revisionsOf(child));
-                    pruneTags(StoreLayout.tagsOf(child));
-                    removeIfEmpty(child);
-                });
-                case StoreLayout.UPLOADS -> tasks.add(() -> removeIfEmpty(child)); // its uploads are scanUploads' business
+                case StoreLayout.MANIFESTS ->
+                    tasks.add(() -> {
+                        pruneLinkFolders(StoreLayout.revisionsOf(child));
+                        pruneTags(StoreLayout.tagsOf(child));
+                        removeIfEmpty(child);
+                    });
+                case StoreLayout.UPLOADS ->
+                    tasks.add(() -> removeIfEmpty(child)); // its uploads are scanUploads' business
                 default -> {
                     if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
                         visit(child, tasks, emptied);
@@ -87,7 +88,8 @@ final class FileLinkPruner {
     private void pruneLinkFolders(Path folder) {
         for (Path algorithm : FileDatastore.entries(folder)) {
             for (Path hexDir : FileDatastore.entries(algorithm)) {
-                if (!isStored(algorithm.getFileName().toString(), hexDir.getFileName().toString())) {
+                if (!isStored(
+                        algorithm.getFileName().toString(), hexDir.getFileName().toString())) {
                     links.incrementAndGet();
                     if (!dryRun) {
                         deleteLinkFolder(hexDir);

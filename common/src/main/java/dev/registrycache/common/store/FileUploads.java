@@ -37,7 +37,8 @@ final class FileUploads {
             String name = child.getFileName().toString();
             if (name.equals(StoreLayout.UPLOADS)) {
                 uploads(child, cutoff, remove);
-            } else if (!name.equals(StoreLayout.LAYERS) && !name.equals(StoreLayout.MANIFESTS)
+            } else if (!name.equals(StoreLayout.LAYERS)
+                    && !name.equals(StoreLayout.MANIFESTS)
                     && Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
                 visit(child, cutoff, remove);
             }
@@ -49,7 +50,8 @@ final class FileUploads {
             try {
                 Path data = StoreLayout.dataIn(upload);
                 boolean hasData = Files.exists(data);
-                long written = Files.getLastModifiedTime(hasData ? data : upload).toMillis();
+                long written =
+                        Files.getLastModifiedTime(hasData ? data : upload).toMillis();
                 if (written >= cutoff) {
                     live++;
                     liveBytes += hasData ? Files.size(data) : 0;

@@ -23,11 +23,13 @@ public final class IoWorkers implements AutoCloseable {
     private final ExecutorService pool;
 
     public IoWorkers(int threads) {
-        this.pool = threads <= 1 ? null : Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "cleaner-io");
-            t.setDaemon(true);
-            return t;
-        });
+        this.pool = threads <= 1
+                ? null
+                : Executors.newFixedThreadPool(threads, r -> {
+                    Thread t = new Thread(r, "cleaner-io");
+                    t.setDaemon(true);
+                    return t;
+                });
     }
 
     /** Applies {@code action} to 0..n-1 in chunks across the threads; returns which calls returned true. */

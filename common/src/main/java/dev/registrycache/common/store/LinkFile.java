@@ -3,7 +3,6 @@ package dev.registrycache.common.store;
 import dev.registrycache.common.AtomicFile;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.InvalidValueException;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,8 +16,7 @@ public final class LinkFile {
     /** Longer than any digest: a file this big is not a link of ours. */
     private static final int MAX_BYTES = 200;
 
-    private LinkFile() {
-    }
+    private LinkFile() {}
 
     /** The digest the link holds; null if it is absent, unreadable or not a digest. */
     public static Digest read(Path link) {

@@ -31,8 +31,7 @@ public final class MappedRegions {
         INVOKE_CLEANER = cleaner;
     }
 
-    private MappedRegions() {
-    }
+    private MappedRegions() {}
 
     /** Unmaps {@code region}; it must not be used afterwards. */
     public static void unmap(MappedByteBuffer region) {

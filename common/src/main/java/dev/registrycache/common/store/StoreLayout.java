@@ -4,7 +4,6 @@ import dev.registrycache.common.Digest;
 import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.common.Tag;
-
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -51,7 +50,14 @@ public final class StoreLayout {
     private static final HexFormat HEX = HexFormat.of();
 
     /** What a file of the store is. */
-    public enum Kind { BLOB_DATA, LAYER_LINK, REVISION_LINK, TAG_CURRENT_LINK, TAG_INDEX_LINK, UPLOAD_DATA }
+    public enum Kind {
+        BLOB_DATA,
+        LAYER_LINK,
+        REVISION_LINK,
+        TAG_CURRENT_LINK,
+        TAG_INDEX_LINK,
+        UPLOAD_DATA
+    }
 
     /**
      * A file of the store as an object: its kind and the values its path names (null where the
@@ -114,7 +120,10 @@ public final class StoreLayout {
     }
 
     public Path blobDir(Digest digest) {
-        return blobsRoot().resolve(digest.algorithm().id()).resolve(digest.hex().substring(0, 2)).resolve(digest.hex());
+        return blobsRoot()
+                .resolve(digest.algorithm().id())
+                .resolve(digest.hex().substring(0, 2))
+                .resolve(digest.hex());
     }
 
     public Path blobData(Digest digest) {
@@ -134,7 +143,8 @@ public final class StoreLayout {
     }
 
     public Path manifestRevisionLink(RepositoryName name, Digest digest) {
-        return linkFolder(repository(name).resolve(MANIFESTS).resolve(REVISIONS), digest).resolve(LINK);
+        return linkFolder(repository(name).resolve(MANIFESTS).resolve(REVISIONS), digest)
+                .resolve(LINK);
     }
 
     public Path tagsDir(RepositoryName name) {

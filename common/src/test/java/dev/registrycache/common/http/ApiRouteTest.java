@@ -1,13 +1,13 @@
 package dev.registrycache.common.http;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class ApiRouteTest {
     private static final String D = "sha256:28490acdbdfe37ef27ba0a49bca5ba9724f44f134f88f8079724780349ce7286";
@@ -58,9 +58,17 @@ class ApiRouteTest {
 
     @Test
     void refusesOverLongPathsAndNames() {
-        assertEquals(ErrorCode.NAME_INVALID, assertThrows(RegistryException.class,
-                () -> ApiRoute.parse("/v2/" + "a/".repeat(1100) + "manifests/latest")).code());
-        assertEquals(ErrorCode.NAME_INVALID, assertThrows(RegistryException.class,
-                () -> ApiRoute.parse("/v2/quay.io/" + "a".repeat(300) + "/manifests/latest")).code());
+        assertEquals(
+                ErrorCode.NAME_INVALID,
+                assertThrows(
+                                RegistryException.class,
+                                () -> ApiRoute.parse("/v2/" + "a/".repeat(1100) + "manifests/latest"))
+                        .code());
+        assertEquals(
+                ErrorCode.NAME_INVALID,
+                assertThrows(
+                                RegistryException.class,
+                                () -> ApiRoute.parse("/v2/quay.io/" + "a".repeat(300) + "/manifests/latest"))
+                        .code());
     }
 }

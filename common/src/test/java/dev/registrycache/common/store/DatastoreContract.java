@@ -1,11 +1,14 @@
 package dev.registrycache.common.store;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.common.Tag;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -20,12 +23,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * What every {@link Datastore} owes, as its Javadoc lists it: one suite that each implementation
@@ -75,21 +74,23 @@ abstract class DatastoreContract {
         return Arrays.copyOf(buf.array(), buf.position());
     }
 
-    record Scanned(Digest digest, long size, long lastUseMillis) {
-    }
+    record Scanned(Digest digest, long size, long lastUseMillis) {}
 
     /** Every blob a scan visits, in all partitions, as often as it visits it. */
     List<Scanned> scan() {
         List<Scanned> out = new ArrayList<>();
         for (String partition : store.blobPartitions()) {
-            store.scanBlobs(partition, (algorithm, hash, size, lastUse) ->
-                    out.add(new Scanned(Digest.fromHash(algorithm, hash), size, lastUse)));
+            store.scanBlobs(
+                    partition,
+                    (algorithm, hash, size, lastUse) ->
+                            out.add(new Scanned(Digest.fromHash(algorithm, hash), size, lastUse)));
         }
         return out;
     }
 
     long scannedLastUse(Digest digest) {
-        List<Scanned> found = scan().stream().filter(s -> s.digest().equals(digest)).toList();
+        List<Scanned> found =
+                scan().stream().filter(s -> s.digest().equals(digest)).toList();
         assertEquals(1, found.size(), "scanned once: " + digest);
         return found.get(0).lastUseMillis();
     }
@@ -211,7 +212,8 @@ abstract class DatastoreContract {
     void anOpenReaderReadsTheWholeBlobWhenItIsPublishedAgain() throws IOException {
         byte[] b = bytes(8, 50_000);
         Digest d = put(8, 50_000);
-        try (BlobReader reader = store.openBlob(d); BlobUpload again = store.newUpload(OTHER)) {
+        try (BlobReader reader = store.openBlob(d);
+                BlobUpload again = store.newUpload(OTHER)) {
             again.write(ByteBuffer.wrap(b));
             again.commit(d);
             assertArrayEquals(b, readAll(reader));
@@ -234,7 +236,9 @@ abstract class DatastoreContract {
             assertEquals(new Datastore.UploadsSummary(1, 4_000, 0, 0), store.scanUploads(NEVER_STALE, false));
             upload.commit(d);
             assertEquals(4_000, store.blobSize(d));
-            assertEquals(new Datastore.UploadsSummary(0, 0, 0, 0), store.scanUploads(NEVER_STALE, false),
+            assertEquals(
+                    new Datastore.UploadsSummary(0, 0, 0, 0),
+                    store.scanUploads(NEVER_STALE, false),
                     "a committed upload is a blob, no longer an upload");
         }
         assertArrayEquals(b, store.readBlob(d, 4_000), "close after commit keeps the blob");
@@ -279,7 +283,9 @@ abstract class DatastoreContract {
 
     @Test
     void scanUploadsCountsTheUploadsInProgressAndTheirBytes() throws IOException {
-        try (BlobUpload a = store.newUpload(REPO); BlobUpload b = store.newUpload(OTHER); BlobUpload empty = store.newUpload(REPO)) {
+        try (BlobUpload a = store.newUpload(REPO);
+                BlobUpload b = store.newUpload(OTHER);
+                BlobUpload empty = store.newUpload(REPO)) {
             a.write(ByteBuffer.wrap(bytes(12, 3_000)));
             b.write(ByteBuffer.wrap(bytes(13, 5_000)));
             assertEquals(new Datastore.UploadsSummary(3, 8_000, 0, 0), store.scanUploads(NEVER_STALE, true));
@@ -314,7 +320,8 @@ abstract class DatastoreContract {
                     try (BlobUpload upload = store.newUpload(repo)) {
                         for (int off = 0; off < b.length; off += 4096) {
                             if (off == b.length / 2) {
-                                halfway.await(1, TimeUnit.MINUTES); // a timeout only so that a failed writer fails the test
+                                halfway.await(
+                                        1, TimeUnit.MINUTES); // a timeout only so that a failed writer fails the test
                             }
                             upload.write(ByteBuffer.wrap(b, off, 4096));
                         }
@@ -363,12 +370,15 @@ abstract class DatastoreContract {
             expected.add(new Scanned(d, 10 + i, 0));
         }
         byte[] big = bytes(99, 77);
-        Digest sha512 = Digest.fromHash(Digest.Algorithm.SHA512, Digest.Algorithm.SHA512.newMessageDigest().digest(big));
+        Digest sha512 = Digest.fromHash(
+                Digest.Algorithm.SHA512,
+                Digest.Algorithm.SHA512.newMessageDigest().digest(big));
         store.putBlob(REPO, sha512, big);
         expected.add(new Scanned(sha512, 77, 0));
         Digest deleted = put(98, 5);
         store.deleteBlob(deleted);
-        List<Scanned> seen = scan().stream().map(s -> new Scanned(s.digest(), s.size(), 0)).toList();
+        List<Scanned> seen =
+                scan().stream().map(s -> new Scanned(s.digest(), s.size(), 0)).toList();
         assertEquals(expected.size(), seen.size(), "each blob once");
         assertEquals(Set.copyOf(expected), Set.copyOf(seen));
         assertTrue(store.blobPartitions().size() > 1, "more than one part, for the scan's threads");
@@ -393,8 +403,13 @@ abstract class DatastoreContract {
         Set<Digest> stored = Set.of(layer, manifest);
 
         Datastore.PruneSummary dry = prune(stored, true);
-        assertEquals(new Datastore.PruneSummary(4, 1, 0), dry, "2 links here, 1 in a tag's history, 1 in the other repository");
-        assertTrue(store.layerLinked(REPO, goneLayer) && store.manifestLinked(REPO, goneManifest) && store.layerLinked(OTHER, goneLayer));
+        assertEquals(
+                new Datastore.PruneSummary(4, 1, 0),
+                dry,
+                "2 links here, 1 in a tag's history, 1 in the other repository");
+        assertTrue(store.layerLinked(REPO, goneLayer)
+                && store.manifestLinked(REPO, goneManifest)
+                && store.layerLinked(OTHER, goneLayer));
         assertEquals(List.of(Tag.parse("gone"), Tag.parse("kept")), store.tags(REPO), "a dry run changes nothing");
 
         Datastore.PruneSummary pruned = prune(stored, false);
@@ -478,7 +493,9 @@ abstract class DatastoreContract {
         Digest current = put(33, 10);
         store.tag(REPO, v1, old);
         store.tag(REPO, v1, current);
-        assertEquals(new Datastore.PruneSummary(1, 0, 0), prune(Set.of(current), true),
+        assertEquals(
+                new Datastore.PruneSummary(1, 0, 0),
+                prune(Set.of(current), true),
                 "the old digest's entry in the history dangles, the tag does not");
         assertEquals(new Datastore.PruneSummary(0, 0, 0), prune(Set.of(current, old), true));
     }
@@ -489,7 +506,9 @@ abstract class DatastoreContract {
         for (String t : List.of("v2", "latest", "v10", "A", "_x")) {
             store.tag(REPO, Tag.parse(t), d);
         }
-        assertEquals(List.of("A", "_x", "latest", "v10", "v2"), store.tags(REPO).stream().map(Tag::toString).toList());
+        assertEquals(
+                List.of("A", "_x", "latest", "v10", "v2"),
+                store.tags(REPO).stream().map(Tag::toString).toList());
         assertEquals(List.of(), store.tags(OTHER));
     }
 }

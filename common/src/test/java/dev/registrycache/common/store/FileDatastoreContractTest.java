@@ -1,13 +1,12 @@
 package dev.registrycache.common.store;
 
 import dev.registrycache.common.Digest;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The contract on distribution's file layout, in a fresh folder per test. */
 class FileDatastoreContractTest extends DatastoreContract {

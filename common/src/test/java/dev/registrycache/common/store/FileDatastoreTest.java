@@ -1,12 +1,13 @@
 package dev.registrycache.common.store;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.common.Tag;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -22,11 +23,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What {@link FileDatastore} does on the disk beyond the contract: distribution's exact files,
@@ -87,14 +86,20 @@ class FileDatastoreTest {
         store.linkManifest(REPO, d);
         store.tag(REPO, LATEST, d);
         assertArrayEquals(bytes, Files.readAllBytes(layout.blobData(d)));
-        for (Path link : List.of(layout.layerLink(REPO, d), layout.manifestRevisionLink(REPO, d),
-                layout.tagCurrentLink(REPO, LATEST), layout.tagIndexLink(REPO, LATEST, d))) {
+        for (Path link : List.of(
+                layout.layerLink(REPO, d),
+                layout.manifestRevisionLink(REPO, d),
+                layout.tagCurrentLink(REPO, LATEST),
+                layout.tagIndexLink(REPO, LATEST, d))) {
             assertEquals(d.toString(), Files.readString(link), "exactly the digest, no newline: " + link);
         }
         assertEquals(List.of(), files(layout.uploadsDir(REPO)), "the upload's folder goes with its commit");
         setTimes(layout.layerLink(REPO, d), T0, T0);
         store.linkLayer(REPO, d);
-        assertEquals(T0, Files.getLastModifiedTime(layout.layerLink(REPO, d)).toMillis(), "the same link again is not written");
+        assertEquals(
+                T0,
+                Files.getLastModifiedTime(layout.layerLink(REPO, d)).toMillis(),
+                "the same link again is not written");
     }
 
     @Test
@@ -121,7 +126,10 @@ class FileDatastoreTest {
         assertEquals(T0 + 2_000, scannedLastUse());
         assertTrue(store.recordUse(d, Instant.ofEpochMilli(T0 + 5_000), false));
         BasicFileAttributes attrs = Files.readAttributes(data, BasicFileAttributes.class);
-        assertEquals(T0 + 5_000, attrs.lastAccessTime().toMillis(), "a use is the access time, set explicitly (noatime mounts)");
+        assertEquals(
+                T0 + 5_000,
+                attrs.lastAccessTime().toMillis(),
+                "a use is the access time, set explicitly (noatime mounts)");
         assertEquals(T0, attrs.lastModifiedTime().toMillis(), "the write time stays");
     }
 
@@ -132,7 +140,8 @@ class FileDatastoreTest {
         Path blobs = layout.blobsRoot();
         Files.createDirectories(blobs.resolve("sha256/ab/not-a-digest"));
         Files.write(blobs.resolve("sha256/ab/not-a-digest/data"), new byte[5]);
-        Files.createDirectories(blobs.resolve("sha256/" + hex.substring(0, 2) + "/" + "0".repeat(64))); // a folder without its data
+        Files.createDirectories(
+                blobs.resolve("sha256/" + hex.substring(0, 2) + "/" + "0".repeat(64))); // a folder without its data
         Files.createDirectories(blobs.resolve("md5/ab/" + "ab".repeat(16)));
         Files.write(blobs.resolve("md5/ab/" + "ab".repeat(16) + "/data"), new byte[5]);
         Files.createDirectories(blobs.resolve("sha256/cd/" + "cd".repeat(32) + "/data")); // data that is a folder
@@ -151,7 +160,10 @@ class FileDatastoreTest {
         store.tag(REPO, LATEST, manifest);
         store.linkLayer(REPO, layer);
         store.linkLayer(OTHER, layer);
-        Path foreign = layout.repository(OTHER).resolve(StoreLayout.LAYERS).resolve("sha256").resolve("not-a-digest");
+        Path foreign = layout.repository(OTHER)
+                .resolve(StoreLayout.LAYERS)
+                .resolve("sha256")
+                .resolve("not-a-digest");
         Files.createDirectories(foreign);
         Files.writeString(foreign.resolve(StoreLayout.LINK), "whatever");
         assertTrue(store.deleteBlob(manifest) && store.deleteBlob(layer));

@@ -3,7 +3,6 @@ package dev.registrycache.common.store;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.common.Tag;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -26,8 +25,7 @@ import java.util.function.Consumer;
  * first two hex digits, as the file layout's folders. Thread-safe.
  */
 public final class InMemoryDatastore implements Datastore {
-    private record Blob(byte[] bytes, long writtenMillis, long lastUseMillis) {
-    }
+    private record Blob(byte[] bytes, long writtenMillis, long lastUseMillis) {}
 
     private final Clock clock;
     private final Map<Digest, Blob> blobs = new ConcurrentHashMap<>();
@@ -98,8 +96,10 @@ public final class InMemoryDatastore implements Datastore {
     @Override
     public boolean recordUse(Digest digest, Instant time, boolean overwrite) {
         long millis = time.toEpochMilli();
-        Blob b = blobs.computeIfPresent(digest, (d, old) ->
-                overwrite || old.lastUseMillis < millis ? new Blob(old.bytes, old.writtenMillis, millis) : old);
+        Blob b = blobs.computeIfPresent(
+                digest,
+                (d, old) ->
+                        overwrite || old.lastUseMillis < millis ? new Blob(old.bytes, old.writtenMillis, millis) : old);
         return b != null;
     }
 
@@ -130,7 +130,10 @@ public final class InMemoryDatastore implements Datastore {
             Digest d = e.getKey();
             if (partitionOf(d).equals(partition)) {
                 Blob b = e.getValue();
-                visitor.blob(d.algorithm(), HexFormat.of().parseHex(d.hex()), b.bytes.length,
+                visitor.blob(
+                        d.algorithm(),
+                        HexFormat.of().parseHex(d.hex()),
+                        b.bytes.length,
                         Math.max(b.writtenMillis, b.lastUseMillis));
             }
         }
@@ -231,8 +234,7 @@ public final class InMemoryDatastore implements Datastore {
 
     @Override
     public boolean repositoryExists(RepositoryName repository) {
-        return repositories.containsKey(repository)
-                || uploads.stream().anyMatch(u -> u.repository.equals(repository));
+        return repositories.containsKey(repository) || uploads.stream().anyMatch(u -> u.repository.equals(repository));
     }
 
     @Override
@@ -285,8 +287,7 @@ public final class InMemoryDatastore implements Datastore {
         View view();
     }
 
-    private record View(byte[] bytes, int length) {
-    }
+    private record View(byte[] bytes, int length) {}
 
     private final class Upload implements BlobUpload {
         private final RepositoryName repository;

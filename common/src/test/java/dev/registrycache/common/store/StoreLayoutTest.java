@@ -1,18 +1,17 @@
 package dev.registrycache.common.store;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.common.Tag;
 import dev.registrycache.common.store.StoreLayout.Entry;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.UUID;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import org.junit.jupiter.api.Test;
 
 class StoreLayoutTest {
     private static final String HEX = "28490acdbdfe37ef27ba0a49bca5ba9724f44f134f88f8079724780349ce7286";
@@ -37,8 +36,10 @@ class StoreLayoutTest {
             {Entry.tagCurrentLink(repo, latest), hello + "_manifests/tags/latest/current/link"},
             {Entry.tagIndexLink(repo, latest, digest), hello + "_manifests/tags/latest/index/sha256/" + HEX + "/link"},
             {Entry.upload(repo, upload), hello + "_uploads/" + upload + "/data"},
-            {Entry.layerLink(RepositoryName.parse("docker.io/library/alpine"), digest),
-                v2 + "repositories/docker.io/library/alpine/_layers/sha256/" + HEX + "/link"},
+            {
+                Entry.layerLink(RepositoryName.parse("docker.io/library/alpine"), digest),
+                v2 + "repositories/docker.io/library/alpine/_layers/sha256/" + HEX + "/link"
+            },
         };
         for (Object[] row : table) {
             Entry entry = (Entry) row[0];
@@ -52,9 +53,15 @@ class StoreLayoutTest {
         String[][] table = {
             {layout.blobData(digest).toString(), v2 + "blobs/sha256/28/" + HEX + "/data"},
             {layout.layerLink(repo, digest).toString(), hello + "_layers/sha256/" + HEX + "/link"},
-            {layout.manifestRevisionLink(repo, digest).toString(), hello + "_manifests/revisions/sha256/" + HEX + "/link"},
+            {
+                layout.manifestRevisionLink(repo, digest).toString(),
+                hello + "_manifests/revisions/sha256/" + HEX + "/link"
+            },
             {layout.tagCurrentLink(repo, latest).toString(), hello + "_manifests/tags/latest/current/link"},
-            {layout.tagIndexLink(repo, latest, digest).toString(), hello + "_manifests/tags/latest/index/sha256/" + HEX + "/link"},
+            {
+                layout.tagIndexLink(repo, latest, digest).toString(),
+                hello + "_manifests/tags/latest/index/sha256/" + HEX + "/link"
+            },
             {layout.uploadData(repo, upload).toString(), hello + "_uploads/" + upload + "/data"},
             {layout.tagsDir(repo).toString(), hello + "_manifests/tags"},
             {layout.uploadsDir(repo).toString(), hello + "_uploads"},
@@ -72,12 +79,17 @@ class StoreLayoutTest {
         Path manifests = layout.repository(repo).resolve(StoreLayout.MANIFESTS);
         Path tag = StoreLayout.tagsOf(manifests).resolve("latest");
         assertEquals(layout.tagCurrentLink(repo, latest), StoreLayout.currentLinkOfTag(tag));
-        assertEquals(layout.tagIndexLink(repo, latest, digest),
+        assertEquals(
+                layout.tagIndexLink(repo, latest, digest),
                 StoreLayout.linkIn(StoreLayout.indexOfTag(tag).resolve("sha256").resolve(HEX)));
-        assertEquals(layout.manifestRevisionLink(repo, digest),
-                StoreLayout.linkIn(StoreLayout.revisionsOf(manifests).resolve("sha256").resolve(HEX)));
+        assertEquals(
+                layout.manifestRevisionLink(repo, digest),
+                StoreLayout.linkIn(
+                        StoreLayout.revisionsOf(manifests).resolve("sha256").resolve(HEX)));
         assertEquals(layout.blobData(digest), StoreLayout.dataIn(layout.blobDir(digest)));
-        assertEquals(layout.uploadData(repo, upload), StoreLayout.dataIn(layout.uploadsDir(repo).resolve(upload.toString())));
+        assertEquals(
+                layout.uploadData(repo, upload),
+                StoreLayout.dataIn(layout.uploadsDir(repo).resolve(upload.toString())));
     }
 
     @Test
@@ -119,7 +131,10 @@ class StoreLayoutTest {
     @Test
     void relativeDataDirBecomesAbsolute() {
         StoreLayout relative = new StoreLayout(Path.of("data"));
-        assertEquals(Path.of("data").toAbsolutePath().resolve("docker/registry/v2").normalize(), relative.root());
-        assertEquals(Optional.of(Entry.blob(digest)), relative.parse(Path.of("data").resolve("docker/registry/v2/blobs/sha256/28/" + HEX + "/data")));
+        assertEquals(
+                Path.of("data").toAbsolutePath().resolve("docker/registry/v2").normalize(), relative.root());
+        assertEquals(
+                Optional.of(Entry.blob(digest)),
+                relative.parse(Path.of("data").resolve("docker/registry/v2/blobs/sha256/28/" + HEX + "/data")));
     }
 }

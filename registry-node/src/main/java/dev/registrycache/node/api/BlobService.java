@@ -1,29 +1,28 @@
 package dev.registrycache.node.api;
 
-import dev.registrycache.common.http.ByteRange;
-import dev.registrycache.common.http.RequestFacts;
-import dev.registrycache.common.http.CacheOutcome;
-import dev.registrycache.common.http.StoredBlobs;
-import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ErrorCode;
+import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.http.ByteRange;
+import dev.registrycache.common.http.CacheOutcome;
+import dev.registrycache.common.http.RequestFacts;
+import dev.registrycache.common.http.StoredBlobs;
 import dev.registrycache.common.store.BlobReader;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.node.cache.DownloadInFlight;
 import dev.registrycache.node.cache.SharedDownloads;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.util.EnumSet;
+import java.util.Set;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
-
-import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.nio.ByteBuffer;
-import java.util.EnumSet;
-import java.util.Set;
 
 /**
  * Serves blobs: a stored blob straight from disk (with ranges), a missing one by joining or
@@ -36,7 +35,8 @@ public final class BlobService {
     private static final long HEADERS_WAIT_MILLIS = 60_000;
     private static final long STALL_MILLIS = 120_000;
     /** How a download fails when the upstream refuses its repository, not the blob. */
-    private static final Set<ErrorCode> REFUSALS = EnumSet.of(ErrorCode.BLOB_UNKNOWN, ErrorCode.UNAUTHORIZED, ErrorCode.DENIED);
+    private static final Set<ErrorCode> REFUSALS =
+            EnumSet.of(ErrorCode.BLOB_UNKNOWN, ErrorCode.UNAUTHORIZED, ErrorCode.DENIED);
 
     private final Datastore store;
     private final StoredBlobs stored;
@@ -50,8 +50,14 @@ public final class BlobService {
         this.links = links;
     }
 
-    public void serve(Request request, Response response, Callback callback, NameMapping.Names names, Digest digest,
-                      RequestFacts facts) throws Exception {
+    public void serve(
+            Request request,
+            Response response,
+            Callback callback,
+            NameMapping.Names names,
+            Digest digest,
+            RequestFacts facts)
+            throws Exception {
         if (answerStored(request, response, callback, names, digest, facts)) {
             return;
         }
@@ -88,13 +94,19 @@ public final class BlobService {
             }
             // the upstream refused the other repository's download, and confirmed ours: start ours
         }
-        throw new RegistryException(ErrorCode.UNAVAILABLE, "the blob was evicted or refused while being fetched; retry",
-                null, 1, null);
+        throw new RegistryException(
+                ErrorCode.UNAVAILABLE, "the blob was evicted or refused while being fetched; retry", null, 1, null);
     }
 
     /** Answers from the store if the blob is stored and the repository may see it; false if not stored. */
-    private boolean answerStored(Request request, Response response, Callback callback, NameMapping.Names names,
-                                 Digest digest, RequestFacts facts) throws IOException {
+    private boolean answerStored(
+            Request request,
+            Response response,
+            Callback callback,
+            NameMapping.Names names,
+            Digest digest,
+            RequestFacts facts)
+            throws IOException {
         if (store.blobSize(digest) < 0) {
             return false;
         }
@@ -111,8 +123,9 @@ public final class BlobService {
      * final byte. Returns false, having sent nothing, when the upstream refused the download for
      * its own repository.
      */
-    private boolean streamFetch(Request request, Response response, Callback callback, DownloadInFlight fetch,
-                                NameMapping.Names joiner) throws Exception {
+    private boolean streamFetch(
+            Request request, Response response, Callback callback, DownloadInFlight fetch, NameMapping.Names joiner)
+            throws Exception {
         long size;
         try {
             size = fetch.awaitSize(HEADERS_WAIT_MILLIS);
@@ -130,7 +143,8 @@ public final class BlobService {
         long position = range == null ? 0 : range.first();
         long end = range == null ? size : range.last() + 1;
         StoredBlobs.start(response, fetch.digest(), range, size);
-        RetainableByteBuffer buffer = request.getComponents().getByteBufferPool().acquire(CHUNK, true);
+        RetainableByteBuffer buffer =
+                request.getComponents().getByteBufferPool().acquire(CHUNK, true);
         try (BlobReader channel = fetch.open()) {
             ByteBuffer bb = buffer.getByteBuffer();
             while (end < 0 || position < end) {

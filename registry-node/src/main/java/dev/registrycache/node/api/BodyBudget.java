@@ -2,7 +2,6 @@ package dev.registrycache.node.api;
 
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
-
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -55,8 +54,7 @@ public final class BodyBudget {
         private long held;
         private boolean released;
 
-        private Share() {
-        }
+        private Share() {}
 
         /** Waits for {@code count} more bytes; throws a 503 {@link RegistryException} if they do not come. */
         public void reserve(long count) {
@@ -105,9 +103,13 @@ public final class BodyBudget {
         }
 
         private RegistryException busy(long count) {
-            return new RegistryException(ErrorCode.UNAVAILABLE, "the node is busy: the " + (totalBytes >> 20)
-                    + " MiB it gives to manifests and tag lists in flight are taken; retry shortly",
-                    Map.of("neededBytes", count, "budgetBytes", totalBytes), 1, null);
+            return new RegistryException(
+                    ErrorCode.UNAVAILABLE,
+                    "the node is busy: the " + (totalBytes >> 20)
+                            + " MiB it gives to manifests and tag lists in flight are taken; retry shortly",
+                    Map.of("neededBytes", count, "budgetBytes", totalBytes),
+                    1,
+                    null);
         }
     }
 }

@@ -29,7 +29,8 @@ final class BodyChunks extends OutputStream {
     static List<ByteBuffer> of(byte[] bytes) {
         List<ByteBuffer> pieces = new ArrayList<>(bytes.length / CHUNK + 1);
         for (int offset = 0; offset < bytes.length; offset += CHUNK) {
-            pieces.add(ByteBuffer.wrap(bytes, offset, Math.min(CHUNK, bytes.length - offset)).slice());
+            pieces.add(ByteBuffer.wrap(bytes, offset, Math.min(CHUNK, bytes.length - offset))
+                    .slice());
         }
         return pieces;
     }
@@ -51,7 +52,8 @@ final class BodyChunks extends OutputStream {
     List<ByteBuffer> buffers() {
         List<ByteBuffer> pieces = new ArrayList<>(chunks.size());
         for (int i = 0; i < chunks.size(); i++) {
-            pieces.add(ByteBuffer.wrap(chunks.get(i), 0, i == chunks.size() - 1 ? lastLength : CHUNK).slice());
+            pieces.add(ByteBuffer.wrap(chunks.get(i), 0, i == chunks.size() - 1 ? lastLength : CHUNK)
+                    .slice());
         }
         return pieces;
     }

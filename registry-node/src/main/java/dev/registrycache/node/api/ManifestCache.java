@@ -1,7 +1,6 @@
 package dev.registrycache.node.api;
 
 import dev.registrycache.common.Digest;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -1,27 +1,26 @@
 package dev.registrycache.node.api;
 
-import dev.registrycache.common.http.CacheOutcome;
-import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.ManifestLimitException;
 import dev.registrycache.common.ManifestSummary;
 import dev.registrycache.common.MediaTypes;
+import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.Reference;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.common.Tag;
+import dev.registrycache.common.http.CacheOutcome;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamException;
 import dev.registrycache.node.upstream.UpstreamResponse;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Resolves manifests. By digest: the store first (for a repository it is not linked to yet, once
@@ -37,12 +36,10 @@ public final class ManifestService {
     static final String ACCEPT = String.join(", ", MediaTypes.ACCEPTED_MANIFESTS);
 
     /** A manifest's exact bytes with its digest and media type. */
-    public record Manifest(Digest digest, byte[] bytes, String mediaType) {
-    }
+    public record Manifest(Digest digest, byte[] bytes, String mediaType) {}
 
     /** A manifest and how it was obtained. */
-    public record Resolved(Manifest manifest, CacheOutcome outcome) {
-    }
+    public record Resolved(Manifest manifest, CacheOutcome outcome) {}
 
     private final Datastore store;
     private final UpstreamClient upstream;
@@ -98,7 +95,11 @@ public final class ManifestService {
                 Digest cached = store.taggedDigest(names.store(), tag);
                 Manifest local = cached == null ? null : stored(cached, share);
                 if (local != null) {
-                    LOG.info("upstream failed for {}:{} ({}); serving the cached tag", names.upstream(), tag, e.getMessage());
+                    LOG.info(
+                            "upstream failed for {}:{} ({}); serving the cached tag",
+                            names.upstream(),
+                            tag,
+                            e.getMessage());
                     return new Resolved(local, CacheOutcome.STALE);
                 }
             }
@@ -108,8 +109,8 @@ public final class ManifestService {
 
     /** The digest the upstream's tag points at, or null if the upstream's HEAD does not say. */
     private Digest headDigest(NameMapping.Names names, Tag tag) throws UpstreamException {
-        try (UpstreamResponse r = UpstreamClient.expectSuccess(upstream.send("HEAD",
-                path(names, tag.toString()), names.upstream(), Map.of("Accept", ACCEPT)))) {
+        try (UpstreamResponse r = UpstreamClient.expectSuccess(
+                upstream.send("HEAD", path(names, tag.toString()), names.upstream(), Map.of("Accept", ACCEPT)))) {
             String d = r.header("Docker-Content-Digest");
             if (d == null) {
                 return null;
@@ -124,11 +125,12 @@ public final class ManifestService {
 
     private Manifest fetch(NameMapping.Names names, String reference, Digest expected, BodyBudget.Share share)
             throws UpstreamException {
-        try (UpstreamResponse r = UpstreamClient.expectSuccess(upstream.send("GET",
-                path(names, reference), names.upstream(), Map.of("Accept", ACCEPT)))) {
+        try (UpstreamResponse r = UpstreamClient.expectSuccess(
+                upstream.send("GET", path(names, reference), names.upstream(), Map.of("Accept", ACCEPT)))) {
             long declared = r.contentLength();
             // without a length, reading gathers the body in pieces, then copies them into one array
-            long reserved = declared < 0 ? 2L * ManifestSummary.MAX_BYTES : Math.min(declared, ManifestSummary.MAX_BYTES);
+            long reserved =
+                    declared < 0 ? 2L * ManifestSummary.MAX_BYTES : Math.min(declared, ManifestSummary.MAX_BYTES);
             share.reserve(reserved);
             byte[] bytes = r.readBody(ManifestSummary.MAX_BYTES);
             share.release(reserved - bytes.length);
@@ -142,11 +144,16 @@ public final class ManifestService {
                 }
             }
             if (claimed != null && claimed.algorithm() != actual.algorithm()) {
-                actual = Digest.fromHash(claimed.algorithm(), claimed.newHasher().digest(bytes));
+                actual =
+                        Digest.fromHash(claimed.algorithm(), claimed.newHasher().digest(bytes));
             }
             if (claimed != null && !claimed.equals(actual)) {
-                throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, r.status(),
-                        "upstream manifest does not match digest " + claimed, -1, null);
+                throw new UpstreamException(
+                        UpstreamException.Kind.INVALID_RESPONSE,
+                        r.status(),
+                        "upstream manifest does not match digest " + claimed,
+                        -1,
+                        null);
             }
             String mediaType = mediaTypeOf(bytes, actual);
             if (mediaType == null) {
@@ -156,8 +163,12 @@ public final class ManifestService {
             return new Manifest(actual, bytes, mediaType);
         } catch (IOException e) {
             share.releaseHeld(); // nothing was read: the cached tag may be served instead
-            throw new UpstreamException(UpstreamException.Kind.UNAVAILABLE, 0, "reading the manifest from upstream failed: "
-                    + e.getMessage(), -1, e);
+            throw new UpstreamException(
+                    UpstreamException.Kind.UNAVAILABLE,
+                    0,
+                    "reading the manifest from upstream failed: " + e.getMessage(),
+                    -1,
+                    e);
         }
     }
 
@@ -179,7 +190,9 @@ public final class ManifestService {
         try {
             return ManifestSummary.mediaTypeOf(bytes);
         } catch (ManifestLimitException e) {
-            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest " + digest + " is refused: " + e.getMessage(),
+            throw new RegistryException(
+                    ErrorCode.MANIFEST_INVALID,
+                    "manifest " + digest + " is refused: " + e.getMessage(),
                     Map.of("digest", digest.toString()));
         }
     }

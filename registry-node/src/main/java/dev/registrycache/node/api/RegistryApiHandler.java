@@ -1,11 +1,14 @@
 package dev.registrycache.node.api;
 
-import dev.registrycache.common.http.ApiRoute;
-import dev.registrycache.common.http.RequestFacts;
-import dev.registrycache.common.NameMapping;
-import dev.registrycache.common.http.ErrorResponses;
 import dev.registrycache.common.ErrorCode;
+import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.http.ApiRoute;
+import dev.registrycache.common.http.ErrorResponses;
+import dev.registrycache.common.http.RequestFacts;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.content.ByteBufferContentSource;
@@ -16,10 +19,6 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 
 /**
  * The node's distribution API: parses the route, maps the name, hands over to the manifest,
@@ -37,8 +36,8 @@ public final class RegistryApiHandler extends Handler.Abstract {
     private final TagService tags;
     private final BodyBudget budget;
 
-    public RegistryApiHandler(NameMapping names, ManifestService manifests, BlobService blobs, TagService tags,
-                              BodyBudget budget) {
+    public RegistryApiHandler(
+            NameMapping names, ManifestService manifests, BlobService blobs, TagService tags, BodyBudget budget) {
         this.names = names;
         this.manifests = manifests;
         this.blobs = blobs;
@@ -80,7 +79,8 @@ public final class RegistryApiHandler extends Handler.Abstract {
                 }
                 case TAGS -> {
                     Fields query = Request.extractQueryParameters(request);
-                    TagService.TagList list = tags.list(route.name(), mapped, query.getValue("n"), query.getValue("last"), share);
+                    TagService.TagList list =
+                            tags.list(route.name(), mapped, query.getValue("n"), query.getValue("last"), share);
                     facts.outcome = list.outcome();
                     if (list.link() != null) {
                         response.getHeaders().put("Link", list.link());
@@ -95,7 +95,8 @@ public final class RegistryApiHandler extends Handler.Abstract {
         return true;
     }
 
-    private static void serveManifest(Request request, Response response, Callback callback, ManifestService.Manifest m) {
+    private static void serveManifest(
+            Request request, Response response, Callback callback, ManifestService.Manifest m) {
         String etag = "\"" + m.digest() + "\"";
         response.getHeaders().put("Docker-Content-Digest", m.digest().toString());
         response.getHeaders().put(HttpHeader.ETAG, etag);
@@ -107,8 +108,8 @@ public final class RegistryApiHandler extends Handler.Abstract {
         send(request, response, callback, 200, m.mediaType(), BodyChunks.of(m.bytes()));
     }
 
-    private static void send(Request request, Response response, Callback callback, int status, String type,
-                             List<ByteBuffer> body) {
+    private static void send(
+            Request request, Response response, Callback callback, int status, String type, List<ByteBuffer> body) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, BodyChunks.length(body));

@@ -7,13 +7,12 @@ import dev.registrycache.common.store.Datastore;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamException;
 import dev.registrycache.node.upstream.UpstreamResponse;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decides whether stored content may be served under the repository asked for. The store holds
@@ -49,7 +48,11 @@ public final class RepositoryLinks {
     /** Returns once the manifest is linked to the repository, confirming and linking it if need be. */
     void requireManifest(NameMapping.Names names, Digest digest) {
         if (!store.manifestLinked(names.store(), digest)) {
-            confirm(names, "/manifests/" + digest, Map.of("Accept", ManifestService.ACCEPT), ErrorCode.MANIFEST_UNKNOWN);
+            confirm(
+                    names,
+                    "/manifests/" + digest,
+                    Map.of("Accept", ManifestService.ACCEPT),
+                    ErrorCode.MANIFEST_UNKNOWN);
             bestEffort(names, digest, () -> store.linkManifest(names.store(), digest));
         }
     }
@@ -63,8 +66,8 @@ public final class RepositoryLinks {
     }
 
     private long confirm(NameMapping.Names names, String path, Map<String, String> headers, ErrorCode notFound) {
-        try (UpstreamResponse r = UpstreamClient.expectSuccess(upstream.send("HEAD",
-                "/v2/" + names.upstream() + path, names.upstream(), headers))) {
+        try (UpstreamResponse r = UpstreamClient.expectSuccess(
+                upstream.send("HEAD", "/v2/" + names.upstream() + path, names.upstream(), headers))) {
             return r.contentLength();
         } catch (UpstreamException e) {
             throw e.toRegistryException(notFound);
@@ -88,7 +91,11 @@ public final class RepositoryLinks {
             long now = System.nanoTime();
             long last = lastWarning.get();
             if (now - last > WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
-                LOG.warn("cannot write the link of {} in {} ({}); serving it without (a full disk?)", digest, names.store(), e.toString());
+                LOG.warn(
+                        "cannot write the link of {} in {} ({}); serving it without (a full disk?)",
+                        digest,
+                        names.store(),
+                        e.toString());
             }
         }
     }

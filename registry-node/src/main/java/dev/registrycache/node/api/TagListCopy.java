@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import dev.registrycache.common.RepositoryName;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,19 +22,22 @@ final class TagListCopy {
     static final int MAX_BYTES = 16 * 1024 * 1024;
 
     private static final JsonFactory JSON = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxDocumentLength(MAX_BYTES).build())
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(64)
+                    .maxDocumentLength(MAX_BYTES)
+                    .build())
             .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
             .build();
 
-    private TagListCopy() {
-    }
+    private TagListCopy() {}
 
     /**
      * Reads a tag list from {@code in} and writes it to {@code out} with {@code name} as its
      * name; throws if it is not a JSON object or longer than {@link #MAX_BYTES}.
      */
     static void copy(InputStream in, OutputStream out, RepositoryName name) throws IOException {
-        try (JsonParser p = JSON.createParser(in); JsonGenerator g = JSON.createGenerator(out)) {
+        try (JsonParser p = JSON.createParser(in);
+                JsonGenerator g = JSON.createGenerator(out)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IOException("the upstream's tag list is not a JSON object");
             }

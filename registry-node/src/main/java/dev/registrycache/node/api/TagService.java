@@ -1,19 +1,18 @@
 package dev.registrycache.node.api;
 
-import dev.registrycache.common.http.CacheOutcome;
-import dev.registrycache.common.NameMapping;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.Json;
+import dev.registrycache.common.NameMapping;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.common.Tag;
+import dev.registrycache.common.http.CacheOutcome;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamException;
 import dev.registrycache.node.upstream.UpstreamResponse;
-
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
@@ -32,8 +31,7 @@ public final class TagService {
     private static final int SLACK = 1024 + BodyChunks.CHUNK;
 
     /** A tag list answer: JSON body (in pieces) and an optional {@code Link} header. */
-    public record TagList(List<ByteBuffer> body, String link, CacheOutcome outcome) {
-    }
+    public record TagList(List<ByteBuffer> body, String link, CacheOutcome outcome) {}
 
     private final Datastore store;
     private final UpstreamClient upstream;
@@ -44,7 +42,8 @@ public final class TagService {
     }
 
     /** The tag list; its body is reserved in {@code share} until the caller has sent it. */
-    public TagList list(RepositoryName clientName, NameMapping.Names names, String n, String last, BodyBudget.Share share) {
+    public TagList list(
+            RepositoryName clientName, NameMapping.Names names, String n, String last, BodyBudget.Share share) {
         Integer limit = null;
         if (n != null) {
             try {
@@ -61,10 +60,13 @@ public final class TagService {
             query.append("n=").append(limit);
         }
         if (last != null) {
-            query.append(query.length() > 0 ? "&" : "").append("last=").append(URLEncoder.encode(last, StandardCharsets.UTF_8));
+            query.append(query.length() > 0 ? "&" : "")
+                    .append("last=")
+                    .append(URLEncoder.encode(last, StandardCharsets.UTF_8));
         }
         String path = "/v2/" + names.upstream() + "/tags/list" + (query.length() > 0 ? "?" + query : "");
-        try (UpstreamResponse r = UpstreamClient.expectSuccess(upstream.send("GET", path, names.upstream(), Map.of()))) {
+        try (UpstreamResponse r =
+                UpstreamClient.expectSuccess(upstream.send("GET", path, names.upstream(), Map.of()))) {
             long declared = r.contentLength();
             if (declared > TagListCopy.MAX_BYTES) {
                 throw new IOException("the upstream's tag list of " + declared + " bytes exceeds the limit of "
@@ -91,18 +93,19 @@ public final class TagService {
         } catch (IOException e) {
             share.releaseHeld();
             if (!store.repositoryExists(names.store())) {
-                throw new RegistryException(ErrorCode.UNAVAILABLE, "the upstream sent an invalid tag list: " + e.getMessage(),
-                        null, 10, e);
+                throw new RegistryException(
+                        ErrorCode.UNAVAILABLE, "the upstream sent an invalid tag list: " + e.getMessage(), null, 10, e);
             }
             return local(clientName, names, limit, last, share);
         }
     }
 
-    private TagList local(RepositoryName clientName, NameMapping.Names names, Integer limit, String last,
-                          BodyBudget.Share share) {
+    private TagList local(
+            RepositoryName clientName, NameMapping.Names names, Integer limit, String last, BodyBudget.Share share) {
         List<String> tags = store.tags(names.store()).stream()
                 .filter(t -> store.taggedDigest(names.store(), t) != null) // a tag whose manifest is gone is not listed
-                .map(Tag::toString).toList();
+                .map(Tag::toString)
+                .toList();
         if (last != null) {
             tags = tags.stream().filter(t -> t.compareTo(last) > 0).toList();
         }

@@ -4,10 +4,8 @@ import dev.registrycache.common.Digest;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.RepositoryName;
-
 import dev.registrycache.common.store.BlobReader;
 import dev.registrycache.common.store.BlobUpload;
-
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
@@ -21,7 +19,12 @@ import java.util.concurrent.TimeUnit;
  * download the upstream refuses writes nothing.
  */
 public final class DownloadInFlight {
-    private enum State { CONNECTING, STREAMING, COMPLETE, FAILED }
+    private enum State {
+        CONNECTING,
+        STREAMING,
+        COMPLETE,
+        FAILED
+    }
 
     private final Digest digest;
     private final RepositoryName repository;
@@ -129,8 +132,8 @@ public final class DownloadInFlight {
             while (state == State.CONNECTING) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new RegistryException(ErrorCode.UNAVAILABLE, "the upstream registry did not answer in time",
-                            null, 10, null);
+                    throw new RegistryException(
+                            ErrorCode.UNAVAILABLE, "the upstream registry did not answer in time", null, 10, null);
                 }
                 TimeUnit.NANOSECONDS.timedWait(lock, left);
             }
@@ -149,7 +152,8 @@ public final class DownloadInFlight {
      * whole blob's or a range's, so that no response of unverified bytes ever completes. Throws if
      * the download failed, or made no progress for {@code idleTimeoutMillis}.
      */
-    public long awaitReadable(long position, long end, long idleTimeoutMillis) throws InterruptedException, IOException {
+    public long awaitReadable(long position, long end, long idleTimeoutMillis)
+            throws InterruptedException, IOException {
         long idle = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
         long deadline = System.nanoTime() + idle;
         synchronized (lock) {

@@ -3,19 +3,15 @@ package dev.registrycache.node.cache;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.Metrics;
-import dev.registrycache.node.NodeMetrics;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.common.store.BlobReader;
 import dev.registrycache.common.store.BlobUpload;
 import dev.registrycache.common.store.Datastore;
+import dev.registrycache.node.NodeMetrics;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamException;
 import dev.registrycache.node.upstream.UpstreamResponse;
-import org.eclipse.jetty.io.Content;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -23,9 +19,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.io.Content;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts at most one upstream download per missing blob; concurrent requests for the same blob
@@ -127,8 +126,10 @@ public final class SharedDownloads implements AutoCloseable {
             if (!digest.matches(verification.get())) {
                 LOG.warn("blob {} from upstream does not match its digest; not stored", digest);
                 refused.labels(registry).add(1);
-                throw new RegistryException(ErrorCode.DIGEST_INVALID,
-                        "the upstream sent content that does not match digest " + digest, null);
+                throw new RegistryException(
+                        ErrorCode.DIGEST_INVALID,
+                        "the upstream sent content that does not match digest " + digest,
+                        null);
             }
             upload.commit(digest);
             published = true;
@@ -142,8 +143,8 @@ public final class SharedDownloads implements AutoCloseable {
             failure = new RegistryException(ErrorCode.UNAVAILABLE, "the cache is shutting down", null, 10, e);
         } catch (IOException | ExecutionException | RuntimeException e) {
             LOG.warn("download of blob {} failed: {}", digest, e.toString());
-            failure = new RegistryException(ErrorCode.UNAVAILABLE, "the download from the upstream registry failed",
-                    null, 10, e);
+            failure = new RegistryException(
+                    ErrorCode.UNAVAILABLE, "the download from the upstream registry failed", null, 10, e);
         } finally {
             if (verification != null) {
                 verification.cancel(true);
@@ -155,8 +156,15 @@ public final class SharedDownloads implements AutoCloseable {
             if (published) {
                 fetch.complete();
             } else {
-                fetch.fail(failure != null ? failure : new RegistryException(ErrorCode.UNAVAILABLE,
-                        "the download from the upstream registry failed", null, 10, null));
+                fetch.fail(
+                        failure != null
+                                ? failure
+                                : new RegistryException(
+                                        ErrorCode.UNAVAILABLE,
+                                        "the download from the upstream registry failed",
+                                        null,
+                                        10,
+                                        null));
             }
             if (upload != null) {
                 upload.close(); // discards it unless committed

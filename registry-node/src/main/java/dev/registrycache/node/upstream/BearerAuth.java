@@ -3,15 +3,14 @@ package dev.registrycache.node.upstream;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.common.Credentials;
 import dev.registrycache.common.Json;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Bearer tokens from the realm of the upstream's challenge, fetched with the pull-secret
@@ -45,7 +44,8 @@ final class BearerAuth implements UpstreamAuth {
     void obtainToken(AuthChallenge challenge, String scope) throws UpstreamException {
         String realm = challenge.param("realm");
         if (realm == null) {
-            throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 401, "bearer challenge without realm", -1, null);
+            throw new UpstreamException(
+                    UpstreamException.Kind.INVALID_RESPONSE, 401, "bearer challenge without realm", -1, null);
         }
         StringBuilder url = new StringBuilder(realm);
         char sep = realm.contains("?") ? '&' : '?';
@@ -61,7 +61,8 @@ final class BearerAuth implements UpstreamAuth {
         try {
             tokenUri = URI.create(url.toString());
         } catch (IllegalArgumentException e) {
-            throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 401, "bearer realm is not a URL", -1, e);
+            throw new UpstreamException(
+                    UpstreamException.Kind.INVALID_RESPONSE, 401, "bearer realm is not a URL", -1, e);
         }
         String authorization = credentials.map(Credentials::basicHeaderValue).orElse(null);
         try (UpstreamResponse response = UpstreamClient.expectSuccess(tokenRequest.get(tokenUri, authorization))) {
@@ -71,18 +72,21 @@ final class BearerAuth implements UpstreamAuth {
                 token = json.path("access_token").asText(null);
             }
             if (token == null || token.isEmpty()) {
-                throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 200, "token server sent no token", -1, null);
+                throw new UpstreamException(
+                        UpstreamException.Kind.INVALID_RESPONSE, 200, "token server sent no token", -1, null);
             }
             long expiresIn = json.path("expires_in").asLong(60);
             tokens.put(key(scope), token, expiresIn <= 0 ? 60 : expiresIn);
             LOG.debug("obtained token for {} valid {}s", scope, expiresIn);
         } catch (UpstreamException e) {
             if (e.kind() == UpstreamException.Kind.NOT_FOUND) {
-                throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 404, "token server answered 404", -1, e);
+                throw new UpstreamException(
+                        UpstreamException.Kind.INVALID_RESPONSE, 404, "token server answered 404", -1, e);
             }
             throw e;
         } catch (IOException e) {
-            throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 200, "token server sent an invalid answer", -1, e);
+            throw new UpstreamException(
+                    UpstreamException.Kind.INVALID_RESPONSE, 200, "token server sent an invalid answer", -1, e);
         }
     }
 

@@ -1,8 +1,5 @@
 package dev.registrycache.node.upstream;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -13,6 +10,8 @@ import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where an upstream's redirect may take the cache. Registries redirect blob downloads to their
@@ -43,7 +42,10 @@ public final class RedirectPolicy {
     public void check(URI target) throws UpstreamException {
         String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
         if (!SCHEMES.contains(scheme)) {
-            throw refused(scheme.isEmpty() ? "a URL without a scheme" : "a " + scheme + ": URL", "only http and https are followed", "");
+            throw refused(
+                    scheme.isEmpty() ? "a URL without a scheme" : "a " + scheme + ": URL",
+                    "only http and https are followed",
+                    "");
         }
         String host = target.getHost();
         if (host == null || host.isEmpty()) {
@@ -56,7 +58,8 @@ public final class RedirectPolicy {
         try {
             addresses = InetAddress.getAllByName(unbracket(host));
         } catch (UnknownHostException e) {
-            throw UpstreamException.unreachable("the upstream redirected to " + origin(target) + ", whose host is unknown", e);
+            throw UpstreamException.unreachable(
+                    "the upstream redirected to " + origin(target) + ", whose host is unknown", e);
         }
         List<InetAddress> upstreamAddresses = null;
         for (InetAddress address : addresses) {
@@ -142,7 +145,8 @@ public final class RedirectPolicy {
 
     /** The error for the client, and a WARN line for the operator, who may want to allow it. */
     private static UpstreamException refused(String target, String reason, String remedy) {
-        String message = "the upstream registry redirected the cache to " + target + ", which it does not follow: " + reason;
+        String message =
+                "the upstream registry redirected the cache to " + target + ", which it does not follow: " + reason;
         LOG.warn("{}{}", message, remedy);
         return new UpstreamException(UpstreamException.Kind.REDIRECT_REFUSED, 0, message, -1, null);
     }

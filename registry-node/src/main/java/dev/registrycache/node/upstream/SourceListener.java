@@ -1,11 +1,10 @@
 package dev.registrycache.node.upstream;
 
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.io.Content;
-
-import java.nio.ByteBuffer;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Hands out an upstream response as soon as its headers arrive, and its body as Jetty's own

@@ -10,8 +10,7 @@ final class TokenCache {
     /** Tokens are dropped this long before their stated expiry, so none expires in flight. */
     private static final long MARGIN_SECONDS = 10;
 
-    private record Entry(String token, Instant expires) {
-    }
+    private record Entry(String token, Instant expires) {}
 
     private final Map<String, Entry> tokens = new ConcurrentHashMap<>();
     private final Clock clock;

@@ -1,7 +1,6 @@
 package dev.registrycache.node.upstream;
 
 import dev.registrycache.common.Credentials;
-
 import java.util.Optional;
 
 /**

@@ -3,13 +3,6 @@ package dev.registrycache.node.upstream;
 import dev.registrycache.common.Credentials;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.node.NodeMetrics;
-import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.Request;
-import org.eclipse.jetty.client.Response;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +13,12 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * Talks to one upstream registry: authenticates as {@link UpstreamAuthentication} chooses,
@@ -42,8 +41,13 @@ public final class UpstreamClient implements AutoCloseable {
     private final Metrics.Counter latencyCount;
     private final String registry;
 
-    public UpstreamClient(String registry, URI endpoint, Optional<Credentials> credentials, Optional<Path> caFile,
-                          RedirectPolicy redirects, NodeMetrics metrics) {
+    public UpstreamClient(
+            String registry,
+            URI endpoint,
+            Optional<Credentials> credentials,
+            Optional<Path> caFile,
+            RedirectPolicy redirects,
+            NodeMetrics metrics) {
         this.registry = registry;
         this.responses = metrics.upstreamResponses();
         this.latencySum = metrics.upstreamSecondsSum();
@@ -94,10 +98,12 @@ public final class UpstreamClient implements AutoCloseable {
             boolean sameOrigin = sameOrigin(uri, endpoint);
             Request request;
             try {
-                request = http.newRequest(uri).method(currentMethod)
+                request = http.newRequest(uri)
+                        .method(currentMethod)
                         .idleTimeout(IDLE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (IllegalArgumentException e) {
-                throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0, "upstream sent an invalid redirect", -1, e);
+                throw new UpstreamException(
+                        UpstreamException.Kind.INVALID_RESPONSE, 0, "upstream sent an invalid redirect", -1, e);
             }
             String authorization = sameOrigin ? auth.authorization(scope) : null;
             request.headers(h -> {
@@ -123,8 +129,12 @@ public final class UpstreamClient implements AutoCloseable {
                 try {
                     uri = uri.resolve(location);
                 } catch (IllegalArgumentException e) {
-                    throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, status,
-                            "upstream sent an invalid redirect", -1, e);
+                    throw new UpstreamException(
+                            UpstreamException.Kind.INVALID_RESPONSE,
+                            status,
+                            "upstream sent an invalid redirect",
+                            -1,
+                            e);
                 }
                 redirects.check(uri);
                 if (status == 303 && !currentMethod.equals("HEAD")) {
@@ -134,7 +144,8 @@ public final class UpstreamClient implements AutoCloseable {
             }
             return response;
         }
-        throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0, "too many redirects from upstream", -1, null);
+        throw new UpstreamException(
+                UpstreamException.Kind.INVALID_RESPONSE, 0, "too many redirects from upstream", -1, null);
     }
 
     /** Returns {@code response} if its status is 2xx; else closes it and throws the typed error. */
@@ -161,7 +172,9 @@ public final class UpstreamClient implements AutoCloseable {
         request.send(listener);
         try {
             Response response = listener.headers.get(HEADERS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            responses.labels(registry, request.getMethod(), Integer.toString(response.getStatus())).add(1);
+            responses
+                    .labels(registry, request.getMethod(), Integer.toString(response.getStatus()))
+                    .add(1);
             latencySum.labels(registry, request.getMethod()).add((System.nanoTime() - t0) / 1e9);
             latencyCount.labels(registry, request.getMethod()).add(1);
             return new UpstreamResponse(request, response, listener, IDLE_TIMEOUT.toMillis());
@@ -175,13 +188,13 @@ public final class UpstreamClient implements AutoCloseable {
             throw UpstreamException.unreachable("upstream " + request.getHost() + " did not answer in time", e);
         } catch (ExecutionException e) {
             responses.labels(registry, request.getMethod(), "unreachable").add(1);
-            throw UpstreamException.unreachable("upstream " + request.getHost() + " unreachable: " + e.getCause(), e.getCause());
+            throw UpstreamException.unreachable(
+                    "upstream " + request.getHost() + " unreachable: " + e.getCause(), e.getCause());
         }
     }
 
     private UpstreamResponse getToken(URI uri, String authorization) throws UpstreamException {
-        Request request = http.newRequest(uri).method("GET")
-                .timeout(HEADERS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        Request request = http.newRequest(uri).method("GET").timeout(HEADERS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         if (authorization != null) {
             request.headers(h -> h.put(HttpHeader.AUTHORIZATION, authorization));
         }

@@ -11,7 +11,12 @@ import dev.registrycache.common.RegistryException;
 public final class UpstreamException extends Exception {
     /** What went wrong, as far as a cache cares. */
     public enum Kind {
-        NOT_FOUND, UNAUTHORIZED, DENIED, TOO_MANY_REQUESTS, UNAVAILABLE, INVALID_RESPONSE,
+        NOT_FOUND,
+        UNAUTHORIZED,
+        DENIED,
+        TOO_MANY_REQUESTS,
+        UNAVAILABLE,
+        INVALID_RESPONSE,
         /** The upstream redirected to a target that {@link RedirectPolicy} does not follow. */
         REDIRECT_REFUSED
     }
@@ -49,15 +54,25 @@ public final class UpstreamException extends Exception {
     public RegistryException toRegistryException(ErrorCode notFound) {
         return switch (kind) {
             case NOT_FOUND -> new RegistryException(notFound, null, null);
-            case UNAUTHORIZED -> new RegistryException(ErrorCode.UNAUTHORIZED,
-                    "the upstream registry refused the cache's credentials", null);
+            case UNAUTHORIZED ->
+                new RegistryException(
+                        ErrorCode.UNAUTHORIZED, "the upstream registry refused the cache's credentials", null);
             case DENIED -> new RegistryException(ErrorCode.DENIED, "the upstream registry denied access", null);
-            case TOO_MANY_REQUESTS -> new RegistryException(ErrorCode.TOOMANYREQUESTS,
-                    "the upstream registry is rate limiting the cache", null, retryAfterSeconds, this);
+            case TOO_MANY_REQUESTS ->
+                new RegistryException(
+                        ErrorCode.TOOMANYREQUESTS,
+                        "the upstream registry is rate limiting the cache",
+                        null,
+                        retryAfterSeconds,
+                        this);
             case REDIRECT_REFUSED -> new RegistryException(ErrorCode.UNAVAILABLE, getMessage(), null, -1, this);
-            case UNAVAILABLE, INVALID_RESPONSE -> new RegistryException(ErrorCode.UNAVAILABLE,
-                    "the upstream registry is unavailable and the cache does not hold this", null,
-                    retryAfterSeconds > 0 ? retryAfterSeconds : 10, this);
+            case UNAVAILABLE, INVALID_RESPONSE ->
+                new RegistryException(
+                        ErrorCode.UNAVAILABLE,
+                        "the upstream registry is unavailable and the cache does not hold this",
+                        null,
+                        retryAfterSeconds > 0 ? retryAfterSeconds : 10,
+                        this);
         };
     }
 }

@@ -1,9 +1,6 @@
 package dev.registrycache.node.upstream;
 
 import dev.registrycache.common.ConfigException;
-
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -14,11 +11,12 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /** The trust store for upstream TLS: the JDK's CAs plus those of {@code UPSTREAM_CA_FILE}. */
 final class UpstreamTrust {
-    private UpstreamTrust() {
-    }
+    private UpstreamTrust() {}
 
     static KeyStore withExtraCas(Path caFile) {
         try {
@@ -40,7 +38,8 @@ final class UpstreamTrust {
             } catch (IOException e) {
                 throw new ConfigException("UPSTREAM_CA_FILE " + caFile + ": cannot read: " + e.getMessage());
             } catch (GeneralSecurityException e) {
-                throw new ConfigException("UPSTREAM_CA_FILE " + caFile + ": not a PEM certificate bundle: " + e.getMessage());
+                throw new ConfigException(
+                        "UPSTREAM_CA_FILE " + caFile + ": not a PEM certificate bundle: " + e.getMessage());
             }
             if (extra.isEmpty()) {
                 throw new ConfigException("UPSTREAM_CA_FILE " + caFile + ": holds no certificate");

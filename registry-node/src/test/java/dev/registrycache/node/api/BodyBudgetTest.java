@@ -1,16 +1,15 @@
 package dev.registrycache.node.api;
 
-import dev.registrycache.common.ErrorCode;
-import dev.registrycache.common.RegistryException;
-import org.junit.jupiter.api.Test;
-
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.registrycache.common.ErrorCode;
+import dev.registrycache.common.RegistryException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 
 class BodyBudgetTest {
     @Test
@@ -18,7 +17,8 @@ class BodyBudgetTest {
         BodyBudget budget = new BodyBudget(100, 50);
         BodyBudget.Share first = budget.share();
         first.reserve(80);
-        RegistryException e = assertThrows(RegistryException.class, () -> budget.share().reserve(30));
+        RegistryException e =
+                assertThrows(RegistryException.class, () -> budget.share().reserve(30));
         assertEquals(ErrorCode.UNAVAILABLE, e.code());
         assertEquals(1, e.retryAfterSeconds());
         assertTrue(e.getMessage().contains("busy"), e.getMessage());

@@ -1,17 +1,16 @@
 package dev.registrycache.node.api;
 
-import dev.registrycache.common.RepositoryName;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.common.RepositoryName;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class TagListCopyTest {
     private static final RepositoryName NAME = RepositoryName.parse("quay.io/team/app");
@@ -29,7 +28,8 @@ class TagListCopyTest {
 
     @Test
     void renamesTheListAndCopiesTheRestExactly() throws Exception {
-        assertEquals("{\"name\":\"quay.io/team/app\",\"tags\":[\"v1\",\"é\",\"a/b\"],\"x\":{\"n\":1.50e3}}",
+        assertEquals(
+                "{\"name\":\"quay.io/team/app\",\"tags\":[\"v1\",\"é\",\"a/b\"],\"x\":{\"n\":1.50e3}}",
                 copy("{ \"name\": \"team/app\", \"tags\": [\"v1\", \"\\u00e9\", \"a\\/b\"], \"x\": {\"n\": 1.50e3} }"));
         assertEquals("{\"tags\":null,\"name\":\"quay.io/team/app\"}", copy("{\"tags\":null}"));
     }
@@ -47,8 +47,13 @@ class TagListCopyTest {
         assertThrows(IOException.class, () -> copy("[\"v1\"]"));
         assertThrows(IOException.class, () -> copy("{\"tags\":[\"v1\""));
         assertThrows(IOException.class, () -> copy("{\"tags\":[[[\"v1\""));
-        assertThrows(IOException.class, () -> copy("{\"tags\":[\"" + "t".repeat(TagListCopy.MAX_BYTES + (1 << 20)) + "\"]}"));
-        assertThrows(IOException.class, () -> TagListCopy.copy(new ByteArrayInputStream("{\"tags\":[\"v1\"]}".getBytes()),
-                new BodyChunks(10), NAME), "the body's own limit");
+        assertThrows(
+                IOException.class,
+                () -> copy("{\"tags\":[\"" + "t".repeat(TagListCopy.MAX_BYTES + (1 << 20)) + "\"]}"));
+        assertThrows(
+                IOException.class,
+                () -> TagListCopy.copy(
+                        new ByteArrayInputStream("{\"tags\":[\"v1\"]}".getBytes()), new BodyChunks(10), NAME),
+                "the body's own limit");
     }
 }

@@ -1,20 +1,12 @@
 package dev.registrycache.node.upstream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.registrycache.common.Credentials;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,8 +23,15 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The race of concurrent first requests to a Basic upstream, made certain: the upstream holds
@@ -80,15 +79,26 @@ class BasicChallengeRaceTest {
             }
         });
         origin.start();
-        NodeConfig config = new NodeConfig(RegistryHost.fromKey("quay.io"), URI.create("http://127.0.0.1:" + connector.getLocalPort()),
-                Optional.of(ROBOT), Optional.empty(), dir.resolve("data"), dir.resolve("logs"), "127.0.0.1", 0);
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        NodeConfig config = new NodeConfig(
+                RegistryHost.fromKey("quay.io"),
+                URI.create("http://127.0.0.1:" + connector.getLocalPort()),
+                Optional.of(ROBOT),
+                Optional.empty(),
+                dir.resolve("data"),
+                dir.resolve("logs"),
+                "127.0.0.1",
+                0);
+        HttpClient client =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         try (RegistryNode node = new RegistryNode(config).start()) {
             List<CompletableFuture<HttpResponse<byte[]>>> answers = new ArrayList<>();
             for (String digest : blobs.keySet()) {
-                answers.add(client.sendAsync(HttpRequest.newBuilder(URI.create(
-                        "http://127.0.0.1:" + node.port() + "/v2/quay.io/team/app/blobs/" + digest))
-                        .timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.ofByteArray()));
+                answers.add(client.sendAsync(
+                        HttpRequest.newBuilder(URI.create(
+                                        "http://127.0.0.1:" + node.port() + "/v2/quay.io/team/app/blobs/" + digest))
+                                .timeout(Duration.ofSeconds(120))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray()));
             }
             List<String> failures = new ArrayList<>();
             for (CompletableFuture<HttpResponse<byte[]>> answer : answers) {

@@ -1,6 +1,10 @@
 package dev.registrycache.node.upstream;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -8,30 +12,29 @@ import java.net.URI;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-
-import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.Test;
 
 /** Which redirect targets the cache follows; IP literals only, so no name is looked up. */
 class RedirectPolicyTest {
-    private static final RedirectPolicy LOOPBACK_UPSTREAM = new RedirectPolicy(URI.create("http://127.0.0.1:5000"), false);
+    private static final RedirectPolicy LOOPBACK_UPSTREAM =
+            new RedirectPolicy(URI.create("http://127.0.0.1:5000"), false);
     private static final RedirectPolicy PUBLIC_UPSTREAM = new RedirectPolicy(URI.create("https://198.51.100.1"), false);
     private static final RedirectPolicy PRIVATE_ALLOWED = new RedirectPolicy(URI.create("https://198.51.100.1"), true);
 
     @Test
     void followsHttpAndHttpsToPublicAddresses() {
-        for (String target : List.of("https://203.0.113.7/blobs/x?sig=1", "http://203.0.113.7:8080/", "HTTPS://[2001:db8::7]/")) {
+        for (String target :
+                List.of("https://203.0.113.7/blobs/x?sig=1", "http://203.0.113.7:8080/", "HTTPS://[2001:db8::7]/")) {
             assertDoesNotThrow(() -> PUBLIC_UPSTREAM.check(URI.create(target)), target);
         }
     }
 
     @Test
     void refusesEverySchemeButHttpAndHttpsEvenWhenPrivateTargetsAreAllowed() {
-        for (String target : List.of("file:///etc/passwd", "ftp://203.0.113.7/x", "jar:file:/x.jar!/y", "gopher://203.0.113.7/")) {
-            UpstreamException e = assertThrows(UpstreamException.class, () -> PRIVATE_ALLOWED.check(URI.create(target)), target);
+        for (String target :
+                List.of("file:///etc/passwd", "ftp://203.0.113.7/x", "jar:file:/x.jar!/y", "gopher://203.0.113.7/")) {
+            UpstreamException e =
+                    assertThrows(UpstreamException.class, () -> PRIVATE_ALLOWED.check(URI.create(target)), target);
             assertEquals(UpstreamException.Kind.REDIRECT_REFUSED, e.kind());
             assertTrue(e.getMessage().contains(URI.create(target).getScheme() + ":"), e.getMessage());
         }
@@ -71,7 +74,8 @@ class RedirectPolicyTest {
         assertDoesNotThrow(() -> LOOPBACK_UPSTREAM.check(URI.create("https://127.0.0.1/")));
         // the same address, spelt otherwise
         assertDoesNotThrow(() -> LOOPBACK_UPSTREAM.check(URI.create("http://[::ffff:127.0.0.1]:7000/")));
-        assertDoesNotThrow(() -> new RedirectPolicy(URI.create("http://[::1]:5000"), false).check(URI.create("http://[::1]:80/")));
+        assertDoesNotThrow(
+                () -> new RedirectPolicy(URI.create("http://[::1]:5000"), false).check(URI.create("http://[::1]:80/")));
         assertRefused(LOOPBACK_UPSTREAM, "http://127.0.0.2:5000/", "loopback");
         assertRefused(LOOPBACK_UPSTREAM, "http://169.254.169.254/", "link-local");
     }
@@ -85,7 +89,8 @@ class RedirectPolicyTest {
 
     @Test
     void namesTheTargetButNotItsPathOrQuery() {
-        UpstreamException e = assertThrows(UpstreamException.class,
+        UpstreamException e = assertThrows(
+                UpstreamException.class,
                 () -> PUBLIC_UPSTREAM.check(URI.create("http://127.0.0.2:4711/secret/path?sig=abc")));
         assertTrue(e.getMessage().contains("http://127.0.0.2:4711,"), e.getMessage());
         assertTrue(!e.getMessage().contains("secret") && !e.getMessage().contains("sig="), e.getMessage());

@@ -1,20 +1,13 @@
 package dev.registrycache.node.upstream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.registrycache.common.Credentials;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,9 +18,15 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Docker Hub and quay.io answer blob GETs with a 307 to a CDN. The node follows it, and the
@@ -63,19 +62,29 @@ class RedirectedBlobTest {
                     return true;
                 }
                 response.setStatus(307);
-                response.getHeaders().put(HttpHeader.LOCATION, "http://127.0.0.1:" + cdnPort + "/cdn/" + DIGEST.hex() + "?sig=abc");
+                response.getHeaders()
+                        .put(HttpHeader.LOCATION, "http://127.0.0.1:" + cdnPort + "/cdn/" + DIGEST.hex() + "?sig=abc");
                 callback.succeeded();
                 return true;
             }
         });
         int originPort = ((ServerConnector) origin.getConnectors()[0]).getLocalPort();
-        NodeConfig config = new NodeConfig(RegistryHost.fromKey("quay.io"), URI.create("http://127.0.0.1:" + originPort),
-                Optional.of(new Credentials("robot", "pw")), Optional.empty(), dir.resolve("data"), dir.resolve("logs"),
-                "127.0.0.1", 0);
+        NodeConfig config = new NodeConfig(
+                RegistryHost.fromKey("quay.io"),
+                URI.create("http://127.0.0.1:" + originPort),
+                Optional.of(new Credentials("robot", "pw")),
+                Optional.empty(),
+                dir.resolve("data"),
+                dir.resolve("logs"),
+                "127.0.0.1",
+                0);
         try (RegistryNode node = new RegistryNode(config).start()) {
-            HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                    "http://127.0.0.1:" + node.port() + "/v2/quay.io/team/app/blobs/" + DIGEST)).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> r = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(
+                                            "http://127.0.0.1:" + node.port() + "/v2/quay.io/team/app/blobs/" + DIGEST))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(200, r.statusCode());
             assertEquals(DIGEST, Digest.sha256Of(r.body()));
         } finally {

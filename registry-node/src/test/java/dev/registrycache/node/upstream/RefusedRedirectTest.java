@@ -1,5 +1,9 @@
 package dev.registrycache.node.upstream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.common.Credentials;
 import dev.registrycache.common.Digest;
@@ -7,18 +11,6 @@ import dev.registrycache.common.Json;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,10 +24,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An upstream's redirect decides where the cache connects next. Targets that are not http(s),
@@ -49,12 +48,15 @@ class RefusedRedirectTest {
 
     /** Where the origin redirects each request, by path; a request to a path not listed is a 404. */
     private final Map<String, String> redirects = new ConcurrentHashMap<>();
+
     private final List<String> elsewhereRequests = new CopyOnWriteArrayList<>();
     private Server origin;
     private Server sameHost;
     private Server elsewhere;
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
 
     @BeforeEach
     void startServers() throws Exception {
@@ -102,7 +104,9 @@ class RefusedRedirectTest {
         redirectBlobTo(target + "/cdn/" + DIGEST.hex());
         try (RegistryNode node = node(dir, false)) {
             assertRefused(get(node, "GET", "/v2/quay.io/team/app/blobs/" + DIGEST), target);
-            assertEquals(503, get(node, "HEAD", "/v2/quay.io/team/app/blobs/" + DIGEST).statusCode());
+            assertEquals(
+                    503,
+                    get(node, "HEAD", "/v2/quay.io/team/app/blobs/" + DIGEST).statusCode());
         }
         assertEquals(List.of(), elsewhereRequests);
     }
@@ -137,15 +141,25 @@ class RefusedRedirectTest {
     }
 
     private RegistryNode node(Path dir, boolean allowPrivateRedirects) throws Exception {
-        NodeConfig config = new NodeConfig(RegistryHost.fromKey("quay.io"), URI.create("http://127.0.0.1:" + port(origin)),
-                Optional.of(new Credentials("robot", "pw")), Optional.empty(), dir.resolve("data"), dir.resolve("logs"),
-                "127.0.0.1", 0, allowPrivateRedirects);
+        NodeConfig config = new NodeConfig(
+                RegistryHost.fromKey("quay.io"),
+                URI.create("http://127.0.0.1:" + port(origin)),
+                Optional.of(new Credentials("robot", "pw")),
+                Optional.empty(),
+                dir.resolve("data"),
+                dir.resolve("logs"),
+                "127.0.0.1",
+                0,
+                allowPrivateRedirects);
         return new RegistryNode(config).start();
     }
 
     private HttpResponse<String> get(RegistryNode node, String method, String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port() + path))
-                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(60)).build(),
+        return client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port() + path))
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .timeout(Duration.ofSeconds(60))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

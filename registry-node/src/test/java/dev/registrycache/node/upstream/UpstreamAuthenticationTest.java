@@ -1,15 +1,14 @@
 package dev.registrycache.node.upstream;
 
-import dev.registrycache.common.Credentials;
-import org.junit.jupiter.api.Test;
-
-import java.util.Optional;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.registrycache.common.Credentials;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
 
 /** The choice of scheme; the token exchange itself is covered end to end by UpstreamAuthE2ETest. */
 class UpstreamAuthenticationTest {
@@ -57,8 +56,8 @@ class UpstreamAuthenticationTest {
     @Test
     void aBearerChallengeWithoutRealmIsAnInvalidResponse() {
         UpstreamAuthentication auth = auth(Optional.of(ALICE));
-        UpstreamException e = assertThrows(UpstreamException.class,
-                () -> auth.answer(AuthChallenge.parse("Bearer service=\"x\""), SCOPE, null));
+        UpstreamException e = assertThrows(
+                UpstreamException.class, () -> auth.answer(AuthChallenge.parse("Bearer service=\"x\""), SCOPE, null));
         assertEquals(UpstreamException.Kind.INVALID_RESPONSE, e.kind());
         assertNull(auth.authorization(SCOPE), "no token for the scope: sent without one");
     }
