@@ -19,11 +19,14 @@
 #   pull      `skopeo copy docker://127.0.0.1:PORT/docker.io/<repo>:latest dir:...` cold (nothing
 #             cached) and warm (again, to a new folder): wall time
 #   blob      `curl --http1.1` GET of the BLOB_MIB blob of quay.io/<repo>, cold and warm: wall time
+#   pull2     a cold pull of a second image (layers of the same sizes, other bytes) after those
+#             transfers: the cold pull again, with the JIT's work done ("first pull" against this)
 #   CPU/GB    for each of those four transfers, the user + system CPU time (/proc/<pid>/stat) of
 #             every process of the side from right before the client starts until the side is idle
 #             again (so a proxy's copy that goes on after the response counts), divided by the
 #             bytes served (GB = 10^9 bytes); and the part of it used by JIT compiler threads
-#             (C1/C2 CompilerThread: our JVMs compile while serving their first requests)
+#             (C1/C2 CompilerThread: our JVMs compile while serving their first requests), and the
+#             part used by the process that terminates TLS (our gateway; the seed's haproxy)
 #   manifest  requests per second by tag and by digest for the docker.io image (wrk, WRK_SECS each,
 #             after the pulls, so both are cached); for the seed also through a second haproxy
 #             frontend that keeps connections alive ("seed keep-alive"): the original's
@@ -45,6 +48,9 @@
 #   CPU_SETTLE_MAX=20      at most this many seconds of waiting for a side to be idle after a transfer
 #   QUIET_CPU=0.3 QUIET_MAX=180   before each run, wait (at most QUIET_MAX s) until the other
 #                          processes of the machine keep at most QUIET_CPU cores busy
+#   TRAIN=0                1: our first start (run 0) also pulls the image and GETs the blob, cold and
+#                          warm, before it stops, so the class-data archives (JDK 25: the AOT cache
+#                          with method profiles) it writes at exit were trained on that workload
 #   RESULTS_DIR=bench/results/<UTC stamp>-seed[-LABEL]   LABEL=   KEEP_TMP=0
 set -Eeuo pipefail
 
@@ -57,6 +63,7 @@ RUNS=${RUNS:-5}
 BLOB_MIB=${BLOB_MIB:-512}
 IMAGE_LAYERS_MIB=${IMAGE_LAYERS_MIB:-2 10 40 76}
 IDLE_SECS=${IDLE_SECS:-5}
+TRAIN=${TRAIN:-0}
 WRK_SECS=${WRK_SECS:-5}
 WRK_THREADS=${WRK_THREADS:-2}
 WRK_CONNS=${WRK_CONNS:-16}
@@ -71,6 +78,7 @@ bench_settings seed
 REGISTRIES=(quay.io docker.io)
 BLOB_REPO=test/big    # on the quay.io upstream: the BLOB_MIB layer
 IMAGE_REPO=test/image # on the docker.io upstream: the image pulled with skopeo
+IMAGE2_REPO=test/image2 # the same layer sizes, other bytes: a cold pull on a side that served before
 
 need curl python3 docker-registry haproxy skopeo wrk sha256sum setsid openssl pgrep
 command -v "$JAVA_BIN" >/dev/null || die "JAVA_BIN=$JAVA_BIN not found"
@@ -104,6 +112,15 @@ push_image "${UPS[docker.io]}" "$IMAGE_REPO" latest "${layers[0]}" "$TMP/image" 
 IMAGE_DIGEST=$IMG_MANIFEST_DIGEST
 IMAGE_BYTES=$IMG_BYTES
 rm -f "${layers[@]}"
+# the second image: layers of the same sizes, other bytes, pulled cold once the side is JIT-warm
+layers2=()
+for m in $IMAGE_LAYERS_MIB; do
+    head -c $((m * 1024 * 1024)) /dev/urandom >"$TMP/layer2-${#layers2[@]}"
+    layers2+=("$TMP/layer2-${#layers2[@]}")
+done
+push_image "${UPS[docker.io]}" "$IMAGE2_REPO" latest "${layers2[0]}" "$TMP/image2" "${layers2[@]:1}"
+IMAGE2_BYTES=$IMG_BYTES
+rm -f "${layers2[@]}"
 log "pushed quay.io/$BLOB_REPO (blob sha256:$BLOB_HEX) and docker.io/$IMAGE_REPO ($IMAGE_DIGEST, $IMAGE_BYTES bytes)"
 
 echo '{"auths":{"quay.io":{},"docker.io":{}}}' >"$TMP/ps.json"
@@ -280,19 +297,26 @@ cpu_idle() {
     log "WARNING: still busy ${CPU_SETTLE_MAX}s after a transfer"
 }
 
+front_cpu() { # CPU seconds so far of the side's TLS front: our gateway, the seed's haproxy
+    python3 "$HERE/rss_tree.py" snapshot "${ROOTS[@]}" | awk -F'\t' '$1 == "gateway" || $1 == "haproxy" { c += $4 } END { printf "%.2f", c }'
+}
+
 # transfer side run kind bytes cmd...: runs the client cmd; records <kind>_s (its wall time),
 # cpu_<kind>_s_per_GB (the side's CPU time until idle again, per 10^9 bytes served) and
-# jit_<kind>_s_per_GB (the part of it the JIT compiler threads used)
+# jit_<kind>_s_per_GB (the part of it the JIT compiler threads used) and front_<kind>_s_per_GB (the
+# part used by the process that terminates TLS: our gateway, the seed's haproxy)
 transfer() {
-    local side=$1 run=$2 kind=$3 bytes=$4 c0 c1 t0 t1 t cpg jpg
+    local side=$1 run=$2 kind=$3 bytes=$4 c0 c1 f0 f1 t0 t1 t cpg jpg
     shift 4
     settle
+    f0=$(front_cpu)
     c0=$(tree_cpu "${ROOTS[@]}")
     t0=$(date +%s%N)
     "$@" || die "$side run $run: $kind failed"
     t1=$(date +%s%N)
     cpu_idle "${ROOTS[@]}"
     c1=$(tree_cpu "${ROOTS[@]}")
+    f1=$(front_cpu)
     t=$(awk -v n=$((t1 - t0)) 'BEGIN { printf "%.3f", n / 1e9 }')
     per_gb() { awk -v a="$1" -v b="$2" -v n="$bytes" 'BEGIN { printf "%.3f", (b - a) / (n / 1e9) }'; }
     cpg=$(per_gb "${c0%% *}" "${c1%% *}")
@@ -300,13 +324,14 @@ transfer() {
     record "${kind}_s" "$side" "$run" "$t"
     record "cpu_${kind}_s_per_GB" "$side" "$run" "$cpg"
     record "jit_${kind}_s_per_GB" "$side" "$run" "$jpg"
+    record "front_${kind}_s_per_GB" "$side" "$run" "$(per_gb "$f0" "$f1")"
     log "$side run $run: $kind $t s, server CPU $(awk -v a="${c0%% *}" -v b="${c1%% *}" 'BEGIN { printf "%.2f", b - a }') s ($cpg s/GB, JIT $jpg s/GB)"
 }
 
-pull() { # side dest: skopeo copy of the docker.io image to a dir: destination
+pull() { # side dest [repo]: skopeo copy of the docker.io image to a dir: destination
     rm -rf "$2"
     skopeo --insecure-policy copy --quiet --src-tls-verify=false \
-        "docker://${HOSTPORT[$1]}/docker.io/$IMAGE_REPO:latest" "dir:$2" >>"$TMP/logs/skopeo.log" 2>&1
+        "docker://${HOSTPORT[$1]}/docker.io/${3:-$IMAGE_REPO}:latest" "dir:$2" >>"$TMP/logs/skopeo.log" 2>&1
 }
 
 blob_get() { # side
@@ -346,8 +371,16 @@ side_run() { # side run
     settle
     wait_quiet
     record busy_cores "before $side run" "$run" "$LAST_BUSY"
-    if [[ $run == 0 ]]; then # the first start: timings only
+    if [[ $run == 0 ]]; then # the first start: timings only (and, with TRAIN=1, the training workload)
         start_side "$side" 0 "$side first start"
+        if [[ $TRAIN == 1 && $side == ours ]]; then
+            mkdir -p "$TMP/pull"
+            transfer "ours first start" 0 pull_cold "$IMAGE_BYTES" pull "$side" "$TMP/pull/train-cold"
+            transfer "ours first start" 0 pull_warm "$IMAGE_BYTES" pull "$side" "$TMP/pull/train-warm"
+            transfer "ours first start" 0 blob_cold "$BLOB_SIZE" blob_get "$side"
+            transfer "ours first start" 0 blob_warm "$BLOB_SIZE" blob_get "$side"
+            rm -rf "$TMP/pull"
+        fi
         stop_side "$side" 0
         return 0
     fi
@@ -359,6 +392,7 @@ side_run() { # side run
     transfer "$side" "$run" pull_warm "$IMAGE_BYTES" pull "$side" "$TMP/pull/$side-warm"
     transfer "$side" "$run" blob_cold "$BLOB_SIZE" blob_get "$side"
     transfer "$side" "$run" blob_warm "$BLOB_SIZE" blob_get "$side"
+    transfer "$side" "$run" pull_cold2 "$IMAGE2_BYTES" pull "$side" "$TMP/pull/$side-cold2" "$IMAGE2_REPO"
     [[ $run == 1 ]] && check_side "$side"
     rm -rf "$TMP/pull"
     manifests "$side" "$run" "$side" "${BASE[$side]}"
