@@ -10,7 +10,6 @@ import dev.registrycache.common.Digest;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.RepositoryName;
-import dev.registrycache.common.store.BlobReader;
 import dev.registrycache.common.store.InMemoryDatastore;
 import dev.registrycache.node.cache.DownloadInFlight;
 import dev.registrycache.node.cache.SharedDownloads;
@@ -136,6 +135,106 @@ class SharedDownloadsTest {
         assertArrayEquals(blob, read(first));
     }
 
+    @Test
+    void aDiskThatFillsMidwayCostsTheStoreTheBlobNotTheReadersTheirPulls() throws Exception {
+        store.fillDiskAfter(blob.length / 3);
+        start(null);
+        List<Future<byte[]>> results = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            results.add(readers.submit(readWhole()));
+        }
+        upstream.release();
+        for (Future<byte[]> r : results) {
+            assertArrayEquals(blob, r.get(WAIT_MILLIS, TimeUnit.MILLISECONDS));
+        }
+        assertEquals(1, upstream.blobGets());
+        assertNothingStored();
+    }
+
+    @Test
+    void aDatastoreThatCannotMakeAnUploadStillServesTheBlobThroughMemory() throws Exception {
+        store.refuseUploads(true);
+        start(null);
+        Future<byte[]> reader = readers.submit(readWhole());
+        upstream.release();
+        assertArrayEquals(blob, reader.get(WAIT_MILLIS, TimeUnit.MILLISECONDS));
+        assertNothingStored();
+    }
+
+    @Test
+    void aBlobLargerThanTheMemoryWindowReachesASlowReaderWholeWithoutStorage() throws Exception {
+        byte[] big = randomBytes(3 * DownloadInFlight.RELAY_WINDOW + 12_345);
+        Digest bigDigest = Digest.sha256Of(big);
+        store.refuseUploads(true);
+        upstream = null;
+        try (GatedBlobUpstream u = new GatedBlobUpstream(bigDigest, big, Set.of("team/app"))) {
+            NodeMetrics metrics = NodeMetrics.in(new Metrics());
+            URI endpoint = URI.create(u.baseUrl());
+            client = new UpstreamClient(
+                    "quay.io",
+                    endpoint,
+                    Optional.empty(),
+                    Optional.empty(),
+                    new RedirectPolicy(endpoint, true),
+                    metrics);
+            client.start();
+            downloads = new SharedDownloads(store, client, "quay.io", metrics);
+            u.release();
+            DownloadInFlight fetch = downloads.fetch(bigDigest, "team/app", REPOSITORY);
+            long size = fetch.awaitSize(WAIT_MILLIS);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteBuffer buffer = ByteBuffer.allocate(8 * 1024); // small reads: the download waits for this reader
+            try (DownloadInFlight.Follower reader = fetch.open(0)) {
+                long position = 0;
+                while (position < size) {
+                    long readable = fetch.awaitReadable(position, size, WAIT_MILLIS);
+                    buffer.clear();
+                    buffer.limit((int) Math.min(buffer.capacity(), readable - position));
+                    int n = reader.read(buffer, position);
+                    out.write(buffer.array(), 0, n);
+                    position += n;
+                }
+            }
+            assertArrayEquals(big, out.toByteArray());
+            assertEquals(1, u.blobGets());
+            assertEquals(-1, store.blobSize(bigDigest));
+        }
+    }
+
+    @Test
+    void aCorruptBlobStillFailsItsReadersWhenTheDiskIsFull() throws Exception {
+        byte[] served = blob.clone();
+        served[blob.length - 1] ^= 1;
+        store.fillDiskAfter(1000);
+        start(served);
+        Future<byte[]> reader = readers.submit(readWhole());
+        upstream.release();
+        Exception failure = assertThrows(Exception.class, () -> reader.get(WAIT_MILLIS, TimeUnit.MILLISECONDS));
+        assertEquals(IOException.class, failure.getCause().getClass(), failure.toString());
+        assertNothingStored();
+    }
+
+    @Test
+    void aPublishThatFailsStillCompletesTheVerifiedResponses() throws Exception {
+        store.refuseCommits(true);
+        start(null);
+        Future<byte[]> reader = readers.submit(readWhole());
+        upstream.release();
+        assertArrayEquals(blob, reader.get(WAIT_MILLIS, TimeUnit.MILLISECONDS));
+        assertNothingStored();
+    }
+
+    /** No blob, no link, no upload left behind. */
+    private void assertNothingStored() {
+        assertEquals(-1, store.blobSize(digest));
+        assertEquals(false, store.layerLinked(REPOSITORY, digest));
+        assertEquals(
+                0,
+                store.scanUploads(Duration.ZERO, false).live()
+                        + store.scanUploads(Duration.ZERO, false).stale(),
+                "the upload was discarded");
+    }
+
     private Callable<byte[]> readWhole() {
         return () -> {
             DownloadInFlight fetch = downloads.fetch(digest, "team/app", REPOSITORY);
@@ -148,7 +247,7 @@ class SharedDownloadsTest {
         long size = fetch.awaitSize(WAIT_MILLIS);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
-        try (BlobReader reader = fetch.open()) {
+        try (DownloadInFlight.Follower reader = fetch.open(0)) {
             long position = 0;
             while (position < size) {
                 long readable = fetch.awaitReadable(position, size, WAIT_MILLIS);

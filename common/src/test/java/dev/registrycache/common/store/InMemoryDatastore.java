@@ -31,6 +31,11 @@ public final class InMemoryDatastore implements Datastore {
     private final Map<Digest, Blob> blobs = new ConcurrentHashMap<>();
     private final Map<RepositoryName, Repository> repositories = new ConcurrentHashMap<>();
     private final Set<Upload> uploads = ConcurrentHashMap.newKeySet();
+    /** Bytes uploads may still write in all before the "disk" is full; negative: no limit. */
+    private final java.util.concurrent.atomic.AtomicLong room = new java.util.concurrent.atomic.AtomicLong(-1);
+
+    private volatile boolean refuseUploads;
+    private volatile boolean refuseCommits;
 
     /** A repository's links; changed only inside {@link #update}, so a prune never drops a link written meanwhile. */
     private static final class Repository {
@@ -74,8 +79,29 @@ public final class InMemoryDatastore implements Datastore {
         return b == null || b.bytes.length > maxBytes ? null : b.bytes.clone();
     }
 
+    /**
+     * A full disk, for tests: uploads may write {@code bytes} more in all, then every write fails
+     * as one to a full disk would (an {@code IOException}; nothing of the failed write is kept).
+     */
+    public void fillDiskAfter(long bytes) {
+        room.set(bytes);
+    }
+
+    /** For tests: new uploads fail (an {@code IOException}, as when the upload folder cannot be written). */
+    public void refuseUploads(boolean refuse) {
+        refuseUploads = refuse;
+    }
+
+    /** For tests: commits fail (an {@code IOException}, as when the publishing rename fails). */
+    public void refuseCommits(boolean refuse) {
+        refuseCommits = refuse;
+    }
+
     @Override
-    public BlobUpload newUpload(RepositoryName repository) {
+    public BlobUpload newUpload(RepositoryName repository) throws IOException {
+        if (refuseUploads) {
+            throw new IOException("No space left on device (a test's datastore)");
+        }
         Upload u = new Upload(repository);
         uploads.add(u);
         return u;
@@ -316,6 +342,9 @@ public final class InMemoryDatastore implements Datastore {
                 throw new IOException("upload closed");
             }
             int n = bytes.remaining();
+            if (room.get() >= 0 && room.getAndUpdate(r -> r >= n ? r - n : r) < n) {
+                throw new IOException("No space left on device (a test's datastore)");
+            }
             if (length + n > buffer.length) {
                 buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, length + n));
             }
@@ -339,6 +368,9 @@ public final class InMemoryDatastore implements Datastore {
 
         @Override
         public void commit(Digest digest) throws IOException {
+            if (refuseCommits) {
+                throw new IOException("cannot publish (a test's datastore)");
+            }
             byte[] bytes;
             synchronized (this) {
                 if (closed || committed) {

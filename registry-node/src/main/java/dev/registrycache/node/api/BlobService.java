@@ -8,7 +8,6 @@ import dev.registrycache.common.http.ByteRange;
 import dev.registrycache.common.http.CacheOutcome;
 import dev.registrycache.common.http.RequestFacts;
 import dev.registrycache.common.http.StoredBlobs;
-import dev.registrycache.common.store.BlobReader;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.node.cache.DownloadInFlight;
 import dev.registrycache.node.cache.SharedDownloads;
@@ -145,7 +144,7 @@ public final class BlobService {
         StoredBlobs.start(response, fetch.digest(), range, size);
         RetainableByteBuffer buffer =
                 request.getComponents().getByteBufferPool().acquire(CHUNK, true);
-        try (BlobReader channel = fetch.open()) {
+        try (DownloadInFlight.Follower channel = fetch.open(position)) {
             ByteBuffer bb = buffer.getByteBuffer();
             while (end < 0 || position < end) {
                 long readable = fetch.awaitReadable(position, end, STALL_MILLIS);

@@ -6,19 +6,34 @@ import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.common.store.BlobReader;
 import dev.registrycache.common.store.BlobUpload;
+import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One upstream download of a blob that any number of clients read while it is being written.
  * The downloader writes a datastore upload, hashing as bytes pass; readers follow that upload up
  * to what has been written, except the last byte of their response (of the blob, or of the range
- * they asked for), which they get only after the digest is verified and the blob published. So
- * no client ever receives a complete response of corrupt bytes: on a mismatch its transfer
- * breaks off short. The upload exists only once the upstream answered with the blob, so a
- * download the upstream refuses writes nothing.
+ * they asked for), which they get only after the digest is verified. So no client ever receives
+ * a complete response of corrupt bytes: on a mismatch its transfer breaks off short. The upload
+ * exists only once the upstream answered with the blob, so a download the upstream refuses
+ * writes nothing.
+ *
+ * <p>When the datastore cannot take the blob (no upload could be made, or a write failed: a full
+ * disk), the download goes on without it: the bytes from there on pass through a window in
+ * memory of at most {@link #RELAY_WINDOW} bytes, which the readers (and the verifier) take them
+ * from, the upstream being read no faster than the slowest of them. The store then loses the
+ * blob, never the clients their pulls, and nothing partial becomes visible. A reader that comes
+ * after the window moved past the bytes it needs fails, and its retry starts a new download.
  */
 public final class DownloadInFlight {
+    /** The most bytes held in memory for the readers of a download that the datastore refused. */
+    public static final int RELAY_WINDOW = 4 << 20;
+
     private enum State {
         CONNECTING,
         STREAMING,
@@ -35,6 +50,15 @@ public final class DownloadInFlight {
     private long written;
     private boolean received;
     private RegistryException failure;
+    /** Bytes in the upload; equal to {@code written} until the datastore fails, then fixed. */
+    private long inUpload;
+
+    private boolean storing;
+    /** In memory, once the datastore failed: the bytes from {@code windowStart} to {@code written}. */
+    private final ArrayDeque<byte[]> window = new ArrayDeque<>();
+
+    private long windowStart;
+    private final Set<Follower> followers = new HashSet<>();
 
     DownloadInFlight(Digest digest, RepositoryName repository) {
         this.digest = digest;
@@ -59,20 +83,76 @@ public final class DownloadInFlight {
 
     // ---- the downloader's side
 
-    /** The upstream answered with the blob, which is being written to {@code upload}. */
+    /**
+     * The upstream answered with the blob, which is being written to {@code upload}; a null
+     * upload: the datastore could not make one, and every byte passes through memory.
+     */
     void streaming(BlobUpload upload, long contentLength) {
         synchronized (lock) {
             this.upload = upload;
             size = contentLength;
+            storing = upload != null;
             state = State.STREAMING;
             lock.notifyAll();
         }
     }
 
+    /** {@code bytes} more were written to the upload. */
     void advance(long bytes) {
         synchronized (lock) {
             written += bytes;
+            inUpload = written;
             lock.notifyAll();
+        }
+    }
+
+    /** Whether bytes go to the upload; false once the datastore failed. */
+    boolean storing() {
+        synchronized (lock) {
+            return storing;
+        }
+    }
+
+    /** The datastore failed: from now on the bytes pass through memory, and nothing is published. */
+    void stopStoring() {
+        synchronized (lock) {
+            storing = false;
+            windowStart = written;
+        }
+    }
+
+    /**
+     * Hands {@code bytes} (taken, not kept) to the readers through the memory window, waiting
+     * while the window is full, until the slowest reader moved on; throws if the download failed.
+     */
+    void relay(ByteBuffer bytes) throws InterruptedException, IOException {
+        byte[] copy = new byte[bytes.remaining()];
+        bytes.get(copy);
+        synchronized (lock) {
+            while (true) {
+                if (state == State.FAILED) {
+                    throw new IOException("download failed");
+                }
+                trimWindow();
+                if (written - windowStart + copy.length <= RELAY_WINDOW || window.isEmpty()) {
+                    break;
+                }
+                lock.wait();
+            }
+            window.addLast(copy);
+            written += copy.length;
+            lock.notifyAll();
+        }
+    }
+
+    /** Drops from the window what no reader still needs (called holding the lock). */
+    private void trimWindow() {
+        long needed = written;
+        for (Follower f : followers) {
+            needed = Math.min(needed, f.next);
+        }
+        while (!window.isEmpty() && windowStart + window.peekFirst().length <= needed) {
+            windowStart += window.removeFirst().length;
         }
     }
 
@@ -102,6 +182,7 @@ public final class DownloadInFlight {
         }
     }
 
+    /** Every byte arrived and matches the digest: the readers may have their last bytes. */
     void complete() {
         synchronized (lock) {
             size = written;
@@ -182,12 +263,95 @@ public final class DownloadInFlight {
         }
     }
 
-    /** Opens the blob's bytes for reading as they are written, once {@link #awaitSize} returned. */
-    public BlobReader open() throws IOException {
-        BlobUpload u = upload();
-        if (u == null) {
-            throw new IllegalStateException("the upstream has not answered yet");
+    /**
+     * Opens the blob's bytes for reading as they arrive, from {@code from} on, once {@link
+     * #awaitSize} returned; read only what {@link #awaitReadable} allows.
+     */
+    public Follower open(long from) throws IOException {
+        BlobUpload u;
+        synchronized (lock) {
+            if (state == State.CONNECTING) {
+                throw new IllegalStateException("the upstream has not answered yet");
+            }
+            u = upload;
         }
-        return u.openReader();
+        BlobReader file = u == null ? null : u.openReader();
+        Follower follower = new Follower(file, from);
+        synchronized (lock) {
+            followers.add(follower);
+        }
+        return follower;
+    }
+
+    /** A reader of the download: bytes from the upload, or from the memory window after it. */
+    public final class Follower implements Closeable {
+        private final BlobReader file;
+        /** The next byte this reader needs (the window keeps it). */
+        private long next;
+
+        private Follower(BlobReader file, long from) {
+            this.file = file;
+            this.next = from;
+        }
+
+        /** Reads bytes from {@code position} (below what {@link #awaitReadable} returned) into {@code dst}. */
+        public int read(ByteBuffer dst, long position) throws IOException {
+            long fileEnd;
+            synchronized (lock) {
+                fileEnd = inUpload;
+            }
+            int n;
+            if (position < fileEnd) {
+                int room = dst.remaining();
+                if (room > fileEnd - position) {
+                    dst.limit(dst.position() + (int) (fileEnd - position));
+                }
+                n = file.read(dst, position);
+            } else {
+                n = fromWindow(dst, position);
+            }
+            synchronized (lock) {
+                next = position + Math.max(n, 0);
+                lock.notifyAll(); // a downloader waiting for room in the window
+            }
+            return n;
+        }
+
+        private int fromWindow(ByteBuffer dst, long position) throws IOException {
+            synchronized (lock) {
+                if (position < windowStart) {
+                    throw new IOException("the blob's bytes at " + position + " are gone from memory (the datastore "
+                            + "could not store the blob); retry");
+                }
+                long at = windowStart;
+                int copied = 0;
+                for (byte[] chunk : window) {
+                    if (!dst.hasRemaining()) {
+                        break;
+                    }
+                    long chunkEnd = at + chunk.length;
+                    if (chunkEnd > position + copied) {
+                        int offset = (int) (position + copied - at);
+                        int n = Math.min(dst.remaining(), chunk.length - offset);
+                        dst.put(chunk, offset, n);
+                        copied += n;
+                    }
+                    at = chunkEnd;
+                }
+                return copied;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            synchronized (lock) {
+                followers.remove(this);
+                trimWindow();
+                lock.notifyAll();
+            }
+            if (file != null) {
+                file.close();
+            }
+        }
     }
 }

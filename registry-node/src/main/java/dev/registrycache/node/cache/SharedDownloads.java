@@ -5,7 +5,6 @@ import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.RepositoryName;
-import dev.registrycache.common.store.BlobReader;
 import dev.registrycache.common.store.BlobUpload;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.node.NodeMetrics;
@@ -88,7 +87,7 @@ public final class SharedDownloads implements AutoCloseable {
     private void download(DownloadInFlight fetch, String repository, RepositoryName storeName) {
         Digest digest = fetch.digest();
         BlobUpload upload = null;
-        boolean published = false;
+        boolean verified = false;
         RegistryException failure = null;
         Future<byte[]> verification = null;
         try {
@@ -97,7 +96,7 @@ public final class SharedDownloads implements AutoCloseable {
                 long length = response.contentLength();
                 // Only now, with the upstream confirming the repository holds the blob, is
                 // anything written under the repository's name.
-                upload = newUpload(storeName);
+                upload = newUpload(storeName, digest);
                 fetch.streaming(upload, length);
                 // Hashing runs on its own thread, behind the writes, so that receiving and
                 // verifying overlap: the digest is known moments after the last byte arrives.
@@ -108,10 +107,9 @@ public final class SharedDownloads implements AutoCloseable {
                     try {
                         ByteBuffer bytes = chunk.getByteBuffer();
                         int n = bytes.remaining();
-                        upload.write(bytes);
-                        total += n;
                         if (n > 0) {
-                            fetch.advance(n);
+                            write(fetch, upload, bytes);
+                            total += n;
                             fetched.labels(registry).add(n);
                         }
                     } finally {
@@ -131,9 +129,10 @@ public final class SharedDownloads implements AutoCloseable {
                         "the upstream sent content that does not match digest " + digest,
                         null);
             }
-            upload.commit(digest);
-            published = true;
-            store.linkLayer(storeName, digest);
+            verified = true;
+            if (fetch.storing()) {
+                publish(upload, digest, storeName);
+            }
         } catch (UpstreamException e) {
             failure = e.toRegistryException(ErrorCode.BLOB_UNKNOWN);
         } catch (RegistryException e) {
@@ -153,7 +152,7 @@ public final class SharedDownloads implements AutoCloseable {
             // flight then finds the blob in the store, or starts a new download, never joins one
             // that is over (whose blob may have been evicted already).
             inFlight.remove(digest, fetch);
-            if (published) {
+            if (verified) {
                 fetch.complete();
             } else {
                 fetch.fail(
@@ -172,19 +171,62 @@ public final class SharedDownloads implements AutoCloseable {
         }
     }
 
-    private BlobUpload newUpload(RepositoryName storeName) {
+    /**
+     * Writes {@code bytes} to the upload while the datastore takes them; once it fails (a full
+     * disk), hands them to the readers through memory instead.
+     */
+    private void write(DownloadInFlight fetch, BlobUpload upload, ByteBuffer bytes)
+            throws IOException, InterruptedException {
+        if (fetch.storing()) {
+            try {
+                int n = bytes.remaining();
+                upload.write(bytes.duplicate());
+                fetch.advance(n);
+                return;
+            } catch (IOException e) {
+                LOG.warn(
+                        "cannot write blob {} to the datastore ({}); serving it to its clients without storing it",
+                        fetch.digest(),
+                        e.toString());
+                fetch.stopStoring();
+            }
+        }
+        fetch.relay(bytes);
+    }
+
+    /** Publishes the verified blob; a datastore that fails here costs the store the blob, not the readers. */
+    private void publish(BlobUpload upload, Digest digest, RepositoryName storeName) {
         try {
-            return store.newUpload(storeName);
-        } catch (IOException e) {
-            throw new RegistryException(ErrorCode.UNKNOWN, "cannot write to the datastore", null, -1, e);
+            upload.commit(digest);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot store blob {} in the datastore ({}); it was served, not stored", digest, e.toString());
+            return;
+        }
+        try {
+            store.linkLayer(storeName, digest);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("blob {} stored, but its link in {} cannot be written: {}", digest, storeName, e.toString());
         }
     }
 
-    /** Hashes the upload as it grows; returns the hash once every byte was received. */
+    /** A new upload, or null when the datastore cannot make one: the blob then passes through memory. */
+    private BlobUpload newUpload(RepositoryName storeName, Digest digest) {
+        try {
+            return store.newUpload(storeName);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn(
+                    "cannot write to the datastore ({}); serving blob {} to its clients without storing it",
+                    e.toString(),
+                    digest);
+            return null;
+        }
+    }
+
+    /** Hashes the download's bytes as they arrive; returns the hash once every byte was received. */
     private static byte[] hash(DownloadInFlight fetch) throws IOException, InterruptedException {
         MessageDigest hasher = fetch.digest().newHasher();
         ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
-        try (BlobReader in = fetch.upload().openReader()) {
+        try (DownloadInFlight.Follower in = fetch.open(0)) {
             long position = 0;
             while (true) {
                 long available = fetch.awaitWritten(position);
@@ -196,7 +238,7 @@ public final class SharedDownloads implements AutoCloseable {
                     buffer.limit((int) Math.min(buffer.capacity(), available - position));
                     int n = in.read(buffer, position);
                     if (n <= 0) {
-                        throw new IOException("short read of the upload of " + fetch.digest());
+                        throw new IOException("short read of the download of " + fetch.digest());
                     }
                     buffer.flip();
                     hasher.update(buffer);
