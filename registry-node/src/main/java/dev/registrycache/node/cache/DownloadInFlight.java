@@ -74,13 +74,6 @@ public final class DownloadInFlight {
         return repository;
     }
 
-    /** The upload; null until the upstream answered. */
-    BlobUpload upload() {
-        synchronized (lock) {
-            return upload;
-        }
-    }
-
     // ---- the downloader's side
 
     /**
