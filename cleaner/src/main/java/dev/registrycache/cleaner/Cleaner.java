@@ -44,6 +44,7 @@ final class Cleaner {
     private final PrintStream out;
     private boolean firstPass = true;
     private int ioThreads = IoWorkers.THREADS;
+    private java.util.function.BooleanSupplier mayDelete = () -> true;
 
     Cleaner(Datastore datastore, ByteSize max, int thresholdPercent, Duration grace, PrintStream out) {
         this.datastore = datastore;
@@ -56,6 +57,12 @@ final class Cleaner {
     /** How many threads scan, delete and prune (1: the calling thread alone). */
     Cleaner ioThreads(int threads) {
         this.ioThreads = threads;
+        return this;
+    }
+
+    /** Deletes only while {@code turn} says so (the cleaner lease of replicas sharing the datastore). */
+    Cleaner whileHolding(java.util.function.BooleanSupplier turn) {
+        this.mayDelete = turn;
         return this;
     }
 
@@ -81,7 +88,7 @@ final class Cleaner {
         long size = before - deletion.freed();
         long deletedAt = System.nanoTime();
         Datastore.PruneSummary pruned = new Datastore.PruneSummary(0, 0, 0);
-        if (deletion.blobs() > 0 || firstPass) {
+        if ((deletion.blobs() > 0 || firstPass) && (dryRun || mayDelete.getAsBoolean())) {
             // after deletions, and once per process (for blobs deleted by other means)
             pruned = datastore.pruneDangling(presence(scan), dryRun, workers);
             firstPass = false;
@@ -130,7 +137,9 @@ final class Cleaner {
             if (!dryRun) {
                 Arrays.sort(victims, 0, n); // the scan's order, the store's: on files, neighbours share folder blocks
             }
-            boolean[] gone = dryRun ? null : workers.each(n, k -> datastore.deleteBlob(scan.digest(victims[k])));
+            boolean[] gone = dryRun
+                    ? null
+                    : workers.each(n, k -> mayDelete.getAsBoolean() && datastore.deleteBlob(scan.digest(victims[k])));
             for (int k = 0; k < n; k++) {
                 int i = victims[k];
                 if (dryRun) {

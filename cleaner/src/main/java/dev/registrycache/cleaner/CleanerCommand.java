@@ -12,6 +12,7 @@ import dev.registrycache.common.Startup;
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.store.FileDatastore;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -82,9 +83,24 @@ public final class CleanerCommand implements Callable<Integer> {
         Duration every = configured.settings().runEvery();
         Duration graceTime = configured.grace();
         Path data = Path.of(Setting.DATA_DIR.resolve(folders.dataDirFlag(), env));
-        Cleaner cleaner = new Cleaner(new FileDatastore(data), max, threshold, graceTime, System.out);
-        if (once || dryRun) {
-            cleaner.run(dryRun);
+        FileDatastore store = new FileDatastore(data);
+        Cleaner cleaner = new Cleaner(store, max, threshold, graceTime, System.out);
+        if (dryRun) {
+            cleaner.run(true); // deletes nothing: needs no turn
+            return 0;
+        }
+        CleanerLease lease =
+                new CleanerLease(store, holderName(), configured.settings().leaseTerm(), Clock.systemUTC());
+        cleaner.whileHolding(lease::held);
+        Runtime.getRuntime().addShutdownHook(new Thread(lease::close, "cleaner-lease-release"));
+        if (once) {
+            try (lease) {
+                if (!lease.acquire()) {
+                    System.out.println("another replica holds the cleaner lease and cleans: nothing done");
+                    return 0;
+                }
+                cleaner.run(false);
+            }
             return 0;
         }
         Path metricsFile =
@@ -93,12 +109,18 @@ public final class CleanerCommand implements Callable<Integer> {
         CleanerMetrics cleanerMetrics = CleanerMetrics.in(metrics);
         LOG.info(
                 "cleaner for {}: every {}, max {}, threshold {}%, grace {}",
-                data.toAbsolutePath(), every, max, threshold, graceTime);
+                data.toAbsolutePath(),
+                every == null ? "off (CLEANER_RUNEVERY_TIME=off: a CronJob cleans)" : every,
+                max,
+                threshold,
+                graceTime);
         cleanerMetrics.maxBytes().set(max.bytes());
         long nextPass = System.nanoTime();
         while (true) {
             try {
-                if (System.nanoTime() - nextPass >= 0) {
+                if (every != null && System.nanoTime() - nextPass >= 0 && !lease.acquire()) {
+                    nextPass = System.nanoTime() + every.toNanos(); // another replica's turn
+                } else if (every != null && System.nanoTime() - nextPass >= 0) {
                     Cleaner.Pass pass = cleaner.run(false);
                     nextPass = System.nanoTime() + every.toNanos();
                     cleanerMetrics.passes().labels().add(1);
@@ -113,10 +135,28 @@ public final class CleanerCommand implements Callable<Integer> {
                 metrics.writeTo(metricsFile);
             } catch (Exception e) {
                 LOG.warn("cleaning pass failed: {}", e.toString());
-                nextPass = System.nanoTime() + every.toNanos();
+                nextPass = System.nanoTime() + (every == null ? 0 : every.toNanos());
             }
-            Thread.sleep(Math.max(1, Math.min(SIZE_REFRESH.toMillis(), (nextPass - System.nanoTime()) / 1_000_000)));
+            long untilPass = every == null ? Long.MAX_VALUE : (nextPass - System.nanoTime()) / 1_000_000;
+            Thread.sleep(Math.max(1, Math.min(SIZE_REFRESH.toMillis(), untilPass)));
         }
+    }
+
+    /** This cleaner's name as a lease holder: host, process and a random part, in letters, digits, '.' and '-'. */
+    static String holderName() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "host";
+        }
+        host = host.replaceAll("[^A-Za-z0-9.-]", "-");
+        if (host.length() > 64) {
+            host = host.substring(0, 64);
+        }
+        return host + "-" + ProcessHandle.current().pid() + "-"
+                + Long.toHexString(
+                        java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffL);
     }
 
     public static void main(String[] args) {

@@ -34,6 +34,23 @@ public enum Setting {
     CLEANER_THRESHOLD_PERCENTAGE(null, "CLEANER_THRESHOLD_PERCENTAGE", "20"),
     /** How often the cleaner checks (Go duration). */
     CLEANER_RUNEVERY_TIME(null, "CLEANER_RUNEVERY_TIME", "30m"),
+    /**
+     * How long the cleaner lease of replicas sharing a datastore lasts unless renewed (Go
+     * duration): a dead holder's turn passes to another replica after it.
+     */
+    CLEANER_LEASE_TERM(null, "CLEANER_LEASE_TERM", "2m"),
+    /**
+     * The replicas sharing this datastore (Kubernetes): {@code dns:<name>} (a headless Service,
+     * re-resolved as pods come and go; each address with PEER_PORT) or a list of host:port; unset:
+     * one replica alone.
+     */
+    PEERS(null, "PEERS", null),
+    /** The gateway's port for the other replicas (requests signed with the peer secret only). */
+    PEER_PORT(null, "PEER_PORT", "5443"),
+    /** The secret the replicas share (at least 16 bytes), from a Kubernetes Secret. */
+    PEER_SECRET_FILE(null, "PEER_SECRET_FILE", "/peer/secret"),
+    /** This replica as the others reach it (host:port); default POD_IP:PEER_PORT, or the PEERS entry on this host. */
+    PEER_SELF(null, "PEER_SELF", null),
     /** Space separated pull-secret keys to skip. */
     IGNOREREGISTRYLIST(null, "IGNOREREGISTRYLIST", "cloud.openshift.com"),
     /** Space separated name=url overrides of upstream endpoints. */

@@ -5,6 +5,7 @@ import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.Setting;
+import dev.registrycache.gateway.peers.PeerSettings;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -30,7 +31,8 @@ record GatewayConfig(
         Map<String, RegistryHost> registries,
         Path dataDir,
         Path logDir,
-        Optional<NodeToken> nodeToken) {
+        Optional<NodeToken> nodeToken,
+        Optional<PeerSettings> peers) {
 
     /** htpasswd client authentication. */
     record Auth(String realm, Path htpasswd) {}
@@ -90,7 +92,8 @@ record GatewayConfig(
                 Collections.unmodifiableMap(registries),
                 Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)),
                 Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)),
-                NodeToken.fromEnvironment(env));
+                NodeToken.fromEnvironment(env),
+                PeerSettings.from(env));
     }
 
     /** Client authentication from {@code REGISTRY_AUTH*}, or empty when it is off. */

@@ -2,7 +2,9 @@ package dev.registrycache.gateway;
 
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.http.ApiRoute;
 import dev.registrycache.common.http.ErrorResponses;
+import dev.registrycache.gateway.peers.Peers;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -24,16 +26,22 @@ final class GatewayHandler extends Handler.Wrapper {
     private final BasicAuthenticator authenticator;
     private final String challenge;
     private final DatastoreBlobs datastoreBlobs;
+    private final Peers peers;
 
-    /** {@code datastoreBlobs}: null to send every blob request to its node. */
+    /**
+     * {@code datastoreBlobs}: null to send every blob request to its node; {@code peers}: null for
+     * one replica alone.
+     */
     GatewayHandler(
             Routes routes,
             BasicAuthenticator authenticator,
             String realm,
             DatastoreBlobs datastoreBlobs,
+            Peers peers,
             Handler proxy) {
         super(proxy);
         this.routes = routes;
+        this.peers = peers;
         this.datastoreBlobs = datastoreBlobs;
         this.authenticator = authenticator;
         this.challenge = "Basic realm=\"" + realm.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
@@ -48,14 +56,20 @@ final class GatewayHandler extends Handler.Wrapper {
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         try {
             String path = request.getHttpURI().getPath();
-            if ("/healthz".equals(path)) {
+            boolean fromPeer = peers != null && Peers.onPeerPort(request);
+            if (fromPeer && !peers.signed(request)) {
+                // the peer port answers replicas only: never an open relay around authentication
+                throw new RegistryException(ErrorCode.DENIED, "this port answers the cache's own replicas only", null);
+            }
+            if ("/healthz".equals(path) && !fromPeer) {
                 return super.handle(request, response, callback); // for probes: no credentials needed
             }
-            boolean metrics = "/metrics".equals(path);
+            boolean metrics = "/metrics".equals(path) && !fromPeer;
             if (path == null || !(metrics || path.equals("/v2") || path.startsWith("/v2/"))) {
                 throw new RegistryException(ErrorCode.NOT_FOUND, "not a registry API path", null);
             }
             if (authenticator != null
+                    && !fromPeer // the replica that forwarded the request authenticated its client
                     && !authenticator.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
                 ErrorResponses.send(
                         request,
@@ -84,7 +98,20 @@ final class GatewayHandler extends Handler.Wrapper {
             if (datastoreBlobs != null && datastoreBlobs.answer(request, response, callback, target)) {
                 return true;
             }
-            request.setAttribute(NodeProxyHandler.TARGET, target.node() + target.pathAndQuery());
+            String local = target.node() + target.pathAndQuery();
+            ApiRoute route = target.route();
+            if (peers != null
+                    && !fromPeer // a request from a replica is served here, never forwarded twice
+                    && method.equals("GET")
+                    && route != null
+                    && route.kind() == ApiRoute.Kind.BLOB) {
+                // no replica has it stored: the replica that owns the digest fetches it, once for all
+                request.setAttribute(
+                        NodeProxyHandler.TARGET,
+                        peers.route(request, route.digest().toString(), target.pathAndQuery(), local));
+            } else {
+                request.setAttribute(NodeProxyHandler.TARGET, local);
+            }
             return super.handle(request, response, callback);
         } catch (RegistryException e) {
             ErrorResponses.send(request, response, callback, e);

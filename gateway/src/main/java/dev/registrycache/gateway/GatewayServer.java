@@ -7,6 +7,7 @@ import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.http.OnePortServer;
 import dev.registrycache.common.http.RequestFacts;
 import dev.registrycache.common.store.FileDatastore;
+import dev.registrycache.gateway.peers.Peers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.security.KeyStore;
@@ -18,6 +19,7 @@ import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +35,8 @@ public final class GatewayServer extends OnePortServer {
     private final GatewayConfig config;
     private final Metrics metrics = new Metrics();
     private final AccessLog accessLog;
+    private final Peers peers;
+    private final ServerConnector peerConnector;
 
     GatewayServer(GatewayConfig config) {
         super(
@@ -46,7 +50,9 @@ public final class GatewayServer extends OnePortServer {
         BasicAuthenticator authenticator = config.auth()
                 .map(a -> new BasicAuthenticator(a.htpasswd(), Clock.systemUTC()))
                 .orElse(null);
-        NodeProxyHandler proxy = new NodeProxyHandler(server().getByteBufferPool(), config.nodeToken());
+        peers = config.peers().map(Peers::new).orElse(null);
+        peerConnector = peers == null ? null : peerConnector(config, peers);
+        NodeProxyHandler proxy = new NodeProxyHandler(server().getByteBufferPool(), config.nodeToken(), peers);
         Metrics.Counter requests = GatewayMetrics.in(metrics).requests();
         accessLog = openAccessLog(config, metrics);
         DatastoreBlobs datastoreBlobs =
@@ -64,7 +70,27 @@ public final class GatewayServer extends OnePortServer {
                 authenticator,
                 config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"),
                 datastoreBlobs,
+                peers,
                 new MetricsHandler(observability::metrics, observability::health, proxy))));
+    }
+
+    /**
+     * The port the other replicas call (plain HTTP/1.1: requests are signed with the secret the
+     * replicas share, and carry blobs that are verified by digest wherever they are served).
+     */
+    private ServerConnector peerConnector(GatewayConfig config, Peers peers) {
+        ServerConnector connector = new ServerConnector(server(), new HttpConnectionFactory(httpConfiguration()));
+        connector.setName(Peers.CONNECTOR);
+        connector.setHost(config.host());
+        connector.setPort(peers.settings().port());
+        connector.setIdleTimeout(120_000);
+        server().addConnector(connector);
+        return connector;
+    }
+
+    /** The peer port actually bound; -1 without peers. */
+    public int peerPort() {
+        return peerConnector == null ? -1 : peerConnector.getLocalPort();
     }
 
     /**
@@ -123,11 +149,21 @@ public final class GatewayServer extends OnePortServer {
                 port(),
                 config.nodes().keySet(),
                 config.auth().isPresent() ? ", htpasswd authentication on" : "");
+        if (peers != null) {
+            LOG.info(
+                    "one of several replicas: this is {}, peers from {} (port {} answers signed requests only)",
+                    peers.ring().self().id(),
+                    peers.settings().peers(),
+                    peerPort());
+        }
         return this;
     }
 
     @Override
     protected void closeAfterStop() throws InterruptedException {
+        if (peers != null) {
+            peers.close();
+        }
         if (accessLog != null) {
             accessLog.close();
         }

@@ -4,6 +4,9 @@ import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.http.ErrorResponses;
+import dev.registrycache.gateway.peers.PeerAuth;
+import dev.registrycache.gateway.peers.PeerRing;
+import dev.registrycache.gateway.peers.Peers;
 import java.net.URI;
 import java.util.Optional;
 import org.eclipse.jetty.client.HttpClient;
@@ -33,15 +36,18 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
 
     private final ByteBufferPool buffers;
     private final Optional<NodeToken> nodeToken;
+    private final Peers peers;
 
     /**
      * @param buffers   the server's pool, which must keep buffers of {@link #RESPONSE_BUFFER}
      * @param nodeToken the secret the nodes ask for, when they ask for one
+     * @param peers     the other replicas, some requests going to them; null for one replica alone
      */
-    NodeProxyHandler(ByteBufferPool buffers, Optional<NodeToken> nodeToken) {
+    NodeProxyHandler(ByteBufferPool buffers, Optional<NodeToken> nodeToken, Peers peers) {
         super(request -> HttpURI.from((String) request.getAttribute(TARGET)));
         this.buffers = buffers;
         this.nodeToken = nodeToken;
+        this.peers = peers;
     }
 
     @Override
@@ -66,7 +72,16 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
     protected void addProxyHeaders(
             Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest) {
         super.addProxyHeaders(clientToProxyRequest, proxyToServerRequest);
-        // put, not add: whatever a client sent under this name is replaced
+        // put, not add: whatever a client sent under these names is replaced
+        if (peers != null && Peers.sentTo(clientToProxyRequest) != null) {
+            String signature = peers.signature(clientToProxyRequest);
+            proxyToServerRequest.headers(h -> {
+                h.remove(NodeToken.HEADER);
+                h.put(PeerAuth.HEADER, signature);
+            });
+            return;
+        }
+        proxyToServerRequest.headers(h -> h.remove(PeerAuth.HEADER));
         nodeToken.ifPresent(token -> proxyToServerRequest.headers(h -> h.put(NodeToken.HEADER, token.value())));
     }
 
@@ -100,6 +115,25 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
             Response proxyToClientResponse,
             Callback proxyToClientCallback,
             Throwable failure) {
+        PeerRing.Peer peer = peers == null ? null : Peers.sentTo(clientToProxyRequest);
+        if (peer != null && !proxyToClientResponse.isCommitted()) {
+            // the owner did not answer: the next owner (or this replica's node) fetches the blob
+            LOG.warn(
+                    "peer {} failed for {}: {}",
+                    peer.id(),
+                    clientToProxyRequest.getHttpURI().getPath(),
+                    failure.toString());
+            clientToProxyRequest.setAttribute(TARGET, peers.reroute(clientToProxyRequest));
+            try {
+                handle(clientToProxyRequest, proxyToClientResponse, proxyToClientCallback);
+                return;
+            } catch (Exception e) {
+                failure = e;
+            }
+        } else if (peer != null) {
+            // broke off mid-transfer: the client retries, and the retry goes to another replica
+            peers.reroute(clientToProxyRequest);
+        }
         if (proxyToClientResponse.isCommitted()) {
             super.onServerToProxyResponseFailure(
                     clientToProxyRequest,

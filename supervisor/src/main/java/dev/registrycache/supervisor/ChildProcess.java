@@ -48,9 +48,21 @@ final class ChildProcess {
     private Thread loop;
 
     private final Runnable onRestart;
+    private final java.util.function.IntConsumer afterExit;
 
-    ChildProcess(ChildSpec spec, List<String> command, Map<String, String> env, PrintStream out, Runnable onRestart) {
+    /**
+     * {@code afterExit}: called with the exit code each time the child has exited (before a
+     * restart, and before {@link #stop} returns).
+     */
+    ChildProcess(
+            ChildSpec spec,
+            List<String> command,
+            Map<String, String> env,
+            PrintStream out,
+            Runnable onRestart,
+            java.util.function.IntConsumer afterExit) {
         this.onRestart = onRestart;
+        this.afterExit = afterExit;
         this.spec = spec;
         this.command = command;
         this.env = env;
@@ -142,13 +154,21 @@ final class ChildProcess {
                     @Override
                     public void onProcessComplete(int exitValue) {
                         exit[0] = exitValue;
-                        done.countDown();
+                        exited(exitValue);
                     }
 
                     @Override
                     public void onProcessFailed(ExecuteException e) {
                         exit[0] = e.getExitValue();
-                        done.countDown();
+                        exited(e.getExitValue());
+                    }
+
+                    private void exited(int code) {
+                        try {
+                            afterExit.accept(code); // the process is gone
+                        } finally {
+                            done.countDown();
+                        }
                     }
                 });
             } catch (IOException e) {

@@ -3,10 +3,12 @@ package dev.registrycache.supervisor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
+import java.util.UUID;
 
 /**
  * Faster starts through application class-data sharing: the first JVM of each kind (node,
@@ -27,7 +29,8 @@ final class ClassDataSharing {
     private final Path folder;
     private final String key;
     private final boolean aotCache;
-    private final Set<String> dumping = new HashSet<>();
+    /** Kind -> where its first JVM writes the archive, to be moved into place once that JVM exited. */
+    private final Map<String, Path> dumping = new HashMap<>();
 
     ClassDataSharing(Path folder, String key, Runtime.Version jvm) {
         this.folder = folder;
@@ -43,12 +46,32 @@ final class ClassDataSharing {
         }
         try {
             Files.createDirectories(folder);
+            removeLeftovers(folder);
             long stamp = Files.getLastModifiedTime(jar).toMillis() ^ Files.size(jar);
             String jvm = System.getProperty("java.vm.version", "") + System.getProperty("java.home", "");
             String key = Long.toHexString(stamp) + "-" + Integer.toHexString(jvm.hashCode());
             return new ClassDataSharing(folder, key, Runtime.version());
         } catch (IOException e) {
             return null;
+        }
+    }
+
+    /**
+     * Deletes archives being written that a JVM left a day ago or more (its supervisor was
+     * killed): younger ones may be another replica's, written right now on a shared data dir.
+     */
+    private static void removeLeftovers(Path folder) {
+        long dayAgo = System.currentTimeMillis() - java.time.Duration.ofDays(1).toMillis();
+        try (var files = Files.list(folder)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                if ((name.endsWith(".tmp") || name.endsWith(".tmp.config"))
+                        && Files.getLastModifiedTime(f).toMillis() < dayAgo) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException ignored) {
+            // nothing to tidy, or not now
         }
     }
 
@@ -63,15 +86,48 @@ final class ClassDataSharing {
                     ? List.of("-XX:AOTCache=" + archive, "-Xlog:aot=off", "-Xlog:cds=off")
                     : List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
         }
-        if (dumping.add(kind)) {
+        if (!dumping.containsKey(kind)) {
+            // written under a name of its own and moved into place when the JVM has exited
+            // ({@link #publish}): a JVM of another replica sharing the data dir, or a later start,
+            // never maps a half-written archive
+            Path temp = folder.resolve(archive.getFileName() + "." + UUID.randomUUID() + ".tmp");
+            dumping.put(kind, temp);
             return aotCache
-                    ? List.of("-XX:AOTCacheOutput=" + archive, "-Xlog:aot=off", "-Xlog:cds=off")
-                    : List.of("-XX:ArchiveClassesAtExit=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+                    ? List.of("-XX:AOTCacheOutput=" + temp, "-Xlog:aot=off", "-Xlog:cds=off")
+                    : List.of("-XX:ArchiveClassesAtExit=" + temp, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
         }
         return List.of();
     }
 
-    /** Where the archive of the JVMs of {@code kind} is. */
+    /**
+     * After a JVM of {@code kind} exited with {@code exitCode}: if it was the one writing the
+     * archive and ended normally (an exit code of its own, or SIGTERM, SIGINT, SIGHUP: it wrote
+     * the archive at exit; not a kill or a crash, which can leave it half-written), moves the
+     * archive into place, unless another JVM's got there first.
+     */
+    synchronized void publish(String kind, int exitCode) {
+        Path temp = dumping.get(kind);
+        if (temp == null) {
+            return;
+        }
+        boolean normalEnd = exitCode >= 0 && exitCode < 128 || exitCode == 129 || exitCode == 130 || exitCode == 143;
+        try {
+            if (normalEnd && Files.isRegularFile(temp) && Files.size(temp) > 0 && !Files.exists(archive(kind))) {
+                Files.move(temp, archive(kind), StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            // no archive this time: the next start writes one
+        } finally {
+            try {
+                Files.deleteIfExists(temp);
+                Files.deleteIfExists(Path.of(temp + ".config")); // the JDK's AOT configuration, if left
+            } catch (IOException ignored) {
+                // a leftover temporary file
+            }
+        }
+    }
+
+    /** Where the archive of the JVMs of {@code kind} is once written. */
     Path archive(String kind) {
         return folder.resolve(kind.toLowerCase(Locale.ROOT) + "-" + key + (aotCache ? ".aot" : ".jsa"));
     }

@@ -142,10 +142,22 @@ final class Supervisor {
         command.addAll(java.subList(1, java.size()));
         command.addAll(spec.arguments());
         restarts.labels(spec.name()).add(0);
-        return new ChildProcess(spec, command, env, out, () -> {
-            restarts.labels(spec.name()).add(1);
-            writeMetrics();
-        });
+        String kind = spec.name().split(" ")[0];
+        ClassDataSharing archives = cds;
+        return new ChildProcess(
+                spec,
+                command,
+                env,
+                out,
+                () -> {
+                    restarts.labels(spec.name()).add(1);
+                    writeMetrics();
+                },
+                exit -> {
+                    if (archives != null) {
+                        archives.publish(kind, exit);
+                    }
+                });
     }
 
     private void writeMetrics() {

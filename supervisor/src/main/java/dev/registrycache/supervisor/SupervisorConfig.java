@@ -9,6 +9,7 @@ import dev.registrycache.common.Setting;
 import dev.registrycache.common.UpstreamEndpoints;
 import dev.registrycache.common.WritableFolder;
 import dev.registrycache.gateway.GatewayChecks;
+import dev.registrycache.gateway.peers.PeerSettings;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -84,6 +85,7 @@ record SupervisorConfig(
             GatewayChecks.checkCertificates(certs);
         }
         GatewayChecks.checkAuthentication(env);
+        PeerSettings.from(env).ifPresent(peers -> checkPortFree(peers.port()));
         CleanerSettings.from(env);
         checkLogLevel(env);
         checkPortFree(port);

@@ -1,6 +1,8 @@
 package dev.registrycache.supervisor;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,17 +23,32 @@ class ClassDataSharingTest {
         ClassDataSharing cds = new ClassDataSharing(dir, "k", JDK17);
         Path archive = dir.resolve("node-k.jsa");
         assertEquals(archive, cds.archive("node"));
-        assertEquals(
-                List.of("-XX:ArchiveClassesAtExit=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"),
-                cds.options("node"));
+        List<String> dump = cds.options("node");
+        Path temp = Path.of(dump.get(0).substring("-XX:ArchiveClassesAtExit=".length()));
+        assertEquals(dir, temp.getParent());
+        assertTrue(temp.getFileName().toString().startsWith("node-k.jsa.")
+                && temp.toString().endsWith(".tmp"));
+        assertEquals(List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off"), dump.subList(1, 3));
         assertEquals(List.of(), cds.options("node"), "the second node while the first is writing");
-        assertEquals(
-                "-XX:ArchiveClassesAtExit=" + dir.resolve("gateway-k.jsa"),
-                cds.options("gateway").get(0));
-        Files.write(archive, new byte[] {1});
+        assertTrue(
+                cds.options("gateway").get(0).startsWith("-XX:ArchiveClassesAtExit=" + dir.resolve("gateway-k.jsa.")));
+        cds.publish("node", 143); // the dumping JVM exited without writing anything: no archive
+        assertFalse(Files.exists(archive));
+        Files.write(temp, new byte[] {1, 2});
+        cds.publish("node", 137); // killed: what it wrote may be half an archive
+        assertFalse(Files.exists(archive));
+        assertFalse(Files.exists(temp));
+        Files.write(temp, new byte[] {1, 2});
+        cds.publish("node", 143); // stopped with SIGTERM: written at exit
+        assertFalse(Files.exists(temp));
+        assertArrayEquals(new byte[] {1, 2}, Files.readAllBytes(archive), "moved into place whole");
         assertEquals(
                 List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"),
                 cds.options("node"));
+        Files.write(temp, new byte[] {3});
+        cds.publish("node", 0); // another JVM's archive got there first: kept
+        assertArrayEquals(new byte[] {1, 2}, Files.readAllBytes(archive));
+        assertFalse(Files.exists(temp));
     }
 
     @Test
@@ -39,9 +56,12 @@ class ClassDataSharingTest {
         ClassDataSharing cds = new ClassDataSharing(dir, "k", JDK25);
         Path archive = dir.resolve("logger-k.aot");
         assertEquals(archive, cds.archive("Logger"));
-        assertEquals(List.of("-XX:AOTCacheOutput=" + archive, "-Xlog:aot=off", "-Xlog:cds=off"), cds.options("logger"));
+        List<String> dump = cds.options("logger");
+        assertTrue(dump.get(0).startsWith("-XX:AOTCacheOutput=" + archive + "."), dump.toString());
+        assertEquals(List.of("-Xlog:aot=off", "-Xlog:cds=off"), dump.subList(1, 3));
         assertEquals(List.of(), cds.options("logger"));
-        Files.write(archive, new byte[] {1});
+        Files.write(Path.of(dump.get(0).substring("-XX:AOTCacheOutput=".length())), new byte[] {1});
+        cds.publish("logger", 0);
         assertEquals(List.of("-XX:AOTCache=" + archive, "-Xlog:aot=off", "-Xlog:cds=off"), cds.options("logger"));
     }
 
@@ -54,6 +74,23 @@ class ClassDataSharingTest {
         Files.write(jar, new byte[] {1, 2, 3, 4});
         ClassDataSharing second = ClassDataSharing.forClassPath(jar.toString(), dir.resolve("cds"));
         assertTrue(!first.archive("node").equals(second.archive("node")));
+    }
+
+    @Test
+    void archivesLeftHalfWrittenADayAgoAreRemovedYoungerOnesAreAnotherReplicasAndStay(@TempDir Path dir)
+            throws IOException {
+        Path jar = Files.write(dir.resolve("registry-cache.jar"), new byte[] {1});
+        Path folder = Files.createDirectories(dir.resolve("cds"));
+        Path old = Files.write(folder.resolve("node-x.jsa.1.tmp"), new byte[] {1});
+        Files.setLastModifiedTime(
+                old, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 2 * 86_400_000L));
+        Path young = Files.write(folder.resolve("node-x.jsa.2.tmp"), new byte[] {1});
+        Path archive = Files.write(folder.resolve("node-x.jsa"), new byte[] {1});
+        Files.setLastModifiedTime(archive, java.nio.file.attribute.FileTime.fromMillis(0));
+        assertNotNull(ClassDataSharing.forClassPath(jar.toString(), folder));
+        assertFalse(Files.exists(old));
+        assertTrue(Files.exists(young));
+        assertTrue(Files.exists(archive));
     }
 
     @Test

@@ -150,4 +150,20 @@ public interface Datastore {
         Digest d = tagTarget(repository, tag);
         return d != null && blobSize(d) >= 0 ? d : null;
     }
+
+    // ---- leases
+
+    /**
+     * Takes or renews the lease {@code name} for {@code holder} until {@code now + term}: true when
+     * {@code holder} holds it afterwards (it was free, had expired, or was already its own), false
+     * while another holder's lease runs. For work that only one of the replicas sharing the
+     * datastore may do at a time (the cleaner's passes). Of holders that ask at once, at most one
+     * gets it. Replicas' clocks must agree to well within {@code term}; a holder renews well before
+     * its lease expires, and a lease that is not renewed passes to the next holder that asks.
+     * {@code name} and {@code holder} are short words of letters, digits, '.', '_' and '-'.
+     */
+    boolean holdLease(String name, String holder, Instant now, Duration term) throws IOException;
+
+    /** Gives up the lease {@code name} if {@code holder} holds it, so another may take it at once. */
+    void releaseLease(String name, String holder) throws IOException;
 }

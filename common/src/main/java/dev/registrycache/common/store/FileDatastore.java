@@ -31,9 +31,11 @@ import java.util.UUID;
  */
 public final class FileDatastore implements Datastore {
     private final StoreLayout layout;
+    private final FileLeases leases;
 
     public FileDatastore(Path root) {
         this.layout = new StoreLayout(root);
+        this.leases = new FileLeases(layout.leases());
     }
 
     public StoreLayout layout() {
@@ -308,5 +310,17 @@ public final class FileDatastore implements Datastore {
         } catch (IOException | java.io.UncheckedIOException ignored) {
             // gone already, or left for the next pass
         }
+    }
+
+    // ---- leases
+
+    @Override
+    public boolean holdLease(String name, String holder, Instant now, Duration term) throws IOException {
+        return leases.hold(name, holder, now, term);
+    }
+
+    @Override
+    public void releaseLease(String name, String holder) throws IOException {
+        leases.release(name, holder);
     }
 }

@@ -25,6 +25,7 @@ import java.util.UUID;
  *     _manifests/tags/&lt;tag&gt;/index/&lt;alg&gt;/&lt;hex&gt;/link           every digest the tag pointed at
  *     _uploads/&lt;id&gt;/data                                     a blob being fetched (not yet verified)
  * &lt;data-dir&gt;/.jvm-cds/                                       the supervisor's class-data archives
+ * &lt;data-dir&gt;/.leases/&lt;name&gt;                                  a lease of replicas sharing the store (the cleaner's)
  * </pre>
  *
  * Every link file holds exactly {@code <alg>:<hex>} with no newline. Names carry the registry
@@ -46,6 +47,8 @@ public final class StoreLayout {
     public static final String UPLOADS = "_uploads";
     /** Beside {@code docker/}: the one folder that persists across container re-creations. */
     public static final String CLASS_DATA_SHARING = ".jvm-cds";
+    /** Beside {@code docker/}: leases of the replicas that share the datastore. */
+    public static final String LEASES = ".leases";
 
     private static final HexFormat HEX = HexFormat.of();
 
@@ -117,6 +120,11 @@ public final class StoreLayout {
     /** {@code <data-dir>/.jvm-cds}. */
     public Path classDataSharing() {
         return dataDir.resolve(CLASS_DATA_SHARING);
+    }
+
+    /** {@code <data-dir>/.leases}. */
+    public Path leases() {
+        return dataDir.resolve(LEASES);
     }
 
     public Path blobDir(Digest digest) {

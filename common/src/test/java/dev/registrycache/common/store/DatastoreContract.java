@@ -511,4 +511,78 @@ abstract class DatastoreContract {
                 store.tags(REPO).stream().map(Tag::toString).toList());
         assertEquals(List.of(), store.tags(OTHER));
     }
+
+    // ---- leases
+
+    static final Duration TERM = Duration.ofMinutes(2);
+    static final Instant NOW = Instant.parse("2026-12-01T00:00:00Z");
+
+    @Test
+    void aLeaseIsHeldByOneHolderUntilItExpiresAndItsHolderRenewsIt() throws IOException {
+        assertTrue(store.holdLease("cleaner", "replica-a", NOW, TERM), "a free lease is taken");
+        assertFalse(store.holdLease("cleaner", "replica-b", NOW.plusSeconds(60), TERM), "held by another");
+        assertTrue(store.holdLease("cleaner", "replica-a", NOW.plusSeconds(100), TERM), "renewed by its holder");
+        assertFalse(
+                store.holdLease("cleaner", "replica-b", NOW.plusSeconds(200), TERM),
+                "the renewal runs 2 min from 100 s");
+        assertTrue(store.holdLease("other", "replica-b", NOW, TERM), "leases are independent of each other");
+        assertTrue(store.holdLease("cleaner", "replica-b", NOW.plusSeconds(221), TERM), "expired: the next takes it");
+        assertFalse(store.holdLease("cleaner", "replica-a", NOW.plusSeconds(222), TERM), "the old holder lost it");
+    }
+
+    @Test
+    void aReleasedLeaseIsFreeAtOnceButOnlyItsHolderReleasesIt() throws IOException {
+        assertTrue(store.holdLease("cleaner", "replica-a", NOW, TERM));
+        store.releaseLease("cleaner", "replica-b");
+        assertFalse(store.holdLease("cleaner", "replica-b", NOW, TERM), "a release by another changes nothing");
+        store.releaseLease("cleaner", "replica-a");
+        assertTrue(store.holdLease("cleaner", "replica-b", NOW, TERM));
+    }
+
+    @Test
+    void ofHoldersAskingAtOnceForAFreeOrAnExpiredLeaseExactlyOneGetsIt() throws Exception {
+        for (Instant when : List.of(NOW, NOW.plus(TERM).plusSeconds(1))) {
+            if (!when.equals(NOW)) {
+                assertFalse(
+                        store.holdLease("cleaner", "someone", NOW, TERM), "held by \"first\" since the first round");
+            }
+            int n = 8;
+            CyclicBarrier start = new CyclicBarrier(n);
+            ExecutorService pool = Executors.newFixedThreadPool(n);
+            try {
+                List<Future<Boolean>> results = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    String holder = "replica-" + i;
+                    results.add(pool.submit(() -> {
+                        start.await();
+                        return store.holdLease("cleaner", holder, when, TERM);
+                    }));
+                }
+                int winners = 0;
+                String winner = null;
+                for (int i = 0; i < n; i++) {
+                    if (results.get(i).get(60, TimeUnit.SECONDS)) {
+                        winners++;
+                        winner = "replica-" + i;
+                    }
+                }
+                assertEquals(1, winners, "at " + when);
+                assertTrue(store.holdLease("cleaner", winner, when, TERM), "the winner holds it");
+                if (when.equals(NOW)) {
+                    store.releaseLease("cleaner", winner);
+                    assertTrue(store.holdLease("cleaner", "first", NOW, TERM));
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void leaseNamesAndHoldersAreWordsThatCannotNameAPath() {
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> store.holdLease("../x", "replica-a", NOW, TERM));
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> store.holdLease("cleaner", "a b", NOW, TERM));
+    }
 }

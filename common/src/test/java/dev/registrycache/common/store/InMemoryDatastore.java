@@ -437,4 +437,30 @@ public final class InMemoryDatastore implements Datastore {
             // nothing held
         }
     }
+
+    // ---- leases
+
+    private record Lease(String holder, long expiresMillis) {}
+
+    private final Map<String, Lease> leases = new java.util.HashMap<>();
+
+    @Override
+    public synchronized boolean holdLease(String name, String holder, Instant now, Duration term) {
+        for (String word : new String[] {name, holder}) {
+            if (word == null || !word.matches("[A-Za-z0-9._-]{1,128}")) {
+                throw new IllegalArgumentException("'" + word + "': expected letters, digits, '.', '_' or '-'");
+            }
+        }
+        Lease current = leases.get(name);
+        if (current != null && !current.holder().equals(holder) && current.expiresMillis() > now.toEpochMilli()) {
+            return false;
+        }
+        leases.put(name, new Lease(holder, now.plus(term).toEpochMilli()));
+        return true;
+    }
+
+    @Override
+    public synchronized void releaseLease(String name, String holder) {
+        leases.computeIfPresent(name, (n, l) -> l.holder().equals(holder) ? null : l);
+    }
 }

@@ -1,0 +1,118 @@
+package dev.registrycache.gateway.peers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class PeerRingTest {
+    private static final PeerRing.Peer A = new PeerRing.Peer("10.0.0.1", 5443);
+    private static final PeerRing.Peer B = new PeerRing.Peer("10.0.0.2", 5443);
+    private static final PeerRing.Peer C = new PeerRing.Peer("10.0.0.3", 5443);
+    private final AtomicLong now =
+            new AtomicLong(Instant.parse("2026-12-01T00:00:00Z").toEpochMilli());
+    private final Clock clock = new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(now.get());
+        }
+    };
+
+    private static List<String> digests(int n) {
+        List<String> d = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            d.add("sha256:" + String.format("%064x", i * 7919L));
+        }
+        return d;
+    }
+
+    @Test
+    void everyReplicaComputesTheSameOwnerAndTheBlobsSpreadOverAll() {
+        PeerRing fromA = new PeerRing(A, PeerRing.staticList(List.of(A, B, C)), clock);
+        PeerRing fromB =
+                new PeerRing(B, PeerRing.staticList(List.of(C, A)), clock); // B not listed: added, order differs
+        Map<PeerRing.Peer, Integer> owned = new HashMap<>();
+        for (String d : digests(3000)) {
+            PeerRing.Peer owner = fromA.owner(d);
+            assertEquals(owner, fromB.owner(d), d);
+            owned.merge(owner, 1, Integer::sum);
+        }
+        for (PeerRing.Peer p : List.of(A, B, C)) {
+            assertTrue(owned.getOrDefault(p, 0) > 800, "each replica owns about a third: " + owned);
+        }
+    }
+
+    @Test
+    void whenAReplicaGoesOnlyItsBlobsMoveAndAfterItsDownTimeItOwnsThemAgain() {
+        PeerRing ring = new PeerRing(A, PeerRing.staticList(List.of(A, B, C)), clock);
+        Map<String, PeerRing.Peer> before = new HashMap<>();
+        for (String d : digests(1000)) {
+            before.put(d, ring.owner(d));
+        }
+        ring.markDown(C);
+        for (String d : digests(1000)) {
+            PeerRing.Peer owner = ring.owner(d);
+            if (before.get(d).equals(C)) {
+                assertNotEquals(C, owner);
+            } else {
+                assertEquals(before.get(d), owner, "a blob of a live replica stays with it");
+            }
+        }
+        now.addAndGet(PeerRing.DOWN_FOR.toMillis() + 1);
+        for (String d : digests(1000)) {
+            assertEquals(before.get(d), ring.owner(d));
+        }
+        ring.markDown(A); // never this replica itself
+        for (String d : digests(1000)) {
+            assertEquals(before.get(d), ring.owner(d));
+        }
+    }
+
+    @Test
+    void aDnsListIsAskedAgainAndAnEmptyAnswerKeepsTheLastList() {
+        AtomicReference<List<PeerRing.Peer>> dns = new AtomicReference<>(List.of(A, B));
+        PeerRing ring = new PeerRing(A, dns::get, clock);
+        assertEquals(List.of(A, B), ring.peers());
+        dns.set(List.of(A, B, C));
+        ring.refresh();
+        assertEquals(List.of(A, B, C), ring.peers());
+        dns.set(null); // the name did not resolve
+        ring.refresh();
+        assertEquals(List.of(A, B, C), ring.peers());
+        dns.set(List.of(B));
+        ring.refresh();
+        assertEquals(List.of(B, A), ring.peers(), "this replica is always one of the ring");
+    }
+
+    @Test
+    void peerAddressesParse() {
+        assertEquals(new PeerRing.Peer("10.0.0.1", 5443), PeerRing.Peer.parse(" 10.0.0.1:5443 "));
+        assertEquals(new PeerRing.Peer("fd00::1", 5443), PeerRing.Peer.parse("[fd00::1]:5443"));
+        assertEquals("[fd00::1]:5443", PeerRing.Peer.parse("[fd00::1]:5443").id());
+        for (String bad : new String[] {"host", "host:", ":80", "host:0", "host:70000", "host:http"}) {
+            assertThrows(IllegalArgumentException.class, () -> PeerRing.Peer.parse(bad), bad);
+        }
+    }
+}

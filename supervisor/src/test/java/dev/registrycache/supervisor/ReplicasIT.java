@@ -1,0 +1,455 @@
+package dev.registrycache.supervisor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.registrycache.gateway.peers.PeerAuth;
+import dev.registrycache.gateway.peers.PeerRing;
+import dev.registrycache.testsupport.FreePort;
+import dev.registrycache.testsupport.Image;
+import dev.registrycache.testsupport.OciImages;
+import dev.registrycache.testsupport.UpstreamRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Scaling out without Kubernetes: several whole stacks ({@code java -jar registry-cache.jar}) on
+ * loopback share one data folder, as pods share a ReadWriteMany volume, with a static peer list.
+ */
+@Tag("e2e")
+class ReplicasIT {
+    private static final Path JAR = Path.of(System.getProperty("registryCacheJar", "target/registry-cache.jar"));
+    private static final String SECRET = "the replicas' shared secret, for tests";
+    private final List<Process> started = new ArrayList<>();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    /** One replica: its supervisor, its ports and every line it printed. */
+    record Replica(Process process, List<String> lines, int port, int peerPort) {
+        boolean printed(String text) {
+            return lines.stream().anyMatch(l -> l.contains(text));
+        }
+
+        String base() {
+            return "http://127.0.0.1:" + port;
+        }
+
+        PeerRing.Peer peer() {
+            return new PeerRing.Peer("127.0.0.1", peerPort);
+        }
+
+        void kill() {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (Process p : started) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        for (AutoCloseable c : closeables) {
+            c.close();
+        }
+    }
+
+    private List<Replica> replicas(Path dir, int n, String upstream, Map<String, String> extra) throws Exception {
+        Path secretFile = Files.writeString(dir.resolve("peer-secret"), SECRET);
+        Path pullSecret = Files.writeString(dir.resolve("pull-secret.json"), "{\"auths\":{\"quay.io\":{}}}");
+        int[] ports = new int[n];
+        int[] peerPorts = new int[n];
+        List<String> peers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ports[i] = FreePort.pick();
+            peerPorts[i] = FreePort.pick();
+            peers.add("127.0.0.1:" + peerPorts[i]);
+        }
+        List<Replica> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Map<String, String> env = new HashMap<>();
+            env.put("PULL_SECRET", pullSecret.toString());
+            env.put("DATA_DIR", dir.resolve("shared-data").toString());
+            env.put("LOG_DIR", dir.resolve("logs-" + i).toString());
+            env.put("PORT", Integer.toString(ports[i]));
+            env.put("CERTS", dir.resolve("no-certs.pem").toString());
+            env.put("UPSTREAM_ENDPOINTS", "quay.io=" + upstream);
+            env.put("PEERS", String.join(",", peers));
+            env.put("PEER_PORT", Integer.toString(peerPorts[i]));
+            env.put("PEER_SECRET_FILE", secretFile.toString());
+            env.putAll(extra);
+            all.add(start(env, ports[i], peerPorts[i]));
+        }
+        for (Replica r : all) {
+            await("replica ready", Duration.ofSeconds(90), () -> r.printed("registry-cache ready"));
+        }
+        return all;
+    }
+
+    private Replica start(Map<String, String> env, int port, int peerPort) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString())
+                .redirectErrorStream(true);
+        pb.environment()
+                .keySet()
+                .removeIf(k -> k.startsWith("REGISTRY_")
+                        || k.startsWith("CLEANER_")
+                        || k.startsWith("PEER")
+                        || List.of(
+                                        "UPSTREAM_ENDPOINTS",
+                                        "PULL_SECRET",
+                                        "PORT",
+                                        "CERTS",
+                                        "DATA_DIR",
+                                        "LOG_DIR",
+                                        "POD_IP")
+                                .contains(k));
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        started.add(p);
+        return new Replica(p, OutputLines.follow(p), port, peerPort);
+    }
+
+    private static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** GETs a blob, following it to the end, and returns its sha256 digest; retries a broken transfer. */
+    private String pullBlob(Replica via, String repository, String digest, int attempts, AtomicLong progress)
+            throws Exception {
+        Exception last = null;
+        for (int attempt = 0; attempt < attempts; attempt++) {
+            try {
+                HttpResponse<InputStream> r = http.send(
+                        HttpRequest.newBuilder(
+                                        URI.create(via.base() + "/v2/quay.io/" + repository + "/blobs/" + digest))
+                                .timeout(Duration.ofMinutes(3))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+                if (r.statusCode() != 200) {
+                    r.body().close();
+                    throw new IOException("HTTP " + r.statusCode());
+                }
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                byte[] buffer = new byte[64 * 1024];
+                try (InputStream in = r.body()) {
+                    int n;
+                    while ((n = in.read(buffer)) > 0) {
+                        sha.update(buffer, 0, n);
+                        if (progress != null) {
+                            progress.addAndGet(n);
+                        }
+                    }
+                }
+                String got = "sha256:" + HexFormat.of().formatHex(sha.digest());
+                if (!got.equals(digest)) {
+                    throw new IOException("served " + got + " for " + digest); // a complete, wrong answer: never
+                }
+                return got;
+            } catch (IOException e) {
+                last = e;
+                Thread.sleep(500);
+            }
+        }
+        throw new AssertionError("no complete transfer of " + digest + " in " + attempts + " attempts", last);
+    }
+
+    @Test
+    void thirtyClientsOverThreeReplicasCauseOneUpstreamGetPerBlobAndALateReplicaServesThemFromTheSharedStore(
+            @TempDir Path dir) throws Exception {
+        UpstreamRegistry upstream = UpstreamRegistry.plain();
+        closeables.add(upstream);
+        Image image =
+                OciImages.image().oci().seed(71).layers(4).layerSize(300_000).build();
+        upstream.push(image, "team/app", "v1");
+        List<Replica> replicas = replicas(dir, 3, upstream.baseUrl(), Map.of());
+
+        ExecutorService clients = Executors.newFixedThreadPool(30);
+        try {
+            List<Future<String>> pulls = new ArrayList<>();
+            for (int c = 0; c < 30; c++) {
+                Replica via = replicas.get(c % 3);
+                for (String digest : image.layerDigests()) {
+                    pulls.add(clients.submit(() -> pullBlob(via, "team/app", digest, 1, null)));
+                }
+                pulls.add(clients.submit(
+                        () -> pullBlob(via, "team/app", image.config().digest(), 1, null)));
+            }
+            for (Future<String> f : pulls) {
+                f.get(5, TimeUnit.MINUTES);
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        List<String> blobs = new ArrayList<>(image.layerDigests());
+        blobs.add(image.config().digest());
+        for (String digest : blobs) {
+            assertEquals(1, upstream.requestCount("GET", "/blobs/" + digest), digest + ": " + upstream.requests());
+        }
+
+        // a replica started later serves them from the shared store, without the upstream
+        Map<String, String> env = new HashMap<>();
+        int port = FreePort.pick();
+        int peerPort = FreePort.pick();
+        env.put("PULL_SECRET", dir.resolve("pull-secret.json").toString());
+        env.put("DATA_DIR", dir.resolve("shared-data").toString());
+        env.put("LOG_DIR", dir.resolve("logs-late").toString());
+        env.put("PORT", Integer.toString(port));
+        env.put("CERTS", dir.resolve("no-certs.pem").toString());
+        env.put("UPSTREAM_ENDPOINTS", "quay.io=" + upstream.baseUrl());
+        env.put("PEERS", "127.0.0.1:" + peerPort + "," + replicas.get(0).peer().id());
+        env.put("PEER_PORT", Integer.toString(peerPort));
+        env.put("PEER_SECRET_FILE", dir.resolve("peer-secret").toString());
+        Replica late = start(env, port, peerPort);
+        await("the late replica ready", Duration.ofSeconds(60), () -> late.printed("registry-cache ready"));
+        int before = upstream.requests().size();
+        for (String digest : blobs) {
+            assertEquals(digest, pullBlob(late, "team/app", digest, 1, null));
+        }
+        assertEquals(before, upstream.requests().size(), "no upstream request: " + upstream.requests());
+    }
+
+    @Test
+    void thePeerPortAnswersSignedRequestsOnlyAndNeverForwardsThem(@TempDir Path dir) throws Exception {
+        UpstreamRegistry upstream = UpstreamRegistry.plain();
+        closeables.add(upstream);
+        Image image =
+                OciImages.image().oci().seed(72).layers(1).layerSize(100_000).build();
+        upstream.push(image, "team/app", "v1");
+        List<Replica> replicas = replicas(dir, 2, upstream.baseUrl(), Map.of());
+        String digest = image.layerDigests().get(0);
+        String path = "/v2/quay.io/team/app/blobs/" + digest;
+        URI peerUri = URI.create("http://127.0.0.1:" + replicas.get(0).peerPort() + path);
+
+        HttpResponse<String> anonymous =
+                http.send(HttpRequest.newBuilder(peerUri).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, anonymous.statusCode(), anonymous.body());
+        PeerAuth wrong =
+                new PeerAuth("not the replicas' secret at all".getBytes(StandardCharsets.UTF_8), Clock.systemUTC());
+        HttpResponse<String> forged = http.send(
+                HttpRequest.newBuilder(peerUri)
+                        .header(PeerAuth.HEADER, wrong.sign("GET", path))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, forged.statusCode(), forged.body());
+        PeerAuth right = new PeerAuth(SECRET.getBytes(StandardCharsets.UTF_8), Clock.systemUTC());
+        HttpResponse<String> replayedElsewhere = http.send(
+                HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + replicas.get(0).peerPort() + "/metrics"))
+                        .header(PeerAuth.HEADER, right.sign("GET", path))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, replayedElsewhere.statusCode(), "a signature is good for its own request line only");
+        assertEquals(0, upstream.requestCount("GET", "/blobs/" + digest));
+
+        // a signed request is served by that replica itself, whoever owns the digest
+        HttpResponse<byte[]> signed = http.send(
+                HttpRequest.newBuilder(peerUri)
+                        .header(PeerAuth.HEADER, right.sign("GET", path))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, signed.statusCode());
+        assertEquals(
+                digest,
+                "sha256:"
+                        + HexFormat.of()
+                                .formatHex(MessageDigest.getInstance("SHA-256").digest(signed.body())));
+        assertEquals(1, upstream.requestCount("GET", "/blobs/" + digest));
+    }
+
+    @Test
+    void killingTheOwnerInTheMiddleOfA256MibPullLetsEveryClientFinishThroughRetries(@TempDir Path dir)
+            throws Exception {
+        UpstreamRegistry upstream = UpstreamRegistry.plain();
+        closeables.add(upstream);
+        Image image = OciImages.image()
+                .oci()
+                .seed(73)
+                .layers(1)
+                .layerSize(256L << 20)
+                .storeIn(dir.resolve("image"))
+                .build();
+        upstream.push(image, "team/app", "v1");
+        // the upstream at 40 MB/s, so that the owner is killed while it still fetches
+        ThrottledRelay slow = new ThrottledRelay(upstream.port(), 40_000_000);
+        closeables.add(slow);
+        List<Replica> replicas = replicas(dir, 3, "http://127.0.0.1:" + slow.port(), Map.of());
+        String digest = image.layerDigests().get(0);
+        PeerRing ring = new PeerRing(
+                replicas.get(0).peer(),
+                PeerRing.staticList(replicas.stream().map(Replica::peer).toList()),
+                Clock.systemUTC());
+        Replica owner = replicas.stream()
+                .filter(r -> r.peer().equals(ring.owner(digest)))
+                .findFirst()
+                .orElseThrow();
+        List<Replica> others = replicas.stream().filter(r -> r != owner).toList();
+
+        ExecutorService clients = Executors.newFixedThreadPool(4);
+        AtomicLong received = new AtomicLong();
+        try {
+            List<Future<String>> pulls = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                Replica via = others.get(c % others.size());
+                pulls.add(clients.submit(() -> pullBlob(via, "team/app", digest, 10, received)));
+            }
+            await("bytes flowing through the owner", Duration.ofSeconds(60), () -> received.get() > 20L << 20);
+            owner.kill();
+            for (Future<String> f : pulls) {
+                assertEquals(digest, f.get(5, TimeUnit.MINUTES));
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        assertTrue(upstream.requestCount("GET", "/blobs/" + digest) >= 2, "the next owner fetched it again");
+        // what is stored under the digest is the blob: nothing partial or corrupt was published
+        Path stored = dir.resolve("shared-data/docker/registry/v2/blobs/sha256/" + digest.substring(7, 9) + "/"
+                + digest.substring(7) + "/data");
+        assertTrue(Files.isRegularFile(stored));
+        try (InputStream in = Files.newInputStream(stored)) {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            byte[] b = new byte[1 << 16];
+            int n;
+            while ((n = in.read(b)) > 0) {
+                sha.update(b, 0, n);
+            }
+            assertEquals(digest, "sha256:" + HexFormat.of().formatHex(sha.digest()));
+        }
+    }
+
+    @Test
+    void exactlyOneReplicaCleansAndAKilledHoldersLeasePassesToAnother(@TempDir Path dir) throws Exception {
+        UpstreamRegistry upstream = UpstreamRegistry.plain();
+        closeables.add(upstream);
+        List<Replica> replicas =
+                replicas(dir, 3, upstream.baseUrl(), Map.of("CLEANER_RUNEVERY_TIME", "1s", "CLEANER_LEASE_TERM", "3s"));
+        await(
+                "a replica taking the cleaner lease",
+                Duration.ofSeconds(60),
+                () -> replicas.stream().anyMatch(r -> r.printed("cleaner lease taken")));
+        Thread.sleep(4000); // longer than the term: the others ask and wait
+        List<Replica> holders =
+                replicas.stream().filter(r -> r.printed("cleaner lease taken")).toList();
+        assertEquals(1, holders.size(), "exactly one replica cleans");
+        Replica holder = holders.get(0);
+        assertTrue(replicas.stream()
+                .filter(r -> r != holder)
+                .allMatch(r -> r.printed("another replica holds the cleaner lease")));
+        holder.kill();
+        await(
+                "another replica taking the lease of the killed one",
+                Duration.ofSeconds(60),
+                () -> replicas.stream().anyMatch(r -> r != holder && r.printed("cleaner lease taken")));
+        Thread.sleep(2000);
+        assertEquals(
+                1,
+                replicas.stream()
+                        .filter(r -> r != holder && r.printed("cleaner lease taken"))
+                        .count());
+    }
+
+    /** A TCP relay to a local port that sends the answers back at most {@code bytesPerSecond}. */
+    static final class ThrottledRelay implements AutoCloseable {
+        private final ServerSocket server;
+        private final int target;
+        private final long bytesPerSecond;
+        private final ExecutorService threads = Executors.newCachedThreadPool();
+
+        ThrottledRelay(int target, long bytesPerSecond) throws IOException {
+            this.server = new ServerSocket();
+            server.bind(new InetSocketAddress("127.0.0.1", 0));
+            this.target = target;
+            this.bytesPerSecond = bytesPerSecond;
+            threads.execute(this::accept);
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        private void accept() {
+            while (!server.isClosed()) {
+                try {
+                    Socket client = server.accept();
+                    Socket upstream = new Socket("127.0.0.1", target);
+                    threads.execute(() -> copy(client, upstream, Long.MAX_VALUE));
+                    threads.execute(() -> copy(upstream, client, bytesPerSecond));
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }
+
+        private static void copy(Socket from, Socket to, long rate) {
+            byte[] buffer = new byte[64 * 1024];
+            long start = System.nanoTime();
+            long sent = 0;
+            try (InputStream in = from.getInputStream();
+                    OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    out.write(buffer, 0, n);
+                    sent += n;
+                    long due = start + sent * 1_000_000_000L / rate;
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                }
+            } catch (IOException | InterruptedException e) {
+                // either side closed
+            } finally {
+                try {
+                    from.close();
+                    to.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            threads.shutdownNow();
+        }
+    }
+}
