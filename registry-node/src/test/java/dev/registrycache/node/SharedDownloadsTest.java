@@ -218,16 +218,27 @@ class SharedDownloadsTest {
     void aPublishThatFailsStillCompletesTheVerifiedResponses() throws Exception {
         store.refuseCommits(true);
         start(null);
-        Future<byte[]> reader = readers.submit(readWhole());
-        upstream.release();
-        assertArrayEquals(blob, reader.get(WAIT_MILLIS, TimeUnit.MILLISECONDS));
+        DownloadInFlight fetch = downloads.fetch(digest, "team/app", REPOSITORY);
+        fetch.awaitSize(WAIT_MILLIS);
+        try (DownloadInFlight.Follower joined = fetch.open(0)) { // a reader in before the end
+            upstream.release();
+            assertArrayEquals(blob, read(fetch, joined));
+        }
         assertNothingStored();
+        assertThrows(DownloadInFlight.Gone.class, () -> fetch.open(0), "a reader too late gets a new download");
     }
 
-    /** No blob, no link, no upload left behind. */
-    private void assertNothingStored() {
+    /** No blob, no link, and (once the download has closed it, right after its readers' end) no upload left behind. */
+    private void assertNothingStored() throws InterruptedException {
         assertEquals(-1, store.blobSize(digest));
         assertEquals(false, store.layerLinked(REPOSITORY, digest));
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+        while (store.scanUploads(Duration.ZERO, false).live()
+                                + store.scanUploads(Duration.ZERO, false).stale()
+                        > 0
+                && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
         assertEquals(
                 0,
                 store.scanUploads(Duration.ZERO, false).live()
@@ -244,19 +255,24 @@ class SharedDownloadsTest {
 
     /** Reads the blob as a client's response would: up to what may be sent, until the end. */
     private static byte[] read(DownloadInFlight fetch) throws Exception {
+        fetch.awaitSize(WAIT_MILLIS);
+        try (DownloadInFlight.Follower reader = fetch.open(0)) {
+            return read(fetch, reader);
+        }
+    }
+
+    private static byte[] read(DownloadInFlight fetch, DownloadInFlight.Follower reader) throws Exception {
         long size = fetch.awaitSize(WAIT_MILLIS);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
-        try (DownloadInFlight.Follower reader = fetch.open(0)) {
-            long position = 0;
-            while (position < size) {
-                long readable = fetch.awaitReadable(position, size, WAIT_MILLIS);
-                buffer.clear();
-                buffer.limit((int) Math.min(buffer.capacity(), readable - position));
-                int n = reader.read(buffer, position);
-                out.write(buffer.array(), 0, n);
-                position += n;
-            }
+        long position = 0;
+        while (position < size) {
+            long readable = fetch.awaitReadable(position, size, WAIT_MILLIS);
+            buffer.clear();
+            buffer.limit((int) Math.min(buffer.capacity(), readable - position));
+            int n = reader.read(buffer, position);
+            out.write(buffer.array(), 0, n);
+            position += n;
         }
         return out.toByteArray();
     }

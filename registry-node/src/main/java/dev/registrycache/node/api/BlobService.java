@@ -91,7 +91,8 @@ public final class BlobService {
             if (streamFetch(request, response, callback, fetch, joined ? names : null)) {
                 return;
             }
-            // the upstream refused the other repository's download, and confirmed ours: start ours
+            // the upstream refused the other repository's download and confirmed ours, or the
+            // download ended without storing the blob: start ours
         }
         throw new RegistryException(
                 ErrorCode.UNAVAILABLE, "the blob was evicted or refused while being fetched; retry", null, 1, null);
@@ -120,7 +121,8 @@ public final class BlobService {
      * arrived; until then the client holds all of it but that byte. A {@code joiner}, a repository
      * the download was not started for, is linked once the blob is stored, before the response's
      * final byte. Returns false, having sent nothing, when the upstream refused the download for
-     * its own repository.
+     * its own repository, or when the download ended without storing the blob before this
+     * request could join it.
      */
     private boolean streamFetch(
             Request request, Response response, Callback callback, DownloadInFlight fetch, NameMapping.Names joiner)
@@ -141,10 +143,16 @@ public final class BlobService {
         }
         long position = range == null ? 0 : range.first();
         long end = range == null ? size : range.last() + 1;
+        DownloadInFlight.Follower follower;
+        try {
+            follower = fetch.open(position);
+        } catch (DownloadInFlight.Gone e) {
+            return false; // over without storing the blob: a new download serves this request
+        }
         StoredBlobs.start(response, fetch.digest(), range, size);
         RetainableByteBuffer buffer =
                 request.getComponents().getByteBufferPool().acquire(CHUNK, true);
-        try (DownloadInFlight.Follower channel = fetch.open(position)) {
+        try (DownloadInFlight.Follower channel = follower) {
             ByteBuffer bb = buffer.getByteBuffer();
             while (end < 0 || position < end) {
                 long readable = fetch.awaitReadable(position, end, STALL_MILLIS);

@@ -33,6 +33,8 @@ import java.util.concurrent.TimeUnit;
 public final class DownloadInFlight {
     /** The most bytes held in memory for the readers of a download that the datastore refused. */
     public static final int RELAY_WINDOW = 4 << 20;
+    /** How long a full window waits for the first client's reader before it moves on without it. */
+    static final long FIRST_READER_WAIT_MILLIS = 10_000;
 
     private enum State {
         CONNECTING,
@@ -59,6 +61,8 @@ public final class DownloadInFlight {
 
     private long windowStart;
     private final Set<Follower> followers = new HashSet<>();
+    /** Whether a client's reader has joined: until then the window keeps its first bytes for it. */
+    private boolean readerJoined;
 
     DownloadInFlight(Digest digest, RepositoryName repository) {
         this.digest = digest;
@@ -122,6 +126,7 @@ public final class DownloadInFlight {
         byte[] copy = new byte[bytes.remaining()];
         bytes.get(copy);
         synchronized (lock) {
+            long waitingSince = System.nanoTime();
             while (true) {
                 if (state == State.FAILED) {
                     throw new IOException("download failed");
@@ -130,7 +135,12 @@ public final class DownloadInFlight {
                 if (written - windowStart + copy.length <= RELAY_WINDOW || window.isEmpty()) {
                     break;
                 }
-                lock.wait();
+                if (!readerJoined
+                        && System.nanoTime() - waitingSince > TimeUnit.MILLISECONDS.toNanos(FIRST_READER_WAIT_MILLIS)) {
+                    readerJoined = true; // the client that started the download went away
+                    continue;
+                }
+                lock.wait(readerJoined ? 0 : FIRST_READER_WAIT_MILLIS);
             }
             window.addLast(copy);
             written += copy.length;
@@ -140,6 +150,9 @@ public final class DownloadInFlight {
 
     /** Drops from the window what no reader still needs (called holding the lock). */
     private void trimWindow() {
+        if (!readerJoined) {
+            return; // the client that started the download has not begun to read yet
+        }
         long needed = written;
         for (Follower f : followers) {
             needed = Math.min(needed, f.next);
@@ -258,9 +271,19 @@ public final class DownloadInFlight {
 
     /**
      * Opens the blob's bytes for reading as they arrive, from {@code from} on, once {@link
-     * #awaitSize} returned; read only what {@link #awaitReadable} allows.
+     * #awaitSize} returned; read only what {@link #awaitReadable} allows. Throws {@link Gone} when
+     * the download is over and its bytes are gone (it could not store the blob).
      */
     public Follower open(long from) throws IOException {
+        return open(from, true);
+    }
+
+    /** For the verifier: a reader from the first byte, that is not a client. */
+    Follower openForVerifier() throws IOException {
+        return open(0, false);
+    }
+
+    private Follower open(long from, boolean client) throws IOException {
         BlobUpload u;
         synchronized (lock) {
             if (state == State.CONNECTING) {
@@ -268,12 +291,30 @@ public final class DownloadInFlight {
             }
             u = upload;
         }
-        BlobReader file = u == null ? null : u.openReader();
+        BlobReader file;
+        try {
+            file = u == null ? null : u.openReader();
+        } catch (IOException e) {
+            throw new Gone("the download of " + digest + " ended without storing the blob", e);
+        }
         Follower follower = new Follower(file, from);
         synchronized (lock) {
             followers.add(follower);
+            if (client) {
+                readerJoined = true;
+            }
         }
         return follower;
+    }
+
+    /**
+     * The download ended before this reader could open it, without storing the blob (the
+     * datastore refused it): a new download serves the reader.
+     */
+    public static final class Gone extends IOException {
+        Gone(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** A reader of the download: bytes from the upload, or from the memory window after it. */

@@ -90,6 +90,7 @@ public final class SharedDownloads implements AutoCloseable {
         boolean verified = false;
         RegistryException failure = null;
         Future<byte[]> verification = null;
+        DownloadInFlight.Follower verifierReader = null;
         try {
             try (UpstreamResponse response = UpstreamClient.expectSuccess(
                     upstream.send("GET", "/v2/" + repository + "/blobs/" + digest, repository, Map.of()))) {
@@ -100,7 +101,9 @@ public final class SharedDownloads implements AutoCloseable {
                 fetch.streaming(upload, length);
                 // Hashing runs on its own thread, behind the writes, so that receiving and
                 // verifying overlap: the digest is known moments after the last byte arrives.
-                verification = threads.submit(() -> hash(fetch));
+                DownloadInFlight.Follower verifier = fetch.openForVerifier(); // before the first byte
+                verifierReader = verifier;
+                verification = threads.submit(() -> hash(fetch, verifier));
                 long total = 0;
                 Content.Chunk chunk;
                 while ((chunk = response.readChunk()) != null) {
@@ -148,6 +151,7 @@ public final class SharedDownloads implements AutoCloseable {
             if (verification != null) {
                 verification.cancel(true);
             }
+            closeQuietly(verifierReader); // closed by the verifier too, unless it never ran
             // Out of the map before the readers hear the end: a request that finds no download in
             // flight then finds the blob in the store, or starts a new download, never joins one
             // that is over (whose blob may have been evicted already).
@@ -222,11 +226,22 @@ public final class SharedDownloads implements AutoCloseable {
         }
     }
 
+    private static void closeQuietly(DownloadInFlight.Follower reader) {
+        if (reader != null) {
+            try {
+                reader.close();
+            } catch (IOException ignored) {
+                // done with it either way
+            }
+        }
+    }
+
     /** Hashes the download's bytes as they arrive; returns the hash once every byte was received. */
-    private static byte[] hash(DownloadInFlight fetch) throws IOException, InterruptedException {
+    private static byte[] hash(DownloadInFlight fetch, DownloadInFlight.Follower reader)
+            throws IOException, InterruptedException {
         MessageDigest hasher = fetch.digest().newHasher();
         ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
-        try (DownloadInFlight.Follower in = fetch.open(0)) {
+        try (DownloadInFlight.Follower in = reader) {
             long position = 0;
             while (true) {
                 long available = fetch.awaitWritten(position);
