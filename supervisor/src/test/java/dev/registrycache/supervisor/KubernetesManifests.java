@@ -5,13 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.openshift.api.model.Route;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -19,27 +20,29 @@ import java.lang.reflect.Modifier;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Validates our Kubernetes files without a cluster (kubectl's client-side dry run still asks an
  * API server for discovery): each document is read into the API's own types (fabric8's
- * kubernetes-model, generated from the API's OpenAPI schemas), a field the schema does not have is
- * an error, and the rules the API server would apply to what we use are checked (names, selectors
- * matching the template, mounts naming declared volumes, ports in range, probes naming a port).
+ * kubernetes-model and openshift-model, generated from the APIs' OpenAPI schemas), a field the
+ * schema does not have is an error, and the rules the API server would apply to what we use are
+ * checked ({@link KubernetesObjectRules}). References between files are {@link
+ * KubernetesManifestFolder}'s.
  */
 final class KubernetesManifests {
     private static final ObjectMapper YAML = new YAMLMapper(new YAMLFactory());
     private static final ObjectMapper JSON = JsonMapper.builder().build();
-    private static final Pattern DNS_1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-    private static final Pattern DNS_1123_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
-    private static final Map<String, Class<? extends HasMetadata>> KINDS =
-            Map.of("apps/v1/Deployment", Deployment.class);
+    private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
+            "apps/v1/Deployment", Deployment.class,
+            "v1/Service", Service.class,
+            "v1/PersistentVolumeClaim", PersistentVolumeClaim.class,
+            "v1/Secret", Secret.class,
+            "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
+            "batch/v1/CronJob", CronJob.class,
+            "route.openshift.io/v1/Route", Route.class);
 
     private KubernetesManifests() {}
 
@@ -62,9 +65,11 @@ final class KubernetesManifests {
                 }
                 HasMetadata object = JSON.treeToValue(doc, type);
                 String where = file.getFileName() + " " + doc.path("kind").asText() + " "
-                        + object.getMetadata().getName();
+                        + (object.getMetadata() == null
+                                ? null
+                                : object.getMetadata().getName());
                 unknownFields(object, where, problems, new IdentityHashMap<>());
-                rules(object, where, problems);
+                KubernetesObjectRules.check(object, where, problems);
                 out.add(object);
             }
         }
@@ -72,112 +77,6 @@ final class KubernetesManifests {
             throw new AssertionError(String.join("\n", problems));
         }
         return out;
-    }
-
-    private static void rules(HasMetadata object, String where, List<String> problems) {
-        String name = object.getMetadata() == null ? null : object.getMetadata().getName();
-        if (name == null || !DNS_1123_SUBDOMAIN.matcher(name).matches()) {
-            problems.add(where + ": metadata.name '" + name + "' is not a DNS-1123 subdomain");
-        }
-        if (object instanceof Deployment d) {
-            if (d.getSpec() == null
-                    || d.getSpec().getTemplate() == null
-                    || d.getSpec().getSelector() == null) {
-                problems.add(where + ": spec.selector and spec.template are required");
-                return;
-            }
-            Map<String, String> selector = d.getSpec().getSelector().getMatchLabels();
-            Map<String, String> labels = d.getSpec().getTemplate().getMetadata() == null
-                    ? Map.of()
-                    : d.getSpec().getTemplate().getMetadata().getLabels();
-            if (selector == null
-                    || selector.isEmpty()
-                    || labels == null
-                    || !labels.entrySet().containsAll(selector.entrySet())) {
-                problems.add(where + ": spec.selector.matchLabels " + selector + " must match the template's labels "
-                        + labels);
-            }
-            podSpec(d.getSpec().getTemplate().getSpec(), where, problems);
-        }
-    }
-
-    private static void podSpec(PodSpec pod, String where, List<String> problems) {
-        if (pod == null || pod.getContainers() == null || pod.getContainers().isEmpty()) {
-            problems.add(where + ": the pod needs at least one container");
-            return;
-        }
-        Set<String> volumes = new HashSet<>();
-        for (Volume v : pod.getVolumes()) {
-            if (!volumes.add(v.getName())
-                    || !DNS_1123_LABEL.matcher(v.getName()).matches()) {
-                problems.add(where + ": volume name '" + v.getName() + "' repeated or not a DNS-1123 label");
-            }
-            if (v.getHostPath() != null
-                    && v.getHostPath().getType() != null
-                    && !Set.of(
-                                    "",
-                                    "DirectoryOrCreate",
-                                    "Directory",
-                                    "FileOrCreate",
-                                    "File",
-                                    "Socket",
-                                    "CharDevice",
-                                    "BlockDevice")
-                            .contains(v.getHostPath().getType())) {
-                problems.add(where + ": volume " + v.getName() + ": hostPath type '"
-                        + v.getHostPath().getType() + "'");
-            }
-        }
-        if (Boolean.TRUE.equals(pod.getHostNetwork())) {
-            problems.add(where
-                    + ": hostNetwork clashes with published ports under podman play kube; publish hostPort instead");
-        }
-        for (Container c : pod.getContainers()) {
-            if (c.getName() == null
-                    || !DNS_1123_LABEL.matcher(c.getName()).matches()
-                    || c.getImage() == null
-                    || c.getImage().isBlank()) {
-                problems.add(where + ": container '" + c.getName() + "' needs a DNS-1123 name and an image");
-            }
-            for (VolumeMount m : c.getVolumeMounts()) {
-                if (!volumes.contains(m.getName())) {
-                    problems.add(where + ": mount of volume '" + m.getName() + "', which the pod does not declare");
-                }
-            }
-            Set<String> env = new HashSet<>();
-            c.getEnv().forEach(e -> {
-                if (!env.add(e.getName())) {
-                    problems.add(where + ": env " + e.getName() + " set twice");
-                }
-            });
-            Set<Integer> ports = new HashSet<>();
-            Set<String> portNames = new HashSet<>();
-            for (ContainerPort p : c.getPorts()) {
-                if (p.getContainerPort() == null
-                        || p.getContainerPort() < 1
-                        || p.getContainerPort() > 65535
-                        || (p.getHostPort() != null && (p.getHostPort() < 1 || p.getHostPort() > 65535))) {
-                    problems.add(where + ": port " + p + " out of range");
-                }
-                ports.add(p.getContainerPort());
-                if (p.getName() != null) {
-                    portNames.add(p.getName());
-                }
-            }
-            for (var probe : new io.fabric8.kubernetes.api.model.Probe[] {
-                c.getReadinessProbe(), c.getLivenessProbe(), c.getStartupProbe()
-            }) {
-                if (probe != null && probe.getHttpGet() != null) {
-                    var port = probe.getHttpGet().getPort();
-                    boolean known = port.getIntVal() != null
-                            ? ports.contains(port.getIntVal())
-                            : portNames.contains(port.getStrVal());
-                    if (!known) {
-                        problems.add(where + ": probe on port " + port + ", which the container does not declare");
-                    }
-                }
-            }
-        }
     }
 
     /** Fields the API's schema does not know land in additionalProperties: each one is an error. */
@@ -196,7 +95,8 @@ final class KubernetesManifests {
             map.forEach((k, v) -> unknownFields(v, path + "." + k, problems, seen));
             return;
         }
-        if (!node.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")) {
+        String type = node.getClass().getName();
+        if (!type.startsWith("io.fabric8.kubernetes.api.model") && !type.startsWith("io.fabric8.openshift.api.model")) {
             return;
         }
         for (Method m : node.getClass().getMethods()) {
