@@ -77,6 +77,10 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
             String signature = peers.signature(clientToProxyRequest);
             proxyToServerRequest.headers(h -> {
                 h.remove(NodeToken.HEADER);
+                // the client's credentials stay here: the peer trusts the signature, and the
+                // request crosses the cluster's network in plain HTTP
+                h.remove(HttpHeader.AUTHORIZATION);
+                h.remove(HttpHeader.COOKIE);
                 h.put(PeerAuth.HEADER, signature);
             });
             return;
