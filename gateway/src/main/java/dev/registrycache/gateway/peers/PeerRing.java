@@ -93,6 +93,8 @@ public final class PeerRing {
 
     /** Every address {@code name} resolves to, with {@code port}: the pods behind a headless Service. */
     public static Supplier<List<Peer>> dns(String name, int port) {
+        // the JDK keeps a name's addresses 30 s by default: as long as the refresh, no longer
+        java.security.Security.setProperty("networkaddress.cache.ttl", "5");
         return () -> {
             try {
                 List<Peer> found = new ArrayList<>();
