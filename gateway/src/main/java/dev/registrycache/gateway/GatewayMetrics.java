@@ -3,10 +3,20 @@ package dev.registrycache.gateway;
 import dev.registrycache.common.Metrics;
 
 /** Every metric the gateway reports besides its access log's (blobs answered from the datastore). */
-record GatewayMetrics(Metrics.Counter requests) {
+record GatewayMetrics(Metrics.Counter requests, Metrics.Counter peerForwards, Metrics.Counter peerRequests) {
 
     static GatewayMetrics in(Metrics metrics) {
-        return new GatewayMetrics(metrics.counter(
-                "registry_cache_gateway_requests_total", "Requests the gateway answered, by status", "code"));
+        return new GatewayMetrics(
+                metrics.counter(
+                        "registry_cache_gateway_requests_total", "Requests the gateway answered, by status", "code"),
+                metrics.counter(
+                        "registry_cache_peer_forwards_total",
+                        "Blob GETs sent to the replica that owns the digest (result: forwarded, or failed and re-routed)",
+                        "peer",
+                        "result"),
+                metrics.counter(
+                        "registry_cache_peer_requests_total",
+                        "Requests on the peer port (result: accepted, signed by a replica; refused)",
+                        "result"));
     }
 }

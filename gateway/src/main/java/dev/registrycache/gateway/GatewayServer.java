@@ -50,10 +50,13 @@ public final class GatewayServer extends OnePortServer {
         BasicAuthenticator authenticator = config.auth()
                 .map(a -> new BasicAuthenticator(a.htpasswd(), Clock.systemUTC()))
                 .orElse(null);
-        peers = config.peers().map(Peers::new).orElse(null);
+        GatewayMetrics gatewayMetrics = GatewayMetrics.in(metrics);
+        peers = config.peers()
+                .map(p -> new Peers(p, gatewayMetrics.peerForwards(), gatewayMetrics.peerRequests()))
+                .orElse(null);
         peerConnector = peers == null ? null : peerConnector(config, peers);
         NodeProxyHandler proxy = new NodeProxyHandler(server().getByteBufferPool(), config.nodeToken(), peers);
-        Metrics.Counter requests = GatewayMetrics.in(metrics).requests();
+        Metrics.Counter requests = gatewayMetrics.requests();
         accessLog = openAccessLog(config, metrics);
         DatastoreBlobs datastoreBlobs =
                 accessLog == null ? null : new DatastoreBlobs(new FileDatastore(config.dataDir()), config.registries());

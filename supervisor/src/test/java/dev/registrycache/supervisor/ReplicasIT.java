@@ -224,6 +224,19 @@ class ReplicasIT {
         for (String digest : blobs) {
             assertEquals(1, upstream.requestCount("GET", "/blobs/" + digest), digest + ": " + upstream.requests());
         }
+        StringBuilder metrics = new StringBuilder();
+        for (Replica r : replicas) {
+            metrics.append(http.send(
+                            HttpRequest.newBuilder(URI.create(r.base() + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body());
+        }
+        assertTrue(
+                metrics.toString()
+                        .matches(
+                                "(?s).*registry_cache_peer_forwards_total\\{peer=\"127\\.0\\.0\\.1:\\d+\",result=\"forwarded\"} [1-9].*"),
+                "the replicas forwarded to the owners: " + metrics);
 
         // a replica started later serves them from the shared store, without the upstream
         Map<String, String> env = new HashMap<>();
@@ -278,6 +291,12 @@ class ReplicasIT {
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(403, replayedElsewhere.statusCode(), "a signature is good for its own request line only");
+        String metrics = http.send(
+                        HttpRequest.newBuilder(URI.create(replicas.get(0).base() + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertTrue(metrics.contains("registry_cache_peer_requests_total{result=\"refused\"} 3"), metrics);
         assertEquals(0, upstream.requestCount("GET", "/blobs/" + digest));
 
         // a signed request is served by that replica itself, whoever owns the digest

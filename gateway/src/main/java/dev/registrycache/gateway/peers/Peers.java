@@ -1,5 +1,6 @@
 package dev.registrycache.gateway.peers;
 
+import dev.registrycache.common.Metrics;
 import java.time.Clock;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,9 +28,17 @@ public final class Peers implements AutoCloseable {
     private final PeerRing ring;
     private final PeerAuth auth;
     private final ScheduledExecutorService refresher;
+    private final Metrics.Counter forwards;
+    private final Metrics.Counter received;
 
-    public Peers(PeerSettings settings) {
+    /**
+     * @param forwards counts blob GETs sent to other replicas, by {@code peer} and {@code result}
+     * @param received counts requests on the peer port, by {@code result}
+     */
+    public Peers(PeerSettings settings, Metrics.Counter forwards, Metrics.Counter received) {
         this.settings = settings;
+        this.forwards = forwards;
+        this.received = received;
         this.ring = new PeerRing(settings.self(), settings.source(), Clock.systemUTC());
         this.auth = new PeerAuth(settings.secret(), Clock.systemUTC());
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -55,10 +64,12 @@ public final class Peers implements AutoCloseable {
 
     /** Whether a request on the peer port is signed by a replica. */
     public boolean signed(Request request) {
-        return auth.verify(
+        boolean signed = auth.verify(
                 request.getHeaders().get(PeerAuth.HEADER),
                 request.getMethod(),
                 request.getHttpURI().getPathQuery());
+        received.labels(signed ? "accepted" : "refused").add(1);
+        return signed;
     }
 
     /**
@@ -78,6 +89,7 @@ public final class Peers implements AutoCloseable {
             return (String) request.getAttribute(LOCAL);
         }
         request.setAttribute(PEER, owner);
+        forwards.labels(owner.id(), "forwarded").add(1);
         return owner.uri() + (String) request.getAttribute(PATH);
     }
 
@@ -99,6 +111,7 @@ public final class Peers implements AutoCloseable {
         PeerRing.Peer failed = sentTo(request);
         if (failed != null) {
             ring.markDown(failed);
+            forwards.labels(failed.id(), "failed").add(1);
         }
         return targetFor(request, ring.owner((String) request.getAttribute(DIGEST)));
     }
