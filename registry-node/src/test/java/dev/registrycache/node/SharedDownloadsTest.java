@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.Metrics;
@@ -26,6 +27,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -101,7 +103,9 @@ class SharedDownloadsTest {
         byte[] served = blob.clone();
         served[blob.length - 1] ^= 1; // the last byte: everything before it reaches the readers
         start(served);
-        Future<byte[]> reader = readers.submit(readWhole());
+        CountDownLatch joined = new CountDownLatch(1);
+        Future<byte[]> reader = readers.submit(readWhole(joined));
+        assertTrue(joined.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "the reader joined the download");
         upstream.release();
         Exception failure = assertThrows(Exception.class, () -> reader.get(WAIT_MILLIS, TimeUnit.MILLISECONDS));
         assertEquals(IOException.class, failure.getCause().getClass(), failure.toString());
@@ -110,7 +114,7 @@ class SharedDownloadsTest {
         Digest.Algorithm[] seen = new Digest.Algorithm[1];
         store.blobPartitions().forEach(p -> store.scanBlobs(p, (a, h, size, use) -> seen[0] = a));
         assertNull(seen[0], "nothing is stored");
-        assertEquals(0, store.scanUploads(Duration.ZERO, false).stale(), "the failed upload was discarded");
+        assertNothingStored(); // and the failed upload discarded (right after the readers heard of the failure)
     }
 
     @Test
@@ -140,9 +144,11 @@ class SharedDownloadsTest {
         store.fillDiskAfter(blob.length / 3);
         start(null);
         List<Future<byte[]>> results = new ArrayList<>();
+        CountDownLatch joined = new CountDownLatch(5);
         for (int i = 0; i < 5; i++) {
-            results.add(readers.submit(readWhole()));
+            results.add(readers.submit(readWhole(joined)));
         }
+        assertTrue(joined.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "the readers joined the download");
         upstream.release();
         for (Future<byte[]> r : results) {
             assertArrayEquals(blob, r.get(WAIT_MILLIS, TimeUnit.MILLISECONDS));
@@ -198,6 +204,11 @@ class SharedDownloadsTest {
             assertArrayEquals(big, out.toByteArray());
             assertEquals(1, u.blobGets());
             assertEquals(-1, store.blobSize(bigDigest));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (downloads.relayBytes() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(0, downloads.relayBytes(), "the memory window was given back");
         }
     }
 
@@ -207,7 +218,9 @@ class SharedDownloadsTest {
         served[blob.length - 1] ^= 1;
         store.fillDiskAfter(1000);
         start(served);
-        Future<byte[]> reader = readers.submit(readWhole());
+        CountDownLatch joined = new CountDownLatch(1);
+        Future<byte[]> reader = readers.submit(readWhole(joined));
+        assertTrue(joined.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "the reader joined the download");
         upstream.release();
         Exception failure = assertThrows(Exception.class, () -> reader.get(WAIT_MILLIS, TimeUnit.MILLISECONDS));
         assertEquals(IOException.class, failure.getCause().getClass(), failure.toString());
@@ -228,7 +241,10 @@ class SharedDownloadsTest {
         assertThrows(DownloadInFlight.Gone.class, () -> fetch.open(0), "a reader too late gets a new download");
     }
 
-    /** No blob, no link, and (once the download has closed it, right after its readers' end) no upload left behind. */
+    /**
+     * No blob, no link, and (once the download has closed it, right after its readers' end) no
+     * upload left behind, and no memory held for it.
+     */
     private void assertNothingStored() throws InterruptedException {
         assertEquals(-1, store.blobSize(digest));
         assertEquals(false, store.layerLinked(REPOSITORY, digest));
@@ -244,12 +260,25 @@ class SharedDownloadsTest {
                 store.scanUploads(Duration.ZERO, false).live()
                         + store.scanUploads(Duration.ZERO, false).stale(),
                 "the upload was discarded");
+        while (downloads.relayBytes() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, downloads.relayBytes(), "the memory windows were given back");
     }
 
     private Callable<byte[]> readWhole() {
+        return readWhole(new CountDownLatch(1));
+    }
+
+    /** A client reading the whole blob; {@code joined} counts down once it follows the download. */
+    private Callable<byte[]> readWhole(CountDownLatch joined) {
         return () -> {
             DownloadInFlight fetch = downloads.fetch(digest, "team/app", REPOSITORY);
-            return read(fetch);
+            fetch.awaitSize(WAIT_MILLIS);
+            try (DownloadInFlight.Follower reader = fetch.open(0)) {
+                joined.countDown();
+                return read(fetch, reader);
+            }
         };
     }
 

@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -64,9 +65,14 @@ public final class DownloadInFlight {
     /** Whether a client's reader has joined: until then the window keeps its first bytes for it. */
     private boolean readerJoined;
 
-    DownloadInFlight(Digest digest, RepositoryName repository) {
+    /** Bytes of memory windows the node may hold in all, for every download the datastore refused. */
+    private final Semaphore relayBudget;
+
+    /** {@code relayBudget}: the bytes (permits) the memory windows of all downloads may hold together. */
+    DownloadInFlight(Digest digest, RepositoryName repository, Semaphore relayBudget) {
         this.digest = digest;
         this.repository = repository;
+        this.relayBudget = relayBudget;
     }
 
     public Digest digest() {
@@ -125,6 +131,24 @@ public final class DownloadInFlight {
     void relay(ByteBuffer bytes) throws InterruptedException, IOException {
         byte[] copy = new byte[bytes.remaining()];
         bytes.get(copy);
+        awaitRoom(copy.length);
+        // the node's budget for all windows, taken outside the lock (readers free it as they move on)
+        while (!relayBudget.tryAcquire(copy.length, 1, TimeUnit.SECONDS)) {
+            synchronized (lock) {
+                if (state == State.FAILED) {
+                    throw new IOException("download failed");
+                }
+            }
+        }
+        synchronized (lock) {
+            window.addLast(copy);
+            written += copy.length;
+            lock.notifyAll();
+        }
+    }
+
+    /** Waits until this download's window has room for {@code length} more bytes. */
+    private void awaitRoom(int length) throws InterruptedException, IOException {
         synchronized (lock) {
             long waitingSince = System.nanoTime();
             while (true) {
@@ -132,8 +156,8 @@ public final class DownloadInFlight {
                     throw new IOException("download failed");
                 }
                 trimWindow();
-                if (written - windowStart + copy.length <= RELAY_WINDOW || window.isEmpty()) {
-                    break;
+                if (written - windowStart + length <= RELAY_WINDOW || window.isEmpty()) {
+                    return;
                 }
                 if (!readerJoined
                         && System.nanoTime() - waitingSince > TimeUnit.MILLISECONDS.toNanos(FIRST_READER_WAIT_MILLIS)) {
@@ -142,15 +166,12 @@ public final class DownloadInFlight {
                 }
                 lock.wait(readerJoined ? 0 : FIRST_READER_WAIT_MILLIS);
             }
-            window.addLast(copy);
-            written += copy.length;
-            lock.notifyAll();
         }
     }
 
     /** Drops from the window what no reader still needs (called holding the lock). */
     private void trimWindow() {
-        if (!readerJoined) {
+        if (!readerJoined && state == State.STREAMING) {
             return; // the client that started the download has not begun to read yet
         }
         long needed = written;
@@ -158,7 +179,9 @@ public final class DownloadInFlight {
             needed = Math.min(needed, f.next);
         }
         while (!window.isEmpty() && windowStart + window.peekFirst().length <= needed) {
-            windowStart += window.removeFirst().length;
+            int n = window.removeFirst().length;
+            windowStart += n;
+            relayBudget.release(n);
         }
     }
 
@@ -193,6 +216,7 @@ public final class DownloadInFlight {
         synchronized (lock) {
             size = written;
             state = State.COMPLETE;
+            trimWindow(); // what no reader holds goes back to the node's budget
             lock.notifyAll();
         }
     }
@@ -202,6 +226,8 @@ public final class DownloadInFlight {
             if (state != State.COMPLETE) {
                 failure = e;
                 state = State.FAILED;
+                followers.clear(); // their reads fail from now on: the window goes back to the budget
+                trimWindow();
                 lock.notifyAll();
             }
         }

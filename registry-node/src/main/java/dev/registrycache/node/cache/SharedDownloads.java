@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.io.Content;
 import org.slf4j.Logger;
@@ -38,6 +39,13 @@ public final class SharedDownloads implements AutoCloseable {
     private final UpstreamClient upstream;
     private final Map<Digest, DownloadInFlight> inFlight = new ConcurrentHashMap<>();
     private final ExecutorService threads;
+    private static final int RELAY_BUDGET = 8 * DownloadInFlight.RELAY_WINDOW;
+    /**
+     * What the memory windows of downloads the datastore refused (a full disk) may hold in all:
+     * eight downloads' full windows, then they wait for their readers; the node's heap stays safe
+     * however many blobs are fetched at once.
+     */
+    private final Semaphore relayBudget = new Semaphore(RELAY_BUDGET);
 
     private final Metrics.Counter fetched;
     private final Metrics.Counter refused;
@@ -57,6 +65,11 @@ public final class SharedDownloads implements AutoCloseable {
         });
     }
 
+    /** Bytes held now in the memory windows of downloads the datastore refused. */
+    public long relayBytes() {
+        return RELAY_BUDGET - relayBudget.availablePermits();
+    }
+
     /** The download in flight for {@code digest}, if any (a HEAD can answer from it). */
     public DownloadInFlight inFlight(Digest digest) {
         return inFlight.get(digest);
@@ -74,7 +87,7 @@ public final class SharedDownloads implements AutoCloseable {
             if (store.blobSize(d) >= 0) {
                 return null;
             }
-            started[0] = new DownloadInFlight(d, storeName);
+            started[0] = new DownloadInFlight(d, storeName, relayBudget);
             return started[0];
         });
         if (started[0] != null) {
