@@ -378,13 +378,17 @@ class ReplicasIT {
     void exactlyOneReplicaCleansAndAKilledHoldersLeasePassesToAnother(@TempDir Path dir) throws Exception {
         UpstreamRegistry upstream = UpstreamRegistry.plain();
         closeables.add(upstream);
-        List<Replica> replicas =
-                replicas(dir, 3, upstream.baseUrl(), Map.of("CLEANER_RUNEVERY_TIME", "1s", "CLEANER_LEASE_TERM", "3s"));
+        List<Replica> replicas = replicas(
+                dir,
+                3,
+                upstream.baseUrl(), // a term long enough that a holder starved of CPU on a busy CI machine still renews
+                // in time
+                Map.of("CLEANER_RUNEVERY_TIME", "1s", "CLEANER_LEASE_TERM", "8s"));
         await(
                 "a replica taking the cleaner lease",
                 Duration.ofSeconds(60),
                 () -> replicas.stream().anyMatch(r -> r.printed("cleaner lease taken")));
-        Thread.sleep(4000); // longer than the term: the others ask and wait
+        Thread.sleep(9000); // longer than the term: the others ask again and still wait
         List<Replica> holders =
                 replicas.stream().filter(r -> r.printed("cleaner lease taken")).toList();
         assertEquals(1, holders.size(), "exactly one replica cleans");
