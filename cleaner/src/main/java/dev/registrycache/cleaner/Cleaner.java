@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
 
 /**
  * One cleaning pass: when the blob store is over MAXSIZE × (1 + p/100), deletes blobs least
@@ -44,7 +45,7 @@ final class Cleaner {
     private final PrintStream out;
     private boolean firstPass = true;
     private int ioThreads = IoWorkers.THREADS;
-    private java.util.function.BooleanSupplier mayDelete = () -> true;
+    private BooleanSupplier mayDelete = () -> true;
 
     Cleaner(Datastore datastore, ByteSize max, int thresholdPercent, Duration grace, PrintStream out) {
         this.datastore = datastore;
@@ -61,7 +62,7 @@ final class Cleaner {
     }
 
     /** Deletes only while {@code turn} says so (the cleaner lease of replicas sharing the datastore). */
-    Cleaner whileHolding(java.util.function.BooleanSupplier turn) {
+    Cleaner whileHolding(BooleanSupplier turn) {
         this.mayDelete = turn;
         return this;
     }

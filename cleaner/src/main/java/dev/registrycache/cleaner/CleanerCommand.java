@@ -11,11 +11,14 @@ import dev.registrycache.common.Setting;
 import dev.registrycache.common.Startup;
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.store.FileDatastore;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -118,9 +121,10 @@ public final class CleanerCommand implements Callable<Integer> {
         long nextPass = System.nanoTime();
         while (true) {
             try {
-                if (every != null && System.nanoTime() - nextPass >= 0 && !lease.acquire()) {
+                boolean due = every != null && System.nanoTime() - nextPass >= 0;
+                if (due && !lease.acquire()) {
                     nextPass = System.nanoTime() + every.toNanos(); // another replica's turn
-                } else if (every != null && System.nanoTime() - nextPass >= 0) {
+                } else if (due) {
                     Cleaner.Pass pass = cleaner.run(false);
                     nextPass = System.nanoTime() + every.toNanos();
                     cleanerMetrics.passes().labels().add(1);
@@ -146,8 +150,8 @@ public final class CleanerCommand implements Callable<Integer> {
     static String holderName() {
         String host;
         try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
             host = "host";
         }
         host = host.replaceAll("[^A-Za-z0-9.-]", "-");
@@ -155,8 +159,7 @@ public final class CleanerCommand implements Callable<Integer> {
             host = host.substring(0, 64);
         }
         return host + "-" + ProcessHandle.current().pid() + "-"
-                + Long.toHexString(
-                        java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffL);
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
     }
 
     public static void main(String[] args) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecutor;
 import org.apache.commons.exec.ExecuteException;
@@ -48,7 +49,7 @@ final class ChildProcess {
     private Thread loop;
 
     private final Runnable onRestart;
-    private final java.util.function.IntConsumer afterExit;
+    private final IntConsumer afterExit;
 
     /**
      * {@code afterExit}: called with the exit code each time the child has exited (before a
@@ -60,7 +61,7 @@ final class ChildProcess {
             Map<String, String> env,
             PrintStream out,
             Runnable onRestart,
-            java.util.function.IntConsumer afterExit) {
+            IntConsumer afterExit) {
         this.onRestart = onRestart;
         this.afterExit = afterExit;
         this.spec = spec;

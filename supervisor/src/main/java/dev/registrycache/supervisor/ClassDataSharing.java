@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -61,7 +62,7 @@ final class ClassDataSharing {
      * killed): younger ones may be another replica's, written right now on a shared data dir.
      */
     private static void removeLeftovers(Path folder) {
-        long dayAgo = System.currentTimeMillis() - java.time.Duration.ofDays(1).toMillis();
+        long dayAgo = System.currentTimeMillis() - Duration.ofDays(1).toMillis();
         try (var files = Files.list(folder)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 String name = f.getFileName().toString();

@@ -136,13 +136,13 @@ final class Supervisor {
     private ChildProcess child(ChildSpec spec, List<String> java, Map<String, String> env) {
         List<String> command = new ArrayList<>(java.subList(0, 1));
         command.addAll(spec.jvmOptions());
+        String kind = spec.name().split(" ")[0]; // "node quay.io": the archives are per kind of component
         if (cds != null) {
-            command.addAll(cds.options(spec.name().split(" ")[0]));
+            command.addAll(cds.options(kind));
         }
         command.addAll(java.subList(1, java.size()));
         command.addAll(spec.arguments());
         restarts.labels(spec.name()).add(0);
-        String kind = spec.name().split(" ")[0];
         ClassDataSharing archives = cds;
         return new ChildProcess(
                 spec,

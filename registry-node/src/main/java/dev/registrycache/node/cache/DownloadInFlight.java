@@ -109,13 +109,6 @@ public final class DownloadInFlight {
         }
     }
 
-    /** Whether bytes go to the upload; false once the datastore failed. */
-    boolean storing() {
-        synchronized (lock) {
-            return storing;
-        }
-    }
-
     /** The datastore failed: from now on the bytes pass through memory, and nothing is published. */
     void stopStoring() {
         synchronized (lock) {
@@ -372,7 +365,9 @@ public final class DownloadInFlight {
             }
             synchronized (lock) {
                 next = position + Math.max(n, 0);
-                lock.notifyAll(); // a downloader waiting for room in the window
+                if (!storing) {
+                    lock.notifyAll(); // a downloader may wait for room in the window
+                }
             }
             return n;
         }

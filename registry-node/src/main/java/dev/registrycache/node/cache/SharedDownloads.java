@@ -100,6 +100,7 @@ public final class SharedDownloads implements AutoCloseable {
     private void download(DownloadInFlight fetch, String repository, RepositoryName storeName) {
         Digest digest = fetch.digest();
         BlobUpload upload = null;
+        BlobUpload storingTo = null; // the upload while the datastore takes the bytes; null once it failed
         boolean verified = false;
         RegistryException failure = null;
         Future<byte[]> verification = null;
@@ -111,6 +112,7 @@ public final class SharedDownloads implements AutoCloseable {
                 // Only now, with the upstream confirming the repository holds the blob, is
                 // anything written under the repository's name.
                 upload = newUpload(storeName, digest);
+                storingTo = upload;
                 fetch.streaming(upload, length);
                 // Hashing runs on its own thread, behind the writes, so that receiving and
                 // verifying overlap: the digest is known moments after the last byte arrives.
@@ -124,7 +126,7 @@ public final class SharedDownloads implements AutoCloseable {
                         ByteBuffer bytes = chunk.getByteBuffer();
                         int n = bytes.remaining();
                         if (n > 0) {
-                            write(fetch, upload, bytes);
+                            storingTo = write(fetch, storingTo, bytes);
                             total += n;
                             fetched.labels(registry).add(n);
                         }
@@ -146,7 +148,7 @@ public final class SharedDownloads implements AutoCloseable {
                         null);
             }
             verified = true;
-            if (fetch.storing()) {
+            if (storingTo != null) {
                 publish(upload, digest, storeName);
             }
         } catch (UpstreamException e) {
@@ -189,17 +191,18 @@ public final class SharedDownloads implements AutoCloseable {
     }
 
     /**
-     * Writes {@code bytes} to the upload while the datastore takes them; once it fails (a full
-     * disk), hands them to the readers through memory instead.
+     * Writes {@code bytes} to {@code upload} while the datastore takes them; without one (it
+     * failed: a full disk), hands them to the readers through memory instead. Returns where the
+     * next bytes go: the upload, or null once the datastore failed.
      */
-    private void write(DownloadInFlight fetch, BlobUpload upload, ByteBuffer bytes)
+    private BlobUpload write(DownloadInFlight fetch, BlobUpload upload, ByteBuffer bytes)
             throws IOException, InterruptedException {
-        if (fetch.storing()) {
+        if (upload != null) {
             try {
                 int n = bytes.remaining();
                 upload.write(bytes.duplicate());
                 fetch.advance(n);
-                return;
+                return upload;
             } catch (IOException e) {
                 LOG.warn(
                         "cannot write blob {} to the datastore ({}); serving it to its clients without storing it",
@@ -209,6 +212,7 @@ public final class SharedDownloads implements AutoCloseable {
             }
         }
         fetch.relay(bytes);
+        return null;
     }
 
     /** Publishes the verified blob; a datastore that fails here costs the store the blob, not the readers. */
