@@ -264,6 +264,40 @@ push_image() {
 
 blob_file() { echo "$1/docker/registry/v2/blobs/sha256/${2:0:2}/$2/data"; }
 
+# start_nginx port root [server-block]: nginx (one worker, sendfile) serving root on
+# 127.0.0.1:port as PIDS[nginx], with one more server block if given (e.g. a TLS listener),
+# its files in $TMP/nginx; returns once it answers
+start_nginx() {
+    local port=$1 root=$2 extra=${3:-}
+    mkdir -p "$TMP/nginx"
+    cat >"$TMP/nginx/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/logs/nginx-error.log warn;
+events { worker_connections 256; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    default_type application/octet-stream;
+    client_body_temp_path $TMP/nginx/client_body;
+    proxy_temp_path $TMP/nginx/proxy;
+    fastcgi_temp_path $TMP/nginx/fastcgi;
+    uwsgi_temp_path $TMP/nginx/uwsgi;
+    scgi_temp_path $TMP/nginx/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        root $root;
+    }
+$extra
+}
+EOF
+    start_proc nginx "$TMP/logs/nginx.log" nginx -e "$TMP/logs/nginx-error.log" -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx"
+    wait_http nginx "http://127.0.0.1:$port/"
+}
+
 # ---------------------------------------------------------------- clients
 
 # timed_get url expected_size [curl options...]: prints "time_total speed_download http_version";

@@ -210,39 +210,14 @@ if has warm; then
     if [[ $NGINX == 1 ]]; then
         NGINX_PORT=$(free_port)
         NGINX_TLS_PORT=$(free_port)
-        mkdir -p "$TMP/nginx"
-        cat >"$TMP/nginx/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/logs/nginx-error.log warn;
-events { worker_connections 256; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    default_type application/octet-stream;
-    client_body_temp_path $TMP/nginx/client_body;
-    proxy_temp_path $TMP/nginx/proxy;
-    fastcgi_temp_path $TMP/nginx/fastcgi;
-    uwsgi_temp_path $TMP/nginx/uwsgi;
-    scgi_temp_path $TMP/nginx/scgi;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        root $TMP/www;
-    }
+        start_nginx "$NGINX_PORT" "$TMP/www" "
     server {
         listen 127.0.0.1:$NGINX_TLS_PORT ssl http2;
         ssl_certificate $TMP/tls/cert.pem;
         ssl_certificate_key $TMP/tls/key.pem;
         ssl_protocols TLSv1.2 TLSv1.3;
         root $TMP/www;
-    }
-}
-EOF
-        start_proc nginx "$TMP/logs/nginx.log" nginx -e "$TMP/logs/nginx-error.log" -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx"
-        wait_http nginx "http://127.0.0.1:$NGINX_PORT/"
+    }"
         log "nginx on http://127.0.0.1:$NGINX_PORT and https://127.0.0.1:$NGINX_TLS_PORT"
         WARM["nginx http h1"]="http://127.0.0.1:$NGINX_PORT/blob --http1.1"
         WARM["nginx tls h1"]="https://127.0.0.1:$NGINX_TLS_PORT/blob --http1.1"

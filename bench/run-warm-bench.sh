@@ -66,30 +66,8 @@ for ((k = 0; k < 600; k++)); do [[ -f $STORED ]] && break; sleep 0.1; done
 [[ -f $STORED ]] || die "the node did not store the blob"
 
 NGINX_PORT=$(free_port)
-mkdir -p "$TMP/nginx"
-cat >"$TMP/nginx/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/logs/nginx-error.log warn;
-events { worker_connections 256; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    default_type application/octet-stream;
-    client_body_temp_path $TMP/nginx/client_body;
-    proxy_temp_path $TMP/nginx/proxy;
-    fastcgi_temp_path $TMP/nginx/fastcgi;
-    uwsgi_temp_path $TMP/nginx/uwsgi;
-    scgi_temp_path $TMP/nginx/scgi;
-    server { listen 127.0.0.1:$NGINX_PORT; root $TMP/www; }
-}
-EOF
-start_proc nginx "$TMP/logs/nginx.log" nginx -e "$TMP/logs/nginx-error.log" -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx"
+start_nginx "$NGINX_PORT" "$TMP/www"
 URL[nginx]=http://127.0.0.1:$NGINX_PORT/blob
-wait_http nginx "${URL[nginx]}"
 
 for mode in transfer mmap read; do
     port=$(free_port)
