@@ -1,5 +1,6 @@
 package dev.registrycache.supervisor;
 
+import static dev.registrycache.supervisor.WholeStack.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,7 +47,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("e2e")
 class ReplicasIT {
-    private static final Path JAR = Path.of(System.getProperty("registryCacheJar", "target/registry-cache.jar"));
     private static final String SECRET = "the replicas' shared secret, for tests";
     private final List<Process> started = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -118,38 +118,10 @@ class ReplicasIT {
     }
 
     private Replica start(Map<String, String> env, int port, int peerPort) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString())
-                .redirectErrorStream(true);
-        pb.environment()
-                .keySet()
-                .removeIf(k -> k.startsWith("REGISTRY_")
-                        || k.startsWith("CLEANER_")
-                        || k.startsWith("PEER")
-                        || List.of(
-                                        "UPSTREAM_ENDPOINTS",
-                                        "PULL_SECRET",
-                                        "PORT",
-                                        "CERTS",
-                                        "DATA_DIR",
-                                        "LOG_DIR",
-                                        "POD_IP")
-                                .contains(k));
-        pb.environment().putAll(env);
+        ProcessBuilder pb = WholeStack.supervisor(List.of(), env);
         Process p = pb.start();
         started.add(p);
         return new Replica(p, OutputLines.follow(p), port, peerPort);
-    }
-
-    private static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition)
-            throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
     }
 
     /** GETs a blob, following it to the end, and returns its sha256 digest; retries a broken transfer. */

@@ -1,5 +1,6 @@
 package dev.registrycache.supervisor;
 
+import static dev.registrycache.supervisor.WholeStack.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -35,7 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The whole cache started exactly as a user starts it: {@code java -jar registry-cache.jar}. */
 @Tag("e2e")
 class SupervisorIT {
-    private static final Path JAR = Path.of(System.getProperty("registryCacheJar", "target/registry-cache.jar"));
     private final List<Process> started = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
@@ -76,18 +76,7 @@ class SupervisorIT {
 
     /** With {@code ownGroup}, the supervisor leads a new session and process group, as in a terminal. */
     private Stack start(boolean ownGroup, Map<String, String> env, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(ownGroup ? List.of("setsid") : List.of());
-        cmd.addAll(
-                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment()
-                .keySet()
-                .removeIf(k -> k.startsWith("REGISTRY_")
-                        || k.startsWith("CLEANER_")
-                        || List.of("UPSTREAM_ENDPOINTS", "PULL_SECRET", "PORT", "CERTS", "DATA_DIR", "LOG_DIR")
-                                .contains(k));
-        pb.environment().putAll(env);
+        ProcessBuilder pb = WholeStack.supervisor(ownGroup ? List.of("setsid") : List.of(), env, args);
         Process p = pb.start();
         started.add(p);
         List<String> lines = OutputLines.follow(p);
@@ -98,17 +87,6 @@ class SupervisorIT {
             // a test of bad configuration
         }
         return new Stack(p, lines, port);
-    }
-
-    private static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition)
-            throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
     }
 
     private Map<String, String> env(Path dir, String pullSecretJson, String endpoints) throws Exception {
