@@ -8,12 +8,14 @@
 #   DATA_DIR     .run/data          LOG_DIR  .run/logs        (both ignored by git)
 #   CERTS        .run/certs.pem: plain HTTP while it does not exist
 #   PORT         8443
-# Arguments are passed to the supervisor (e.g. --port 9443).
+#   BIND_ADDRESS 127.0.0.1: this machine alone (0.0.0.0 serves every interface)
+# Arguments are passed to the supervisor (e.g. --port 9443). Relative paths, in the settings and
+# the arguments, are relative to the folder it is started from.
 set -euo pipefail
-cd "$(dirname "$(readlink -f "$0")")"
-
-JAR=supervisor/target/registry-cache.jar
-RUN=.run
+HERE=$PWD # relative paths, in the settings and the arguments alike, mean the folder it was started from
+ROOT=$(dirname "$(readlink -f "$0")")
+JAR=$ROOT/supervisor/target/registry-cache.jar
+RUN=$ROOT/.run
 
 say() { printf 'run.sh: %s\n' "$*" >&2; }
 
@@ -25,6 +27,7 @@ if [[ ${version%%.*} -lt 17 ]]; then
 fi
 
 # Build only what changed: a source, resource or POM newer than the jar.
+cd "$ROOT"
 if [[ ! -f $JAR ]] || [[ -n $(find pom.xml common registry-node gateway logger cleaner supervisor docker/pom.xml \
         -path '*/target' -prune -o -type f -newer "$JAR" -print -quit) ]]; then
     command -v mvn >/dev/null || { say "mvn not found: install Maven 3.8+ (apt-get install -y maven)"; exit 1; }
@@ -33,23 +36,52 @@ if [[ ! -f $JAR ]] || [[ -n $(find pom.xml common registry-node gateway logger c
 else
     say "$JAR is up to date"
 fi
+cd "$HERE"
 
 mkdir -p "$RUN"
 if [[ -z ${PULL_SECRET:-} ]]; then
     export PULL_SECRET=$RUN/pull-secret.json
+    # credentials may be added to it: only its owner reads it
     if [[ ! -f $PULL_SECRET ]]; then
-        printf '{"auths":{"docker.io":{},"quay.io":{}}}\n' >"$PULL_SECRET"
+        (umask 077 && printf '{"auths":{"docker.io":{},"quay.io":{}}}\n' >"$PULL_SECRET")
     fi
+    chmod 600 "$PULL_SECRET"
     say "no PULL_SECRET given: serving the registries in $PULL_SECRET (docker.io and quay.io, anonymously unless you add credentials)"
 fi
 export DATA_DIR=${DATA_DIR:-$RUN/data}
 export LOG_DIR=${LOG_DIR:-$RUN/logs}
 export CERTS=${CERTS:-$RUN/certs.pem}
 export PORT=${PORT:-8443}
+# this machine alone unless told otherwise: a cache on every interface without htpasswd is an open proxy
+export BIND_ADDRESS=${BIND_ADDRESS:-127.0.0.1}
 
-if [[ -f $CERTS ]]; then scheme=https; else scheme=http; fi
+# what the supervisor will use, arguments over environment, for the lines below
+port=$PORT certs=$CERTS host=$BIND_ADDRESS
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+    next=${args[i + 1]:-}
+    case ${args[i]} in
+        --port) port=$next ;;
+        --port=*) port=${args[i]#--port=} ;;
+        --certs) certs=$next ;;
+        --certs=*) certs=${args[i]#--certs=} ;;
+        --host) host=$next ;;
+        --host=*) host=${args[i]#--host=} ;;
+    esac
+done
+case $host in
+    127.* | ::1 | localhost) where=localhost ;;
+    0.0.0.0 | :: | '*') where=$(hostname) ;;
+    *) where=$host ;;
+esac
+
+if [[ -f $certs ]]; then scheme=https; else scheme=http; fi
 say "pull through it, for example:"
-say "  podman pull --tls-verify=false localhost:$PORT/docker.io/library/alpine:latest"
-say "  skopeo copy --src-tls-verify=false docker://localhost:$PORT/quay.io/podman/hello:latest dir:/tmp/hello"
-say "  ($scheme://localhost:$PORT/v2/; Ctrl-C stops it)"
+say "  podman pull --tls-verify=false $where:$port/docker.io/library/alpine:latest"
+say "  skopeo copy --src-tls-verify=false docker://$where:$port/quay.io/podman/hello:latest dir:/tmp/hello"
+say "  ($scheme://$where:$port/v2/; Ctrl-C stops it)"
+if [[ $where == localhost ]]; then
+    say "it listens on $host, for this machine alone; BIND_ADDRESS=0.0.0.0 ./run.sh serves other machines too"
+    say "  (then turn on REGISTRY_AUTH=htpasswd first: see README, Configuration)"
+fi
 exec java -XX:+UseSerialGC -Xms8m -Xmx48m -XX:TieredStopAtLevel=1 -jar "$JAR" "$@"

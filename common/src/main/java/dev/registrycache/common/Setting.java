@@ -20,6 +20,8 @@ public enum Setting {
     LOG_DIR("--log-dir", "LOG_DIR", "/var/log/registry-cache"),
     /** The gateway's one public port. */
     PORT("--port", "PORT", "8443"),
+    /** The address the public port listens on: every interface unless set (127.0.0.1: this machine alone). */
+    BIND_ADDRESS("--host", "BIND_ADDRESS", null),
     /** PEM certificate chain then private key; missing: plain HTTP. */
     CERTS("--certs", "CERTS", "/certs/certs.pem"),
     /** 'htpasswd' turns client authentication on. */

@@ -2,6 +2,7 @@ package dev.registrycache.gateway;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /** The gateway's configuration checks, for the supervisor to run before it starts anything. */
 public final class GatewayChecks {
@@ -12,8 +13,13 @@ public final class GatewayChecks {
         PemKeyStore.load(certs);
     }
 
-    /** Throws a {@link dev.registrycache.common.ConfigException} if client authentication is misconfigured. */
-    public static void checkAuthentication(Map<String, String> env) {
-        GatewayConfig.resolveAuth(env).ifPresent(auth -> Htpasswd.read(auth.htpasswd()));
+    /**
+     * Whether clients must authenticate (htpasswd); throws a {@link
+     * dev.registrycache.common.ConfigException} if client authentication is misconfigured.
+     */
+    public static boolean checkAuthentication(Map<String, String> env) {
+        Optional<GatewayConfig.Auth> auth = GatewayConfig.resolveAuth(env);
+        auth.ifPresent(a -> Htpasswd.read(a.htpasswd()));
+        return auth.isPresent();
     }
 }

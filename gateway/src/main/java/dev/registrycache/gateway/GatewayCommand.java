@@ -28,9 +28,6 @@ public final class GatewayCommand implements Callable<Integer> {
     @Mixin
     PublicPortOptions publicPort;
 
-    @Option(names = "--host", paramLabel = "ADDRESS", description = "address to listen on (default 0.0.0.0, all)")
-    String host;
-
     @Mixin
     FolderOptions folders;
 
@@ -45,7 +42,7 @@ public final class GatewayCommand implements Callable<Integer> {
         return Startup.component(
                 "gateway",
                 () -> new GatewayServer(GatewayConfig.resolve(
-                        host,
+                        publicPort.hostFlag(),
                         publicPort.portFlag(),
                         publicPort.certsFlag(),
                         folders.dataDirFlag(),

@@ -1,5 +1,6 @@
 package dev.registrycache.gateway;
 
+import dev.registrycache.common.BindAddress;
 import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.NodeToken;
@@ -84,7 +85,7 @@ record GatewayConfig(
             registries.put(registry.prefix(), registry);
         }
         return new GatewayConfig(
-                host == null ? "0.0.0.0" : host,
+                BindAddress.resolve(host, env).listenHost(),
                 port,
                 certs,
                 auth,

@@ -1,10 +1,14 @@
 package dev.registrycache.supervisor;
 
+import dev.registrycache.common.BindAddress;
+import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.Setting;
 import dev.registrycache.common.cli.PublicPortOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,8 +36,8 @@ import picocli.CommandLine.Mixin;
         mixinStandardHelpOptions = true,
         description = {
             "Exits 0 when the gateway on this host is healthy, 1 otherwise (container health checks).",
-            "Asks /healthz on 127.0.0.1 (every node up: 200), over TLS when the CERTS file exists; reads the "
-                    + "same PORT and CERTS as the supervisor."
+            "Asks /healthz on 127.0.0.1, or on BIND_ADDRESS when set (every node up: 200), over TLS when the "
+                    + "CERTS file exists; reads the same PORT, BIND_ADDRESS and CERTS as the supervisor."
         })
 public final class HealthCheckCommand implements Callable<Integer> {
     private static final int TIMEOUT_MILLIS = 5_000;
@@ -45,7 +49,16 @@ public final class HealthCheckCommand implements Callable<Integer> {
     public Integer call() {
         Map<String, String> env = System.getenv();
         boolean tls = Files.exists(Path.of(Setting.CERTS.resolve(publicPort.certsFlag(), env)));
-        URI uri = URI.create((tls ? "https" : "http") + "://127.0.0.1:"
+        InetAddress address;
+        try {
+            address = BindAddress.resolve(publicPort.hostFlag(), env).probeAddress();
+        } catch (ConfigException e) {
+            System.out.println(e.getMessage());
+            return 1;
+        }
+        String urlHost =
+                address instanceof Inet6Address ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
+        URI uri = URI.create((tls ? "https" : "http") + "://" + urlHost + ":"
                 + Setting.PORT.resolve(publicPort.portFlag(), env) + "/healthz");
         try {
             HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();

@@ -67,6 +67,7 @@ public final class RegistryCacheMain implements Callable<Integer> {
                         folders.dataDirFlag(),
                         folders.logDirFlag(),
                         publicPort.portFlag(),
+                        publicPort.hostFlag(),
                         publicPort.certsFlag(),
                         System.getenv()),
                 RegistryCacheMain::supervise);

@@ -8,6 +8,7 @@ import dev.registrycache.common.SupervisorWatch;
 import dev.registrycache.common.store.StoreLayout;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -35,6 +36,7 @@ final class Supervisor {
     private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
     static final Duration GATEWAY_GRACE = Duration.ofSeconds(20);
     static final Duration CHILD_GRACE = Duration.ofSeconds(10);
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
     private final SupervisorConfig config;
     private final PrintStream out;
@@ -72,6 +74,8 @@ final class Supervisor {
                 "gateway",
                 "--port",
                 Integer.toString(config.port()),
+                "--host",
+                config.host().listenHost(),
                 "--certs",
                 config.certs().toString(),
                 "--data-dir",
@@ -125,12 +129,25 @@ final class Supervisor {
                         0),
                 java,
                 env));
+        warnIfOpen();
         writeMetrics();
         nodes.forEach(ChildProcess::start);
         gateway.start();
         // the logger and the cleaner are not needed to serve: they start once the cache is ready,
         // so that they do not compete for the CPU with the JVMs that are starting to serve
         awaitReady(t0, () -> others.forEach(ChildProcess::start));
+    }
+
+    /** One line when anyone who reaches this machine may pull through the cache, on its disk and its credentials. */
+    private void warnIfOpen() {
+        if (!config.host().isLoopback() && !config.authenticated()) {
+            LOG.warn(
+                    "serving the network on {} port {} without authentication: anyone who reaches this machine "
+                            + "can pull through the cache, on its disk and its registries' credentials and rate "
+                            + "limits; set REGISTRY_AUTH=htpasswd, or BIND_ADDRESS=127.0.0.1 for this machine alone",
+                    config.host(),
+                    config.port());
+        }
     }
 
     private ChildProcess child(ChildSpec spec, List<String> java, Map<String, String> env) {
@@ -175,7 +192,9 @@ final class Supervisor {
                     List<ChildProcess> all = new ArrayList<>(nodes);
                     all.add(gateway);
                     for (ChildProcess c : all) {
-                        while (c.spec().readyPort() > 0 && !listening(c.spec().readyPort())) {
+                        InetAddress address = c == gateway ? config.host().probeAddress() : LOOPBACK;
+                        while (c.spec().readyPort() > 0
+                                && !listening(address, c.spec().readyPort())) {
                             if (stopped.getCount() == 0) {
                                 return;
                             }
@@ -187,7 +206,7 @@ final class Supervisor {
                             ", ",
                             config.registries().stream().map(RegistryHost::name).toList());
                     out.println("registry-cache ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms at " + scheme
-                            + "://" + hostname() + ":" + config.port() + "/ serving " + registries);
+                            + "://" + urlHost() + ":" + config.port() + "/ serving " + registries);
                     if (stopped.getCount() > 0) {
                         then.run();
                     }
@@ -298,18 +317,25 @@ final class Supervisor {
         }
     }
 
-    private static boolean listening(int port) {
+    private static boolean listening(InetAddress address, int port) {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            s.connect(new InetSocketAddress(address, port), 200);
             return true;
         } catch (IOException e) {
             return false;
         }
     }
 
-    private static String hostname() {
+    /** The host of the ready line's URL: the bound address, or this machine's name when serving every interface. */
+    private String urlHost() {
+        if (config.host().isLoopback()) {
+            return "localhost";
+        }
+        if (!config.host().isAll()) {
+            return config.host().urlHost();
+        }
         try {
-            return java.net.InetAddress.getLocalHost().getHostName();
+            return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
             return "localhost";
         }

@@ -1,5 +1,6 @@
 package dev.registrycache.supervisor;
 
+import dev.registrycache.common.BindAddress;
 import dev.registrycache.common.CleanerSettings;
 import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.InvalidValueException;
@@ -32,8 +33,10 @@ record SupervisorConfig(
         Path dataDir,
         Path logDir,
         int port,
+        BindAddress host,
         Path certs,
         boolean tls,
+        boolean authenticated,
         List<RegistryHost> registries,
         Map<String, String> env) {
     private static final List<String> LOG_LEVELS = List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
@@ -43,6 +46,7 @@ record SupervisorConfig(
             String dataDirFlag,
             String logDirFlag,
             String portFlag,
+            String hostFlag,
             String certsFlag,
             Map<String, String> env) {
         Path pullSecret = Path.of(Setting.PULL_SECRET.resolve(pullSecretFlag, env));
@@ -79,20 +83,30 @@ record SupervisorConfig(
         Setting.UPSTREAM_CA_FILE.resolveReadableFile(null, env);
         Setting.UPSTREAM_ALLOW_PRIVATE_REDIRECTS.resolveBoolean(null, env);
         int port = Setting.PORT.resolveInt(portFlag, env, 1, 65535, "a port number");
+        BindAddress host = BindAddress.resolve(hostFlag, env);
         Path certs = Path.of(Setting.CERTS.resolve(certsFlag, env));
         boolean tls = Files.exists(certs);
         if (tls) {
             GatewayChecks.checkCertificates(certs);
         }
-        GatewayChecks.checkAuthentication(env);
-        PeerSettings.from(env).ifPresent(peers -> checkPortFree(peers.port()));
+        boolean authenticated = GatewayChecks.checkAuthentication(env);
+        PeerSettings.from(env).ifPresent(peers -> checkPortFree(host, peers.port()));
         CleanerSettings.from(env);
         checkLogLevel(env);
-        checkPortFree(port);
+        checkPortFree(host, port);
         Path dataDir = WritableFolder.require(Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), Setting.DATA_DIR);
         Path logDir = WritableFolder.require(Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)), Setting.LOG_DIR);
         return new SupervisorConfig(
-                pullSecret, dataDir, logDir, port, certs, tls, List.copyOf(registries), Map.copyOf(env));
+                pullSecret,
+                dataDir,
+                logDir,
+                port,
+                host,
+                certs,
+                tls,
+                authenticated,
+                List.copyOf(registries),
+                Map.copyOf(env));
     }
 
     private static void checkLogLevel(Map<String, String> env) {
@@ -106,10 +120,10 @@ record SupervisorConfig(
      * The public port must be free before anything starts: another process listening there would
      * answer the ready check, and the gateway would fail to bind and be restarted forever.
      */
-    private static void checkPortFree(int port) {
+    private static void checkPortFree(BindAddress host, int port) {
         try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(port));
+            socket.bind(host.isAll() ? new InetSocketAddress(port) : new InetSocketAddress(host.probeAddress(), port));
         } catch (BindException e) {
             throw new ConfigException("PORT / --port " + port + ": "
                     + (e.getMessage() != null && e.getMessage().contains("ermission")

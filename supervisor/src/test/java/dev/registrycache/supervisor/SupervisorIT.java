@@ -130,6 +130,10 @@ class SupervisorIT {
                                 .count()
                         == 5);
         assertFalse(stack.printed("[node cloud.openshift.com]"));
+        assertTrue(
+                stack.printed("serving the network on every interface port " + stack.port()
+                        + " without authentication: anyone who reaches this machine can pull through the cache"),
+                "an open cache says so once: " + stack.lines());
         Skopeo skopeo = Skopeo.create();
         String host = "127.0.0.1:" + stack.port();
         skopeo.copy("docker://" + host + "/quay.io/team/a:v1", "dir:" + dir.resolve("a"));
@@ -410,6 +414,11 @@ class SupervisorIT {
             {good, Map.of("CLEANER_MAXSIZE", "0"), "CLEANER_MAXSIZE: '0' is 0"},
             {good, Map.of("LOG_LEVEL", "LOUD"), "LOG_LEVEL: 'LOUD' is not one of ERROR, WARN, INFO, DEBUG, TRACE"},
             {good, Map.of("CERTS", dir.toString()), "certificate file " + dir + " (CERTS): cannot be read"},
+            {
+                good,
+                Map.of("BIND_ADDRESS", "198.51.100.7"),
+                "BIND_ADDRESS / --host '198.51.100.7': 198.51.100.7 is not an address of this machine"
+            },
         };
         for (Object[] c : cases) {
             Map<String, String> env = env(dir, (String) c[0], null);

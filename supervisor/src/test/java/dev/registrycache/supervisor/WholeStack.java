@@ -33,6 +33,7 @@ final class WholeStack {
                                         "UPSTREAM_ENDPOINTS",
                                         "PULL_SECRET",
                                         "PORT",
+                                        "BIND_ADDRESS",
                                         "CERTS",
                                         "DATA_DIR",
                                         "LOG_DIR",

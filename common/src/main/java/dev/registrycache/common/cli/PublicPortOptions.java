@@ -3,11 +3,12 @@ package dev.registrycache.common.cli;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --port} and {@code --certs}, the gateway's public port and its certificate file, as a
+ * {@code --port}, {@code --host} and {@code --certs}: the gateway's public port, the address it
+ * listens on and its certificate file, as a
  * picocli {@code @Mixin} for the processes that serve or reach that port (the gateway, the
  * supervisor, the health check). Each value is the flag as given, null without it: {@link
- * dev.registrycache.common.Setting#PORT} and {@link dev.registrycache.common.Setting#CERTS}
- * resolve it against the environment and the default.
+ * dev.registrycache.common.Setting#PORT}, {@link dev.registrycache.common.Setting#BIND_ADDRESS}
+ * and {@link dev.registrycache.common.Setting#CERTS} resolve it against the environment and the default.
  */
 public final class PublicPortOptions {
     @Option(
@@ -15,6 +16,13 @@ public final class PublicPortOptions {
             paramLabel = "PORT",
             description = "the gateway's one public port (env PORT, default 8443)")
     private String port;
+
+    @Option(
+            names = "--host",
+            paramLabel = "ADDRESS",
+            description = "the address the public port listens on (env BIND_ADDRESS, default every interface; "
+                    + "127.0.0.1: this machine alone)")
+    private String host;
 
     @Option(
             names = "--certs",
@@ -26,6 +34,11 @@ public final class PublicPortOptions {
     /** {@code --port} as given, or null. */
     public String portFlag() {
         return port;
+    }
+
+    /** {@code --host} as given, or null. */
+    public String hostFlag() {
+        return host;
     }
 
     /** {@code --certs} as given, or null. */
