@@ -61,6 +61,11 @@ public enum Setting {
     UPSTREAM_CA_FILE(null, "UPSTREAM_CA_FILE", null),
     /** 'true' lets upstream redirects lead to loopback, link-local and this host's addresses. */
     UPSTREAM_ALLOW_PRIVATE_REDIRECTS(null, "UPSTREAM_ALLOW_PRIVATE_REDIRECTS", null),
+    /**
+     * Space separated name=host entries: hosts besides a registry's own host and registrable
+     * domain whose Bearer token realm may receive that registry's pull-secret credentials.
+     */
+    UPSTREAM_TRUSTED_REALMS(null, "UPSTREAM_TRUSTED_REALMS", null),
     /** File holding the secret the gateway shows the nodes (systemd units; the supervisor makes its own). */
     NODE_TOKEN_FILE(null, "NODE_TOKEN_FILE", null),
     /** Level of the processes' logfmt lines: ERROR, WARN, INFO, DEBUG, TRACE. */

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -99,6 +100,34 @@ class ConfigurationTest {
             assertTrue(e.getMessage().startsWith("UPSTREAM_ENDPOINTS"), e.getMessage());
             assertTrue(e.getMessage().contains(c[1]), e.getMessage());
             assertFalse(e.getMessage().contains("pw@"), e.getMessage());
+        }
+    }
+
+    @Test
+    void trustedRealmsAreHostsPerRegistry() {
+        TrustedRealms t = TrustedRealms.parse(
+                "nvcr.io=authn.nvidia.com  nvcr.io=Auth2.Nvidia.com quay.io=10.0.0.5 quay.io=[::1]");
+        assertEquals(Set.of("authn.nvidia.com", "auth2.nvidia.com"), t.hostsFor(RegistryHost.fromKey("nvcr.io")));
+        assertEquals(Set.of("10.0.0.5", "[::1]"), t.hostsFor(RegistryHost.fromKey("quay.io")));
+        assertEquals(Set.of(), t.hostsFor(RegistryHost.fromKey("docker.io")));
+        assertEquals(Set.of(), TrustedRealms.parse(null).hostsFor(RegistryHost.fromKey("docker.io")));
+    }
+
+    @Test
+    void badTrustedRealmsNameTheVariableAndEntry() {
+        String[][] cases = {
+            {"nvcr.io", "'nvcr.io': expected name=host"},
+            {"nvcr.io=https://authn.nvidia.com", "not a host name"},
+            {"nvcr.io=authn.nvidia.com:443", "not a host name"},
+            {"nvcr.io=authn.nvidia.com/token", "not a host name"},
+            {"nvcr.io=*.nvidia.com", "not a host name"},
+            {"nvcr.io=user:pw@authn.nvidia.com", "not a host name"},
+            {"=authn.nvidia.com", "expected name=host"},
+        };
+        for (String[] c : cases) {
+            ConfigException e = assertThrows(ConfigException.class, () -> TrustedRealms.parse(c[0]), c[0]);
+            assertTrue(e.getMessage().startsWith("UPSTREAM_TRUSTED_REALMS: entry '"), e.getMessage());
+            assertTrue(e.getMessage().contains(c[1]), e.getMessage());
         }
     }
 

@@ -60,8 +60,12 @@ public final class TokenServer implements AutoCloseable {
     private static final Base64.Encoder URL_BASE64 = Base64.getUrlEncoder().withoutPadding();
     private static volatile SigningKey sharedKey;
 
-    /** One call to {@code /token}: who asked (null: anonymous), for what, and what was granted. */
-    public record TokenRequest(String account, List<String> scopes, int status, List<String> granted) {}
+    /**
+     * One call to {@code /token}: who asked (null: anonymous or refused), for what, what was
+     * granted, and whether it carried an {@code Authorization} header at all.
+     */
+    public record TokenRequest(
+            String account, List<String> scopes, int status, List<String> granted, boolean sentAuthorization) {}
 
     private final TestCredentials user;
     private final boolean allowAnonymous;
@@ -240,7 +244,7 @@ public final class TokenServer implements AutoCloseable {
             body.put("issued_at", now.toString());
             reply(exchange, 200, JSON.writeValueAsBytes(body), account, scopes, granted);
         } catch (RuntimeException | GeneralSecurityException e) {
-            requests.add(new TokenRequest(null, List.of(), 500, List.of()));
+            requests.add(new TokenRequest(null, List.of(), 500, List.of(), sentAuthorization(exchange)));
             throw new IOException("token server failed", e);
         }
     }
@@ -291,12 +295,17 @@ public final class TokenServer implements AutoCloseable {
     private void reply(
             HttpExchange exchange, int status, byte[] body, String account, List<String> scopes, List<String> granted)
             throws IOException {
-        requests.add(new TokenRequest(account, List.copyOf(scopes), status, List.copyOf(granted)));
+        requests.add(new TokenRequest(
+                account, List.copyOf(scopes), status, List.copyOf(granted), sentAuthorization(exchange)));
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(status, body.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(body);
         }
+    }
+
+    private static boolean sentAuthorization(HttpExchange exchange) {
+        return exchange.getRequestHeaders().containsKey("Authorization");
     }
 
     private static byte[] error(String code, String message) {

@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
             "Serves the OCI pull API for names <prefix>/<repository>, where <prefix> is the registry "
                     + "name with ':' replaced by '_' (registry.local:5000 -> registry.local_5000). "
                     + "Credentials come from the registry's pull-secret entry; environment: UPSTREAM_ENDPOINTS, "
-                    + "UPSTREAM_CA_FILE, UPSTREAM_ALLOW_PRIVATE_REDIRECTS, PULL_SECRET, DATA_DIR, LOG_DIR, "
-                    + "RC_NODE_TOKEN or NODE_TOKEN_FILE (the secret the gateway sends)."
+                    + "UPSTREAM_CA_FILE, UPSTREAM_ALLOW_PRIVATE_REDIRECTS, UPSTREAM_TRUSTED_REALMS, PULL_SECRET, "
+                    + "DATA_DIR, LOG_DIR, RC_NODE_TOKEN or NODE_TOKEN_FILE (the secret the gateway sends)."
         })
 public final class NodeCommand implements Callable<Integer> {
     @Option(

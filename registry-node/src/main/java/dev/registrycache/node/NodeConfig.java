@@ -8,17 +8,20 @@ import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.PullSecret;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.Setting;
+import dev.registrycache.common.TrustedRealms;
 import dev.registrycache.common.UpstreamEndpoints;
 import dev.registrycache.common.WritableFolder;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Everything a node needs, read once and validated before it serves: which upstream, where it
  * is, with which credentials (from the pull secret, never the command line), whether its
- * redirects may lead to private addresses, where the store and logs are, and where to listen.
+ * redirects may lead to private addresses, which token realm hosts besides its own may have the
+ * credentials, where the store and logs are, and where to listen.
  */
 public record NodeConfig(
         RegistryHost registry,
@@ -30,6 +33,7 @@ public record NodeConfig(
         String host,
         int port,
         boolean allowPrivateRedirects,
+        Set<String> trustedRealmHosts,
         Optional<NodeToken> nodeToken) {
 
     /** A node that answers any local process (no {@link NodeToken}): tests, and a node run by hand. */
@@ -53,6 +57,7 @@ public record NodeConfig(
                 host,
                 port,
                 allowPrivateRedirects,
+                Set.of(),
                 Optional.empty());
     }
 
@@ -92,6 +97,8 @@ public record NodeConfig(
         UpstreamEndpoints endpoints = UpstreamEndpoints.parse(env.get(Setting.UPSTREAM_ENDPOINTS.env()));
         Optional<Path> caFile = Setting.UPSTREAM_CA_FILE.resolveReadableFile(null, env);
         boolean allowPrivateRedirects = Setting.UPSTREAM_ALLOW_PRIVATE_REDIRECTS.resolveBoolean(null, env);
+        Set<String> trustedRealmHosts = TrustedRealms.parse(env.get(Setting.UPSTREAM_TRUSTED_REALMS.env()))
+                .hostsFor(registry);
         int p = port == null ? 5000 : port;
         if (p < 0 || p > 65535) {
             throw new ConfigException("--port " + p + ": out of range");
@@ -106,6 +113,7 @@ public record NodeConfig(
                 host == null ? "127.0.0.1" : host,
                 p,
                 allowPrivateRedirects,
+                trustedRealmHosts,
                 NodeToken.fromEnvironment(env));
     }
 

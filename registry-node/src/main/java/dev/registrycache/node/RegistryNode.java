@@ -17,6 +17,7 @@ import dev.registrycache.node.api.RepositoryLinks;
 import dev.registrycache.node.api.TagService;
 import dev.registrycache.node.cache.SharedDownloads;
 import dev.registrycache.node.upstream.RedirectPolicy;
+import dev.registrycache.node.upstream.TokenRealmPolicy;
 import dev.registrycache.node.upstream.UpstreamClient;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -57,6 +58,7 @@ public final class RegistryNode extends OnePortServer {
                 config.credentials(),
                 config.upstreamCaFile(),
                 new RedirectPolicy(config.endpoint(), config.allowPrivateRedirects()),
+                new TokenRealmPolicy(config.registry().name(), config.endpoint(), config.trustedRealmHosts()),
                 nodeMetrics);
         this.fetcher = new SharedDownloads(store, upstream, config.registry().name(), nodeMetrics);
         this.accessLog = new AccessLog(config.accessLogFile(), config.registry().name(), metrics);

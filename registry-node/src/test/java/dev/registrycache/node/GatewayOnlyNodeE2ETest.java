@@ -13,6 +13,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +39,7 @@ class GatewayOnlyNodeE2ETest {
                             "127.0.0.1",
                             0,
                             false,
+                            Set.of(),
                             Optional.of(token)))
                     .start();
             try {

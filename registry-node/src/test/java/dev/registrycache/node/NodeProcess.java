@@ -2,6 +2,7 @@ package dev.registrycache.node;
 
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.RegistryClient;
+import dev.registrycache.testsupport.TestCredentials;
 import dev.registrycache.testsupport.Tools;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A node in its own JVM with the memory the supervisor gives it ({@code ChildSpec.nodeOptions}:
@@ -36,10 +38,17 @@ final class NodeProcess implements AutoCloseable {
     private final int port = FreePort.pick();
     private final Process process;
 
+    /** An anonymous node. */
     NodeProcess(String upstreamUrl) throws Exception {
+        this(upstreamUrl, null, Map.of());
+    }
+
+    /** A node with {@code credentials} (null: none) in its pull-secret entry and {@code env} added to its environment. */
+    NodeProcess(String upstreamUrl, TestCredentials credentials, Map<String, String> env) throws Exception {
         folder = Files.createTempDirectory("node-process-");
         output = folder.resolve("node.out");
-        Path secret = Files.writeString(folder.resolve("pull-secret.json"), "{\"auths\":{\"quay.io\":{}}}");
+        String entry = credentials == null ? "{}" : "{\"auth\":\"" + credentials.authField() + "\"}";
+        Path secret = Files.writeString(folder.resolve("pull-secret.json"), "{\"auths\":{\"quay.io\":" + entry + "}}");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java));
         command.addAll(SUPERVISED_JVM);
@@ -60,8 +69,19 @@ final class NodeProcess implements AutoCloseable {
         ProcessBuilder builder =
                 Tools.processBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
         builder.environment().put("UPSTREAM_ENDPOINTS", "quay.io=" + upstreamUrl);
-        process = Tools.start(builder);
-        awaitReady();
+        builder.environment().putAll(env);
+        try {
+            process = Tools.start(builder);
+        } catch (IOException | RuntimeException e) {
+            NodeFixture.deleteTree(folder);
+            throw e;
+        }
+        try {
+            awaitReady();
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
     }
 
     private void awaitReady() throws Exception {
@@ -86,6 +106,11 @@ final class NodeProcess implements AutoCloseable {
 
     RegistryClient client() {
         return new RegistryClient("http://127.0.0.1:" + port);
+    }
+
+    /** {@code docker://127.0.0.1:<port>/quay.io/<repository>:<tag>} for skopeo. */
+    String dockerRef(String repository, String tag) {
+        return "docker://127.0.0.1:" + port + "/quay.io/" + repository + ":" + tag;
     }
 
     boolean isAlive() {

@@ -15,6 +15,7 @@ import dev.registrycache.common.store.InMemoryDatastore;
 import dev.registrycache.node.cache.DownloadInFlight;
 import dev.registrycache.node.cache.SharedDownloads;
 import dev.registrycache.node.upstream.RedirectPolicy;
+import dev.registrycache.node.upstream.TokenRealmPolicy;
 import dev.registrycache.node.upstream.UpstreamClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -59,11 +60,22 @@ class SharedDownloadsTest {
     private void start(byte[] served) throws Exception {
         upstream = new GatedBlobUpstream(digest, served == null ? blob : served, Set.of("team/app"));
         NodeMetrics metrics = NodeMetrics.in(new Metrics());
-        URI endpoint = URI.create(upstream.baseUrl());
-        client = new UpstreamClient(
-                "quay.io", endpoint, Optional.empty(), Optional.empty(), new RedirectPolicy(endpoint, true), metrics);
-        client.start();
+        client = anonymousClient(upstream.baseUrl(), metrics);
         downloads = new SharedDownloads(store, client, "quay.io", metrics);
+    }
+
+    private static UpstreamClient anonymousClient(String baseUrl, NodeMetrics metrics) throws Exception {
+        URI endpoint = URI.create(baseUrl);
+        UpstreamClient client = new UpstreamClient(
+                "quay.io",
+                endpoint,
+                Optional.empty(),
+                Optional.empty(),
+                new RedirectPolicy(endpoint, true),
+                new TokenRealmPolicy("quay.io", endpoint, Set.of()),
+                metrics);
+        client.start();
+        return client;
     }
 
     @AfterEach
@@ -175,15 +187,7 @@ class SharedDownloadsTest {
         upstream = null;
         try (GatedBlobUpstream u = new GatedBlobUpstream(bigDigest, big, Set.of("team/app"))) {
             NodeMetrics metrics = NodeMetrics.in(new Metrics());
-            URI endpoint = URI.create(u.baseUrl());
-            client = new UpstreamClient(
-                    "quay.io",
-                    endpoint,
-                    Optional.empty(),
-                    Optional.empty(),
-                    new RedirectPolicy(endpoint, true),
-                    metrics);
-            client.start();
+            client = anonymousClient(u.baseUrl(), metrics);
             downloads = new SharedDownloads(store, client, "quay.io", metrics);
             u.release();
             DownloadInFlight fetch = downloads.fetch(bigDigest, "team/app", REPOSITORY);

@@ -7,6 +7,7 @@ import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.PullSecret;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.Setting;
+import dev.registrycache.common.TrustedRealms;
 import dev.registrycache.common.UpstreamEndpoints;
 import dev.registrycache.common.WritableFolder;
 import dev.registrycache.gateway.GatewayChecks;
@@ -82,6 +83,7 @@ record SupervisorConfig(
         UpstreamEndpoints.parse(env.get(Setting.UPSTREAM_ENDPOINTS.env()));
         Setting.UPSTREAM_CA_FILE.resolveReadableFile(null, env);
         Setting.UPSTREAM_ALLOW_PRIVATE_REDIRECTS.resolveBoolean(null, env);
+        TrustedRealms.parse(env.get(Setting.UPSTREAM_TRUSTED_REALMS.env()));
         int port = Setting.PORT.resolveInt(portFlag, env, 1, 65535, "a port number");
         BindAddress host = BindAddress.resolve(hostFlag, env);
         Path certs = Path.of(Setting.CERTS.resolve(certsFlag, env));

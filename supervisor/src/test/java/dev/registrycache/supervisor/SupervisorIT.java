@@ -413,6 +413,11 @@ class SupervisorIT {
             },
             {good, Map.of("CLEANER_MAXSIZE", "0"), "CLEANER_MAXSIZE: '0' is 0"},
             {good, Map.of("LOG_LEVEL", "LOUD"), "LOG_LEVEL: 'LOUD' is not one of ERROR, WARN, INFO, DEBUG, TRACE"},
+            {
+                good,
+                Map.of("UPSTREAM_TRUSTED_REALMS", "quay.io=https://auth.example.com"),
+                "UPSTREAM_TRUSTED_REALMS: entry 'quay.io=https://auth.example.com': 'https://auth.example.com' is not a host"
+            },
             {good, Map.of("CERTS", dir.toString()), "certificate file " + dir + " (CERTS): cannot be read"},
             {
                 good,

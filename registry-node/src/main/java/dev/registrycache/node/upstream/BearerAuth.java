@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Bearer tokens from the realm of the upstream's challenge, fetched with the pull-secret
- * credentials (or anonymously) and reused per scope until they expire. A scope without a
- * token yet goes without an {@code Authorization} header, and its challenge fetches one.
+ * credentials where the {@link TokenRealmPolicy} lets the realm have them (else anonymously) and
+ * reused per scope until they expire. A scope without a token yet goes without an
+ * {@code Authorization} header, and its challenge fetches one.
  */
 final class BearerAuth implements UpstreamAuth {
     private static final Logger LOG = LoggerFactory.getLogger(BearerAuth.class);
@@ -26,11 +27,13 @@ final class BearerAuth implements UpstreamAuth {
     }
 
     private final Optional<Credentials> credentials;
+    private final TokenRealmPolicy realms;
     private final TokenRequest tokenRequest;
     private final TokenCache tokens = new TokenCache(Clock.systemUTC());
 
-    BearerAuth(Optional<Credentials> credentials, TokenRequest tokenRequest) {
+    BearerAuth(Optional<Credentials> credentials, TokenRealmPolicy realms, TokenRequest tokenRequest) {
         this.credentials = credentials;
+        this.realms = realms;
         this.tokenRequest = tokenRequest;
     }
 
@@ -64,7 +67,9 @@ final class BearerAuth implements UpstreamAuth {
             throw new UpstreamException(
                     UpstreamException.Kind.INVALID_RESPONSE, 401, "bearer realm is not a URL", -1, e);
         }
-        String authorization = credentials.map(Credentials::basicHeaderValue).orElse(null);
+        String authorization = realms.credentialsFor(tokenUri, credentials)
+                .map(Credentials::basicHeaderValue)
+                .orElse(null);
         try (UpstreamResponse response = UpstreamClient.expectSuccess(tokenRequest.get(tokenUri, authorization))) {
             JsonNode json = Json.MAPPER.readTree(response.readBody(1 << 20));
             String token = json.path("token").asText(null);

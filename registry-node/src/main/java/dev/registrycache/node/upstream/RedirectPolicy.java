@@ -51,15 +51,15 @@ public final class RedirectPolicy {
         if (host == null || host.isEmpty()) {
             throw refused("an " + scheme + ": URL without a host", "it names no host", "");
         }
-        if (allowPrivateTargets || host.equalsIgnoreCase(upstream.getHost())) {
+        if (allowPrivateTargets || Hosts.sameHost(Hosts.of(target), Hosts.of(upstream))) {
             return;
         }
         InetAddress[] addresses;
         try {
-            addresses = InetAddress.getAllByName(unbracket(host));
+            addresses = InetAddress.getAllByName(Hosts.unbracket(host));
         } catch (UnknownHostException e) {
             throw UpstreamException.unreachable(
-                    "the upstream redirected to " + origin(target) + ", whose host is unknown", e);
+                    "the upstream redirected to " + Hosts.origin(target) + ", whose host is unknown", e);
         }
         List<InetAddress> upstreamAddresses = null;
         for (InetAddress address : addresses) {
@@ -71,7 +71,8 @@ public final class RedirectPolicy {
                 upstreamAddresses = addressesOf(upstream.getHost());
             }
             if (!upstreamAddresses.contains(address)) {
-                throw refused(origin(target), "it is " + kind, " (UPSTREAM_ALLOW_PRIVATE_REDIRECTS=true allows it)");
+                throw refused(
+                        Hosts.origin(target), "it is " + kind, " (UPSTREAM_ALLOW_PRIVATE_REDIRECTS=true allows it)");
             }
         }
     }
@@ -127,20 +128,10 @@ public final class RedirectPolicy {
 
     private static List<InetAddress> addressesOf(String host) {
         try {
-            return List.of(InetAddress.getAllByName(unbracket(host)));
+            return List.of(InetAddress.getAllByName(Hosts.unbracket(host)));
         } catch (UnknownHostException e) {
             return List.of();
         }
-    }
-
-    private static String unbracket(String host) {
-        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    }
-
-    /** scheme://host[:port] of the target: enough to name it, without a path or signed query. */
-    private static String origin(URI target) {
-        return target.getScheme().toLowerCase(Locale.ROOT) + "://" + target.getHost()
-                + (target.getPort() >= 0 ? ":" + target.getPort() : "");
     }
 
     /** The error for the client, and a WARN line for the operator, who may want to allow it. */

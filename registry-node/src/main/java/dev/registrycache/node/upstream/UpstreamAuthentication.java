@@ -12,9 +12,10 @@ final class UpstreamAuthentication {
     private final BearerAuth bearer;
     private volatile UpstreamAuth current = new AnonymousAuth();
 
-    UpstreamAuthentication(Optional<Credentials> credentials, BearerAuth.TokenRequest tokenRequest) {
+    UpstreamAuthentication(
+            Optional<Credentials> credentials, TokenRealmPolicy realms, BearerAuth.TokenRequest tokenRequest) {
         this.basic = credentials.map(BasicAuth::new);
-        this.bearer = new BearerAuth(credentials, tokenRequest);
+        this.bearer = new BearerAuth(credentials, realms, tokenRequest);
     }
 
     /** The {@code Authorization} header value for a request in {@code scope}, or null. */

@@ -21,8 +21,9 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * Talks to one upstream registry: authenticates as {@link UpstreamAuthentication} chooses,
- * follows redirects itself so that credentials never go to another host (the CDN a blob is
+ * Talks to one upstream registry: authenticates as {@link UpstreamAuthentication} chooses, sends
+ * the credentials to a token realm only where the {@link TokenRealmPolicy} allows, follows
+ * redirects itself so that credentials never go to another host (the CDN a blob is
  * redirected to) and the cache goes only where its {@link RedirectPolicy} allows, and turns
  * HTTP statuses into {@link UpstreamException}s in {@link #expectSuccess}.
  */
@@ -47,13 +48,14 @@ public final class UpstreamClient implements AutoCloseable {
             Optional<Credentials> credentials,
             Optional<Path> caFile,
             RedirectPolicy redirects,
+            TokenRealmPolicy realms,
             NodeMetrics metrics) {
         this.registry = registry;
         this.responses = metrics.upstreamResponses();
         this.latencySum = metrics.upstreamSecondsSum();
         this.latencyCount = metrics.upstreamSecondsCount();
         this.endpoint = endpoint;
-        this.auth = new UpstreamAuthentication(credentials, this::getToken);
+        this.auth = new UpstreamAuthentication(credentials, realms, this::getToken);
         this.redirects = redirects;
         SslContextFactory.Client tls = new SslContextFactory.Client();
         caFile.ifPresent(f -> tls.setTrustStore(UpstreamTrust.withExtraCas(f)));

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.Credentials;
+import java.net.URI;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The choice of scheme; the token exchange itself is covered end to end by UpstreamAuthE2ETest. */
@@ -18,7 +20,8 @@ class UpstreamAuthenticationTest {
     private static final AuthChallenge BEARER = AuthChallenge.parse("Bearer realm=\"http://127.0.0.1:1/token\"");
 
     private static UpstreamAuthentication auth(Optional<Credentials> credentials) {
-        return new UpstreamAuthentication(credentials, (uri, authorization) -> {
+        TokenRealmPolicy realms = new TokenRealmPolicy("quay.io", URI.create("http://127.0.0.1:5000"), Set.of());
+        return new UpstreamAuthentication(credentials, realms, (uri, authorization) -> {
             throw UpstreamException.unreachable("no token server in this test", null);
         });
     }
