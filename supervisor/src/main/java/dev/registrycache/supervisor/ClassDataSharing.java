@@ -27,6 +27,12 @@ import java.util.UUID;
  * file, another class path) is ignored by the JVM, which then starts as without one.
  */
 final class ClassDataSharing {
+    /**
+     * The archives' folder in the data dir, beside the datastore's layout and not part of it: they
+     * belong to the JVMs, and outlive a container as the data volume does.
+     */
+    static final String FOLDER = ".jvm-cds";
+
     private final Path folder;
     private final String key;
     private final boolean aotCache;

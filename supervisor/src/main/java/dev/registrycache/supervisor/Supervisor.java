@@ -5,7 +5,6 @@ import dev.registrycache.common.Metrics;
 import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.SupervisorWatch;
-import dev.registrycache.common.store.StoreLayout;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -65,7 +64,7 @@ final class Supervisor {
         }
         long t0 = System.nanoTime();
         List<String> java = javaCommand();
-        cds = ClassDataSharing.forClassPath(java.get(2), new StoreLayout(config.dataDir()).classDataSharing());
+        cds = ClassDataSharing.forClassPath(java.get(2), config.dataDir().resolve(ClassDataSharing.FOLDER));
         Map<String, String> env = new HashMap<>(config.env());
         env.put(SupervisorWatch.ENV, Long.toString(ProcessHandle.current().pid()));
         env.put(NodeToken.ENV, NodeToken.random().value()); // the nodes' ports answer the gateway only

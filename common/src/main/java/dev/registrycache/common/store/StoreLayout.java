@@ -24,7 +24,6 @@ import java.util.UUID;
  *     _manifests/tags/&lt;tag&gt;/current/link                     digest the tag points at now
  *     _manifests/tags/&lt;tag&gt;/index/&lt;alg&gt;/&lt;hex&gt;/link           every digest the tag pointed at
  *     _uploads/&lt;id&gt;/data                                     a blob being fetched (not yet verified)
- * &lt;data-dir&gt;/.jvm-cds/                                       the supervisor's class-data archives
  * &lt;data-dir&gt;/.leases/&lt;name&gt;                                  a lease of replicas sharing the store (the cleaner's)
  * </pre>
  *
@@ -46,7 +45,6 @@ public final class StoreLayout {
     public static final String INDEX = "index";
     public static final String UPLOADS = "_uploads";
     /** Beside {@code docker/}: the one folder that persists across container re-creations. */
-    public static final String CLASS_DATA_SHARING = ".jvm-cds";
     /** Beside {@code docker/}: leases of the replicas that share the datastore. */
     public static final String LEASES = ".leases";
 
@@ -115,11 +113,6 @@ public final class StoreLayout {
 
     public Path repositoriesRoot() {
         return root.resolve(REPOSITORIES);
-    }
-
-    /** {@code <data-dir>/.jvm-cds}. */
-    public Path classDataSharing() {
-        return dataDir.resolve(CLASS_DATA_SHARING);
     }
 
     /** {@code <data-dir>/.leases}. */

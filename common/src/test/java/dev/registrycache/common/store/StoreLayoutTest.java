@@ -67,7 +67,6 @@ class StoreLayoutTest {
             {layout.uploadsDir(repo).toString(), hello + "_uploads"},
             {layout.blobsRoot().toString(), v2 + "blobs"},
             {layout.repositoriesRoot().toString(), v2 + "repositories"},
-            {layout.classDataSharing().toString(), "/var/lib/registry/.jvm-cds"},
         };
         for (String[] row : table) {
             assertEquals(row[1], row[0]);
