@@ -14,16 +14,15 @@ import java.util.UUID;
 /**
  * Faster starts through application class-data sharing: the first JVM of each kind (node,
  * gateway, logger, cleaner) dumps the classes it loaded into an archive when it exits, and later
- * JVMs of that kind map the archive instead of loading and verifying those classes again.
- * Measured here: a node starts in about 0.45 s with its archive instead of 0.85 s. Archives are
- * named after the artifact and the JVM, so a new jar or JDK makes new ones.
+ * JVMs of that kind map the archive instead of loading and verifying those classes again, and
+ * start in about half the time (bench/README.md). Archives are named after the artifact and the
+ * JVM, so a new jar or JDK makes new ones.
  *
  * <p>On JDK 25 and later the archive is an AOT cache (JEP 483, 514, 515): besides the classes,
  * loaded and linked, it holds the method profiles of the first JVM's whole life, so that the
  * JIT compiles the hot paths of a later JVM sooner. The first JVM of a kind is the training run,
- * and what it served (pulls, cold and warm) is what later ones are ready for: measured with
- * bench/run-seed-bench.sh, a first cold pull after a start 1.15 s instead of 1.40 s with an
- * archive of the start alone (bench/README.md). An archive that does not fit the JVM (a truncated
+ * and what it served (pulls, cold and warm) is what later ones are ready for (bench/README.md,
+ * bench/run-seed-bench.sh). An archive that does not fit the JVM (a truncated
  * file, another class path) is ignored by the JVM, which then starts as without one.
  */
 final class ClassDataSharing {

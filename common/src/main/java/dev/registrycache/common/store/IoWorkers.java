@@ -11,10 +11,8 @@ import java.util.function.IntPredicate;
 /**
  * Runs a pass's file-system work (the scan, the deletions, the link pruning) on 16 threads.
  * It is bound by the file system's latency, not by the CPU, so many calls in flight finish
- * sooner even on two cores. Measured on the development VM's ext4, 100,000 blobs deleting 20 %
- * (bench/run-store-bench.sh, 3 runs each): 5.47 s median with 8 threads (blobs deleted in LRU
- * order), 4.34 s with 16 threads (in folder order); one thread took about 2.5 times as long as
- * eight. One instance per pass; close it after.
+ * sooner even on two cores (bench/run-store-bench.sh compares thread counts; its figures are in
+ * bench/README.md). One instance per pass; close it after.
  */
 public final class IoWorkers implements AutoCloseable {
     public static final int THREADS = 16;
