@@ -1,6 +1,7 @@
 package dev.registrycache.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,7 +78,7 @@ class PublicPortsInPeersTest {
                             HttpResponse.BodyHandlers.ofString())
                     .body();
             assertTrue(metrics.contains("registry_cache_peer_requests_total{result=\"probe\"} 1"), metrics);
-            assertTrue(!metrics.contains("result=\"refused\""), "a probe is not an intrusion: " + metrics);
+            assertFalse(metrics.contains("result=\"refused\""), "a probe is not an intrusion: " + metrics);
         }
     }
 
