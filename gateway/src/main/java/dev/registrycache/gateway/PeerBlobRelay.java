@@ -50,6 +50,7 @@ final class PeerBlobRelay implements org.eclipse.jetty.client.Response.Listener 
     private Content.Chunk held;
     private ByteBuffer heldPart;
     private boolean over;
+    private volatile boolean clientGone;
 
     PeerBlobRelay(
             NodeProxyHandler handler,
@@ -131,7 +132,8 @@ final class PeerBlobRelay implements org.eclipse.jetty.client.Response.Listener 
                         },
                         failure -> {
                             previous.release();
-                            response.abort(failure); // the client is gone: so is the owner's answer
+                            clientGone = true; // the owner is not to blame: it is not left out
+                            response.abort(failure);
                         }));
     }
 
@@ -159,7 +161,10 @@ final class PeerBlobRelay implements org.eclipse.jetty.client.Response.Listener 
         Throwable failure = result.isFailed()
                 ? result.getFailure()
                 : blob.verified() ? null : new RelayedBlob.Invalid(blob.describe());
-        if (failure != null) {
+        if (failure != null && clientGone) {
+            release(last);
+            proxyToClientCallback.failed(failure);
+        } else if (failure != null) {
             release(last);
             handler.onServerToProxyResponseFailure(
                     clientToProxyRequest,

@@ -10,6 +10,7 @@ import dev.registrycache.common.http.ByteRange;
 import dev.registrycache.common.http.StoredBlobs;
 import dev.registrycache.gateway.peers.PeerAuth;
 import dev.registrycache.gateway.peers.PeerRing;
+import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.FreePort;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -179,13 +180,17 @@ class PeerForwardingTest {
         return new Got(r.statusCode(), body.toByteArray(), r.headers());
     }
 
-    private String forwards(String result) throws Exception {
-        String metrics = http.send(
+    private String metrics() throws Exception {
+        return http.send(
                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/metrics"))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString())
                 .body();
-        return metrics.lines()
+    }
+
+    private String forwards(String result) throws Exception {
+        return metrics()
+                .lines()
                 .filter(l -> l.startsWith("registry_cache_peer_forwards_total{peer=\""
                         + owner.peer().id() + "\",result=\"" + result + "\"}"))
                 .map(l -> l.substring(l.lastIndexOf(' ') + 1))
@@ -320,6 +325,27 @@ class PeerForwardingTest {
         assertEquals(2, owner.blobRequests.size());
         assertTrue(nodeRequests.isEmpty(), "served by the owner: " + nodeRequests);
         assertEquals("2", forwards("forwarded"));
+    }
+
+    @Test
+    void aClientThatGoesAwayDoesNotGetTheOwnerLeftOut() throws Exception {
+        byte[] blob = blobOwnedByTheFake(32 << 20);
+        owner.answer = head -> ok(blob, blob.length);
+        HttpResponse<InputStream> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path(blob)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = r.body()) {
+            in.readNBytes(1 << 20); // and goes away
+        }
+        Await.until("the gateway done with the request", Duration.ofSeconds(60), () -> {
+            try {
+                return metrics().contains("registry_cache_gateway_requests_total{code=\"200\"} 1");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertEquals("0", forwards("failed"));
     }
 
     @Test
