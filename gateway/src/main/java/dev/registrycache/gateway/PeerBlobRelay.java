@@ -161,41 +161,52 @@ final class PeerBlobRelay implements org.eclipse.jetty.client.Response.Listener 
         Throwable failure = result.isFailed()
                 ? result.getFailure()
                 : blob.verified() ? null : new RelayedBlob.Invalid(blob.describe());
-        if (failure != null && clientGone) {
+        if (failure != null) {
             release(last);
-            proxyToClientCallback.failed(failure);
-        } else if (failure != null) {
-            release(last);
-            handler.onServerToProxyResponseFailure(
-                    clientToProxyRequest,
-                    proxyToServerRequest,
-                    result.getResponse(),
-                    proxyToClientResponse,
-                    proxyToClientCallback,
-                    failure);
+            if (clientGone) {
+                proxyToClientCallback.failed(failure);
+            } else {
+                handler.onServerToProxyResponseFailure(
+                        clientToProxyRequest,
+                        proxyToServerRequest,
+                        result.getResponse(),
+                        proxyToClientResponse,
+                        proxyToClientCallback,
+                        failure);
+            }
         } else if (blob.range() == ByteRange.UNSATISFIABLE) {
             release(last);
-            proxyToClientResponse.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes */" + blob.size());
-            ErrorResponses.send(
-                    clientToProxyRequest,
-                    proxyToClientResponse,
-                    proxyToClientCallback,
-                    new RegistryException(
-                            ErrorCode.RANGE_INVALID, "requested range not satisfiable", Map.of("size", blob.size())));
+            refuseRange();
         } else {
-            proxyToClientResponse.write(
-                    true,
-                    lastPart == null ? ByteBuffer.allocate(0) : lastPart,
-                    Callback.from(
-                            () -> {
-                                release(last);
-                                proxyToClientCallback.succeeded();
-                            },
-                            x -> {
-                                release(last);
-                                proxyToClientCallback.failed(x);
-                            }));
+            sendLast(last, lastPart);
         }
+    }
+
+    /** A range past the end of the blob, now known to be the blob: 416, as for a stored blob. */
+    private void refuseRange() {
+        ErrorResponses.send(
+                clientToProxyRequest,
+                proxyToClientResponse,
+                proxyToClientCallback,
+                new RegistryException(
+                        ErrorCode.RANGE_INVALID, "requested range not satisfiable", Map.of("size", blob.size())),
+                Map.of(HttpHeader.CONTENT_RANGE.asString(), "bytes */" + blob.size()));
+    }
+
+    /** The part held back, now that the blob is verified, and the end of the answer. */
+    private void sendLast(Content.Chunk last, ByteBuffer lastPart) {
+        proxyToClientResponse.write(
+                true,
+                lastPart == null ? ByteBuffer.allocate(0) : lastPart,
+                Callback.from(
+                        () -> {
+                            release(last);
+                            proxyToClientCallback.succeeded();
+                        },
+                        x -> {
+                            release(last);
+                            proxyToClientCallback.failed(x);
+                        }));
     }
 
     private static void release(Content.Chunk chunk) {

@@ -322,9 +322,14 @@ class PeerForwardingTest {
         assertEquals(
                 "bytes 10-19/" + blob.length,
                 range.headers().firstValue("Content-Range").orElseThrow());
-        assertEquals(2, owner.blobRequests.size());
+        Got pastTheEnd = get(path(blob), "Range", "bytes=" + blob.length + "-");
+        assertEquals(416, pastTheEnd.status());
+        assertEquals(
+                "bytes */" + blob.length,
+                pastTheEnd.headers().firstValue("Content-Range").orElseThrow());
+        assertEquals(3, owner.blobRequests.size());
         assertTrue(nodeRequests.isEmpty(), "served by the owner: " + nodeRequests);
-        assertEquals("2", forwards("forwarded"));
+        assertEquals("3", forwards("forwarded"));
     }
 
     @Test
