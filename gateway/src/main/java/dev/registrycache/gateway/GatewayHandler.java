@@ -101,14 +101,13 @@ final class GatewayHandler extends Handler.Wrapper {
             String local = target.node() + target.pathAndQuery();
             ApiRoute route = target.route();
             if (peers != null
-                    && !fromPeer // a request from a replica is served here, never forwarded twice
+                    && !Peers.relayed(request) // from a replica, on whatever port: served here, never forwarded twice
                     && method.equals("GET")
                     && route != null
                     && route.kind() == ApiRoute.Kind.BLOB) {
                 // no replica has it stored: the replica that owns the digest fetches it, once for all
                 request.setAttribute(
-                        NodeProxyHandler.TARGET,
-                        peers.route(request, route.digest().toString(), target.pathAndQuery(), local));
+                        NodeProxyHandler.TARGET, peers.route(request, route.digest(), target.pathAndQuery(), local));
             } else {
                 request.setAttribute(NodeProxyHandler.TARGET, local);
             }

@@ -11,12 +11,14 @@ record GatewayMetrics(Metrics.Counter requests, Metrics.Counter peerForwards, Me
                         "registry_cache_gateway_requests_total", "Requests the gateway answered, by status", "code"),
                 metrics.counter(
                         "registry_cache_peer_forwards_total",
-                        "Blob GETs sent to the replica that owns the digest (result: forwarded, or failed and re-routed)",
+                        "Blob GETs sent to the replica that owns the digest (result: forwarded; failed: refused, broke off or "
+                                + "sent no headers in time, and re-routed; invalid: sent what is not the blob, and re-routed)",
                         "peer",
                         "result"),
                 metrics.counter(
                         "registry_cache_peer_requests_total",
-                        "Requests on the peer port (result: accepted, signed by a replica; refused)",
+                        "Requests on the peer port (result: accepted, signed by a replica; refused; probe, another replica "
+                                + "checking that this is a peer port)",
                         "result"));
     }
 }

@@ -9,6 +9,8 @@ import dev.registrycache.gateway.peers.PeerRing;
 import dev.registrycache.gateway.peers.Peers;
 import java.net.URI;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
@@ -18,6 +20,7 @@ import org.eclipse.jetty.proxy.ProxyHandler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * Jetty's reverse proxy, sending each request to the node chosen by {@link GatewayHandler}.
  * Keeps Jetty's safe defaults (no redirect following, no content decoding, hop-by-hop headers
  * dropped, bodies streamed). A node that is down or restarting gets the client a 503 with an
- * OCI body and {@code Retry-After}; a {@code Location} pointing at a node is made relative.
+ * OCI body and {@code Retry-After}; a {@code Location} pointing at a node is made relative. A
+ * blob GET sent to another replica has a deadline for the owner's headers, and its answer is
+ * checked against the digest on its way ({@link PeerBlobRelay}).
  */
 final class NodeProxyHandler extends ProxyHandler.Reverse {
     private static final Logger LOG = LoggerFactory.getLogger(NodeProxyHandler.class);
@@ -69,6 +74,24 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
     }
 
     @Override
+    protected org.eclipse.jetty.client.Request newProxyToServerRequest(Request clientToProxyRequest, HttpURI uri) {
+        org.eclipse.jetty.client.Request request = super.newProxyToServerRequest(clientToProxyRequest, uri);
+        if (peers != null && Peers.sentTo(clientToProxyRequest) != null) {
+            // a frozen owner costs its clients seconds, not the nodes' 300 s
+            request.idleTimeout(Peers.IDLE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            Scheduler.Task deadline = getHttpClient()
+                    .getScheduler()
+                    .schedule(
+                            () -> request.abort(new TimeoutException(
+                                    "no response headers in " + Peers.HEADERS_DEADLINE.toSeconds() + " s")),
+                            Peers.HEADERS_DEADLINE);
+            request.onResponseBegin(r -> deadline.cancel());
+            request.onComplete(r -> deadline.cancel());
+        }
+        return request;
+    }
+
+    @Override
     protected void addProxyHeaders(
             Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest) {
         super.addProxyHeaders(clientToProxyRequest, proxyToServerRequest);
@@ -81,12 +104,34 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
                 // request crosses the cluster's network in plain HTTP
                 h.remove(HttpHeader.AUTHORIZATION);
                 h.remove(HttpHeader.COOKIE);
+                // the whole blob, as it is, so that every byte can be checked against the digest
+                PeerBlobRelay.WHOLE_BLOB_ONLY.forEach(h::remove);
                 h.put(PeerAuth.HEADER, signature);
             });
             return;
         }
         proxyToServerRequest.headers(h -> h.remove(PeerAuth.HEADER));
         nodeToken.ifPresent(token -> proxyToServerRequest.headers(h -> h.put(NodeToken.HEADER, token.value())));
+    }
+
+    @Override
+    protected org.eclipse.jetty.client.Response.CompleteListener newServerToProxyResponseListener(
+            Request clientToProxyRequest,
+            org.eclipse.jetty.client.Request proxyToServerRequest,
+            Response proxyToClientResponse,
+            Callback proxyToClientCallback) {
+        org.eclipse.jetty.client.Response.CompleteListener relay = super.newServerToProxyResponseListener(
+                clientToProxyRequest, proxyToServerRequest, proxyToClientResponse, proxyToClientCallback);
+        if (peers == null || Peers.sentTo(clientToProxyRequest) == null) {
+            return relay;
+        }
+        return new PeerBlobRelay(
+                this,
+                clientToProxyRequest,
+                proxyToServerRequest,
+                proxyToClientResponse,
+                proxyToClientCallback,
+                (org.eclipse.jetty.client.Response.Listener) relay);
     }
 
     @Override
@@ -120,23 +165,21 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
             Callback proxyToClientCallback,
             Throwable failure) {
         PeerRing.Peer peer = peers == null ? null : Peers.sentTo(clientToProxyRequest);
-        if (peer != null && !proxyToClientResponse.isCommitted()) {
-            // the owner did not answer: the next owner (or this replica's node) fetches the blob
-            LOG.warn(
-                    "peer {} failed for {}: {}",
-                    peer.id(),
-                    clientToProxyRequest.getHttpURI().getPath(),
-                    failure.toString());
-            clientToProxyRequest.setAttribute(TARGET, peers.reroute(clientToProxyRequest));
-            try {
-                handle(clientToProxyRequest, proxyToClientResponse, proxyToClientCallback);
-                return;
-            } catch (Exception e) {
-                failure = e;
+        if (peer != null) {
+            // the owner refused, broke off, stayed silent or sent what is not the blob: it is left
+            // out for a while; with nothing sent yet, the next owner (or this replica's node)
+            // serves the blob now, else the client's retry goes there
+            String next = peers.reroute(clientToProxyRequest, failure);
+            if (!proxyToClientResponse.isCommitted()) {
+                proxyToClientResponse.reset();
+                clientToProxyRequest.setAttribute(TARGET, next);
+                try {
+                    handle(clientToProxyRequest, proxyToClientResponse, proxyToClientCallback);
+                    return;
+                } catch (Exception e) {
+                    failure = e;
+                }
             }
-        } else if (peer != null) {
-            // broke off mid-transfer: the client retries, and the retry goes to another replica
-            peers.reroute(clientToProxyRequest);
         }
         if (proxyToClientResponse.isCommitted()) {
             super.onServerToProxyResponseFailure(

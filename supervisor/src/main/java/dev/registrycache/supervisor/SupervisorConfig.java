@@ -92,7 +92,10 @@ record SupervisorConfig(
             GatewayChecks.checkCertificates(certs);
         }
         boolean authenticated = GatewayChecks.checkAuthentication(env);
-        PeerSettings.from(env).ifPresent(peers -> checkPortFree(host, peers.port()));
+        PeerSettings.from(env).ifPresent(peers -> {
+            checkPortFree(host, peers.port());
+            peers.refusePublicPorts();
+        });
         CleanerSettings.from(env);
         checkLogLevel(env);
         checkPortFree(host, port);

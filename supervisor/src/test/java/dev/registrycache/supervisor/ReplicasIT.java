@@ -2,6 +2,7 @@ package dev.registrycache.supervisor;
 
 import static dev.registrycache.supervisor.WholeStack.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.gateway.peers.PeerAuth;
@@ -86,8 +87,8 @@ class ReplicasIT {
     }
 
     private List<Replica> replicas(Path dir, int n, String upstream, Map<String, String> extra) throws Exception {
-        Path secretFile = Files.writeString(dir.resolve("peer-secret"), SECRET);
-        Path pullSecret = Files.writeString(dir.resolve("pull-secret.json"), "{\"auths\":{\"quay.io\":{}}}");
+        Files.writeString(dir.resolve("peer-secret"), SECRET);
+        Files.writeString(dir.resolve("pull-secret.json"), "{\"auths\":{\"quay.io\":{}}}");
         int[] ports = new int[n];
         int[] peerPorts = new int[n];
         List<String> peers = new ArrayList<>();
@@ -98,16 +99,8 @@ class ReplicasIT {
         }
         List<Replica> all = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            Map<String, String> env = new HashMap<>();
-            env.put("PULL_SECRET", pullSecret.toString());
-            env.put("DATA_DIR", dir.resolve("shared-data").toString());
-            env.put("LOG_DIR", dir.resolve("logs-" + i).toString());
-            env.put("PORT", Integer.toString(ports[i]));
-            env.put("CERTS", dir.resolve("no-certs.pem").toString());
-            env.put("UPSTREAM_ENDPOINTS", "quay.io=" + upstream);
-            env.put("PEERS", String.join(",", peers));
-            env.put("PEER_PORT", Integer.toString(peerPorts[i]));
-            env.put("PEER_SECRET_FILE", secretFile.toString());
+            Map<String, String> env =
+                    replicaEnv(dir, "logs-" + i, ports[i], peerPorts[i], String.join(",", peers), upstream);
             env.putAll(extra);
             all.add(start(env, ports[i], peerPorts[i]));
         }
@@ -115,6 +108,22 @@ class ReplicasIT {
             await("replica ready", Duration.ofSeconds(90), () -> r.printed("registry-cache ready"));
         }
         return all;
+    }
+
+    /** The environment of one replica sharing {@code dir}'s data folder, pull secret and peer secret. */
+    private static Map<String, String> replicaEnv(
+            Path dir, String logs, int port, int peerPort, String peers, String upstream) {
+        Map<String, String> env = new HashMap<>();
+        env.put("PULL_SECRET", dir.resolve("pull-secret.json").toString());
+        env.put("DATA_DIR", dir.resolve("shared-data").toString());
+        env.put("LOG_DIR", dir.resolve(logs).toString());
+        env.put("PORT", Integer.toString(port));
+        env.put("CERTS", dir.resolve("no-certs.pem").toString());
+        env.put("UPSTREAM_ENDPOINTS", "quay.io=" + upstream);
+        env.put("PEERS", peers);
+        env.put("PEER_PORT", Integer.toString(peerPort));
+        env.put("PEER_SECRET_FILE", dir.resolve("peer-secret").toString());
+        return env;
     }
 
     private Replica start(Map<String, String> env, int port, int peerPort) throws IOException {
@@ -211,19 +220,18 @@ class ReplicasIT {
                 "the replicas forwarded to the owners: " + metrics);
 
         // a replica started later serves them from the shared store, without the upstream
-        Map<String, String> env = new HashMap<>();
         int port = FreePort.pick();
         int peerPort = FreePort.pick();
-        env.put("PULL_SECRET", dir.resolve("pull-secret.json").toString());
-        env.put("DATA_DIR", dir.resolve("shared-data").toString());
-        env.put("LOG_DIR", dir.resolve("logs-late").toString());
-        env.put("PORT", Integer.toString(port));
-        env.put("CERTS", dir.resolve("no-certs.pem").toString());
-        env.put("UPSTREAM_ENDPOINTS", "quay.io=" + upstream.baseUrl());
-        env.put("PEERS", "127.0.0.1:" + peerPort + "," + replicas.get(0).peer().id());
-        env.put("PEER_PORT", Integer.toString(peerPort));
-        env.put("PEER_SECRET_FILE", dir.resolve("peer-secret").toString());
-        Replica late = start(env, port, peerPort);
+        Replica late = start(
+                replicaEnv(
+                        dir,
+                        "logs-late",
+                        port,
+                        peerPort,
+                        "127.0.0.1:" + peerPort + "," + replicas.get(0).peer().id(),
+                        upstream.baseUrl()),
+                port,
+                peerPort);
         await("the late replica ready", Duration.ofSeconds(60), () -> late.printed("registry-cache ready"));
         int before = upstream.requests().size();
         for (String digest : blobs) {
@@ -270,6 +278,67 @@ class ReplicasIT {
                 .body();
         assertTrue(metrics.contains("registry_cache_peer_requests_total{result=\"refused\"} 3"), metrics);
         assertEquals(0, upstream.requestCount("GET", "/blobs/" + digest));
+
+        // a request carrying the peer header on a public port is served there, never forwarded:
+        // a blob that replica 0 owns, asked of replica 1's public port, never reaches replica 0
+        PeerRing ring = new PeerRing(
+                replicas.get(1).peer(),
+                PeerRing.staticList(
+                        List.of(replicas.get(0).peer(), replicas.get(1).peer())),
+                Clock.systemUTC());
+        Image owned =
+                OciImages.image().oci().seed(720).layers(1).layerSize(50_000).build();
+        for (long seed = 721;
+                !ring.owner(owned.layerDigests().get(0)).equals(replicas.get(0).peer());
+                seed++) {
+            owned = OciImages.image()
+                    .oci()
+                    .seed(seed)
+                    .layers(1)
+                    .layerSize(50_000)
+                    .build();
+        }
+        upstream.push(owned, "team/owned", "v1");
+        String ownedPath =
+                "/v2/quay.io/team/owned/blobs/" + owned.layerDigests().get(0);
+        HttpResponse<byte[]> notForwarded = http.send(
+                HttpRequest.newBuilder(URI.create(replicas.get(1).base() + ownedPath))
+                        .header(PeerAuth.HEADER, right.sign("GET", ownedPath))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, notForwarded.statusCode());
+        String metrics0 = http.send(
+                        HttpRequest.newBuilder(URI.create(replicas.get(0).base() + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertFalse(
+                metrics0.contains("registry_cache_peer_requests_total{result=\"accepted\"}"),
+                "replica 1 forwarded it to replica 0");
+
+        // a replica whose static list names another's public port is refused at start
+        int port = FreePort.pick();
+        int peerPort = FreePort.pick();
+        String publicPort = "127.0.0.1:" + replicas.get(0).port();
+        Process refused = WholeStack.supervisor(
+                        List.of(),
+                        replicaEnv(
+                                dir,
+                                "logs-refused",
+                                port,
+                                peerPort,
+                                "127.0.0.1:" + peerPort + "," + publicPort,
+                                upstream.baseUrl()))
+                .start();
+        started.add(refused);
+        List<String> lines = OutputLines.follow(refused);
+        assertTrue(refused.waitFor(60, TimeUnit.SECONDS), "the start is refused, not served");
+        assertEquals(2, refused.exitValue(), String.join("\n", lines));
+        await(
+                "the refusal's message",
+                Duration.ofSeconds(10),
+                () -> lines.stream()
+                        .anyMatch(l -> l.contains("PEERS: " + publicPort + " answers as a registry's public port")));
 
         // a signed request is served by that replica itself, whoever owns the digest
         HttpResponse<byte[]> signed = http.send(

@@ -54,6 +54,27 @@ public record PeerSettings(
         return Optional.of(new PeerSettings(port, self(env, port, listed), source, text, secret));
     }
 
+    /**
+     * Refuses a static list with an entry that answers as a registry's public port ({@link
+     * PortProbe}): the replicas would forward blob GETs to each other's clients' port. Entries that
+     * do not answer yet are taken as they are (replicas start in any order); the gateway leaves out
+     * any that answers as a public port later, and the pods of a DNS name as they appear.
+     */
+    public void refusePublicPorts() {
+        if (peers.startsWith("dns:")) {
+            return;
+        }
+        List<PeerRing.Peer> others =
+                source.get().stream().filter(p -> !p.equals(self)).distinct().toList();
+        PortProbe.probeAll(others).forEach((peer, answer) -> {
+            if (answer == PortProbe.Answer.PUBLIC_PORT) {
+                throw new ConfigException("PEERS: " + peer.id() + " answers as a registry's public port (GET "
+                        + PortProbe.PATH + "), not as a replica's peer port: list the port each replica has "
+                        + "for the others, PEER_PORT (" + port + " here), not PORT");
+            }
+        });
+    }
+
     private static byte[] readSecret(Map<String, String> env) {
         Path file = Path.of(Setting.PEER_SECRET_FILE.resolve(null, env));
         byte[] secret;

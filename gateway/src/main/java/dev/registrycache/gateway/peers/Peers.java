@@ -1,21 +1,39 @@
 package dev.registrycache.gateway.peers;
 
+import dev.registrycache.common.Digest;
 import dev.registrycache.common.Metrics;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.server.Request;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's side of scaling out: which requests came from another replica (on the peer
  * connector, signed), and where a blob that no replica has stored is fetched: by the replica that
  * owns its digest, through its peer port, so that the cluster asks the upstream once. A request
- * from a peer is served here and never forwarded again.
+ * that carries the peer header is served here and never forwarded again, whatever port it came
+ * in on.
  */
 public final class Peers implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Peers.class);
     /** The name of the peer port's connector. */
     public static final String CONNECTOR = "peers";
+    /**
+     * How long the owner may take to send its response headers. The owner's node sends them as
+     * soon as its upstream's arrive (it streams the body as it comes), which takes a registry a
+     * second or two; an owner silent for longer is frozen (stopped, in a long GC pause, on a hung
+     * disk, cut off by a partition) and the blob goes to the next owner.
+     */
+    public static final Duration HEADERS_DEADLINE = Duration.ofSeconds(10);
+    /**
+     * How long the owner may send nothing in the middle of a blob: as long as a node waits on a
+     * silent upstream, after which the owner's own download would have failed anyway.
+     */
+    public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
     /** How often the list of replicas is asked again (DNS). */
     static final long REFRESH_SECONDS = 10;
 
@@ -39,7 +57,10 @@ public final class Peers implements AutoCloseable {
         this.settings = settings;
         this.forwards = forwards;
         this.received = received;
-        this.ring = new PeerRing(settings.self(), settings.source(), Clock.systemUTC());
+        this.ring = new PeerRing(
+                settings.self(),
+                new PublicPortFilter(settings.source(), settings.self(), PortProbe::probeAll),
+                Clock.systemUTC());
         this.auth = new PeerAuth(settings.secret(), Clock.systemUTC());
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "peers-refresh");
@@ -62,13 +83,23 @@ public final class Peers implements AutoCloseable {
         return CONNECTOR.equals(request.getConnectionMetaData().getConnector().getName());
     }
 
+    /**
+     * Whether the request carries the peer header: sent by a replica, or made to look so. Such a
+     * request is never forwarded, on any port, so that a list naming the public ports cannot make
+     * the replicas forward a blob GET around in a loop.
+     */
+    public static boolean relayed(Request request) {
+        return request.getHeaders().contains(PeerAuth.HEADER);
+    }
+
     /** Whether a request on the peer port is signed by a replica. */
     public boolean signed(Request request) {
         boolean signed = auth.verify(
                 request.getHeaders().get(PeerAuth.HEADER),
                 request.getMethod(),
                 request.getHttpURI().getPathQuery());
-        received.labels(signed ? "accepted" : "refused").add(1);
+        received.labels(signed ? "accepted" : PortProbe.isProbe(request) ? "probe" : "refused")
+                .add(1);
         return signed;
     }
 
@@ -76,11 +107,11 @@ public final class Peers implements AutoCloseable {
      * Where a GET of a blob no replica has stored goes: the URL on the owner's peer port, or
      * {@code local} (the node here) when this replica owns the digest.
      */
-    public String route(Request request, String digest, String pathAndQuery, String local) {
+    public String route(Request request, Digest digest, String pathAndQuery, String local) {
         request.setAttribute(LOCAL, local);
         request.setAttribute(DIGEST, digest);
         request.setAttribute(PATH, pathAndQuery);
-        return targetFor(request, ring.owner(digest));
+        return targetFor(request, ring.owner(digest.toString()));
     }
 
     private String targetFor(Request request, PeerRing.Peer owner) {
@@ -98,22 +129,35 @@ public final class Peers implements AutoCloseable {
         return (PeerRing.Peer) request.getAttribute(PEER);
     }
 
+    /** The blob a request sent to a peer asks for. */
+    public static Digest digest(Request request) {
+        return (Digest) request.getAttribute(DIGEST);
+    }
+
     /** The signature header value for the request sent to a peer. */
     public String signature(Request request) {
         return auth.sign("GET", (String) request.getAttribute(PATH));
     }
 
     /**
-     * The peer the request went to failed: it is left out of ownership for a while, and the
+     * The peer the request went to failed ({@code why}: it refused, broke off, sent no headers in
+     * time, or sent bytes that are not the blob): it is left out of ownership for a while, and the
      * request goes to the next owner (or the node here); returns that URL.
      */
-    public String reroute(Request request) {
+    public String reroute(Request request, Throwable why) {
         PeerRing.Peer failed = sentTo(request);
         if (failed != null) {
+            boolean invalid = why instanceof RelayedBlob.Invalid;
+            LOG.warn(
+                    "peer {} {} for {}: {}",
+                    failed.id(),
+                    invalid ? "sent what is not the blob" : "failed",
+                    request.getHttpURI().getPath(),
+                    why.getMessage() == null ? why.toString() : why.getMessage());
             ring.markDown(failed);
-            forwards.labels(failed.id(), "failed").add(1);
+            forwards.labels(failed.id(), invalid ? "invalid" : "failed").add(1);
         }
-        return targetFor(request, ring.owner((String) request.getAttribute(DIGEST)));
+        return targetFor(request, ring.owner(request.getAttribute(DIGEST).toString()));
     }
 
     @Override
