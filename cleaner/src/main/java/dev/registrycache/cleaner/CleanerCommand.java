@@ -40,9 +40,6 @@ import picocli.CommandLine.Option;
                     + "line per pass."
         })
 public final class CleanerCommand implements Callable<Integer> {
-    /** How often registry_cache_store_bytes is measured between cleaning passes. */
-    private static final Duration SIZE_REFRESH = Duration.ofMinutes(1);
-
     private static final Logger LOG = LoggerFactory.getLogger(CleanerCommand.class);
 
     @Mixin
@@ -108,8 +105,6 @@ public final class CleanerCommand implements Callable<Integer> {
         }
         Path metricsFile =
                 new LogDirLayout(Path.of(Setting.LOG_DIR.resolve(folders.logDirFlag(), env))).cleanerMetrics();
-        Metrics metrics = new Metrics();
-        CleanerMetrics cleanerMetrics = CleanerMetrics.in(metrics);
         LOG.info(
                 "cleaner for {}: every {}, max {}, threshold {}%, grace {}",
                 data.toAbsolutePath(),
@@ -117,33 +112,8 @@ public final class CleanerCommand implements Callable<Integer> {
                 max,
                 threshold,
                 graceTime);
-        cleanerMetrics.maxBytes().set(max.bytes());
-        long nextPass = System.nanoTime();
-        while (true) {
-            try {
-                boolean due = every != null && System.nanoTime() - nextPass >= 0;
-                if (due && !lease.acquire()) {
-                    nextPass = System.nanoTime() + every.toNanos(); // another replica's turn
-                } else if (due) {
-                    Cleaner.Pass pass = cleaner.run(false);
-                    nextPass = System.nanoTime() + every.toNanos();
-                    cleanerMetrics.passes().labels().add(1);
-                    cleanerMetrics.evictedBlobs().labels().add(pass.deleted());
-                    cleanerMetrics.evictedBytes().labels().add(pass.freed());
-                    cleanerMetrics.storeBytes().set(pass.after());
-                } else {
-                    cleanerMetrics
-                            .storeBytes()
-                            .set(cleaner.storeBytes()); // between passes the gauge follows the store as it fills
-                }
-                metrics.writeTo(metricsFile);
-            } catch (Exception e) {
-                LOG.warn("cleaning pass failed: {}", e.toString());
-                nextPass = System.nanoTime() + (every == null ? 0 : every.toNanos());
-            }
-            long untilPass = every == null ? Long.MAX_VALUE : (nextPass - System.nanoTime()) / 1_000_000;
-            Thread.sleep(Math.max(1, Math.min(SIZE_REFRESH.toMillis(), untilPass)));
-        }
+        new CleaningLoop(cleaner, lease, every, new Metrics(), metricsFile, System::nanoTime).run();
+        return 0;
     }
 
     /** This cleaner's name as a lease holder: host, process and a random part, in letters, digits, '.' and '-'. */
