@@ -9,6 +9,7 @@ import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.Setting;
 import dev.registrycache.common.Startup;
+import dev.registrycache.common.SupervisorWatch;
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.store.FileDatastore;
 import java.io.IOException;
@@ -93,6 +94,7 @@ public final class CleanerCommand implements Callable<Integer> {
                 new CleanerLease(store, holderName(), configured.settings().leaseTerm(), Clock.systemUTC());
         cleaner.whileHolding(lease::held);
         Runtime.getRuntime().addShutdownHook(new Thread(lease::close, "cleaner-lease-release"));
+        SupervisorWatch.beforeHalt(lease::close); // killed with its supervisor: the next start cleans at once
         if (once) {
             try (lease) {
                 if (!lease.acquire()) {

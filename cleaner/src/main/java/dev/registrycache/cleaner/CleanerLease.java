@@ -75,6 +75,11 @@ final class CleanerLease implements AutoCloseable {
         return held;
     }
 
+    /** How long a lease runs unless renewed. */
+    Duration term() {
+        return term;
+    }
+
     /** Whether the lease is still held (a pass in progress stops deleting when not). */
     boolean held() {
         return held;

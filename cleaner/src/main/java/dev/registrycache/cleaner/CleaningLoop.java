@@ -10,8 +10,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The cleaner's life as a service: a pass every CLEANER_RUNEVERY_TIME while this replica has the
  * turn to clean (the {@link CleanerLease}), and between passes the store's size for the gauge,
- * every minute. Its time comes from a clock of nanoseconds, so that a test can drive it step by
- * step.
+ * every minute. A cleaner that finds the lease held asks again after the lease's term, not after
+ * a whole period: by then a holder that died without giving it up (a host's crash) has lost it,
+ * and on a host with no other replica the cleaner would otherwise wait 30 minutes to clean.
+ * Its time comes from a clock of nanoseconds, so that a test can drive it step by step.
  */
 final class CleaningLoop {
     /** How often registry_cache_store_bytes is measured between cleaning passes. */
@@ -63,7 +65,8 @@ final class CleaningLoop {
         try {
             boolean due = every != null && nanoTime.getAsLong() - nextPass >= 0;
             if (due && !lease.acquire()) {
-                nextPass = nanoTime.getAsLong() + every.toNanos(); // another replica's turn
+                // another replica's turn, or the lease could not be read: look again once a lease taken now would end
+                nextPass = nanoTime.getAsLong() + min(every, lease.term()).toNanos();
             } else if (due) {
                 Cleaner.Pass pass = cleaner.run(false);
                 nextPass = nanoTime.getAsLong() + every.toNanos();
@@ -81,5 +84,9 @@ final class CleaningLoop {
         }
         long untilPass = every == null ? Long.MAX_VALUE : (nextPass - nanoTime.getAsLong()) / 1_000_000;
         return Duration.ofMillis(Math.max(1, Math.min(SIZE_REFRESH.toMillis(), untilPass)));
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 }

@@ -344,6 +344,29 @@ class SupervisorIT {
     }
 
     @Test
+    void aSupervisorKilledWithSigkillLeavesTheCleanerLeaseFreeAndTheNextStartCleansAtOnce(@TempDir Path dir)
+            throws Exception {
+        UpstreamRegistry quay = UpstreamRegistry.plain();
+        closeables.add(quay);
+        Map<String, String> env = env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl());
+        Path lease = dir.resolve("data/.leases/cleaner");
+        Stack first = start(env);
+        await("the cleaner's lease", Duration.ofSeconds(60), () -> Files.exists(lease));
+        List<ProcessHandle> children = first.children();
+        first.process().toHandle().destroyForcibly();
+        await(
+                "the children to exit",
+                Duration.ofSeconds(30),
+                () -> children.stream().noneMatch(ProcessHandle::isAlive));
+        assertFalse(Files.exists(lease), "the cleaner gave its lease up before it exited");
+        Stack next = start(env);
+        await(
+                "the next start's cleaning pass (CLEANER_RUNEVERY_TIME is 30m, the lease term 2m)",
+                Duration.ofSeconds(60),
+                () -> next.printed("cleaner: store"));
+    }
+
+    @Test
     void ctrlCToTheWholeProcessGroupLetsATransferFinishAndRestartsNothing(@TempDir Path dir) throws Exception {
         UpstreamRegistry quay = UpstreamRegistry.plain();
         closeables.add(quay);
