@@ -97,11 +97,17 @@ public final class CleanerCommand implements Callable<Integer> {
         SupervisorWatch.beforeHalt(lease::close); // killed with its supervisor: the next start cleans at once
         if (once) {
             try (lease) {
-                if (!lease.acquire()) {
-                    System.out.println("another replica holds the cleaner lease and cleans: nothing done");
-                    return 0;
+                switch (lease.acquire()) {
+                    case ANOTHER_REPLICA -> {
+                        System.out.println("another replica holds the cleaner lease and cleans: nothing done");
+                        return 0;
+                    }
+                    case UNKNOWN -> {
+                        System.err.println("cannot take the cleaner lease (the WARN above says why): nothing done");
+                        return 1;
+                    }
+                    case THIS_CLEANER -> cleaner.run(false);
                 }
-                cleaner.run(false);
             }
             return 0;
         }

@@ -64,7 +64,7 @@ final class CleaningLoop {
     Duration step() {
         try {
             boolean due = every != null && nanoTime.getAsLong() - nextPass >= 0;
-            if (due && !lease.acquire()) {
+            if (due && lease.acquire() != CleanerLease.Turn.THIS_CLEANER) {
                 // another replica's turn, or the lease could not be read: look again once a lease taken now would end
                 nextPass = nanoTime.getAsLong() + min(every, lease.term()).toNanos();
             } else if (due) {

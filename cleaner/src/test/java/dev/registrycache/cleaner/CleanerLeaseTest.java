@@ -1,5 +1,6 @@
 package dev.registrycache.cleaner;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,15 +24,16 @@ class CleanerLeaseTest {
     void oneReplicaCleansAndAStoppedOneHandsTheTurnOnAtOnce() {
         try (CleanerLease a = lease("replica-a");
                 CleanerLease b = lease("replica-b")) {
-            assertTrue(a.acquire());
-            assertFalse(b.acquire(), "a's turn");
+            assertEquals(CleanerLease.Turn.THIS_CLEANER, a.acquire());
+            assertEquals(CleanerLease.Turn.ANOTHER_REPLICA, b.acquire(), "a's turn");
             clock.advance(TERM.minusMillis(1));
             a.renew();
             clock.advance(TERM.minusMillis(1));
-            assertFalse(b.acquire(), "a renewed within its term");
+            assertEquals(CleanerLease.Turn.ANOTHER_REPLICA, b.acquire(), "a renewed within its term");
             assertTrue(a.held());
             a.close();
-            assertTrue(b.acquire(), "released at a's stop: b need not wait for the term");
+            assertEquals(
+                    CleanerLease.Turn.THIS_CLEANER, b.acquire(), "released at a's stop: b need not wait for the term");
         }
     }
 
@@ -39,14 +41,14 @@ class CleanerLeaseTest {
     void aDeadHoldersTurnPassesAfterItsTermAndItStopsDeletingIfItComesBack() {
         try (CleanerLease a = lease("replica-a");
                 CleanerLease b = lease("replica-b")) {
-            assertTrue(a.acquire());
+            assertEquals(CleanerLease.Turn.THIS_CLEANER, a.acquire());
             clock.advance(TERM.minusMillis(1));
-            assertFalse(b.acquire(), "not yet expired");
+            assertEquals(CleanerLease.Turn.ANOTHER_REPLICA, b.acquire(), "not yet expired");
             clock.advance(Duration.ofMillis(2)); // a stalled (or died) and did not renew
-            assertTrue(b.acquire());
+            assertEquals(CleanerLease.Turn.THIS_CLEANER, b.acquire());
             a.renew(); // a wakes up
             assertFalse(a.held(), "a pass of a in progress stops deleting");
-            assertFalse(a.acquire(), "b's turn now");
+            assertEquals(CleanerLease.Turn.ANOTHER_REPLICA, a.acquire(), "b's turn now");
         }
     }
 }
