@@ -67,6 +67,10 @@ final class Cleaner {
         return this;
     }
 
+    long maxBytes() {
+        return maxBytes;
+    }
+
     long thresholdBytes() {
         return maxBytes + maxBytes / 100 * thresholdPercent + maxBytes % 100 * thresholdPercent / 100;
     }

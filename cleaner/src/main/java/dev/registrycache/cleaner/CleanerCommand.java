@@ -9,6 +9,7 @@ import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.Setting;
 import dev.registrycache.common.Startup;
+import dev.registrycache.common.SupervisorWatch;
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.store.FileDatastore;
 import java.io.IOException;
@@ -40,9 +41,6 @@ import picocli.CommandLine.Option;
                     + "line per pass."
         })
 public final class CleanerCommand implements Callable<Integer> {
-    /** How often registry_cache_store_bytes is measured between cleaning passes. */
-    private static final Duration SIZE_REFRESH = Duration.ofMinutes(1);
-
     private static final Logger LOG = LoggerFactory.getLogger(CleanerCommand.class);
 
     @Mixin
@@ -96,20 +94,25 @@ public final class CleanerCommand implements Callable<Integer> {
                 new CleanerLease(store, holderName(), configured.settings().leaseTerm(), Clock.systemUTC());
         cleaner.whileHolding(lease::held);
         Runtime.getRuntime().addShutdownHook(new Thread(lease::close, "cleaner-lease-release"));
+        SupervisorWatch.beforeHalt(lease::close); // killed with its supervisor: the next start cleans at once
         if (once) {
             try (lease) {
-                if (!lease.acquire()) {
-                    System.out.println("another replica holds the cleaner lease and cleans: nothing done");
-                    return 0;
+                switch (lease.acquire()) {
+                    case ANOTHER_REPLICA -> {
+                        System.out.println("another replica holds the cleaner lease and cleans: nothing done");
+                        return 0;
+                    }
+                    case UNKNOWN -> {
+                        System.err.println("cannot take the cleaner lease (the WARN above says why): nothing done");
+                        return 1;
+                    }
+                    case THIS_CLEANER -> cleaner.run(false);
                 }
-                cleaner.run(false);
             }
             return 0;
         }
         Path metricsFile =
                 new LogDirLayout(Path.of(Setting.LOG_DIR.resolve(folders.logDirFlag(), env))).cleanerMetrics();
-        Metrics metrics = new Metrics();
-        CleanerMetrics cleanerMetrics = CleanerMetrics.in(metrics);
         LOG.info(
                 "cleaner for {}: every {}, max {}, threshold {}%, grace {}",
                 data.toAbsolutePath(),
@@ -117,33 +120,8 @@ public final class CleanerCommand implements Callable<Integer> {
                 max,
                 threshold,
                 graceTime);
-        cleanerMetrics.maxBytes().set(max.bytes());
-        long nextPass = System.nanoTime();
-        while (true) {
-            try {
-                boolean due = every != null && System.nanoTime() - nextPass >= 0;
-                if (due && !lease.acquire()) {
-                    nextPass = System.nanoTime() + every.toNanos(); // another replica's turn
-                } else if (due) {
-                    Cleaner.Pass pass = cleaner.run(false);
-                    nextPass = System.nanoTime() + every.toNanos();
-                    cleanerMetrics.passes().labels().add(1);
-                    cleanerMetrics.evictedBlobs().labels().add(pass.deleted());
-                    cleanerMetrics.evictedBytes().labels().add(pass.freed());
-                    cleanerMetrics.storeBytes().set(pass.after());
-                } else {
-                    cleanerMetrics
-                            .storeBytes()
-                            .set(cleaner.storeBytes()); // between passes the gauge follows the store as it fills
-                }
-                metrics.writeTo(metricsFile);
-            } catch (Exception e) {
-                LOG.warn("cleaning pass failed: {}", e.toString());
-                nextPass = System.nanoTime() + (every == null ? 0 : every.toNanos());
-            }
-            long untilPass = every == null ? Long.MAX_VALUE : (nextPass - System.nanoTime()) / 1_000_000;
-            Thread.sleep(Math.max(1, Math.min(SIZE_REFRESH.toMillis(), untilPass)));
-        }
+        new CleaningLoop(cleaner, lease, every, new Metrics(), metricsFile, System::nanoTime).run();
+        return 0;
     }
 
     /** This cleaner's name as a lease holder: host, process and a random part, in letters, digits, '.' and '-'. */

@@ -53,10 +53,20 @@ final class CleanerLease implements AutoCloseable {
         }
     }
 
-    /** Whether this cleaner may clean now: takes the lease if it is free or expired. */
-    synchronized boolean acquire() {
+    /** Whose turn to clean it is, as far as this cleaner can tell. */
+    enum Turn {
+        /** This cleaner holds the lease: it cleans. */
+        THIS_CLEANER,
+        /** Another replica's cleaner holds it. */
+        ANOTHER_REPLICA,
+        /** The lease could not be read or written; a WARN said why. */
+        UNKNOWN
+    }
+
+    /** Whether this cleaner may clean now: takes the lease if it is free or stale. */
+    synchronized Turn acquire() {
         if (held) {
-            return true;
+            return Turn.THIS_CLEANER;
         }
         try {
             held = store.holdLease(NAME, holder, clock.instant(), term);
@@ -64,15 +74,24 @@ final class CleanerLease implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot take the cleaner lease: {}", e.toString());
             held = false;
+            toldWaiting = false;
+            return Turn.UNKNOWN;
         }
         if (held) {
             LOG.info("cleaner lease taken by {}: this replica cleans", holder);
             toldWaiting = false;
-        } else if (!toldWaiting) {
+            return Turn.THIS_CLEANER;
+        }
+        if (!toldWaiting) {
             LOG.info("another replica holds the cleaner lease: this one waits its turn");
             toldWaiting = true;
         }
-        return held;
+        return Turn.ANOTHER_REPLICA;
+    }
+
+    /** How long a lease runs unless renewed. */
+    Duration term() {
+        return term;
     }
 
     /** Whether the lease is still held (a pass in progress stops deleting when not). */

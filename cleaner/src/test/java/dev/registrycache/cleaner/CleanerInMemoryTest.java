@@ -12,16 +12,14 @@ import dev.registrycache.common.Tag;
 import dev.registrycache.common.store.BlobUpload;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.common.store.InMemoryDatastore;
+import dev.registrycache.testsupport.TestClock;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -38,7 +36,7 @@ class CleanerInMemoryTest {
     private static final Duration GRACE = Duration.ofMinutes(10);
 
     private final long now = System.currentTimeMillis();
-    private final TestClock clock = new TestClock(now);
+    private final TestClock clock = new TestClock(Instant.ofEpochMilli(now));
     private final InMemoryDatastore store = new InMemoryDatastore(clock);
     private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
     private int seed;
@@ -200,39 +198,6 @@ class CleanerInMemoryTest {
                     cleaner.run(false).uploads(),
                     "the next pass removes it");
             assertEquals(new Datastore.UploadsSummary(0, 0, 0, 0), store.scanUploads(Duration.ZERO, false));
-        }
-    }
-
-    /** A clock the test moves: the time of the uploads' writes, against which they go stale. */
-    private static final class TestClock extends Clock {
-        private volatile long millis;
-
-        TestClock(long millis) {
-            this.millis = millis;
-        }
-
-        void advance(Duration d) {
-            millis += d.toMillis();
-        }
-
-        @Override
-        public long millis() {
-            return millis;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
         }
     }
 }

@@ -1,38 +1,20 @@
 package dev.registrycache.cleaner;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.store.InMemoryDatastore;
-import java.time.Clock;
+import dev.registrycache.testsupport.TestClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** The turn to clean among replicas sharing a datastore, over the in-memory datastore and a test clock. */
 class CleanerLeaseTest {
     private static final Duration TERM = Duration.ofMinutes(2);
     private final InMemoryDatastore store = new InMemoryDatastore();
-    private final AtomicLong now =
-            new AtomicLong(Instant.parse("2026-12-01T00:00:00Z").toEpochMilli());
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(now.get());
-        }
-    };
+    private final TestClock clock = new TestClock(Instant.parse("2026-12-01T00:00:00Z"));
 
     private CleanerLease lease(String holder) {
         return new CleanerLease(store, holder, TERM, clock, false);
@@ -42,15 +24,16 @@ class CleanerLeaseTest {
     void oneReplicaCleansAndAStoppedOneHandsTheTurnOnAtOnce() {
         try (CleanerLease a = lease("replica-a");
                 CleanerLease b = lease("replica-b")) {
-            assertTrue(a.acquire());
-            assertFalse(b.acquire(), "a's turn");
-            now.addAndGet(TERM.toMillis() - 1);
+            assertEquals(CleanerLease.Turn.THIS_CLEANER, a.acquire());
+            assertEquals(CleanerLease.Turn.ANOTHER_REPLICA, b.acquire(), "a's turn");
+            clock.advance(TERM.minusMillis(1));
             a.renew();
-            now.addAndGet(TERM.toMillis() - 1);
-            assertFalse(b.acquire(), "a renewed within its term");
+            clock.advance(TERM.minusMillis(1));
+            assertEquals(CleanerLease.Turn.ANOTHER_REPLICA, b.acquire(), "a renewed within its term");
             assertTrue(a.held());
             a.close();
-            assertTrue(b.acquire(), "released at a's stop: b need not wait for the term");
+            assertEquals(
+                    CleanerLease.Turn.THIS_CLEANER, b.acquire(), "released at a's stop: b need not wait for the term");
         }
     }
 
@@ -58,14 +41,14 @@ class CleanerLeaseTest {
     void aDeadHoldersTurnPassesAfterItsTermAndItStopsDeletingIfItComesBack() {
         try (CleanerLease a = lease("replica-a");
                 CleanerLease b = lease("replica-b")) {
-            assertTrue(a.acquire());
-            now.addAndGet(TERM.toMillis() - 1);
-            assertFalse(b.acquire(), "not yet expired");
-            now.addAndGet(2); // a stalled (or died) and did not renew
-            assertTrue(b.acquire());
+            assertEquals(CleanerLease.Turn.THIS_CLEANER, a.acquire());
+            clock.advance(TERM.minusMillis(1));
+            assertEquals(CleanerLease.Turn.ANOTHER_REPLICA, b.acquire(), "not yet expired");
+            clock.advance(Duration.ofMillis(2)); // a stalled (or died) and did not renew
+            assertEquals(CleanerLease.Turn.THIS_CLEANER, b.acquire());
             a.renew(); // a wakes up
             assertFalse(a.held(), "a pass of a in progress stops deleting");
-            assertFalse(a.acquire(), "b's turn now");
+            assertEquals(CleanerLease.Turn.ANOTHER_REPLICA, a.acquire(), "b's turn now");
         }
     }
 }

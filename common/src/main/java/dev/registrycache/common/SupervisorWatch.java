@@ -2,7 +2,11 @@ package dev.registrycache.common;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -14,11 +18,31 @@ import sun.misc.SignalHandler;
  * whole process group (Ctrl-C's SIGINT, SIGHUP when the terminal closes) are ignored here: the
  * supervisor receives them too and stops its children in order, the gateway first, so that
  * transfers in flight finish through running nodes.
+ * An orphan halts rather than exits: the shutdown hooks would stop it gracefully, the servers'
+ * taking up to their whole grace while the next supervisor cannot bind their ports. What must not
+ * be left behind is given up first, by the component's {@link #beforeHalt last rites} (the
+ * cleaner's lease, which would otherwise keep the next start's cleaner waiting), for at most
+ * {@link #LAST_RITES_LIMIT}, so that a hung disk cannot keep an orphan alive.
  */
 public final class SupervisorWatch {
     public static final String ENV = "RC_SUPERVISOR_PID";
 
+    /** How long the last rites may take before the orphan halts anyway. */
+    static final Duration LAST_RITES_LIMIT = Duration.ofSeconds(5);
+
+    private static final List<Runnable> LAST_RITES = new CopyOnWriteArrayList<>();
+    private static final AtomicBoolean GONE = new AtomicBoolean();
+
     private SupervisorWatch() {}
+
+    /**
+     * Runs {@code rites} if the supervisor dies, before this process halts (with the others, on
+     * one thread, within {@link #LAST_RITES_LIMIT}): for what must not outlive the process, and
+     * what a graceful stop would also do. Never runs when the process is not supervised.
+     */
+    public static void beforeHalt(Runnable rites) {
+        LAST_RITES.add(rites);
+    }
 
     /** Starts watching if this process was started by a supervisor; does nothing otherwise. */
     public static void startIfSupervised() {
@@ -44,8 +68,7 @@ public final class SupervisorWatch {
                     } catch (IOException e) {
                         // same: the pipe broke
                     }
-                    System.err.println("supervisor " + pid + " is gone; exiting");
-                    Runtime.getRuntime().halt(1);
+                    supervisorGone(pid);
                 },
                 "supervisor-stdin-watch");
         stdin.setDaemon(true);
@@ -59,11 +82,37 @@ public final class SupervisorWatch {
                             return;
                         }
                     }
-                    System.err.println("supervisor " + pid + " is gone; exiting");
-                    Runtime.getRuntime().halt(1);
+                    supervisorGone(pid);
                 },
                 "supervisor-watch");
         t.setDaemon(true);
         t.start();
+    }
+
+    /** Runs the last rites (once, whichever watch saw it first), then halts. */
+    private static void supervisorGone(String pid) {
+        if (!GONE.compareAndSet(false, true)) {
+            return; // the other watch is at it
+        }
+        System.err.println("supervisor " + pid + " is gone; exiting");
+        Thread rites = new Thread(
+                () -> {
+                    for (Runnable r : LAST_RITES) {
+                        try {
+                            r.run();
+                        } catch (RuntimeException e) {
+                            System.err.println("before exiting: " + e);
+                        }
+                    }
+                },
+                "last-rites");
+        rites.setDaemon(true);
+        rites.start();
+        try {
+            rites.join(LAST_RITES_LIMIT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Runtime.getRuntime().halt(1);
     }
 }

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.security.KeyStore;
 import java.time.Clock;
-import java.time.Duration;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.server.ConnectionFactory;
@@ -39,13 +38,7 @@ public final class GatewayServer extends OnePortServer {
     private final ServerConnector peerConnector;
 
     GatewayServer(GatewayConfig config) {
-        super(
-                "gateway",
-                bufferPool(),
-                config.host(),
-                config.port(),
-                Duration.ofSeconds(15),
-                connectionFactories(config));
+        super("gateway", bufferPool(), config.host(), config.port(), connectionFactories(config));
         this.config = config;
         BasicAuthenticator authenticator = config.auth()
                 .map(a -> new BasicAuthenticator(a.htpasswd(), Clock.systemUTC()))
@@ -54,7 +47,7 @@ public final class GatewayServer extends OnePortServer {
         peers = config.peers()
                 .map(p -> new Peers(p, gatewayMetrics.peerForwards(), gatewayMetrics.peerRequests()))
                 .orElse(null);
-        peerConnector = peers == null ? null : peerConnector(config, peers);
+        peerConnector = peers == null ? null : peerConnector(peers);
         NodeProxyHandler proxy = new NodeProxyHandler(server().getByteBufferPool(), config.nodeToken(), peers);
         Metrics.Counter requests = gatewayMetrics.requests();
         accessLog = openAccessLog(config, metrics);
@@ -67,8 +60,8 @@ public final class GatewayServer extends OnePortServer {
             }
         });
         Observability observability = new Observability(metrics, config.nodes(), config.logDir(), config.nodeToken());
-        // GracefulHandler: on stop, new requests are refused while those in flight get stopTimeout to finish
-        server().setHandler(new GracefulHandler(new GatewayHandler(
+        // GracefulHandler: on stop, new requests are refused while those in flight get STOP_GRACE to finish
+        setHandler(new GracefulHandler(new GatewayHandler(
                 new Routes(config.nodes()),
                 authenticator,
                 config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"),
@@ -81,13 +74,10 @@ public final class GatewayServer extends OnePortServer {
      * The port the other replicas call (plain HTTP/1.1: requests are signed with the secret the
      * replicas share, and carry blobs that are verified by digest wherever they are served).
      */
-    private ServerConnector peerConnector(GatewayConfig config, Peers peers) {
-        ServerConnector connector = new ServerConnector(server(), new HttpConnectionFactory(httpConfiguration()));
+    private ServerConnector peerConnector(Peers peers) {
+        ServerConnector connector =
+                addConnector(peers.settings().port(), new HttpConnectionFactory(httpConfiguration()));
         connector.setName(Peers.CONNECTOR);
-        connector.setHost(config.host());
-        connector.setPort(peers.settings().port());
-        connector.setIdleTimeout(120_000);
-        server().addConnector(connector);
         return connector;
     }
 

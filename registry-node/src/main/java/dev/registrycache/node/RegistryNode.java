@@ -20,7 +20,6 @@ import dev.registrycache.node.upstream.RedirectPolicy;
 import dev.registrycache.node.upstream.TokenRealmPolicy;
 import dev.registrycache.node.upstream.UpstreamClient;
 import java.nio.file.Files;
-import java.time.Duration;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.slf4j.Logger;
@@ -41,13 +40,7 @@ public final class RegistryNode extends OnePortServer {
     private final Metrics metrics = new Metrics();
 
     public RegistryNode(NodeConfig config) throws Exception {
-        super(
-                "node",
-                null,
-                config.host(),
-                config.port(),
-                Duration.ofSeconds(10),
-                new HttpConnectionFactory(httpConfiguration()));
+        super("node", null, config.host(), config.port(), new HttpConnectionFactory(httpConfiguration()));
         this.config = config;
         Files.createDirectories(config.dataDir());
         Datastore store = new FileDatastore(config.dataDir());
@@ -78,7 +71,7 @@ public final class RegistryNode extends OnePortServer {
                         new BlobService(store, fetcher, links),
                         new TagService(store, upstream),
                         BodyBudget.forHeap(heap)));
-        server().setHandler(config.nodeToken()
+        setHandler(config.nodeToken()
                 .<Handler>map(token -> new GatewayOnlyHandler(token, api))
                 .orElse(api));
     }

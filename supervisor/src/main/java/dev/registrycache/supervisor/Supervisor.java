@@ -5,6 +5,7 @@ import dev.registrycache.common.Metrics;
 import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.SupervisorWatch;
+import dev.registrycache.common.http.OnePortServer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -33,8 +34,15 @@ import org.slf4j.LoggerFactory;
  */
 final class Supervisor {
     private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
-    static final Duration GATEWAY_GRACE = Duration.ofSeconds(20);
+    /**
+     * How long the gateway, then each node, gets to stop before it is killed: the grace its
+     * server gives the transfers in flight, and then its exit (closing what it used, writing its
+     * class-data archive).
+     */
+    static final Duration SERVER_GRACE = OnePortServer.STOP_GRACE.plusSeconds(5);
+    /** How long the logger and the cleaner get to stop. */
     static final Duration CHILD_GRACE = Duration.ofSeconds(10);
+
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
     private final SupervisorConfig config;
@@ -236,14 +244,13 @@ final class Supervisor {
         }
         children().forEach(ChildProcess::noMoreRestarts);
         LOG.info("stopping: the gateway takes no new requests and lets transfers in flight finish");
-        started.stop(GATEWAY_GRACE);
+        started.stop(SERVER_GRACE);
         List<Thread> stops = new ArrayList<>();
-        List<ChildProcess> rest = new ArrayList<>(nodes);
-        rest.addAll(others);
-        for (ChildProcess c : rest) {
-            Thread t = new Thread(() -> c.stop(CHILD_GRACE), "stop-" + c.name());
-            t.start();
-            stops.add(t);
+        for (ChildProcess c : nodes) {
+            stops.add(stopInBackground(c, SERVER_GRACE));
+        }
+        for (ChildProcess c : others) {
+            stops.add(stopInBackground(c, CHILD_GRACE));
         }
         for (Thread t : stops) {
             try {
@@ -254,6 +261,12 @@ final class Supervisor {
         }
         LOG.info("every component stopped");
         done.countDown();
+    }
+
+    private static Thread stopInBackground(ChildProcess child, Duration grace) {
+        Thread t = new Thread(() -> child.stop(grace), "stop-" + child.name());
+        t.start();
+        return t;
     }
 
     private void awaitStopped() {

@@ -43,8 +43,8 @@ final class KubernetesScaleOutRules {
     static final String DEFAULT_PEER_SECRET_FILE = "/peer/secret";
     /** The container port the peers' headless Service reaches. */
     static final String PEER_PORT_NAME = "peers";
-    /** How long the supervisor lets transfers in flight finish when stopped. */
-    static final int TRANSFER_GRACE_SECONDS = 20;
+    /** How long the supervisor gives the gateway to stop: transfers in flight finish, then it exits. */
+    static final long TRANSFER_GRACE_SECONDS = Supervisor.SERVER_GRACE.toSeconds();
     /** The least time a liveness probe should give a pod before it is restarted (JVM starts, node restarts). */
     static final int LIVENESS_PATIENCE_SECONDS = 60;
 

@@ -12,8 +12,11 @@ import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.Skopeo;
+import dev.registrycache.testsupport.SlowClient;
 import dev.registrycache.testsupport.UpstreamRegistry;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,6 +30,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -297,6 +301,69 @@ class SupervisorIT {
         assertTrue(
                 children.stream().noneMatch(ProcessHandle::isAlive),
                 "every child stopped before the supervisor exited");
+    }
+
+    @Test
+    void sigtermLetsClientsOnSlowLinksFinishTheirTransfers(@TempDir Path dir) throws Exception {
+        UpstreamRegistry quay = UpstreamRegistry.plain();
+        closeables.add(quay);
+        String stored = quay.pushBlob("team/big", randomFile(dir.resolve("stored"), 20, 21));
+        String cold = quay.pushBlob("team/big", randomFile(dir.resolve("cold"), 20, 22));
+        Stack stack = start(env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl()));
+        await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
+        String blobs = "/v2/quay.io/team/big/blobs/";
+        assertEquals(
+                200,
+                HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.port() + blobs + stored))
+                                        .build(),
+                                HttpResponse.BodyHandlers.discarding())
+                        .statusCode());
+        SlowClient fromStore = SlowClient.get(stack.port(), blobs + stored, SlowClient.Pace.STALLING);
+        closeables.add(fromStore);
+        SlowClient throughNode = SlowClient.get(stack.port(), blobs + cold, SlowClient.Pace.STALLING);
+        closeables.add(throughNode);
+        fromStore.readUntil(1 << 20);
+        throughNode.readUntil(1 << 20);
+        stack.process().destroy(); // SIGTERM
+        CompletableFuture<String> streamed = CompletableFuture.supplyAsync(() -> {
+            try {
+                return throughNode.readToEnd();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        assertEquals(stored, fromStore.readToEnd(), "a stored blob, which the gateway serves, arrived whole");
+        assertEquals(
+                cold,
+                streamed.get(60, TimeUnit.SECONDS),
+                "a blob the node streams through the gateway arrived whole: the node serves while the gateway stops");
+        assertTrue(stack.process().waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, stack.process().exitValue(), String.join("\n", stack.lines()));
+    }
+
+    @Test
+    void aSupervisorKilledWithSigkillLeavesTheCleanerLeaseFreeAndTheNextStartCleansAtOnce(@TempDir Path dir)
+            throws Exception {
+        UpstreamRegistry quay = UpstreamRegistry.plain();
+        closeables.add(quay);
+        Map<String, String> env = env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl());
+        Path lease = dir.resolve("data/.leases/cleaner");
+        Stack first = start(env);
+        await("the cleaner's lease", Duration.ofSeconds(60), () -> Files.exists(lease));
+        List<ProcessHandle> children = first.children();
+        first.process().toHandle().destroyForcibly();
+        await(
+                "the children to exit",
+                Duration.ofSeconds(30),
+                () -> children.stream().noneMatch(ProcessHandle::isAlive));
+        assertFalse(Files.exists(lease), "the cleaner gave its lease up before it exited");
+        Stack next = start(env);
+        await(
+                "the next start's cleaning pass (CLEANER_RUNEVERY_TIME is 30m, the lease term 2m)",
+                Duration.ofSeconds(60),
+                () -> next.printed("cleaner: store"));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.registrycache.common.http;
 import java.time.Duration;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -13,39 +14,60 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * one connector, the settings both want (thread pool, idle timeout, OCI error bodies for Jetty's
  * own errors, {@link #httpConfiguration()}), and its lifecycle: start, the port bound, stop, and
  * serving in the foreground until the JVM exits.
- * A subclass passes its connection factories, sets its handler and request log on
- * {@link #server()}, and says what it starts before the server and closes after it.
+ * A subclass passes its connection factories, sets its handler ({@link #setHandler}) and its
+ * request log on {@link #server()}, and says what it starts before the server and closes after it.
+ * A stop lets the transfers in flight finish, however slow their clients, for up to
+ * {@link #STOP_GRACE}, on every connector: see {@link #addConnector}.
  */
 public abstract class OnePortServer implements AutoCloseable {
+    /** How long the transfers in flight get to finish when the server stops (the README's "up to 20 s"). */
+    public static final Duration STOP_GRACE = Duration.ofSeconds(20);
+
+    /** A client that neither sends nor takes a byte for this long is gone. */
+    private static final Duration IDLE_TIMEOUT = Duration.ofMinutes(2);
+
     private final String name;
+    private final String host;
     private final Server server;
     private final ServerConnector connector;
 
     /**
-     * @param name        the process ({@code node}, {@code gateway}): names the server's threads
-     * @param buffers     the buffer pool, or null for Jetty's default one
-     * @param port        the port to listen on; 0 picks a free one
-     * @param stopTimeout how long requests in flight get to finish when the server stops
-     * @param factories   the connector's connection factories
+     * @param name      the process ({@code node}, {@code gateway}): names the server's threads
+     * @param buffers   the buffer pool, or null for Jetty's default one
+     * @param port      the port to listen on; 0 picks a free one
+     * @param factories the connector's connection factories
      */
     protected OnePortServer(
-            String name,
-            ByteBufferPool buffers,
-            String host,
-            int port,
-            Duration stopTimeout,
-            ConnectionFactory... factories) {
+            String name, ByteBufferPool buffers, String host, int port, ConnectionFactory... factories) {
         this.name = name;
+        this.host = host;
         QueuedThreadPool threads = new QueuedThreadPool(400, 8);
         threads.setName(name);
         server = new Server(threads, null, buffers);
-        connector = new ServerConnector(server, factories);
-        connector.setHost(host);
-        connector.setPort(port);
-        connector.setIdleTimeout(120_000);
-        server.addConnector(connector);
+        connector = addConnector(port, factories);
         server.setErrorHandler(new OciErrorHandler());
-        server.setStopTimeout(stopTimeout.toMillis());
+        server.setStopTimeout(STOP_GRACE.toMillis());
+    }
+
+    /**
+     * A connector on {@code port} of the server's host, added to the server. During a stop its
+     * connections keep an idle timeout of at least the whole grace: Jetty's default (1 s) cut the
+     * transfers of clients on links slower than the disk, which stall for seconds while they are
+     * served; idle connections are closed by {@link IdleConnectionCloser} instead.
+     */
+    protected final ServerConnector addConnector(int port, ConnectionFactory... factories) {
+        ServerConnector added = new ServerConnector(server, factories);
+        added.setHost(host);
+        added.setPort(port);
+        added.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+        added.setShutdownIdleTimeout(STOP_GRACE.toMillis());
+        server.addConnector(added);
+        return added;
+    }
+
+    /** Sets what the server answers with, behind the handler that closes idle connections when it stops. */
+    protected final void setHandler(Handler handler) {
+        server.setHandler(new IdleConnectionCloser(handler));
     }
 
     /** HTTP settings for the connection factories: no Server header, 16 KiB of request headers, a 64 KiB output buffer. */
@@ -57,7 +79,7 @@ public abstract class OnePortServer implements AutoCloseable {
         return http;
     }
 
-    /** The Jetty server, for the subclass to set its handler and request log before {@link #start()}. */
+    /** The Jetty server, for the subclass to set its request log before {@link #start()}. */
     protected final Server server() {
         return server;
     }
@@ -94,7 +116,7 @@ public abstract class OnePortServer implements AutoCloseable {
         return 0;
     }
 
-    /** Stops the server (requests in flight get the stop timeout), then {@link #closeAfterStop()}, even if stopping failed. */
+    /** Stops the server (requests in flight get {@link #STOP_GRACE}), then {@link #closeAfterStop()}, even if stopping failed. */
     @Override
     public final void close() throws Exception {
         try {

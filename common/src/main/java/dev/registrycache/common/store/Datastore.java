@@ -159,7 +159,9 @@ public interface Datastore {
      * while another holder's lease runs. For work that only one of the replicas sharing the
      * datastore may do at a time (the cleaner's passes). Of holders that ask at once, at most one
      * gets it. Replicas' clocks must agree to well within {@code term}; a holder renews well before
-     * its lease expires, and a lease that is not renewed passes to the next holder that asks.
+     * its lease expires, and a lease that is not renewed passes to the next holder that asks. A
+     * lease that runs more than two terms ahead of {@code now} (one of lease, one of clock skew)
+     * is stale whatever its holder: a dead replica's clock ran ahead, or it was written wrong.
      * {@code name} and {@code holder} are short words of letters, digits, '.', '_' and '-'.
      */
     boolean holdLease(String name, String holder, Instant now, Duration term) throws IOException;

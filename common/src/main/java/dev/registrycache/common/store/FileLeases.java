@@ -1,6 +1,7 @@
 package dev.registrycache.common.store;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -14,6 +15,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Leases as files in {@code <data-dir>/.leases/}, for replicas on several hosts that share the
@@ -23,18 +26,23 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>A free lease is taken by creating its file: of holders that try at once, one succeeds.
- *   <li>An expired lease is first moved out of the way by renaming it to a name of the taker's
- *       own (only one rename of a file succeeds); the taker then checks that what it moved is the
- *       expired lease it read, and creates the file anew. Had another holder's fresh lease been
- *       moved instead (it took the lease in between), it is put back and the taker gives way.
+ *   <li>A stale lease (expired, or running implausibly far ahead: {@link Lease}) is first moved
+ *       out of the way by renaming it to a name of the taker's own (only one rename of a file
+ *       succeeds); the taker then checks that what it moved is what it read, and creates the file
+ *       anew. Had another holder's fresh lease been moved instead (it took the lease in between),
+ *       it is put back and the taker gives way.
  *   <li>The holder renews by writing a new file beside it and renaming it over the lease.
  * </ul>
  *
- * A file that cannot be read as a lease (one being written as it is read) counts as held until
- * its modification time is {@code term} old.
+ * An empty file is a lease being written (created, not yet written), held until {@code term}
+ * after it was; a file that holds anything else is no lease and is taken over, with a WARN. A
+ * directory, or a file that cannot be read, at the lease's path is an error that says so.
  */
 final class FileLeases {
+    private static final Logger LOG = LoggerFactory.getLogger(FileLeases.class);
     private static final Pattern WORD = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+    /** More than any lease file holds: a bigger file is no lease, and is not read whole. */
+    private static final int MAX_LEASE_BYTES = 512;
 
     private final Path folder;
 
@@ -42,37 +50,34 @@ final class FileLeases {
         this.folder = folder;
     }
 
-    private record Lease(String holder, long expiresMillis) {
-        byte[] bytes() {
-            return (holder + " " + expiresMillis + "\n").getBytes(StandardCharsets.US_ASCII);
-        }
-    }
+    /** What a lease file holds as read: its text, the lease it names (null if none), when it was last written. */
+    private record Found(String text, Lease lease, long modifiedMillis) {}
 
     boolean hold(String name, String holder, Instant now, Duration term) throws IOException {
         check(name, "lease name");
         check(holder, "lease holder");
         Path file = folder.resolve(name);
         Lease mine = new Lease(holder, now.plus(term).toEpochMilli());
-        Files.createDirectories(folder);
-        Lease current = read(file, term);
+        createFolder();
+        Found current = read(file);
         if (current == null) {
             return create(file, mine);
         }
-        if (current.holder().equals(holder)) {
+        if (current.lease() != null && current.lease().holder().equals(holder)) {
             replace(file, mine);
             return true;
         }
-        if (current.expiresMillis() > now.toEpochMilli()) {
+        if (!stale(file, current, now, term)) {
             return false;
         }
-        // expired: move it away under a name of our own, then check that it is the one we read
+        // stale: move it away under a name of our own, then check that it is the one we read
         Path moved = folder.resolve("." + name + ".expired-" + UUID.randomUUID());
         try {
             Files.move(file, moved, StandardCopyOption.ATOMIC_MOVE);
         } catch (NoSuchFileException e) {
             return create(file, mine); // another holder released or moved it meanwhile
         }
-        Lease taken = read(moved, term);
+        Found taken = read(moved);
         if (!current.equals(taken)) {
             // another holder took the lease between our read and our rename: give it back
             try {
@@ -90,16 +95,48 @@ final class FileLeases {
     void release(String name, String holder) throws IOException {
         check(name, "lease name");
         Path file = folder.resolve(name);
-        Lease current = read(file, Duration.ZERO);
-        if (current != null && current.holder().equals(holder)) {
+        Found current = read(file);
+        if (current != null
+                && current.lease() != null
+                && current.lease().holder().equals(holder)) {
             Files.deleteIfExists(file);
+        }
+    }
+
+    /** Whether {@code found}, another holder's, may be taken over at {@code now}; says why when that is unusual. */
+    private static boolean stale(Path file, Found found, Instant now, Duration term) {
+        Lease lease = found.lease();
+        if (lease != null && lease.runsImplausiblyFar(now, term)) {
+            LOG.warn(
+                    "the lease {} of {} runs until {}, further ahead than any lease taken now could run (a clock that"
+                            + " ran ahead, or a bad write): taking it over",
+                    file,
+                    lease.holder(),
+                    Instant.ofEpochMilli(lease.expiresMillis()));
+            return true;
+        }
+        if (lease != null) {
+            return !lease.runsAt(now, term);
+        }
+        if (found.text().isEmpty()) {
+            return found.modifiedMillis() + term.toMillis() <= now.toEpochMilli(); // being written
+        }
+        LOG.warn("{} holds no lease ('{}', not '<holder> <epoch millis>'): taking it over", file, printable(found));
+        return true;
+    }
+
+    private void createFolder() throws IOException {
+        try {
+            Files.createDirectories(folder);
+        } catch (FileAlreadyExistsException e) {
+            throw new IOException(folder + " is a file, not the folder of the leases: remove it", e);
         }
     }
 
     /** Creates the lease file if it does not exist; false if it does (another holder has it). */
     private static boolean create(Path file, Lease lease) throws IOException {
         try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            out.write(lease.bytes());
+            out.write(bytes(lease));
         } catch (FileAlreadyExistsException e) {
             return false;
         }
@@ -109,7 +146,7 @@ final class FileLeases {
     private void replace(Path file, Lease lease) throws IOException {
         Path temp = folder.resolve("." + file.getFileName() + ".renew-" + UUID.randomUUID());
         try {
-            Files.write(temp, lease.bytes());
+            Files.write(temp, bytes(lease));
             try {
                 Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -120,31 +157,46 @@ final class FileLeases {
         }
     }
 
-    /**
-     * The lease in {@code file}; null if there is none. A file that cannot be parsed (being
-     * written) counts as held by nobody we know until {@code term} after it was last modified.
-     */
-    private static Lease read(Path file, Duration term) throws IOException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.US_ASCII).trim();
+    private static byte[] bytes(Lease lease) {
+        return (lease.holder() + " " + lease.expiresMillis() + "\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** What {@code file} holds; null if there is no such file. */
+    private static Found read(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + " is a directory, not a lease file: remove it so that the lease can be taken");
+        }
+        byte[] bytes;
+        long modified;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_LEASE_BYTES);
+            modified = Files.getLastModifiedTime(file).toMillis();
         } catch (NoSuchFileException e) {
             return null;
+        } catch (IOException e) {
+            throw new IOException("cannot read the lease file " + file + ": " + e.getMessage(), e);
         }
+        String text = new String(bytes, StandardCharsets.ISO_8859_1).trim();
+        return new Found(text, parse(text), modified);
+    }
+
+    /** The lease {@code text} names, or null. */
+    private static Lease parse(String text) {
         int space = text.lastIndexOf(' ');
-        if (space > 0) {
-            try {
-                return new Lease(text.substring(0, space), Long.parseLong(text.substring(space + 1)));
-            } catch (NumberFormatException e) {
-                // being written: fall through
-            }
-        }
-        try {
-            long modified = Files.getLastModifiedTime(file).toMillis();
-            return new Lease("", modified + term.toMillis());
-        } catch (NoSuchFileException e) {
+        if (space <= 0 || !WORD.matcher(text.substring(0, space)).matches()) {
             return null;
         }
+        try {
+            return new Lease(text.substring(0, space), Long.parseLong(text.substring(space + 1)));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** The file's text for a log line: at most 64 characters, control characters as '?'. */
+    private static String printable(Found found) {
+        String text = found.text().length() > 64 ? found.text().substring(0, 64) + "..." : found.text();
+        return text.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     private static void check(String word, String what) {

@@ -579,6 +579,20 @@ abstract class DatastoreContract {
     }
 
     @Test
+    void aLeaseRunningFurtherAheadThanATermBeyondAnyLeaseTakenNowIsStale() throws IOException {
+        // what a replica whose clock ran a century ahead leaves, or a bad write ("ghost 99999999999999")
+        assertTrue(store.holdLease("cleaner", "ghost", NOW.plus(Duration.ofDays(36_500)), TERM));
+        assertTrue(store.holdLease("cleaner", "replica-a", NOW, TERM), "taken over, not honoured for a century");
+        assertFalse(store.holdLease("cleaner", "replica-b", NOW, TERM), "replica-a's lease runs as any other");
+    }
+
+    @Test
+    void aHolderWhoseClockRunsAheadByUpToATermKeepsItsTurn() throws IOException {
+        assertTrue(store.holdLease("cleaner", "ahead", NOW.plus(TERM), TERM), "runs until two terms from now");
+        assertFalse(store.holdLease("cleaner", "replica-b", NOW, TERM), "one term of lease, one of clock skew");
+    }
+
+    @Test
     void leaseNamesAndHoldersAreWordsThatCannotNameAPath() {
         org.junit.jupiter.api.Assertions.assertThrows(
                 IllegalArgumentException.class, () -> store.holdLease("../x", "replica-a", NOW, TERM));

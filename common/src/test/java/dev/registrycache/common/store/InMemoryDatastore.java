@@ -440,8 +440,6 @@ public final class InMemoryDatastore implements Datastore {
 
     // ---- leases
 
-    private record Lease(String holder, long expiresMillis) {}
-
     private final Map<String, Lease> leases = new java.util.HashMap<>();
 
     @Override
@@ -452,7 +450,7 @@ public final class InMemoryDatastore implements Datastore {
             }
         }
         Lease current = leases.get(name);
-        if (current != null && !current.holder().equals(holder) && current.expiresMillis() > now.toEpochMilli()) {
+        if (current != null && !current.holder().equals(holder) && current.runsAt(now, term)) {
             return false;
         }
         leases.put(name, new Lease(holder, now.plus(term).toEpochMilli()));
