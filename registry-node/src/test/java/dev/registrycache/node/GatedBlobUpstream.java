@@ -24,7 +24,7 @@ import org.eclipse.jetty.util.Callback;
  * distribution answers for a blob not linked to the repository asked: a HEAD at once, a GET
  * once released.
  */
-final class GatedBlobUpstream implements AutoCloseable {
+public final class GatedBlobUpstream implements AutoCloseable {
     private static final long GATE_SECONDS = 120;
 
     private final Digest digest;
@@ -42,7 +42,7 @@ final class GatedBlobUpstream implements AutoCloseable {
      * @param served       the bytes sent for it (other bytes than the digest's: a corrupt upstream)
      * @param repositories the repositories that hold it
      */
-    GatedBlobUpstream(Digest digest, byte[] served, Set<String> repositories) throws Exception {
+    public GatedBlobUpstream(Digest digest, byte[] served, Set<String> repositories) throws Exception {
         this.digest = digest;
         this.served = served.clone();
         this.repositories = Set.copyOf(repositories);
@@ -59,25 +59,25 @@ final class GatedBlobUpstream implements AutoCloseable {
         server.start();
     }
 
-    String baseUrl() {
+    public String baseUrl() {
         return "http://127.0.0.1:" + connector.getLocalPort();
     }
 
     /** Lets every blob GET, waiting or still to come, send the rest of its bytes. */
-    void release() {
+    public void release() {
         gate.countDown();
     }
 
-    int blobGets() {
+    public int blobGets() {
         return gets.get();
     }
 
-    int blobHeads() {
+    public int blobHeads() {
         return heads.get();
     }
 
     /** GETs of the blob from a repository that does not hold it (answered 404 once released). */
-    int refusedGets() {
+    public int refusedGets() {
         return refusedGets.get();
     }
 
