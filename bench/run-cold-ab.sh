@@ -2,7 +2,8 @@
 # A/B benchmark of the node's cold path: a cold GET of one random blob through a fresh node, for
 # two jars in turn (the order alternating from run to run, so that a busy moment of a shared
 # machine falls on both), against the same docker-registry upstream. Not a test: it prints the
-# median seconds of each jar and their ratio, and writes the raw results to bench/results/.
+# median seconds of each jar, and the node's CPU seconds during the GET (far less sensitive to
+# other load on the machine than the wall time), with their ratios; raw results in bench/results/.
 #
 # usage: bench/run-cold-ab.sh A_JAR B_JAR
 # Environment (all optional): RUNS=5, BLOB_MIB=512, MODE=store|storeless (storeless: a file stands
@@ -45,7 +46,7 @@ log "upstream $UP holds sha256:$HEX ($BLOB_MIB MiB)"
 PORT=$(free_port)
 NODE=http://127.0.0.1:$PORT
 cold_get() { # jar run: a fresh node, warmed up with a small cold blob, then the timed cold GET
-    local jar=$1 data=$TMP/data-$1-$2 out
+    local jar=$1 data=$TMP/data-$1-$2 out cpu
     mkdir -p "$data" "$TMP/logs-$1-$2"
     if [[ $MODE == storeless ]]; then
         mkdir -p "$data/docker/registry/v2/repositories/quay.io/test/cold"
@@ -58,11 +59,14 @@ cold_get() { # jar run: a fresh node, warmed up with a small cold blob, then the
     wait_http node "$NODE/v2/"
     curl -sS -o /dev/null "$NODE/v2/quay.io/test/cold/blobs/sha256:$CONFIG_HEX"
     settle
+    cpu=$(tree_cpu "${PIDS[node]}")
     out=$(timed_get "$NODE/v2/quay.io/test/cold/blobs/sha256:$HEX" "$((BLOB_MIB * 1024 * 1024))")
+    cpu=$(awk -v a="${cpu%% *}" -v b="$(tree_cpu "${PIDS[node]}" | cut -d' ' -f1)" 'BEGIN { printf "%.3f", b - a }')
     stop_proc node
     rm -rf "$data"
-    record cold_s "$jar" "$2" "${out%% *}"
-    echo "${out%% *}"
+    record cold_s "$1" "$2" "${out%% *}"
+    record cpu_s "$1" "$2" "$cpu"
+    echo "${out%% *} s (node CPU $cpu s)"
 }
 
 check_digest_once() { # jar: the served bytes are the blob's (not timed)
@@ -83,16 +87,23 @@ for ((i = 1; i <= RUNS; i++)); do
     if ((i % 2)); then order=(a b); else order=(b a); fi
     line="run $i/$RUNS:"
     for jar in "${order[@]}"; do
-        line+=" $jar $(cold_get "$jar" "$i") s"
+        line+=" $jar $(cold_get "$jar" "$i"),"
     done
     log "$line"
 done
 
 JAR=$2 # for write_env: the checkout the B jar was built from
 write_env "a: $1" "b: $2" "mode: $MODE, blob: $BLOB_MIB MiB, runs: $RUNS" "node options: $NODE_JAVA_OPTS"
-awk -F'\t' 'NR > 1 { v[$2] = v[$2] " " $4 }
-    function median(s,   a, n) { n = split(s, a, " "); asort(a); return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-    END { ma = median(v["a"]); mb = median(v["b"]);
-          printf "cold GET median: a %.3f s (%s), b %.3f s (%s), b/a %.3f\n", ma, v["a"], mb, v["b"], mb / ma }' \
-    "$RAW" >"$RESULTS_DIR/summary.txt"
+python3 - "$RAW" >"$RESULTS_DIR/summary.txt" <<'EOF'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]).read().splitlines()[1:]:
+    metric, jar, _, value = line.split("\t")
+    runs.setdefault((metric, jar), []).append(float(value))
+for metric, title in (("cold_s", "cold GET, s"), ("cpu_s", "node CPU during the GET, s")):
+    a, b = (statistics.median(runs[(metric, j)]) for j in "ab")
+    print(f"{title}, median of {len(runs[(metric, 'a')])}: a {a:.3f}, b {b:.3f}, b/a {b / a:.3f}")
+    for j in "ab":
+        print(f"  {j}:", " ".join(f"{v:.3f}" for v in runs[(metric, j)]))
+EOF
 print_report

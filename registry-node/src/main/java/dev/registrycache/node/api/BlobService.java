@@ -25,8 +25,8 @@ import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Serves blobs: a stored blob straight from disk (with ranges), a missing one by joining or
- * starting its single upstream download and streaming it as it arrives. A HEAD of a missing
+ * Serves blobs: a stored blob straight from disk (with ranges), a missing one by following or
+ * starting its single upstream download ({@link BlobDownloads}) and streaming it as it arrives. A HEAD of a missing
  * blob asks the upstream with HEAD and downloads nothing. A stored blob, or a download started
  * for another repository, is served under a repository only as {@link RepositoryLinks} allows.
  */
@@ -176,9 +176,9 @@ public final class BlobService {
             long end,
             NameMapping.Names joiner)
             throws Exception {
-        BlobDownload download = follower.download();
         boolean sent = false;
-        while (end < 0 || position < end) {
+        ByteBuffer last = null;
+        while (last == null && (end < 0 || position < end)) {
             buffer.clear();
             buffer.limit((int) Math.min(buffer.capacity(), end < 0 ? Long.MAX_VALUE : end - position));
             int n;
@@ -195,27 +195,24 @@ public final class BlobService {
             }
             position += n;
             buffer.flip();
-            if (position == end) {
-                follower.close(); // all read: the download need not keep any byte for this follower
-                ByteBuffer last = ByteBuffer.wrap(new byte[] {buffer.get(buffer.limit() - 1)});
+            if (position == end) { // held back until the blob is verified
+                last = ByteBuffer.wrap(new byte[] {buffer.get(buffer.limit() - 1)});
                 buffer.limit(buffer.limit() - 1);
-                write(response, buffer);
-                download.awaitVerified();
-                linkJoiner(joiner, download.digest());
-                response.write(true, last, callback);
-                return true;
             }
             write(response, buffer);
             sent = true;
         }
-        follower.close();
-        download.awaitVerified();
-        linkJoiner(joiner, download.digest());
-        response.write(true, null, callback);
+        follower.close(); // all read: the download need keep no byte for this follower
+        follower.download().awaitVerified();
+        linkJoiner(joiner, follower.download().digest());
+        response.write(true, last, callback);
         return true;
     }
 
     private static void write(Response response, ByteBuffer bytes) throws IOException {
+        if (!bytes.hasRemaining()) {
+            return;
+        }
         try (Blocker.Callback written = Blocker.callback()) {
             response.write(false, bytes, written);
             written.block();

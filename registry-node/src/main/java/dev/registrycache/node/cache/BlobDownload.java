@@ -163,12 +163,9 @@ public final class BlobDownload {
         notifyAll();
     }
 
-    /** A new follower, from the first byte the download still holds; {@link BytesGone} if it is over and not stored. */
-    synchronized SpillableUpload.Follower follow() throws BytesGone {
-        if (over && !stored) {
-            throw new BytesGone("the download of " + digest + " ended without storing the blob");
-        }
-        return upload.follow();
+    /** A new follower, from the first byte the download still holds; null if it is over and did not store the blob. */
+    synchronized SpillableUpload.Follower follow() {
+        return over && !stored ? null : upload.follow();
     }
 
     /** Waits until the upstream answered; returns the blob's size, -1 if not sent. Throws the download's error. */

@@ -58,31 +58,25 @@ public final class BlobDownloads implements AutoCloseable {
      */
     public SpillableUpload.Follower follow(
             Digest digest, String upstreamRepository, RepositoryName storeName, BlobDownload tooLate) {
-        BlobDownload gone = tooLate;
-        while (true) {
-            BlobDownload[] started = new BlobDownload[1];
-            BlobDownload excluded = gone;
-            BlobDownload download = inFlight.compute(digest, (d, current) -> {
-                if (current != null && current != excluded) {
-                    return current;
-                }
-                return store.blobSize(d) >= 0
-                        ? null
-                        : (started[0] = new BlobDownload(this, d, storeName, upstreamRepository));
-            });
-            if (download == null) {
-                return null;
-            }
-            try {
-                SpillableUpload.Follower follower = download.follow(); // before its first byte, if it is new
-                if (started[0] != null) {
-                    threads.execute(download::run);
-                }
-                return follower;
-            } catch (BytesGone e) {
-                gone = download; // over without storing the blob: a new download serves this client
-            }
+        BlobDownload[] started = new BlobDownload[1];
+        BlobDownload download = inFlight.compute(
+                digest,
+                (d, current) -> current != null && current != tooLate
+                        ? current
+                        : store.blobSize(d) >= 0
+                                ? null
+                                : (started[0] = new BlobDownload(this, d, storeName, upstreamRepository)));
+        if (download == null) {
+            return null;
         }
+        SpillableUpload.Follower follower = download.follow(); // before the first byte of a new download
+        if (follower == null) { // over without storing the blob: a new download serves this client
+            return follow(digest, upstreamRepository, storeName, download);
+        }
+        if (started[0] != null) {
+            threads.execute(download::run);
+        }
+        return follower;
     }
 
     void ended(BlobDownload download) {

@@ -42,13 +42,15 @@ public final class SpillableUpload {
     /** Where the ring begins: the bytes the datastore took before it failed; -1 while it takes them. */
     private volatile long spilledAt = -1;
 
-    private long written; // the writer's own
+    private byte[] block; // the writer's own
 
     // guarded by this
     private final List<byte[]> ring = new ArrayList<>();
     private final Set<Follower> followers = new HashSet<>();
     private long ringStart;
+    /** The bytes written in all. */
     private long end;
+
     private boolean closed;
     private boolean released;
 
@@ -76,16 +78,21 @@ public final class SpillableUpload {
             try {
                 int n = bytes.remaining();
                 stored.write(bytes.duplicate());
-                written += n;
+                end += n; // only the writer reads it until the upload spills
                 return;
             } catch (IOException e) {
-                LOG.warn("cannot write blob {} to the datastore; its clients get it without storing: {}", digest(), e);
+                LOG.warn(
+                        "cannot write blob {} to the datastore; its clients get it without storing: {}",
+                        download.digest(),
+                        e);
                 spill();
             }
         }
         while (bytes.hasRemaining()) {
-            int fill = (int) ((end - spilledAt) % BLOCK); // end is the writer's to change
-            byte[] block = fill == 0 ? newBlock() : lastBlock();
+            int fill = (int) ((end - spilledAt) % BLOCK); // only the writer changes end
+            if (fill == 0) {
+                newBlock();
+            }
             int n = Math.min(bytes.remaining(), BLOCK - fill);
             bytes.get(block, fill, n);
             synchronized (this) {
@@ -96,19 +103,14 @@ public final class SpillableUpload {
 
     /** From now on the bytes go to the ring; the stall clocks start now. */
     private synchronized void spill() {
-        spilledAt = written;
-        ringStart = written;
-        end = written;
+        spilledAt = end;
+        ringStart = end;
         long now = System.nanoTime();
         followers.forEach(f -> f.lastRead = now);
     }
 
-    private synchronized byte[] lastBlock() {
-        return ring.get(ring.size() - 1);
-    }
-
     /** Adds a block to the ring, waiting while the ring is full, then for the node's memory. */
-    private byte[] newBlock() throws IOException {
+    private void newBlock() throws IOException {
         try {
             synchronized (this) {
                 while (ring.size() == RING_BYTES / BLOCK) {
@@ -122,17 +124,17 @@ public final class SpillableUpload {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for memory");
         }
-        byte[] block = new byte[BLOCK];
+        block = new byte[BLOCK];
         synchronized (this) {
             ring.add(block);
         }
-        return block;
     }
 
     /** Throws when writing on is pointless: the upload was closed, or no follower is left. */
     synchronized void requireFollowers() throws IOException {
         if (closed || followers.isEmpty()) {
-            throw new IOException("no client is left for blob " + digest() + ", which the datastore cannot take");
+            throw new IOException(
+                    "no client is left for blob " + download.digest() + ", which the datastore cannot take");
         }
     }
 
@@ -200,10 +202,6 @@ public final class SpillableUpload {
         }
     }
 
-    private Digest digest() {
-        return download.digest();
-    }
-
     /** A client following the download: it reads the datastore's upload up to where it failed, the ring after. */
     public final class Follower implements Closeable {
         /** The next byte it needs: the ring keeps it. */
@@ -249,7 +247,7 @@ public final class SpillableUpload {
                 try {
                     file = stored.openReader();
                 } catch (IOException e) {
-                    throw new BytesGone("the upload of blob " + digest() + " is gone: " + e);
+                    throw new BytesGone("the upload of blob " + download.digest() + " is gone: " + e);
                 }
             }
             int n = file.read(dst, from);
@@ -260,7 +258,8 @@ public final class SpillableUpload {
         private int fromRing(ByteBuffer dst, long from) throws BytesGone {
             synchronized (SpillableUpload.this) {
                 if (from < ringStart) {
-                    throw new BytesGone("the bytes of blob " + digest() + " at " + from + " are no longer in memory");
+                    throw new BytesGone(
+                            "the bytes of blob " + download.digest() + " at " + from + " are no longer in memory");
                 }
                 int n = dst.remaining();
                 for (long at = from; at < from + n; ) {
