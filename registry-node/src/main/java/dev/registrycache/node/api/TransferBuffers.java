@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
  * answered {@code 503} with {@code Retry-After}.
  */
 public final class TransferBuffers {
-    static final int SIZE = 128 * 1024;
-    static final int COUNT = 128;
+    static final int SIZE = 256 * 1024;
+    static final int COUNT = 64;
     static final long WAIT_MILLIS = 5_000;
 
     private final Semaphore free = new Semaphore(COUNT);

@@ -25,7 +25,9 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -65,7 +67,11 @@ class BlobDownloadsTest {
     private final ExecutorService readers = Executors.newCachedThreadPool();
 
     private void start(byte[] served) throws Exception {
-        upstream = new GatedBlobUpstream(digest, served == null ? blob : served, Set.of("team/app"));
+        startWith(Map.of(digest, served == null ? blob : served));
+    }
+
+    private void startWith(Map<Digest, byte[]> blobs) throws Exception {
+        upstream = new GatedBlobUpstream(blobs, Set.of("team/app"));
         NodeMetrics nodeMetrics = NodeMetrics.in(metrics);
         URI endpoint = URI.create(upstream.baseUrl());
         client = new UpstreamClient(
@@ -283,6 +289,46 @@ class BlobDownloadsTest {
         assertNothingStored();
     }
 
+    @Test
+    void aDownloadTheNodesMemoryCannotTakeIs503UntilFollowersThatStoppedReadingAreDropped() throws Exception {
+        store.refuseUploads(true);
+        Map<Digest, byte[]> blobs = new HashMap<>();
+        List<Digest> digests = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            byte[] bytes = randomBytes(SpillableUpload.RING_BYTES + 100_000, 20 + i);
+            digests.add(Digest.sha256Of(bytes));
+            blobs.put(digests.get(i), bytes);
+        }
+        startWith(blobs);
+        upstream.release();
+        List<SpillableUpload.Follower> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) { // followers that never read: each download fills its memory
+                stalled.add(downloads.follow(digests.get(i), "team/app", REPOSITORY, null));
+            }
+            Await.until(
+                    "the node's memory for such downloads is taken", () -> memoryHeld() == UploadMemory.TOTAL_BYTES);
+            try (SpillableUpload.Follower refused = downloads.follow(digests.get(8), "team/app", REPOSITORY, null)) {
+                RegistryException e = assertThrows(
+                        RegistryException.class, () -> refused.download().awaitSize());
+                assertEquals("UNAVAILABLE", e.code().name());
+                assertEquals(1, e.retryAfterSeconds());
+            }
+            Await.until("the followers that stopped reading are dropped", () -> memoryHeld() == 0);
+            try (SpillableUpload.Follower later = downloads.follow(digests.get(8), "team/app", REPOSITORY, null)) {
+                assertArrayEquals(blobs.get(digests.get(8)), read(later));
+            }
+            for (SpillableUpload.Follower f : stalled) {
+                assertThrows(IOException.class, () -> f.read(ByteBuffer.allocate(1024), 0), "its own transfer breaks");
+            }
+        } finally {
+            for (SpillableUpload.Follower f : stalled) {
+                f.close();
+            }
+        }
+        Await.until("the memory is given back", () -> memoryHeld() == 0);
+    }
+
     /**
      * No blob, no link, and (once the download has closed it, right after its followers' end) no
      * upload left behind, and no memory held for it.
@@ -343,8 +389,12 @@ class BlobDownloadsTest {
     }
 
     private static byte[] randomBytes(int n) {
+        return randomBytes(n, 5);
+    }
+
+    private static byte[] randomBytes(int n, long seed) {
         byte[] b = new byte[n];
-        new Random(5).nextBytes(b);
+        new Random(seed).nextBytes(b);
         return b;
     }
 }
