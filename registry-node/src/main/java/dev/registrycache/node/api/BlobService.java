@@ -60,16 +60,7 @@ public final class BlobService {
             return;
         }
         if ("HEAD".equals(request.getMethod())) {
-            BlobDownload running = downloads.inFlight(digest);
-            boolean ours = running != null && running.repository().equals(names.store());
-            long known = ours ? running.awaitSize() : -1;
-            facts.outcome = CacheOutcome.PASS;
-            if (known < 0) {
-                known = links.confirmBlob(names, digest);
-            }
-            StoredBlobs.headers(response, digest, known);
-            response.setStatus(200);
-            callback.succeeded();
+            answerHead(response, callback, names, digest, facts);
             return;
         }
         boolean confirmed = false;
@@ -99,6 +90,22 @@ public final class BlobService {
         }
         throw new RegistryException(
                 ErrorCode.UNAVAILABLE, "the blob was evicted or refused while being fetched; retry", null, 1, null);
+    }
+
+    /** Answers a HEAD of a missing blob from its download in flight for the repository, or from the upstream's HEAD. */
+    private void answerHead(
+            Response response, Callback callback, NameMapping.Names names, Digest digest, RequestFacts facts)
+            throws InterruptedException {
+        BlobDownload running = downloads.inFlight(digest);
+        boolean ours = running != null && running.repository().equals(names.store());
+        long known = ours ? running.awaitSize() : -1;
+        facts.outcome = CacheOutcome.PASS;
+        if (known < 0) {
+            known = links.confirmBlob(names, digest);
+        }
+        StoredBlobs.headers(response, digest, known);
+        response.setStatus(200);
+        callback.succeeded();
     }
 
     /** Answers from the store if the blob is stored and the repository may see it; false if not stored. */

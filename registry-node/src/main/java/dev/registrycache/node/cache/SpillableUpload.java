@@ -139,12 +139,15 @@ public final class SpillableUpload {
     }
 
     /** Drops the followers that hold bytes and have not read for {@link #STALL_NANOS} before {@code now}. */
-    synchronized void dropStalledFollowers(long now) {
-        followers.removeIf(f -> {
-            f.dropped = f.position < end && now - f.lastRead > STALL_NANOS;
-            return f.dropped;
-        });
-        trim();
+    void dropStalledFollowers(long now) {
+        synchronized (this) {
+            followers.removeIf(f -> {
+                f.dropped = f.position < end && now - f.lastRead > STALL_NANOS;
+                return f.dropped;
+            });
+            trim();
+        }
+        releaseIfUnread();
     }
 
     /** Gives the blocks no follower needs any more back to the node's memory. */
