@@ -138,11 +138,11 @@ public final class SpillableUpload {
         }
     }
 
-    /** Drops the followers that hold bytes and have not read for {@link #STALL_NANOS} before {@code now}. */
+    /** Drops the followers that hold bytes and have not read (nor waited for bytes) for {@link #STALL_NANOS}. */
     void dropStalledFollowers(long now) {
         synchronized (this) {
             followers.removeIf(f -> {
-                f.dropped = f.position < end && now - f.lastRead > STALL_NANOS;
+                f.dropped = !f.waiting && f.position < end && now - f.lastRead > STALL_NANOS;
                 return f.dropped;
             });
             trim();
@@ -211,6 +211,9 @@ public final class SpillableUpload {
         private volatile long position;
 
         private volatile long lastRead = System.nanoTime();
+        /** Waiting at the download's gate for bytes: not stalled, even when the writer holds some it has not announced. */
+        private volatile boolean waiting;
+
         private volatile boolean dropped;
         private BlobReader file;
 
@@ -227,7 +230,14 @@ public final class SpillableUpload {
          * of the blob. {@link BytesGone} when those bytes are no longer held for this follower.
          */
         public int read(ByteBuffer dst, long from) throws IOException, InterruptedException {
-            long available = download.awaitWritten(from);
+            long available;
+            waiting = true;
+            try {
+                available = download.awaitWritten(from);
+            } finally {
+                waiting = false;
+                lastRead = System.nanoTime();
+            }
             if (available <= from) {
                 return -1;
             }

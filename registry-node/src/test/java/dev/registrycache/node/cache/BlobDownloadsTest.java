@@ -360,10 +360,11 @@ class BlobDownloadsTest {
         return downloads.follow(digest, "team/app", REPOSITORY, tooLate);
     }
 
-    /** A client reading the whole blob; {@code joined} counts down once it follows the download. */
+    /** A client reading the whole blob; {@code joined} counts down once it follows the download and the upstream answered. */
     private Callable<byte[]> readWhole(CountDownLatch joined) {
         return () -> {
             try (SpillableUpload.Follower follower = follow(null)) {
+                follower.download().awaitSize();
                 joined.countDown();
                 return read(follower);
             }
