@@ -51,6 +51,7 @@ class ColdReaderCrowdE2ETest {
             }
             Await.until(
                     "every client of the crowd has an answer",
+                    Duration.ofSeconds(60),
                     () -> crowd.stream().allMatch(c -> c.answers() > 0));
             RegistryClient.Response base = node.client().get("/v2/");
             assertEquals(200, base.status(), "an unrelated request during the crowd: " + base);

@@ -9,6 +9,7 @@ import dev.registrycache.testsupport.TestCredentials;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -67,9 +68,9 @@ final class NodeFixture implements AutoCloseable {
     }
 
     /** The access log's lines once {@code condition} holds for them: the log is written on a thread of its own. */
-    List<String> accessLogLines(Predicate<List<String>> condition) {
+    List<String> accessLogLines(Predicate<List<String>> condition) throws InterruptedException {
         List<List<String>> lines = new ArrayList<>(List.of(List.of()));
-        Await.until("the access log has the lines expected", () -> {
+        Await.until("the access log has the lines expected", Duration.ofSeconds(60), () -> {
             try {
                 lines.set(0, Files.exists(accessLog()) ? Files.readAllLines(accessLog()) : List.of());
             } catch (java.io.IOException e) {

@@ -119,6 +119,7 @@ class RequestsDuringDownloadTest {
                 http.sendAsync(get("team/copy"), HttpResponse.BodyHandlers.ofByteArray());
         Await.until(
                 "the node asks the upstream whether team/copy holds the blob",
+                Duration.ofSeconds(60),
                 () -> upstream.blobHeads() == 1 || copy.isDone());
         upstream.release();
         try (InputStream body = owner.body()) {
@@ -136,11 +137,16 @@ class RequestsDuringDownloadTest {
         start(BLOB, "team/app");
         CompletableFuture<HttpResponse<String>> refused =
                 http.sendAsync(get("team/none"), HttpResponse.BodyHandlers.ofString());
-        Await.until("the node asks for team/none's blob", () -> upstream.refusedGets() == 1 || refused.isDone());
+        Await.until(
+                "the node asks for team/none's blob",
+                Duration.ofSeconds(60),
+                () -> upstream.refusedGets() == 1 || refused.isDone());
         CompletableFuture<HttpResponse<byte[]>> joined =
                 http.sendAsync(get("team/app"), HttpResponse.BodyHandlers.ofByteArray());
         Await.until(
-                "the node asks whether team/app holds the blob", () -> upstream.blobHeads() == 1 || joined.isDone());
+                "the node asks whether team/app holds the blob",
+                Duration.ofSeconds(60),
+                () -> upstream.blobHeads() == 1 || joined.isDone());
         upstream.release(); // team/none's download is refused: team/app starts its own
         assertEquals(404, refused.get().statusCode(), refused.get().body());
         assertEquals(200, joined.get().statusCode());

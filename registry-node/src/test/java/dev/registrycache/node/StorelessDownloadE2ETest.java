@@ -81,7 +81,7 @@ class StorelessDownloadE2ETest {
             String url = blobUrl(node, digest.toString());
             PatientBlobClient first = new PatientBlobClient(http, url, digest.toString());
             Future<List<String>> firstOutcome = clients.submit(first);
-            Await.until("the first client has read 8 MiB", () -> first.bytesRead() >= 8 << 20);
+            Await.until("the first client has read 8 MiB", Duration.ofSeconds(60), () -> first.bytesRead() >= 8 << 20);
             List<PatientBlobClient> late = new ArrayList<>();
             List<Future<List<String>>> outcomes = new ArrayList<>();
             for (int i = 0; i < 30; i++) {
@@ -89,7 +89,10 @@ class StorelessDownloadE2ETest {
                 late.add(client);
                 outcomes.add(clients.submit(client));
             }
-            Await.until("every late client has an answer", () -> late.stream().allMatch(c -> c.answers() > 0));
+            Await.until(
+                    "every late client has an answer",
+                    Duration.ofSeconds(60),
+                    () -> late.stream().allMatch(c -> c.answers() > 0));
             gated.release();
             outcomes.add(firstOutcome);
             assertEveryClientGotTheBlob(outcomes);
@@ -108,7 +111,10 @@ class StorelessDownloadE2ETest {
                 }
                 for (int i = 0; i < 8; i++) {
                     String path = "/blobs/" + digests.get(i);
-                    Await.until("the node downloads " + path, () -> upstream.requestCount("GET", path) > 0);
+                    Await.until(
+                            "the node downloads " + path,
+                            Duration.ofSeconds(60),
+                            () -> upstream.requestCount("GET", path) > 0);
                 }
                 List<Future<List<String>>> outcomes = new ArrayList<>();
                 for (String digest : List.of(digests.get(8), digests.get(0))) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.testsupport.Await;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,10 @@ class BodyBudgetTest {
             reserved.complete(null);
         });
         waiting.start();
-        Await.until("the second request waits for bytes", () -> waiting.getState() == Thread.State.TIMED_WAITING);
+        Await.until(
+                "the second request waits for bytes",
+                Duration.ofSeconds(60),
+                () -> waiting.getState() == Thread.State.TIMED_WAITING);
         assertFalse(reserved.isDone());
         first.close();
         reserved.get(1, TimeUnit.MINUTES);

@@ -17,6 +17,7 @@ import dev.registrycache.common.store.InMemoryDatastore;
 import dev.registrycache.node.GatedBlobUpstream;
 import dev.registrycache.node.NodeMetrics;
 import dev.registrycache.node.upstream.RedirectPolicy;
+import dev.registrycache.node.upstream.TokenRealmPolicy;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.testsupport.Await;
 import java.io.ByteArrayOutputStream;
@@ -80,6 +81,7 @@ class BlobDownloadsTest {
                 Optional.empty(),
                 Optional.empty(),
                 new RedirectPolicy(endpoint, true),
+                new TokenRealmPolicy("quay.io", endpoint, Set.of()),
                 nodeMetrics);
         client.start();
         downloads = new BlobDownloads(store, client, "quay.io", nodeMetrics);
@@ -255,6 +257,7 @@ class BlobDownloadsTest {
         });
         Await.until(
                 "the first follower read past what memory keeps",
+                Duration.ofSeconds(60),
                 () -> firstRead.get() > SpillableUpload.RING_BYTES + UploadMemory.BLOCK);
         BlobDownload tooLate;
         try (SpillableUpload.Follower late = follow(null)) {
@@ -268,7 +271,7 @@ class BlobDownloadsTest {
                 return read(f);
             }
         });
-        Await.until("the second download asked the upstream", () -> upstream.blobGets() == 2);
+        Await.until("the second download asked the upstream", Duration.ofSeconds(60), () -> upstream.blobGets() == 2);
         upstream.release();
         assertArrayEquals(blob, first.get(WAIT_MILLIS, TimeUnit.MILLISECONDS));
         assertArrayEquals(blob, second.get(WAIT_MILLIS, TimeUnit.MILLISECONDS));
@@ -307,14 +310,17 @@ class BlobDownloadsTest {
                 stalled.add(downloads.follow(digests.get(i), "team/app", REPOSITORY, null));
             }
             Await.until(
-                    "the node's memory for such downloads is taken", () -> memoryHeld() == UploadMemory.TOTAL_BYTES);
+                    "the node's memory for such downloads is taken",
+                    Duration.ofSeconds(60),
+                    () -> memoryHeld() == UploadMemory.TOTAL_BYTES);
             try (SpillableUpload.Follower refused = downloads.follow(digests.get(8), "team/app", REPOSITORY, null)) {
                 RegistryException e = assertThrows(
                         RegistryException.class, () -> refused.download().awaitSize());
                 assertEquals("UNAVAILABLE", e.code().name());
                 assertEquals(1, e.retryAfterSeconds());
             }
-            Await.until("the followers that stopped reading are dropped", () -> memoryHeld() == 0);
+            Await.until(
+                    "the followers that stopped reading are dropped", Duration.ofSeconds(60), () -> memoryHeld() == 0);
             try (SpillableUpload.Follower later = downloads.follow(digests.get(8), "team/app", REPOSITORY, null)) {
                 assertArrayEquals(blobs.get(digests.get(8)), read(later));
             }
@@ -326,18 +332,18 @@ class BlobDownloadsTest {
                 f.close();
             }
         }
-        Await.until("the memory is given back", () -> memoryHeld() == 0);
+        Await.until("the memory is given back", Duration.ofSeconds(60), () -> memoryHeld() == 0);
     }
 
     /**
      * No blob, no link, and (once the download has closed it, right after its followers' end) no
      * upload left behind, and no memory held for it.
      */
-    private void assertNothingStored() {
+    private void assertNothingStored() throws InterruptedException {
         assertEquals(-1, store.blobSize(digest));
         assertEquals(false, store.layerLinked(REPOSITORY, digest));
-        Await.until("the upload is discarded", () -> uploadsLeft() == 0);
-        Await.until("the memory is given back", () -> memoryHeld() == 0);
+        Await.until("the upload is discarded", Duration.ofSeconds(60), () -> uploadsLeft() == 0);
+        Await.until("the memory is given back", Duration.ofSeconds(60), () -> memoryHeld() == 0);
     }
 
     private int uploadsLeft() {
