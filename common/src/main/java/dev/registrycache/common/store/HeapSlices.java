@@ -7,8 +7,9 @@ import java.nio.channels.FileChannel;
 /**
  * File reads and writes of heap buffers in slices of at most {@link #SLICE} bytes. For a heap
  * buffer the JDK copies through a temporary direct buffer of the whole size and keeps it for the
- * thread: one 4 MB manifest written or read per request thread would hold 4 MB of the process's
- * direct memory per thread (24 of them exhausted a node's 64 MiB and failed unrelated requests).
+ * thread: a manifest of several MB written or read whole would hold as much of the process's
+ * direct memory per request thread (a few dozen at once exhausted a node's, and unrelated
+ * requests failed).
  */
 final class HeapSlices {
     static final int SLICE = 64 * 1024;

@@ -8,12 +8,12 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The direct buffers through which responses follow blob downloads, {@link #COUNT} of
- * {@link #SIZE} bytes at most for the whole node, each held by one response until it ends. Direct,
- * so the socket writes need no temporary copy; counted, so that a crowd of clients cannot exhaust
- * the node's direct memory (a buffer per reader for 250 readers did, and requests that had nothing
- * to do with the crowd failed). A response that gets no buffer within {@link #WAIT_MILLIS} is
- * answered {@code 503} with {@code Retry-After}.
+ * The direct buffers through which responses follow blob downloads, {@link #COUNT} of {@link
+ * #SIZE} bytes at most for the whole node, each held by one response until it ends. Direct, so
+ * the socket writes need no temporary copy; counted, so that a crowd of clients cannot exhaust the
+ * node's direct memory (a buffer per reader did, for a few hundred readers, and requests that had
+ * nothing to do with the crowd failed). A response that gets no buffer within {@link
+ * #WAIT_MILLIS} is answered {@code 503} with {@code Retry-After}.
  */
 public final class TransferBuffers {
     static final int SIZE = 256 * 1024;

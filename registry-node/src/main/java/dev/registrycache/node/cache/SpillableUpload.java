@@ -211,7 +211,7 @@ public final class SpillableUpload {
         private volatile long position;
 
         private volatile long lastRead = System.nanoTime();
-        /** Waiting at the download's gate for bytes: not stalled, even when the writer holds some it has not announced. */
+        /** Waiting at the gate for bytes: not stalled, even while the writer holds some it has not announced. */
         private volatile boolean waiting;
 
         private volatile boolean dropped;
