@@ -8,7 +8,8 @@ public record NodeMetrics(
         Metrics.Counter upstreamSecondsSum,
         Metrics.Counter upstreamSecondsCount,
         Metrics.Counter upstreamBlobBytes,
-        Metrics.Counter upstreamBlobsRefused) {
+        Metrics.Counter upstreamBlobsRefused,
+        Metrics.Gauge uploadMemoryBytes) {
 
     public static NodeMetrics in(Metrics metrics) {
         return new NodeMetrics(
@@ -35,6 +36,10 @@ public record NodeMetrics(
                 metrics.counter(
                         "registry_cache_upstream_blobs_refused_total",
                         "Upstream blobs not stored because they did not match their digest",
+                        "registry"),
+                metrics.gauge(
+                        "registry_cache_upload_memory_bytes",
+                        "Bytes of blobs the datastore could not take, held in memory for the clients reading them",
                         "registry"));
     }
 }

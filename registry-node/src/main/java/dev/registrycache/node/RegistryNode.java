@@ -15,7 +15,7 @@ import dev.registrycache.node.api.ManifestService;
 import dev.registrycache.node.api.RegistryApiHandler;
 import dev.registrycache.node.api.RepositoryLinks;
 import dev.registrycache.node.api.TagService;
-import dev.registrycache.node.cache.SharedDownloads;
+import dev.registrycache.node.cache.BlobDownloads;
 import dev.registrycache.node.upstream.RedirectPolicy;
 import dev.registrycache.node.upstream.TokenRealmPolicy;
 import dev.registrycache.node.upstream.UpstreamClient;
@@ -35,7 +35,7 @@ public final class RegistryNode extends OnePortServer {
 
     private final NodeConfig config;
     private final UpstreamClient upstream;
-    private final SharedDownloads fetcher;
+    private final BlobDownloads downloads;
     private final AccessLog accessLog;
     private final Metrics metrics = new Metrics();
 
@@ -53,7 +53,7 @@ public final class RegistryNode extends OnePortServer {
                 new RedirectPolicy(config.endpoint(), config.allowPrivateRedirects()),
                 new TokenRealmPolicy(config.registry().name(), config.endpoint(), config.trustedRealmHosts()),
                 nodeMetrics);
-        this.fetcher = new SharedDownloads(store, upstream, config.registry().name(), nodeMetrics);
+        this.downloads = new BlobDownloads(store, upstream, config.registry().name(), nodeMetrics);
         this.accessLog = new AccessLog(config.accessLogFile(), config.registry().name(), metrics);
         server().setRequestLog(accessLog);
 
@@ -68,7 +68,7 @@ public final class RegistryNode extends OnePortServer {
                 new RegistryApiHandler(
                         new NameMapping(config.registry()),
                         manifests,
-                        new BlobService(store, fetcher, links),
+                        new BlobService(store, downloads, links),
                         new TagService(store, upstream),
                         BodyBudget.forHeap(heap)));
         setHandler(config.nodeToken()
@@ -100,7 +100,7 @@ public final class RegistryNode extends OnePortServer {
 
     @Override
     protected void closeAfterStop() throws Exception {
-        fetcher.close();
+        downloads.close();
         upstream.close();
         accessLog.close();
     }

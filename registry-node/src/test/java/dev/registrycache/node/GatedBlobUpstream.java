@@ -3,6 +3,7 @@ package dev.registrycache.node;
 import dev.registrycache.common.Digest;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -17,18 +18,19 @@ import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * An upstream registry holding one blob in some repositories, whose blob GETs send the first half
+ * An upstream registry holding blobs in some repositories, whose blob GETs send the first half
  * of the bytes and then wait for {@link #release()}: a test knows the cache is mid-download, with
  * the digest not yet verifiable, for as long as it needs. The bytes served may differ from the
  * digest's (a corrupt upstream). Other repositories get {@code 404 BLOB_UNKNOWN}, as
  * distribution answers for a blob not linked to the repository asked: a HEAD at once, a GET
  * once released.
  */
-final class GatedBlobUpstream implements AutoCloseable {
+public final class GatedBlobUpstream implements AutoCloseable {
     private static final long GATE_SECONDS = 120;
 
-    private final Digest digest;
-    private final byte[] served;
+    /** The bytes sent for each blob: other bytes than the digest's make a corrupt upstream. */
+    private final Map<Digest, byte[]> blobs;
+
     private final Set<String> repositories;
     private final CountDownLatch gate = new CountDownLatch(1);
     private final AtomicInteger gets = new AtomicInteger();
@@ -42,9 +44,13 @@ final class GatedBlobUpstream implements AutoCloseable {
      * @param served       the bytes sent for it (other bytes than the digest's: a corrupt upstream)
      * @param repositories the repositories that hold it
      */
-    GatedBlobUpstream(Digest digest, byte[] served, Set<String> repositories) throws Exception {
-        this.digest = digest;
-        this.served = served.clone();
+    public GatedBlobUpstream(Digest digest, byte[] served, Set<String> repositories) throws Exception {
+        this(Map.of(digest, served.clone()), repositories);
+    }
+
+    /** An upstream holding several blobs, each in all {@code repositories}, behind one gate. */
+    public GatedBlobUpstream(Map<Digest, byte[]> blobs, Set<String> repositories) throws Exception {
+        this.blobs = Map.copyOf(blobs);
         this.repositories = Set.copyOf(repositories);
         connector.setHost("127.0.0.1");
         connector.setPort(0);
@@ -59,25 +65,25 @@ final class GatedBlobUpstream implements AutoCloseable {
         server.start();
     }
 
-    String baseUrl() {
+    public String baseUrl() {
         return "http://127.0.0.1:" + connector.getLocalPort();
     }
 
     /** Lets every blob GET, waiting or still to come, send the rest of its bytes. */
-    void release() {
+    public void release() {
         gate.countDown();
     }
 
-    int blobGets() {
+    public int blobGets() {
         return gets.get();
     }
 
-    int blobHeads() {
+    public int blobHeads() {
         return heads.get();
     }
 
     /** GETs of the blob from a repository that does not hold it (answered 404 once released). */
-    int refusedGets() {
+    public int refusedGets() {
         return refusedGets.get();
     }
 
@@ -88,10 +94,10 @@ final class GatedBlobUpstream implements AutoCloseable {
             response.write(true, ByteBuffer.wrap("{}".getBytes(StandardCharsets.UTF_8)), callback);
             return;
         }
-        String suffix = "/blobs/" + digest;
-        String repository = path.startsWith("/v2/") && path.endsWith(suffix)
-                ? path.substring(4, path.length() - suffix.length())
-                : null;
+        int blobsAt = path.lastIndexOf("/blobs/");
+        Digest digest = blobsAt < 0 ? null : Digest.parse(path.substring(blobsAt + "/blobs/".length()));
+        byte[] served = blobs.get(digest);
+        String repository = path.startsWith("/v2/") && served != null ? path.substring(4, blobsAt) : null;
         if (repository == null || !repositories.contains(repository)) {
             if ("GET".equals(request.getMethod()) && repository != null) {
                 refusedGets.incrementAndGet();

@@ -125,6 +125,31 @@ class HostileManifestE2ETest {
         }
     }
 
+    /**
+     * More 4 MB manifests at once than the node's direct memory holds as one temporary buffer each
+     * (the JDK copies a heap buffer written to or read from a file into a direct one of its size):
+     * the datastore writes and reads them in small pieces, so none ends in {@code OutOfMemoryError}.
+     */
+    @Test
+    void servesTwentyFourConcurrentPullsOfDifferentFourMegabyteManifestsByTagThenByDigest() throws Exception {
+        List<String> tags = new ArrayList<>();
+        List<String> digests = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            tags.add("huge" + i);
+            digests.add(upstream.pushManifest(
+                    "team/app", "huge" + i, TestMediaTypes.OCI_MANIFEST, withAnnotations(100 + i, 36_000)));
+        }
+        try (NodeProcess node = new NodeProcess(upstream.baseUrl())) {
+            List<RegistryClient.Response> byTag = pullConcurrently(node, tags);
+            List<RegistryClient.Response> byDigest = pullConcurrently(node, digests);
+            for (int i = 0; i < tags.size(); i++) {
+                assertEquals(digests.get(i), Sha256.of(byTag.get(i).body()), tags.get(i));
+                assertEquals(digests.get(i), Sha256.of(byDigest.get(i).body()), digests.get(i));
+            }
+            assertServesOrdinaryPulls(node);
+        }
+    }
+
     @Test
     void refusesAManifestWithMoreLayersThanItsLimitWithAClearErrorAndStaysUp() throws Exception {
         String json = new String(ordinary.manifest().bytes(), StandardCharsets.UTF_8);
@@ -146,7 +171,7 @@ class HostileManifestE2ETest {
     }
 
     /**
-     * Pulls the tags of team/app all at once, each trying again after {@code Retry-After} while
+     * Pulls the tags (or digests) of team/app all at once, each trying again after {@code Retry-After} while
      * the node answers 503 because it is busy; asserts each ends in a 200 and the node lives.
      */
     private static List<RegistryClient.Response> pullConcurrently(NodeProcess node, List<String> tags)

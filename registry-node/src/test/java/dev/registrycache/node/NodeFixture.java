@@ -3,13 +3,17 @@ package dev.registrycache.node;
 import dev.registrycache.common.Credentials;
 import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.RegistryHost;
+import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.TestCredentials;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /** A registry node started in-process in front of an upstream URL, with its own data and log dirs. */
 final class NodeFixture implements AutoCloseable {
@@ -63,12 +67,18 @@ final class NodeFixture implements AutoCloseable {
         return new LogDirLayout(logDir).nodeAccessLog(registry);
     }
 
-    List<String> accessLogLines() throws Exception {
-        for (int i = 0; i < 50 && !Files.exists(accessLog()); i++) {
-            Thread.sleep(50);
-        }
-        Thread.sleep(300); // the writer flushes asynchronously
-        return Files.readAllLines(accessLog());
+    /** The access log's lines once {@code condition} holds for them: the log is written on a thread of its own. */
+    List<String> accessLogLines(Predicate<List<String>> condition) throws InterruptedException {
+        List<List<String>> lines = new ArrayList<>(List.of(List.of()));
+        Await.until("the access log has the lines expected", Duration.ofSeconds(60), () -> {
+            try {
+                lines.set(0, Files.exists(accessLog()) ? Files.readAllLines(accessLog()) : List.of());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return condition.test(lines.get(0));
+        });
+        return lines.get(0);
     }
 
     private static Path createFolder() {

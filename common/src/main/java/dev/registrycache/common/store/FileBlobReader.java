@@ -20,7 +20,7 @@ final class FileBlobReader implements BlobReader {
 
     @Override
     public int read(ByteBuffer dst, long position) throws IOException {
-        return file.read(dst, position);
+        return HeapSlices.read(file, dst, position);
     }
 
     @Override

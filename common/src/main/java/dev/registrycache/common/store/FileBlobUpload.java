@@ -27,9 +27,7 @@ final class FileBlobUpload implements BlobUpload {
 
     @Override
     public void write(ByteBuffer bytes) throws IOException {
-        while (bytes.hasRemaining()) {
-            out.write(bytes);
-        }
+        HeapSlices.write(out, bytes);
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.registrycache.common.Digest;
 import dev.registrycache.common.RepositoryName;
 import dev.registrycache.common.Tag;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
@@ -65,13 +66,18 @@ public final class FileDatastore implements Datastore {
 
     @Override
     public byte[] readBlob(Digest digest, int maxBytes) throws IOException {
-        Path p = layout.blobData(digest);
-        try {
-            if (Files.size(p) > maxBytes) {
+        try (FileChannel file = FileChannel.open(layout.blobData(digest), StandardOpenOption.READ)) {
+            long size = file.size();
+            if (size > maxBytes) {
                 return null;
             }
-            byte[] bytes = Files.readAllBytes(p);
-            return bytes.length <= maxBytes ? bytes : null;
+            ByteBuffer bytes = ByteBuffer.allocate((int) size);
+            while (bytes.hasRemaining()) {
+                if (HeapSlices.read(file, bytes, bytes.position()) < 0) {
+                    throw new IOException("blob " + digest + " ended before its " + size + " bytes");
+                }
+            }
+            return bytes.array();
         } catch (NoSuchFileException e) {
             return null;
         }

@@ -152,6 +152,25 @@ abstract class DatastoreContract {
         }
     }
 
+    /** A manifest of several MB, written from and read into heap buffers, as the node does. */
+    @Test
+    void aBlobOfManyMegabytesIsWrittenAndReadWholeFromHeapBuffers() throws IOException {
+        byte[] b = bytes(9, 4_000_003);
+        Digest d = put(9, 4_000_003);
+        assertArrayEquals(b, store.readBlob(d, 4_000_003));
+        try (BlobReader reader = store.openBlob(d)) {
+            assertArrayEquals(b, readAll(reader));
+            ByteBuffer middle = ByteBuffer.allocate(1_000_000);
+            middle.position(7);
+            while (middle.hasRemaining()) {
+                assertTrue(reader.read(middle, 1_234_567 + middle.position() - 7) > 0, "a read short of the end");
+            }
+            assertArrayEquals(
+                    Arrays.copyOfRange(b, 1_234_567, 1_234_567 + 1_000_000 - 7),
+                    Arrays.copyOfRange(middle.array(), 7, 1_000_000));
+        }
+    }
+
     @Test
     void readBlobRefusesABlobLargerThanMaxBytes() throws IOException {
         Digest d = put(2, 500);

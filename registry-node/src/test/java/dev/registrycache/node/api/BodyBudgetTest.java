@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.RegistryException;
+import dev.registrycache.testsupport.Await;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -32,11 +34,19 @@ class BodyBudgetTest {
         BodyBudget.Share first = budget.share();
         first.reserve(100);
         BodyBudget.Share second = budget.share();
-        CompletableFuture<Void> waiting = CompletableFuture.runAsync(() -> second.reserve(60));
-        Thread.sleep(50);
-        assertFalse(waiting.isDone());
+        CompletableFuture<Void> reserved = new CompletableFuture<>();
+        Thread waiting = new Thread(() -> {
+            second.reserve(60);
+            reserved.complete(null);
+        });
+        waiting.start();
+        Await.until(
+                "the second request waits for bytes",
+                Duration.ofSeconds(60),
+                () -> waiting.getState() == Thread.State.TIMED_WAITING);
+        assertFalse(reserved.isDone());
         first.close();
-        waiting.get(1, TimeUnit.MINUTES);
+        reserved.get(1, TimeUnit.MINUTES);
         assertEquals(40, budget.availableBytes());
         second.release(10); // a body smaller than reserved
         assertEquals(50, budget.availableBytes());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.Digest;
+import dev.registrycache.testsupport.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * complete before the blob is verified, and a request for another repository joins the download
  * only if the upstream confirms that repository holds the blob.
  */
-class DownloadInFlightTest {
+class RequestsDuringDownloadTest {
     private static final int SIZE = 1 << 20;
     private static final byte[] BLOB = randomBytes(SIZE, 31);
     private static final Digest DIGEST = Digest.sha256Of(BLOB);
@@ -116,9 +117,10 @@ class DownloadInFlightTest {
         assertEquals(200, owner.statusCode());
         CompletableFuture<HttpResponse<byte[]>> copy =
                 http.sendAsync(get("team/copy"), HttpResponse.BodyHandlers.ofByteArray());
-        awaitUpstream(
-                () -> upstream.blobHeads() == 1 || copy.isDone(),
-                "the node asks the upstream whether team/copy holds the blob");
+        Await.until(
+                "the node asks the upstream whether team/copy holds the blob",
+                Duration.ofSeconds(60),
+                () -> upstream.blobHeads() == 1 || copy.isDone());
         upstream.release();
         try (InputStream body = owner.body()) {
             assertEquals(DIGEST, Digest.sha256Of(body.readAllBytes()));
@@ -135,26 +137,22 @@ class DownloadInFlightTest {
         start(BLOB, "team/app");
         CompletableFuture<HttpResponse<String>> refused =
                 http.sendAsync(get("team/none"), HttpResponse.BodyHandlers.ofString());
-        awaitUpstream(() -> upstream.refusedGets() == 1 || refused.isDone(), "the node asks for team/none's blob");
+        Await.until(
+                "the node asks for team/none's blob",
+                Duration.ofSeconds(60),
+                () -> upstream.refusedGets() == 1 || refused.isDone());
         CompletableFuture<HttpResponse<byte[]>> joined =
                 http.sendAsync(get("team/app"), HttpResponse.BodyHandlers.ofByteArray());
-        awaitUpstream(
-                () -> upstream.blobHeads() == 1 || joined.isDone(), "the node asks whether team/app holds the blob");
+        Await.until(
+                "the node asks whether team/app holds the blob",
+                Duration.ofSeconds(60),
+                () -> upstream.blobHeads() == 1 || joined.isDone());
         upstream.release(); // team/none's download is refused: team/app starts its own
         assertEquals(404, refused.get().statusCode(), refused.get().body());
         assertEquals(200, joined.get().statusCode());
         assertEquals(DIGEST, Digest.sha256Of(joined.get().body()));
         assertEquals(1, upstream.blobGets());
         assertFalse(Files.exists(node.dataDir.resolve("docker/registry/v2/repositories/quay.io/team/none")));
-    }
-
-    private static void awaitUpstream(java.util.function.BooleanSupplier condition, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertTrue(condition.getAsBoolean(), what);
     }
 
     private HttpRequest get(String repository, String... headers) {

@@ -1,0 +1,90 @@
+package dev.registrycache.node.cache;
+
+import dev.registrycache.common.Digest;
+import dev.registrycache.common.RepositoryName;
+import dev.registrycache.common.store.Datastore;
+import dev.registrycache.node.NodeMetrics;
+import dev.registrycache.node.upstream.UpstreamClient;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.DoubleAdder;
+
+/**
+ * The blob downloads in flight, at most one per blob for any number of clients: a request for a
+ * missing blob follows the download in flight, or starts one. Downloads run on their own threads,
+ * so a slow or departed client never slows the fill of the cache. The one exception: a client
+ * that comes too late for bytes a download passed through memory only (the datastore could not
+ * take the blob) gets a download of its own, which later clients then follow.
+ */
+public final class BlobDownloads implements AutoCloseable {
+    final Datastore store;
+    final UpstreamClient upstream;
+    final UploadMemory memory;
+    private final Map<Digest, BlobDownload> inFlight = new ConcurrentHashMap<>();
+    private final ExecutorService threads;
+    /** The blob bytes received from the upstream, and the blobs refused for not matching their digest. */
+    final DoubleAdder receivedBytes;
+
+    final DoubleAdder refusedBlobs;
+
+    public BlobDownloads(Datastore store, UpstreamClient upstream, String registry, NodeMetrics metrics) {
+        this.store = store;
+        this.upstream = upstream;
+        this.receivedBytes = metrics.upstreamBlobBytes().labels(registry);
+        this.refusedBlobs = metrics.upstreamBlobsRefused().labels(registry);
+        this.memory = new UploadMemory(metrics.uploadMemoryBytes(), registry);
+        AtomicInteger n = new AtomicInteger();
+        this.threads = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "blob-download-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** The download in flight for {@code digest}, if any (a HEAD can answer from it). */
+    public BlobDownload inFlight(Digest digest) {
+        return inFlight.get(digest);
+    }
+
+    /**
+     * Follows the download of {@code digest} in flight, or starts one, unless it is {@code
+     * tooLate} (a download whose bytes this client came too late for: a new one takes its place);
+     * returns null when the blob is (by now) in the store, so the caller serves it from there. A
+     * download is followed whichever repository it is for ({@link BlobDownload#repository()}):
+     * whether another repository may share it is the caller's to decide.
+     */
+    public SpillableUpload.Follower follow(
+            Digest digest, String upstreamRepository, RepositoryName storeName, BlobDownload tooLate) {
+        BlobDownload[] started = new BlobDownload[1];
+        BlobDownload download = inFlight.compute(
+                digest,
+                (d, current) -> current != null && current != tooLate
+                        ? current
+                        : store.blobSize(d) >= 0
+                                ? null
+                                : (started[0] = new BlobDownload(this, d, storeName, upstreamRepository)));
+        if (download == null) {
+            return null;
+        }
+        SpillableUpload.Follower follower = download.follow(); // before the first byte of a new download
+        if (follower == null) { // over without storing the blob: a new download serves this client
+            return follow(digest, upstreamRepository, storeName, download);
+        }
+        if (started[0] != null) {
+            threads.execute(download::run);
+        }
+        return follower;
+    }
+
+    void ended(BlobDownload download) {
+        inFlight.remove(download.digest(), download);
+    }
+
+    @Override
+    public void close() {
+        threads.shutdownNow();
+    }
+}
