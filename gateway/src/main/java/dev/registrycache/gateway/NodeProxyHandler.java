@@ -2,10 +2,10 @@ package dev.registrycache.gateway;
 
 import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.NodeToken;
+import dev.registrycache.common.PeerAddress;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.http.ErrorResponses;
 import dev.registrycache.gateway.peers.PeerAuth;
-import dev.registrycache.gateway.peers.PeerRing;
 import dev.registrycache.gateway.peers.Peers;
 import java.net.URI;
 import java.util.Optional;
@@ -164,7 +164,7 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
             Response proxyToClientResponse,
             Callback proxyToClientCallback,
             Throwable failure) {
-        PeerRing.Peer peer = peers == null ? null : Peers.sentTo(clientToProxyRequest);
+        PeerAddress peer = peers == null ? null : Peers.sentTo(clientToProxyRequest);
         if (peer != null) {
             // the owner refused, broke off, stayed silent or sent what is not the blob: it is left
             // out for a while; with nothing sent yet, the next owner (or this replica's node)

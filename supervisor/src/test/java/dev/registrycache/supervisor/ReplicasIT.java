@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.common.PeerAddress;
 import dev.registrycache.gateway.peers.PeerAuth;
 import dev.registrycache.gateway.peers.PeerRing;
 import dev.registrycache.testsupport.FreePort;
@@ -64,8 +65,8 @@ class ReplicasIT {
             return "http://127.0.0.1:" + port;
         }
 
-        PeerRing.Peer peer() {
-            return new PeerRing.Peer("127.0.0.1", peerPort);
+        PeerAddress peer() {
+            return new PeerAddress("127.0.0.1", peerPort);
         }
 
         void kill() {

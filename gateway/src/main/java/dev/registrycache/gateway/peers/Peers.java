@@ -2,6 +2,8 @@ package dev.registrycache.gateway.peers;
 
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.PeerAddress;
+import dev.registrycache.common.PeerSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -59,7 +61,7 @@ public final class Peers implements AutoCloseable {
         this.received = received;
         this.ring = new PeerRing(
                 settings.self(),
-                new PublicPortFilter(settings.source(), settings.self(), PortProbe::probeAll),
+                new PublicPortFilter(PeerRing.source(settings), settings.self(), PortProbe::probeAll),
                 Clock.systemUTC());
         this.auth = new PeerAuth(settings.secret(), Clock.systemUTC());
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -114,7 +116,7 @@ public final class Peers implements AutoCloseable {
         return targetFor(request, ring.owner(digest.toString()));
     }
 
-    private String targetFor(Request request, PeerRing.Peer owner) {
+    private String targetFor(Request request, PeerAddress owner) {
         if (owner.equals(ring.self())) {
             request.removeAttribute(PEER);
             return (String) request.getAttribute(LOCAL);
@@ -125,8 +127,8 @@ public final class Peers implements AutoCloseable {
     }
 
     /** The peer the request was sent to; null when it went to the node here. */
-    public static PeerRing.Peer sentTo(Request request) {
-        return (PeerRing.Peer) request.getAttribute(PEER);
+    public static PeerAddress sentTo(Request request) {
+        return (PeerAddress) request.getAttribute(PEER);
     }
 
     /** The blob a request sent to a peer asks for. */
@@ -145,7 +147,7 @@ public final class Peers implements AutoCloseable {
      * request goes to the next owner (or the node here); returns that URL.
      */
     public String reroute(Request request, Throwable why) {
-        PeerRing.Peer failed = sentTo(request);
+        PeerAddress failed = sentTo(request);
         if (failed != null) {
             boolean invalid = why instanceof RelayedBlob.Invalid;
             LOG.warn(
