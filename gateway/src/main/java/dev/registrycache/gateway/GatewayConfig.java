@@ -39,11 +39,6 @@ record GatewayConfig(
     record Auth(String realm, Path htpasswd) {}
 
     static GatewayConfig resolve(
-            String host, String portFlag, String certsFlag, List<String> nodeFlags, Map<String, String> env) {
-        return resolve(host, portFlag, certsFlag, null, null, nodeFlags, env);
-    }
-
-    static GatewayConfig resolve(
             String host,
             String portFlag,
             String certsFlag,
