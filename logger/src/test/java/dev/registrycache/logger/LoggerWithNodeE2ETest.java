@@ -103,8 +103,8 @@ class LoggerWithNodeE2ETest {
                         "the node's access log holding the three requests",
                         () -> Files.exists(accessLog) && lines(accessLog) >= 3);
             }
-            AccessToucher toucher = new AccessToucher(new FileDatastore(data));
-            try (LogTailer tailer = new LogTailer(logs, new HashMap<>(), toucher::accept)) {
+            AccessToucher toucher = Tailers.toucher(new FileDatastore(data));
+            try (LogTailer tailer = Tailers.tailer(logs, new HashMap<>(), toucher::accept)) {
                 tailer.poll();
                 toucher.flush(); // as the logger does once caught up
                 assertEquals(3, tailer.lines());
