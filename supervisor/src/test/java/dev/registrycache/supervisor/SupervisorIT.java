@@ -272,10 +272,12 @@ class SupervisorIT {
         int n = transfer.body().readNBytes(buf, 0, buf.length);
         sha.update(buf, 0, n);
         List<ProcessHandle> children = stack.children();
-        stack.process().destroy(); // SIGTERM while the client is still reading
-        Await.until("the supervisor stopping", () -> stack.printed("stopping: the gateway takes no new requests"));
+        // SIGTERM while the client is still reading (Process.destroy also closes our end of the
+        // supervisor's output: the stop shows in the gateway's answers, not in lines)
+        stack.process().destroy();
+        Await.until("the stop under way: a stopping gateway taking no new requests", () -> refusesNewRequests(stack));
         stack.process().destroy(); // and a second one (a second Ctrl-C): it must not cut the grace period short
-        Await.until("a stopping gateway taking no new requests", () -> refusesNewRequests(stack));
+        assertTrue(refusesNewRequests(stack), "a stopping gateway takes no new requests");
         long slowUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
         while ((n = transfer.body().read(buf)) > 0) {
             sha.update(buf, 0, n);
