@@ -123,7 +123,7 @@ class EvictionE2ETest {
                 while (System.nanoTime() < end) {
                     deleted += cleaner.run(false).deleted();
                     passes++;
-                    Thread.sleep(20);
+                    Thread.sleep(20); // the pace of the passes while the clients pull: not a wait for anything
                 }
                 running.set(false);
                 for (Thread t : clients) {

@@ -16,8 +16,4 @@ public final class MediaTypes {
             List.of(OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_MANIFEST);
 
     private MediaTypes() {}
-
-    public static boolean isIndex(String mediaType) {
-        return OCI_INDEX.equals(mediaType) || DOCKER_MANIFEST_LIST.equals(mediaType);
-    }
 }

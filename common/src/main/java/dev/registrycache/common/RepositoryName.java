@@ -34,10 +34,6 @@ public final class RepositoryName implements Comparable<RepositoryName> {
         return new RepositoryName(text);
     }
 
-    public static boolean isValidComponent(String text) {
-        return text != null && COMPONENT.matcher(text).matches();
-    }
-
     /** The first path component: for cache names, the registry prefix. */
     public String firstComponent() {
         int slash = name.indexOf('/');

@@ -19,10 +19,6 @@ public final class UpstreamEndpoints {
         this.overrides = Collections.unmodifiableMap(overrides);
     }
 
-    public static UpstreamEndpoints none() {
-        return new UpstreamEndpoints(Map.of());
-    }
-
     public static UpstreamEndpoints parse(String value) {
         Map<RegistryHost, URI> map = new LinkedHashMap<>();
         for (RegistryEntries.Entry entry : RegistryEntries.parse(Setting.UPSTREAM_ENDPOINTS, value, "name=url")) {
@@ -72,9 +68,5 @@ public final class UpstreamEndpoints {
     public URI endpointFor(RegistryHost host) {
         URI u = overrides.get(host);
         return u != null ? u : host.defaultEndpoint();
-    }
-
-    public Map<RegistryHost, URI> overrides() {
-        return overrides;
     }
 }

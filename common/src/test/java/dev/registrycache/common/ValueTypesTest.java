@@ -156,7 +156,7 @@ class ValueTypesTest {
         RegistryHost h = RegistryHost.fromKey(key);
         assertEquals(name, h.name());
         assertEquals(prefix, h.prefix());
-        assertTrue(RepositoryName.isValidComponent(h.prefix()));
+        assertEquals(h.prefix(), RepositoryName.parse(h.prefix()).toString(), "a valid name component");
     }
 
     @Test

@@ -2,19 +2,49 @@ package dev.registrycache.testsupport;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
-/** Waiting on a condition in a test: polled, with a generous deadline, never a sleep as synchronization. */
+/**
+ * Waits for a condition by polling it, with a deadline generous enough for a busy two-core CI
+ * machine: tests wait on what they need to see, never on a sleep that guesses how long it takes.
+ */
 public final class Await {
+    /** How long a condition may take before the test fails. */
+    public static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    private static final long POLL_MILLIS = 10;
+
     private Await() {}
 
-    /** Polls {@code condition} every 50 ms until it holds; fails naming {@code what} after {@code timeout}. */
-    public static void until(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    /** Polls {@code condition} until it holds; fails with {@code what} if it does not within {@link #DEADLINE}. */
+    public static void until(String what, BooleanSupplier condition) {
+        until(what, DEADLINE, condition);
+    }
+
+    /** Polls {@code condition} until it holds; fails with {@code what} if it does not within {@code deadline}. */
+    public static void until(String what, Duration deadline, BooleanSupplier condition) {
+        until(what, deadline, condition, () -> "");
+    }
+
+    /**
+     * Polls {@code condition} until it holds; fails with {@code what}, and what {@code seen} tells
+     * then (a process's output, a log), if it does not within {@code deadline}. A condition that
+     * can no longer come true (the process it waits on died) fails at once by throwing.
+     */
+    public static void until(String what, Duration deadline, BooleanSupplier condition, Supplier<String> seen) {
+        long end = System.nanoTime() + deadline.toNanos();
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
+            if (System.nanoTime() - end > 0) {
+                String details = seen.get();
+                throw new AssertionError("timed out after " + deadline.toSeconds() + " s waiting until " + what
+                        + (details.isEmpty() ? "" : ":\n" + details));
             }
-            Thread.sleep(50);
+            try {
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting until " + what, e);
+            }
         }
     }
 }

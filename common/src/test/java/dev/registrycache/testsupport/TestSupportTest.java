@@ -39,6 +39,26 @@ class TestSupportTest {
     Path temp;
 
     @Test
+    void awaitReturnsOnceTheConditionHoldsAndSaysWhatItSawWhenItNeverDoes() {
+        int[] polls = {0};
+        Await.until("the third poll", () -> ++polls[0] == 3);
+        assertEquals(3, polls[0]);
+
+        AssertionError timedOut = assertThrows(
+                AssertionError.class,
+                () -> Await.until("what never comes", Duration.ofMillis(100), () -> false, () -> "the output so far"));
+        assertTrue(timedOut.getMessage().contains("waiting until what never comes"), timedOut.getMessage());
+        assertTrue(timedOut.getMessage().endsWith(":\nthe output so far"), timedOut.getMessage());
+
+        // a condition that cannot come true any more (its process ended) fails the wait at once
+        assertThrows(
+                IllegalStateException.class,
+                () -> Await.until("a dead process's line", () -> {
+                    throw new IllegalStateException("the process ended");
+                }));
+    }
+
+    @Test
     void sameSeedBuildsSameBytesAndOtherSeedOthers() {
         assertEquals(OciImages.ociImage(1).digest(), OciImages.ociImage(1).digest());
         assertNotEquals(OciImages.ociImage(1).digest(), OciImages.ociImage(2).digest());

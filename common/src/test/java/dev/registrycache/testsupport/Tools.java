@@ -134,6 +134,18 @@ public final class Tools {
         return process;
     }
 
+    /**
+     * What a process whose output goes to {@code file} has printed so far, to wait on a line or to
+     * show in a failure message: empty while the file is not there.
+     */
+    public static String printed(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
     /** Asks the process to stop (SIGTERM), then kills it and its descendants after {@code grace}. */
     public static void stop(Process process, Duration grace) {
         try {

@@ -240,21 +240,23 @@ public final class UpstreamRegistry implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start docker-registry", e);
         }
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(
-                        "docker-registry exited " + process.exitValue() + " at start:\n" + logText());
-            }
-            int status = probeStatus("/v2/");
-            if (status == 200 || status == 401) {
-                return;
-            }
-            sleep(50);
+        try {
+            Await.until(
+                    "docker-registry answering on " + baseUrl(),
+                    START_TIMEOUT,
+                    () -> {
+                        if (!process.isAlive()) {
+                            throw new IllegalStateException(
+                                    "docker-registry exited " + process.exitValue() + " at start:\n" + logText());
+                        }
+                        int status = probeStatus("/v2/");
+                        return status == 200 || status == 401;
+                    },
+                    this::logText);
+        } catch (AssertionError notUp) {
+            stop();
+            throw notUp;
         }
-        stop();
-        throw new IllegalStateException("docker-registry did not answer on " + baseUrl() + " within "
-                + START_TIMEOUT.toSeconds() + " s:\n" + logText());
     }
 
     /** Terminates the registry; it refuses connections until {@link #start()}. */
@@ -331,13 +333,8 @@ public final class UpstreamRegistry implements AutoCloseable {
         if (probeStatus("/v2/?" + marker) < 0) {
             return;
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (logText().contains(marker + " ")) {
-                return;
-            }
-            sleep(10);
-        }
+        Await.until(
+                "the marker request in docker-registry's log", () -> logText().contains(marker + " "));
     }
 
     private int probeStatus(String path) {
@@ -397,15 +394,6 @@ public final class UpstreamRegistry implements AutoCloseable {
             return JSON.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         }
     }
 

@@ -4,9 +4,9 @@ import dev.registrycache.common.BindAddress;
 import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.NodeToken;
+import dev.registrycache.common.PeerSettings;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.Setting;
-import dev.registrycache.gateway.peers.PeerSettings;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -37,11 +37,6 @@ record GatewayConfig(
 
     /** htpasswd client authentication. */
     record Auth(String realm, Path htpasswd) {}
-
-    static GatewayConfig resolve(
-            String host, String portFlag, String certsFlag, List<String> nodeFlags, Map<String, String> env) {
-        return resolve(host, portFlag, certsFlag, null, null, nodeFlags, env);
-    }
 
     static GatewayConfig resolve(
             String host,

@@ -15,6 +15,7 @@ import java.time.Clock;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -60,14 +61,17 @@ public final class GatewayServer extends OnePortServer {
             }
         });
         Observability observability = new Observability(metrics, config.nodes(), config.logDir(), config.nodeToken());
-        // GracefulHandler: on stop, new requests are refused while those in flight get STOP_GRACE to finish
-        setHandler(new GracefulHandler(new GatewayHandler(
-                new Routes(config.nodes()),
+        ForwardingHandler forwarding = new ForwardingHandler(new Routes(config.nodes()), datastoreBlobs, peers, proxy);
+        Handler publicPort = new PublicPortHandler(
                 authenticator,
                 config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"),
-                datastoreBlobs,
-                peers,
-                new MetricsHandler(observability::metrics, observability::health, proxy))));
+                new MetricsHandler(observability::metrics, observability::health, forwarding));
+        // the forwarding handler ends both ports' chains; Jetty starts and stops it once
+        Handler ports = peers == null
+                ? publicPort
+                : new PortHandlers(publicPort, Peers.CONNECTOR, new PeerPortHandler(peers, forwarding));
+        // GracefulHandler: on stop, new requests are refused while those in flight get STOP_GRACE to finish
+        setHandler(new GracefulHandler(ports));
     }
 
     /**

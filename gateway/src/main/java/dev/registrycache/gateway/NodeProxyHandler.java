@@ -5,7 +5,6 @@ import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.http.ErrorResponses;
 import dev.registrycache.gateway.peers.PeerAuth;
-import dev.registrycache.gateway.peers.PeerRing;
 import dev.registrycache.gateway.peers.Peers;
 import java.net.URI;
 import java.util.Optional;
@@ -25,16 +24,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Jetty's reverse proxy, sending each request to the node chosen by {@link GatewayHandler}.
- * Keeps Jetty's safe defaults (no redirect following, no content decoding, hop-by-hop headers
- * dropped, bodies streamed). A node that is down or restarting gets the client a 503 with an
- * OCI body and {@code Retry-After}; a {@code Location} pointing at a node is made relative. A
- * blob GET sent to another replica has a deadline for the owner's headers, and its answer is
- * checked against the digest on its way ({@link PeerBlobRelay}).
+ * Jetty's reverse proxy, sending each request where its {@link ProxyRoute} says: to the node of
+ * its registry, or to the replica that owns the blob it asks for. Keeps Jetty's safe defaults (no
+ * redirect following, no content decoding, hop-by-hop headers dropped, bodies streamed). A node
+ * that is down or restarting gets the client a 503 with an OCI body and {@code Retry-After}; a
+ * {@code Location} pointing at a node is made relative. A blob GET sent to another replica has a
+ * deadline for the owner's headers, and its answer is checked against the digest on its way
+ * ({@link PeerBlobRelay}).
  */
 final class NodeProxyHandler extends ProxyHandler.Reverse {
     private static final Logger LOG = LoggerFactory.getLogger(NodeProxyHandler.class);
-    static final String TARGET = NodeProxyHandler.class.getName() + ".target";
     static final long RETRY_AFTER_SECONDS = 2;
     /** Large reads from the node: a blob crosses the gateway in fewer, bigger chunks. */
     static final int RESPONSE_BUFFER = 256 * 1024;
@@ -49,10 +48,15 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
      * @param peers     the other replicas, some requests going to them; null for one replica alone
      */
     NodeProxyHandler(ByteBufferPool buffers, Optional<NodeToken> nodeToken, Peers peers) {
-        super(request -> HttpURI.from((String) request.getAttribute(TARGET)));
+        super(request -> HttpURI.from(ProxyRoute.of(request).url()));
         this.buffers = buffers;
         this.nodeToken = nodeToken;
         this.peers = peers;
+    }
+
+    /** Whether the request goes to another replica (rather than to a node here). */
+    private boolean toPeer(Request clientToProxyRequest) {
+        return peers != null && ProxyRoute.of(clientToProxyRequest).peer().isPresent();
     }
 
     @Override
@@ -76,7 +80,7 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
     @Override
     protected org.eclipse.jetty.client.Request newProxyToServerRequest(Request clientToProxyRequest, HttpURI uri) {
         org.eclipse.jetty.client.Request request = super.newProxyToServerRequest(clientToProxyRequest, uri);
-        if (peers != null && Peers.sentTo(clientToProxyRequest) != null) {
+        if (toPeer(clientToProxyRequest)) {
             // a frozen owner costs its clients seconds, not the nodes' 300 s
             request.idleTimeout(Peers.IDLE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             Scheduler.Task deadline = getHttpClient()
@@ -96,8 +100,9 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
             Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest) {
         super.addProxyHeaders(clientToProxyRequest, proxyToServerRequest);
         // put, not add: whatever a client sent under these names is replaced
-        if (peers != null && Peers.sentTo(clientToProxyRequest) != null) {
-            String signature = peers.signature(clientToProxyRequest);
+        if (toPeer(clientToProxyRequest)) {
+            String signature =
+                    peers.signature(ProxyRoute.of(clientToProxyRequest).target().pathAndQuery());
             proxyToServerRequest.headers(h -> {
                 h.remove(NodeToken.HEADER);
                 // the client's credentials stay here: the peer trusts the signature, and the
@@ -122,7 +127,7 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
             Callback proxyToClientCallback) {
         org.eclipse.jetty.client.Response.CompleteListener relay = super.newServerToProxyResponseListener(
                 clientToProxyRequest, proxyToServerRequest, proxyToClientResponse, proxyToClientCallback);
-        if (peers == null || Peers.sentTo(clientToProxyRequest) == null) {
+        if (!toPeer(clientToProxyRequest)) {
             return relay;
         }
         return new PeerBlobRelay(
@@ -164,15 +169,19 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
             Response proxyToClientResponse,
             Callback proxyToClientCallback,
             Throwable failure) {
-        PeerRing.Peer peer = peers == null ? null : Peers.sentTo(clientToProxyRequest);
-        if (peer != null) {
+        if (toPeer(clientToProxyRequest)) {
             // the owner refused, broke off, stayed silent or sent what is not the blob: it is left
             // out for a while; with nothing sent yet, the next owner (or this replica's node)
             // serves the blob now, else the client's retry goes there
-            String next = peers.reroute(clientToProxyRequest, failure);
+            ProxyRoute failed = ProxyRoute.of(clientToProxyRequest);
+            ProxyRoute next = failed.to(peers.reroute(
+                    failed.peer().orElseThrow(),
+                    failed.digest(),
+                    clientToProxyRequest.getHttpURI().getPath(),
+                    failure));
             if (!proxyToClientResponse.isCommitted()) {
                 proxyToClientResponse.reset();
-                clientToProxyRequest.setAttribute(TARGET, next);
+                next.attachTo(clientToProxyRequest);
                 try {
                     handle(clientToProxyRequest, proxyToClientResponse, proxyToClientCallback);
                     return;

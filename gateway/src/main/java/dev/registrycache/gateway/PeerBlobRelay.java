@@ -5,7 +5,6 @@ import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.http.ByteRange;
 import dev.registrycache.common.http.ErrorResponses;
 import dev.registrycache.common.http.StoredBlobs;
-import dev.registrycache.gateway.peers.Peers;
 import dev.registrycache.gateway.peers.RelayedBlob;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -86,11 +85,12 @@ final class PeerBlobRelay implements org.eclipse.jetty.client.Response.Listener 
         }
         long size = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
         blob = new RelayedBlob(
-                Peers.digest(clientToProxyRequest),
+                ProxyRoute.of(clientToProxyRequest).digest(),
                 size,
                 clientToProxyRequest.getHeaders().get(HttpHeader.RANGE));
         if (blob.range() != ByteRange.UNSATISFIABLE) {
-            StoredBlobs.start(proxyToClientResponse, Peers.digest(clientToProxyRequest), blob.range(), size);
+            StoredBlobs.start(
+                    proxyToClientResponse, ProxyRoute.of(clientToProxyRequest).digest(), blob.range(), size);
         }
     }
 

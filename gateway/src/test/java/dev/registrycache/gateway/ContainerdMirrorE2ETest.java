@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
+import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.ImageIndex;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.Platform;
@@ -82,10 +83,11 @@ class ContainerdMirrorE2ETest {
                         .redirectErrorStream(true)
                         .redirectOutput(dir.resolve("containerd.log").toFile());
                 containerd = pb.start();
-                for (int i = 0; i < 100 && !Files.exists(socket); i++) {
-                    Thread.sleep(100);
-                }
-                assertTrue(Files.exists(socket), Files.readString(dir.resolve("containerd.log")));
+                Await.until(
+                        "containerd's socket",
+                        Await.DEADLINE,
+                        () -> Files.exists(socket),
+                        () -> Tools.printed(dir.resolve("containerd.log")));
                 ProcessResult pull = Tools.run(
                         Duration.ofSeconds(120),
                         List.of(

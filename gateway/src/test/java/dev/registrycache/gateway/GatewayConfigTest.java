@@ -19,12 +19,15 @@ class GatewayConfigTest {
     void configurationErrorsNameTheVariable() throws Exception {
         assertTrue(assertThrows(
                         ConfigException.class,
-                        () -> GatewayConfig.resolve(null, null, null, List.of(), Map.of("REGISTRY_AUTH", "ldap")))
+                        () -> GatewayConfig.resolve(
+                                null, null, null, null, null, List.of(), Map.of("REGISTRY_AUTH", "ldap")))
                 .getMessage()
                 .startsWith("REGISTRY_AUTH"));
         assertTrue(assertThrows(
                         ConfigException.class,
                         () -> GatewayConfig.resolve(
+                                null,
+                                null,
                                 null,
                                 null,
                                 null,
@@ -37,16 +40,23 @@ class GatewayConfigTest {
                 .getMessage()
                 .startsWith("REGISTRY_AUTH_HTPASSWD_PATH"));
         assertTrue(assertThrows(
-                        ConfigException.class, () -> GatewayConfig.resolve(null, "99999", null, List.of(), Map.of()))
+                        ConfigException.class,
+                        () -> GatewayConfig.resolve(null, "99999", null, null, null, List.of(), Map.of()))
                 .getMessage()
                 .contains("PORT"));
         assertTrue(assertThrows(
                         ConfigException.class,
-                        () -> GatewayConfig.resolve(null, null, null, List.of("quay.io=ftp://x"), Map.of()))
+                        () -> GatewayConfig.resolve(null, null, null, null, null, List.of("quay.io=ftp://x"), Map.of()))
                 .getMessage()
                 .contains("--node 'quay.io=ftp://x'"));
         GatewayConfig c = GatewayConfig.resolve(
-                null, null, dir.resolve("absent.pem").toString(), List.of("quay.io=http://127.0.0.1:5001"), Map.of());
+                null,
+                null,
+                dir.resolve("absent.pem").toString(),
+                null,
+                null,
+                List.of("quay.io=http://127.0.0.1:5001"),
+                Map.of());
         assertEquals(8443, c.port());
         assertTrue(c.certs().isEmpty());
         assertEquals("http://127.0.0.1:5001", c.nodes().get("quay.io").toString());

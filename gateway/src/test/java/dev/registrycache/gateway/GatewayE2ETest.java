@@ -206,6 +206,8 @@ class GatewayE2ETest {
                         "127.0.0.1",
                         "0",
                         work.resolve("absent.pem").toString(),
+                        null,
+                        null,
                         List.of("quay.io=http://127.0.0.1:1"),
                         Map.of()))
                 .start()) {

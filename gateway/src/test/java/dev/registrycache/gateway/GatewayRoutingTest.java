@@ -101,6 +101,8 @@ class GatewayRoutingTest {
                 "127.0.0.1",
                 "0",
                 dir.resolve("no-certs.pem").toString(),
+                null,
+                null,
                 List.of("quay.io=http://127.0.0.1:" + c.getLocalPort(), "docker.io=http://127.0.0.1:" + deadPort),
                 Map.of());
         gateway = new GatewayServer(config).start();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.Digest;
+import dev.registrycache.common.PeerAddress;
 import dev.registrycache.common.http.ByteRange;
 import dev.registrycache.common.http.StoredBlobs;
 import dev.registrycache.gateway.peers.PeerAuth;
@@ -66,7 +67,7 @@ class PeerForwardingTest {
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private Server node;
     private FakeOwner owner;
-    private PeerRing.Peer self;
+    private PeerAddress self;
     private GatewayServer gateway;
 
     /** What the client got: the status, the body (null when the transfer broke off) and the headers. */
@@ -103,7 +104,7 @@ class PeerForwardingTest {
         });
         node.start();
         owner = new FakeOwner();
-        self = new PeerRing.Peer("127.0.0.1", FreePort.pick());
+        self = new PeerAddress("127.0.0.1", FreePort.pick());
         gateway = gateway();
     }
 
@@ -401,8 +402,8 @@ class PeerForwardingTest {
             threads.execute(this::accept);
         }
 
-        PeerRing.Peer peer() {
-            return new PeerRing.Peer("127.0.0.1", server.getLocalPort());
+        PeerAddress peer() {
+            return new PeerAddress("127.0.0.1", server.getLocalPort());
         }
 
         private void accept() {

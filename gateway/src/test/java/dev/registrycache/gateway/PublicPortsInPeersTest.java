@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.ConfigException;
-import dev.registrycache.gateway.peers.PeerRing;
-import dev.registrycache.gateway.peers.PeerSettings;
+import dev.registrycache.common.PeerAddress;
+import dev.registrycache.common.PeerSettings;
 import dev.registrycache.gateway.peers.PortProbe;
 import dev.registrycache.testsupport.FreePort;
 import java.net.URI;
@@ -58,9 +58,9 @@ class PublicPortsInPeersTest {
         try (GatewayServer plain =
                         gateway(dir.resolve("no-certs.pem").toString(), peersEnv("127.0.0.1:" + peerPort, peerPort));
                 GatewayServer tls = gateway(tlsCerts.toString(), Map.of())) {
-            PeerRing.Peer plainPublic = new PeerRing.Peer("127.0.0.1", plain.port());
-            PeerRing.Peer tlsPublic = new PeerRing.Peer("127.0.0.1", tls.port());
-            PeerRing.Peer peer = new PeerRing.Peer("127.0.0.1", plain.peerPort());
+            PeerAddress plainPublic = new PeerAddress("127.0.0.1", plain.port());
+            PeerAddress tlsPublic = new PeerAddress("127.0.0.1", tls.port());
+            PeerAddress peer = new PeerAddress("127.0.0.1", plain.peerPort());
             assertEquals(
                     Map.of(
                             plainPublic,
@@ -89,15 +89,14 @@ class PublicPortsInPeersTest {
                 gateway(dir.resolve("no-certs.pem").toString(), peersEnv("127.0.0.1:" + peerPort, peerPort))) {
             int self = FreePort.pick();
             String notUpYet = "127.0.0.1:" + FreePort.pick();
-            PeerSettings.from(peersEnv(
+            GatewayChecks.refusePublicPorts(PeerSettings.from(peersEnv(
                             "127.0.0.1:" + self + "," + "127.0.0.1:" + running.peerPort() + "," + notUpYet, self))
-                    .orElseThrow()
-                    .refusePublicPorts();
+                    .orElseThrow());
 
             String publicPort = "127.0.0.1:" + running.port();
             PeerSettings wrong = PeerSettings.from(peersEnv("127.0.0.1:" + self + "," + publicPort, self))
                     .orElseThrow();
-            ConfigException e = assertThrows(ConfigException.class, wrong::refusePublicPorts);
+            ConfigException e = assertThrows(ConfigException.class, () -> GatewayChecks.refusePublicPorts(wrong));
             assertTrue(
                     e.getMessage().startsWith("PEERS: " + publicPort + " answers as a registry's public port"),
                     e.getMessage());

@@ -39,10 +39,6 @@ final class AccessToucher {
     private final ReferenceCache references = new ReferenceCache(50_000);
     private long touches;
 
-    AccessToucher(Datastore datastore) {
-        this(datastore, new Skips());
-    }
-
     AccessToucher(Datastore datastore, Skips skips) {
         this.datastore = datastore;
         this.skips = skips;

@@ -44,10 +44,6 @@ final class LogTailer implements AutoCloseable {
     private long lines;
     private boolean behind;
 
-    LogTailer(Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink) {
-        this(logDir, saved, sink, POLL_BYTES, new Skips());
-    }
-
     /** {@code pollBytes}: how much of each file one poll reads at most; {@code skips}: where skipped lines are counted. */
     LogTailer(
             Path logDir,
@@ -60,11 +56,6 @@ final class LogTailer implements AutoCloseable {
         this.saved = saved;
         this.sink = sink;
         this.skips = skips;
-    }
-
-    LogTailer(
-            Path logDir, Map<String, TailState.Position> saved, Consumer<AccessLogFormat.Access> sink, int pollBytes) {
-        this(logDir, saved, sink, pollBytes, new Skips());
     }
 
     long lines() {

@@ -40,11 +40,6 @@ final class Skips {
         this.skipped = metrics.skipped();
     }
 
-    /** Counted in metrics nobody publishes: for tests that are not about skips. */
-    Skips() {
-        this(LoggerMetrics.in(new Metrics()));
-    }
-
     void skip(Reason reason, String what) {
         skipped.labels(reason.label()).add(1);
         count.incrementAndGet();

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.store.StoreLayout;
+import dev.registrycache.testsupport.Await;
+import dev.registrycache.testsupport.Tools;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,21 +115,32 @@ class LoggerHostileInputTest {
     /** Waits until the logger has saved its place at the end of {@code log} and {@code last} is touched. */
     private void awaitApplied(Path log, Digest last) throws Exception {
         long size = Files.size(log);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (true) {
-            TailState.Position p = new TailState(new LogDirLayout(logs).loggerState())
-                    .load()
-                    .get(log.getFileName().toString());
-            if (p != null && p.offset() == size && atime(last).equals(LATER)) {
-                break;
-            }
-            if (!logger.isAlive() || System.nanoTime() > deadline) {
-                fail("the logger did not get past the line (alive: " + logger.isAlive() + ", at "
-                        + (p == null ? -1 : p.offset()) + " of " + size + "):\n" + Files.readString(output));
-            }
-            Thread.sleep(50);
-        }
+        Await.until(
+                "the logger past the line, at " + size + " of " + log.getFileName(),
+                Duration.ofSeconds(120),
+                () -> {
+                    long at = savedOffset(log);
+                    if (!logger.isAlive()) {
+                        fail("the logger died at " + at + " of " + size + ":\n" + Tools.printed(output));
+                    }
+                    return at == size && touched(last);
+                },
+                () -> "at " + savedOffset(log) + ":\n" + Tools.printed(output));
         assertTrue(logger.isAlive(), Files.readString(output));
+    }
+
+    private boolean touched(Digest d) {
+        try {
+            return atime(d).equals(LATER);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Where the logger saved its place in {@code log}; -1 before it saved one. */
+    private long savedOffset(Path log) {
+        return LoggerProcessTest.savedOffset(
+                new LogDirLayout(logs).loggerState(), log.getFileName().toString());
     }
 
     @Test
@@ -171,15 +185,12 @@ class LoggerHostileInputTest {
     }
 
     /** Waits until the logger's metrics file, which the gateway publishes, holds {@code sample}. */
-    private void awaitMetric(String sample) throws Exception {
+    private void awaitMetric(String sample) {
         Path metrics = new LogDirLayout(logs).loggerMetrics();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!(Files.exists(metrics) && Files.readString(metrics).contains(sample))) {
-            if (System.nanoTime() > deadline) {
-                fail(sample + " not in " + metrics + ": "
-                        + (Files.exists(metrics) ? Files.readString(metrics) : "missing"));
-            }
-            Thread.sleep(50);
-        }
+        Await.until(
+                sample + " in " + metrics,
+                Await.DEADLINE,
+                () -> Tools.printed(metrics).contains(sample),
+                () -> Tools.printed(metrics));
     }
 }

@@ -39,7 +39,7 @@ class LoggerLimitsTest {
         Files.writeString(
                 log, good + junk + good + junk.repeat(3) + "x".repeat(3 * LogTailer.MAX_LINE), StandardCharsets.UTF_8);
         List<AccessLogFormat.Access> seen = new ArrayList<>();
-        Skips skips = new Skips();
+        Skips skips = Tailers.skips();
         TailState state = new TailState(new LogDirLayout(logs).loggerState());
         try (LogTailer tailer = new LogTailer(logs, new HashMap<>(), seen::add, LogTailer.POLL_BYTES, skips)) {
             tailer.poll();

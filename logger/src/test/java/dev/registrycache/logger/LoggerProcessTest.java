@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.LogDirLayout;
+import dev.registrycache.testsupport.Await;
 import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,7 +52,8 @@ class LoggerProcessTest {
         return pb.start();
     }
 
-    private static long savedOffset(Path stateFile, String name) {
+    /** Where a logger saved its place in the log {@code name}; -1 before it saved one. */
+    static long savedOffset(Path stateFile, String name) {
         TailState.Position p = new TailState(stateFile).load().get(name);
         return p == null ? -1 : p.offset();
     }
@@ -87,13 +89,12 @@ class LoggerProcessTest {
         Path stateFile = new LogDirLayout(logs).loggerState();
         Process logger = start(logs, data);
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (savedOffset(stateFile, name) <= 0) {
-                if (System.nanoTime() > deadline || !logger.isAlive()) {
-                    fail("no position saved while catching up (alive: " + logger.isAlive() + ")");
+            Await.until("a position saved while catching up", () -> {
+                if (!logger.isAlive()) {
+                    fail("the logger ended before it saved a position");
                 }
-                Thread.sleep(5);
-            }
+                return savedOffset(stateFile, name) > 0;
+            });
             long first = savedOffset(stateFile, name);
             assertTrue(first < size, "a place inside the backlog saved: " + first + " of " + size);
             long sent = System.nanoTime();
@@ -116,13 +117,16 @@ class LoggerProcessTest {
         // a second logger reads the rest and saves the end
         Process second = start(logs, data);
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (savedOffset(stateFile, name) != size) {
-                if (System.nanoTime() > deadline || !second.isAlive()) {
-                    fail("the rest of the backlog not read: at " + savedOffset(stateFile, name) + " of " + size);
-                }
-                Thread.sleep(20);
-            }
+            Await.until(
+                    "the rest of the backlog read, " + size + " bytes",
+                    Duration.ofSeconds(120),
+                    () -> {
+                        if (!second.isAlive()) {
+                            fail("the second logger ended at " + savedOffset(stateFile, name) + " of " + size);
+                        }
+                        return savedOffset(stateFile, name) == size;
+                    },
+                    () -> "at " + savedOffset(stateFile, name));
         } finally {
             second.destroy();
             if (!second.waitFor(10, TimeUnit.SECONDS)) {

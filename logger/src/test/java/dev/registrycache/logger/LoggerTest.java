@@ -81,8 +81,8 @@ class LoggerTest {
         Path log = logs().resolve("node-quay.io.access.log");
         Instant now = Instant.parse("2026-11-27T10:00:00Z");
         append(log, line(now, "manifest", index, 200) + line(now, "blob", failed, 404) + "not json\n");
-        AccessToucher toucher = new AccessToucher(store);
-        try (LogTailer tailer = new LogTailer(logs(), new java.util.HashMap<>(), toucher::accept)) {
+        AccessToucher toucher = Tailers.toucher(store);
+        try (LogTailer tailer = Tailers.tailer(logs(), new java.util.HashMap<>(), toucher::accept)) {
             tailer.poll();
             toucher.flush(); // as the logger does once caught up
             assertEquals(3, tailer.lines());
@@ -100,7 +100,7 @@ class LoggerTest {
         Digest d = Digest.sha256Of(new byte[0]);
         Path a = logs().resolve("node-quay.io.access.log");
         append(a, line(Instant.now(), "blob", d, 200).repeat(3));
-        try (LogTailer tailer = new LogTailer(logs(), new java.util.HashMap<>(), seen::add)) {
+        try (LogTailer tailer = Tailers.tailer(logs(), new java.util.HashMap<>(), seen::add)) {
             tailer.poll();
             assertEquals(3, seen.size());
             // a file that appears later
@@ -137,13 +137,13 @@ class LoggerTest {
         Path a = logs().resolve("node-quay.io.access.log");
         TailState state = new TailState(new LogDirLayout(logs()).loggerState());
         append(a, line(Instant.now(), "blob", d, 200).repeat(10));
-        try (LogTailer first = new LogTailer(logs(), state.load(), seen::add)) {
+        try (LogTailer first = Tailers.tailer(logs(), state.load(), seen::add)) {
             first.poll();
             state.save(first.positions());
         }
         assertEquals(10, seen.size());
         append(a, line(Instant.now(), "blob", d, 200).repeat(5));
-        try (LogTailer second = new LogTailer(logs(), state.load(), seen::add)) {
+        try (LogTailer second = Tailers.tailer(logs(), state.load(), seen::add)) {
             second.poll();
             state.save(second.positions());
         }
@@ -152,7 +152,7 @@ class LoggerTest {
         append(a, line(Instant.now(), "blob", d, 200).repeat(2));
         Files.move(a, a.resolveSibling(a.getFileName() + ".1"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         append(a, line(Instant.now(), "blob", d, 200).repeat(3));
-        try (LogTailer third = new LogTailer(logs(), state.load(), seen::add)) {
+        try (LogTailer third = Tailers.tailer(logs(), state.load(), seen::add)) {
             third.poll();
         }
         assertEquals(20, seen.size());
@@ -168,7 +168,7 @@ class LoggerTest {
         TailState state = new TailState(new LogDirLayout(logs()).loggerState());
         List<AccessLogFormat.Access> seen = new ArrayList<>();
         int budget = lineBytes * 4 + lineBytes / 2;
-        try (LogTailer tailer = new LogTailer(logs(), state.load(), seen::add, budget)) {
+        try (LogTailer tailer = Tailers.tailer(logs(), state.load(), seen::add, budget)) {
             assertTrue(tailer.poll(), "behind after the first chunk");
             assertEquals(4, seen.size(), "4.5 lines' worth read: 4 complete lines");
             state.save(tailer.positions());
@@ -181,7 +181,7 @@ class LoggerTest {
         }
         int beforeRestart = seen.size();
         // restarted from the saved place: the lines after it, each once
-        try (LogTailer tailer = new LogTailer(logs(), state.load(), seen::add, budget)) {
+        try (LogTailer tailer = Tailers.tailer(logs(), state.load(), seen::add, budget)) {
             int polls = 0;
             while (tailer.poll()) {
                 polls++;
@@ -202,7 +202,7 @@ class LoggerTest {
         TailState state = new TailState(new LogDirLayout(logs()).loggerState());
         List<AccessLogFormat.Access> seen = new ArrayList<>();
         append(a, line(FIXED, "blob", d, 200).repeat(2));
-        try (LogTailer first = new LogTailer(logs(), state.load(), seen::add)) {
+        try (LogTailer first = Tailers.tailer(logs(), state.load(), seen::add)) {
             first.poll();
             state.save(first.positions());
         }
@@ -211,19 +211,19 @@ class LoggerTest {
         Files.move(a, a.resolveSibling(a.getFileName() + ".1"));
         append(a, line(FIXED, "blob", d, 200).repeat(5));
         int budget = lineBytes * 8;
-        try (LogTailer second = new LogTailer(logs(), state.load(), seen::add, budget)) {
+        try (LogTailer second = Tailers.tailer(logs(), state.load(), seen::add, budget)) {
             assertTrue(second.poll());
             assertEquals(10, seen.size());
             state.save(second.positions()); // in the rotated file
         }
-        try (LogTailer third = new LogTailer(logs(), state.load(), seen::add, budget)) {
+        try (LogTailer third = Tailers.tailer(logs(), state.load(), seen::add, budget)) {
             while (third.poll()) {
                 assertTrue(seen.size() <= 27);
             }
             state.save(third.positions());
         }
         assertEquals(27, seen.size(), "2 + 20 from the rotated file + 5 from the new one, each once");
-        try (LogTailer fourth = new LogTailer(logs(), state.load(), seen::add, budget)) {
+        try (LogTailer fourth = Tailers.tailer(logs(), state.load(), seen::add, budget)) {
             assertEquals(false, fourth.poll());
         }
         assertEquals(27, seen.size());
@@ -236,7 +236,7 @@ class LoggerTest {
         int lineBytes = line(FIXED, "blob", d, 200).length();
         List<AccessLogFormat.Access> seen = new ArrayList<>();
         append(a, line(FIXED, "blob", d, 200).repeat(30));
-        try (LogTailer tailer = new LogTailer(logs(), new java.util.HashMap<>(), seen::add, lineBytes * 10)) {
+        try (LogTailer tailer = Tailers.tailer(logs(), new java.util.HashMap<>(), seen::add, lineBytes * 10)) {
             assertTrue(tailer.poll());
             Files.move(a, a.resolveSibling(a.getFileName() + ".1"));
             append(a, line(FIXED, "blob", d, 200).repeat(7));

@@ -4,14 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.Digest;
+import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
+import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.UpstreamRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,6 +38,14 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("e2e")
 class LoggerWithNodeE2ETest {
     private static final Instant OLD = Instant.parse("2020-01-01T00:00:00Z");
+
+    private static long lines(Path file) {
+        try (var lines = Files.lines(file)) {
+            return lines.count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     @Test
     void aPullThroughTheNodeRefreshesEveryBlobOfTheImage(@TempDir Path dir) throws Exception {
@@ -85,10 +97,14 @@ class LoggerWithNodeE2ETest {
                                 .header("Accept", "application/vnd.oci.image.manifest.v1+json")
                                 .build(),
                         HttpResponse.BodyHandlers.discarding());
-                Thread.sleep(500); // the node's access log is written asynchronously
+                Path accessLog = new LogDirLayout(logs).nodeAccessLog(RegistryHost.fromKey("quay.io"));
+                // the node's access log is written by a thread of its own, after each response
+                Await.until(
+                        "the node's access log holding the three requests",
+                        () -> Files.exists(accessLog) && lines(accessLog) >= 3);
             }
-            AccessToucher toucher = new AccessToucher(new FileDatastore(data));
-            try (LogTailer tailer = new LogTailer(logs, new HashMap<>(), toucher::accept)) {
+            AccessToucher toucher = Tailers.toucher(new FileDatastore(data));
+            try (LogTailer tailer = Tailers.tailer(logs, new HashMap<>(), toucher::accept)) {
                 tailer.poll();
                 toucher.flush(); // as the logger does once caught up
                 assertEquals(3, tailer.lines());

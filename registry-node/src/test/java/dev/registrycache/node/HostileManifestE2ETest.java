@@ -218,7 +218,7 @@ class HostileManifestE2ETest {
             assertTrue(r.text().contains("UNAVAILABLE"), r.text());
             long seconds = Long.parseLong(
                     r.header("Retry-After").orElseThrow(() -> new AssertionError("no Retry-After: " + r)));
-            Thread.sleep(seconds * 1000);
+            Thread.sleep(seconds * 1000); // the client's pause that Retry-After asks for
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.registrycache.node;
 
+import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.TestCredentials;
@@ -84,24 +85,30 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
-    private void awaitReady() throws Exception {
+    private void awaitReady() {
         HttpClient http =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline && process.isAlive()) {
-            try {
-                HttpRequest probe = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/"))
-                        .timeout(Duration.ofSeconds(2))
-                        .build();
-                if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (ConnectException notYet) {
-                // still starting
-            }
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("node did not start (alive: " + process.isAlive() + "):\n" + output());
+        HttpRequest probe = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/"))
+                .timeout(Duration.ofSeconds(2))
+                .build();
+        Await.until(
+                "the node answering /v2/",
+                Await.DEADLINE,
+                () -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("node did not start (it ended):\n" + output());
+                    }
+                    try {
+                        return http.send(probe, HttpResponse.BodyHandlers.discarding())
+                                        .statusCode()
+                                == 200;
+                    } catch (ConnectException notYet) {
+                        return false; // still starting
+                    } catch (IOException | InterruptedException e) {
+                        throw new IllegalStateException("node did not answer /v2/: " + e, e);
+                    }
+                },
+                this::output);
     }
 
     RegistryClient client() {
@@ -118,8 +125,8 @@ final class NodeProcess implements AutoCloseable {
     }
 
     /** What the node printed: its log lines, and the JVM's last words if it died. */
-    String output() throws IOException {
-        return Files.exists(output) ? Files.readString(output) : "";
+    String output() {
+        return Tools.printed(output);
     }
 
     @Override

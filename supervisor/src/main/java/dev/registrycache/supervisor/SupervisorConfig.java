@@ -4,6 +4,7 @@ import dev.registrycache.common.BindAddress;
 import dev.registrycache.common.CleanerSettings;
 import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.PeerSettings;
 import dev.registrycache.common.PullSecret;
 import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.Setting;
@@ -11,7 +12,6 @@ import dev.registrycache.common.TrustedRealms;
 import dev.registrycache.common.UpstreamEndpoints;
 import dev.registrycache.common.WritableFolder;
 import dev.registrycache.gateway.GatewayChecks;
-import dev.registrycache.gateway.peers.PeerSettings;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -94,7 +94,7 @@ record SupervisorConfig(
         boolean authenticated = GatewayChecks.checkAuthentication(env);
         PeerSettings.from(env).ifPresent(peers -> {
             checkPortFree(host, peers.port());
-            peers.refusePublicPorts();
+            GatewayChecks.refusePublicPorts(peers);
         });
         CleanerSettings.from(env);
         checkLogLevel(env);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
@@ -107,21 +108,22 @@ class ContainerImageIT {
     }
 
     /** Waits for the supervisor's ready line number {@code starts} in the container's log (1: the first start). */
-    private void awaitReady(String container, int starts) throws InterruptedException {
-        long deadline = System.nanoTime() + READY.toNanos();
-        while (System.nanoTime() < deadline) {
-            String logs = podman("logs", container).output();
-            if (logs.split("registry-cache ready in", -1).length - 1 >= starts) {
-                return;
-            }
-            String state = podman("inspect", container, "--format", "{{.State.Status}}")
-                    .stdoutText()
-                    .strip();
-            assertNotEquals("exited", state, "the container exited before it was ready:\n" + logs);
-            Thread.sleep(200);
-        }
-        throw new AssertionError(
-                "not ready within " + READY + ":\n" + podman("logs", container).output());
+    private void awaitReady(String container, int starts) {
+        Await.until(
+                "ready line number " + starts + " of " + container,
+                READY,
+                () -> {
+                    String logs = podman("logs", container).output();
+                    if (logs.split("registry-cache ready in", -1).length - 1 >= starts) {
+                        return true;
+                    }
+                    String state = podman("inspect", container, "--format", "{{.State.Status}}")
+                            .stdoutText()
+                            .strip();
+                    assertNotEquals("exited", state, "the container exited before it was ready:\n" + logs);
+                    return false;
+                },
+                () -> podman("logs", container).output());
     }
 
     private String reference() {

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.testsupport.Await;
+import dev.registrycache.testsupport.Tools;
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,20 +74,26 @@ class GatewayJarIT {
                 "--node",
                 "quay.io=http://127.0.0.1:5001");
         try {
-            HttpResponse<String> r = null;
-            for (int i = 0; i < 100 && r == null; i++) {
-                try {
-                    r = HttpClient.newHttpClient()
-                            .send(
-                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/"))
-                                            .build(),
-                                    HttpResponse.BodyHandlers.ofString());
-                } catch (java.io.IOException notYet) {
-                    Thread.sleep(100);
-                }
-            }
-            assertTrue(r != null, Files.readString(out));
-            assertEquals(200, r.statusCode());
+            AtomicReference<HttpResponse<String>> answer = new AtomicReference<>();
+            Await.until(
+                    "the gateway answering /v2/",
+                    Await.DEADLINE,
+                    () -> {
+                        try {
+                            answer.set(HttpClient.newHttpClient()
+                                    .send(
+                                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/"))
+                                                    .build(),
+                                            HttpResponse.BodyHandlers.ofString()));
+                            return true;
+                        } catch (IOException notYet) {
+                            return false;
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        }
+                    },
+                    () -> Tools.printed(out));
+            assertEquals(200, answer.get().statusCode());
             long warnings = Files.readAllLines(out).stream()
                     .filter(l -> l.contains("WARN") && l.contains("plain HTTP"))
                     .count();

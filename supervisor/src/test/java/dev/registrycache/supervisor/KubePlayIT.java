@@ -4,6 +4,7 @@ import static dev.registrycache.supervisor.ContainerHost.podman;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
@@ -102,15 +103,8 @@ class KubePlayIT {
         }
     }
 
-    private static void awaitLine(Path log, String text) throws Exception {
-        long deadline = System.nanoTime() + READY.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(log) && Files.readString(log).contains(text)) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError(
-                "no '" + text + "' within " + READY + ":\n" + (Files.exists(log) ? Files.readString(log) : "(no log)"));
+    private static void awaitLine(Path log, String text) {
+        Await.until(
+                "'" + text + "' in " + log, READY, () -> Tools.printed(log).contains(text), () -> Tools.printed(log));
     }
 }

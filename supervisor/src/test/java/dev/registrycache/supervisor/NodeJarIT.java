@@ -5,21 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.TestCredentials;
+import dev.registrycache.testsupport.Tools;
 import dev.registrycache.testsupport.UpstreamRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -145,17 +147,20 @@ class NodeJarIT {
                     Integer.toString(port));
             try {
                 RegistryClient client = new RegistryClient("http://127.0.0.1:" + port);
-                RegistryClient.Response r = null;
-                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-                while (System.nanoTime() < deadline) {
-                    try {
-                        r = client.getManifest("quay.io/team/app", "v1");
-                        break;
-                    } catch (RuntimeException notYet) {
-                        Thread.sleep(100);
-                    }
-                }
-                assertTrue(r != null, Files.readString(out));
+                AtomicReference<RegistryClient.Response> answer = new AtomicReference<>();
+                Await.until(
+                        "the node answering",
+                        Await.DEADLINE,
+                        () -> {
+                            try {
+                                answer.set(client.getManifest("quay.io/team/app", "v1"));
+                                return true;
+                            } catch (RuntimeException notYet) {
+                                return false;
+                            }
+                        },
+                        () -> Tools.printed(out));
+                RegistryClient.Response r = answer.get();
                 assertEquals(200, r.status(), r.text());
                 assertEquals(image.manifest().digest(), r.sha256());
                 assertTrue(Files.exists(dir.resolve("logs/node-quay.io.access.log")));

@@ -3,15 +3,23 @@ package dev.registrycache.supervisor;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Every line a started process prints, collected by a daemon thread as it comes. */
 final class OutputLines {
     private OutputLines() {}
 
-    static List<String> follow(Process process) {
-        List<String> lines = new CopyOnWriteArrayList<>();
+    /** The lines so far; {@link #complete()} once the process has closed its output. */
+    static final class Lines extends CopyOnWriteArrayList<String> {
+        private volatile boolean complete;
+
+        boolean complete() {
+            return complete;
+        }
+    }
+
+    static Lines follow(Process process) {
+        Lines lines = new Lines();
         Thread reader = new Thread(
                 () -> {
                     try (BufferedReader r = new BufferedReader(
@@ -22,6 +30,8 @@ final class OutputLines {
                         }
                     } catch (Exception ignored) {
                         // the process is gone
+                    } finally {
+                        lines.complete = true;
                     }
                 },
                 "output-of-" + process.pid());

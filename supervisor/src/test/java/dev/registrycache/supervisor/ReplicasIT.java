@@ -1,12 +1,13 @@
 package dev.registrycache.supervisor;
 
-import static dev.registrycache.supervisor.WholeStack.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.common.PeerAddress;
 import dev.registrycache.gateway.peers.PeerAuth;
 import dev.registrycache.gateway.peers.PeerRing;
+import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
@@ -64,8 +65,8 @@ class ReplicasIT {
             return "http://127.0.0.1:" + port;
         }
 
-        PeerRing.Peer peer() {
-            return new PeerRing.Peer("127.0.0.1", peerPort);
+        PeerAddress peer() {
+            return new PeerAddress("127.0.0.1", peerPort);
         }
 
         void kill() {
@@ -105,7 +106,7 @@ class ReplicasIT {
             all.add(start(env, ports[i], peerPorts[i]));
         }
         for (Replica r : all) {
-            await("replica ready", Duration.ofSeconds(90), () -> r.printed("registry-cache ready"));
+            Await.until("replica ready", Duration.ofSeconds(90), () -> r.printed("registry-cache ready"));
         }
         return all;
     }
@@ -167,7 +168,7 @@ class ReplicasIT {
                 return got;
             } catch (IOException e) {
                 last = e;
-                Thread.sleep(500);
+                Thread.sleep(500); // a client's pause before it tries a broken transfer again, as podman's
             }
         }
         throw new AssertionError("no complete transfer of " + digest + " in " + attempts + " attempts", last);
@@ -232,7 +233,7 @@ class ReplicasIT {
                         upstream.baseUrl()),
                 port,
                 peerPort);
-        await("the late replica ready", Duration.ofSeconds(60), () -> late.printed("registry-cache ready"));
+        Await.until("the late replica ready", Duration.ofSeconds(60), () -> late.printed("registry-cache ready"));
         int before = upstream.requests().size();
         for (String digest : blobs) {
             assertEquals(digest, pullBlob(late, "team/app", digest, 1, null));
@@ -334,7 +335,7 @@ class ReplicasIT {
         List<String> lines = OutputLines.follow(refused);
         assertTrue(refused.waitFor(60, TimeUnit.SECONDS), "the start is refused, not served");
         assertEquals(2, refused.exitValue(), String.join("\n", lines));
-        await(
+        Await.until(
                 "the refusal's message",
                 Duration.ofSeconds(10),
                 () -> lines.stream()
@@ -391,7 +392,7 @@ class ReplicasIT {
                 Replica via = others.get(c % others.size());
                 pulls.add(clients.submit(() -> pullBlob(via, "team/app", digest, 10, received)));
             }
-            await("bytes flowing through the owner", Duration.ofSeconds(60), () -> received.get() > 20L << 20);
+            Await.until("bytes flowing through the owner", Duration.ofSeconds(60), () -> received.get() > 20L << 20);
             owner.kill();
             for (Future<String> f : pulls) {
                 assertEquals(digest, f.get(5, TimeUnit.MINUTES));
@@ -425,11 +426,13 @@ class ReplicasIT {
                 upstream.baseUrl(), // a term long enough that a holder starved of CPU on a busy CI machine still renews
                 // in time
                 Map.of("CLEANER_RUNEVERY_TIME", "1s", "CLEANER_LEASE_TERM", "8s"));
-        await(
+        Await.until(
                 "a replica taking the cleaner lease",
                 Duration.ofSeconds(60),
                 () -> replicas.stream().anyMatch(r -> r.printed("cleaner lease taken")));
-        Thread.sleep(9000); // longer than the term: the others ask again and still wait
+        // time passing, longer than the term: the others ask again and still wait (they print nothing
+        // new when they do, so there is no condition to wait on)
+        Thread.sleep(9000);
         List<Replica> holders =
                 replicas.stream().filter(r -> r.printed("cleaner lease taken")).toList();
         assertEquals(1, holders.size(), "exactly one replica cleans");
@@ -438,11 +441,11 @@ class ReplicasIT {
                 .filter(r -> r != holder)
                 .allMatch(r -> r.printed("another replica holds the cleaner lease")));
         holder.kill();
-        await(
+        Await.until(
                 "another replica taking the lease of the killed one",
                 Duration.ofSeconds(60),
                 () -> replicas.stream().anyMatch(r -> r != holder && r.printed("cleaner lease taken")));
-        Thread.sleep(2000);
+        Thread.sleep(2000); // time for a second replica to take the lease too, were it able to
         assertEquals(
                 1,
                 replicas.stream()
@@ -495,6 +498,7 @@ class ReplicasIT {
                     long due = start + sent * 1_000_000_000L / rate;
                     long wait = due - System.nanoTime();
                     if (wait > 0) {
+                        // the relay's pace, a slow link's: not a wait for anything
                         Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                     }
                 }

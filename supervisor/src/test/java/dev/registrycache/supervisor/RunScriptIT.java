@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
@@ -48,14 +49,21 @@ class RunScriptIT {
             return lines.stream().anyMatch(l -> l.contains(text));
         }
 
-        void awaitLine(String text) throws InterruptedException {
-            long deadline = System.nanoTime() + READY.toNanos();
-            while (!printed(text)) {
-                if (!process.isAlive() || System.nanoTime() > deadline) {
-                    throw new AssertionError("no '" + text + "' from ./run.sh:\n" + String.join("\n", lines));
-                }
-                Thread.sleep(100);
-            }
+        void awaitLine(String text) {
+            Await.until(
+                    "'" + text + "' from ./run.sh",
+                    READY,
+                    () -> {
+                        if (printed(text)) {
+                            return true;
+                        }
+                        if (!process.isAlive()) {
+                            throw new AssertionError(
+                                    "./run.sh ended without '" + text + "':\n" + String.join("\n", lines));
+                        }
+                        return false;
+                    },
+                    () -> String.join("\n", lines));
         }
 
         /** Ctrl-C: SIGINT to the whole foreground group. */

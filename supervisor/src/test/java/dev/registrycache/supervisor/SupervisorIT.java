@@ -1,12 +1,12 @@
 package dev.registrycache.supervisor;
 
-import static dev.registrycache.supervisor.WholeStack.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
@@ -44,9 +44,14 @@ class SupervisorIT {
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     /** A running supervisor and every line it printed. */
-    record Stack(Process process, List<String> lines, int port) {
+    record Stack(Process process, OutputLines.Lines lines, int port) {
         boolean printed(String text) {
             return lines.stream().anyMatch(l -> l.contains(text));
+        }
+
+        /** Waits until every line of the supervisor's output is in {@link #lines()}: it has exited. */
+        void awaitOutputEnd() {
+            Await.until("the end of the supervisor's output", lines::complete);
         }
 
         List<ProcessHandle> children() {
@@ -83,7 +88,7 @@ class SupervisorIT {
         ProcessBuilder pb = WholeStack.supervisor(ownGroup ? List.of("setsid") : List.of(), env, args);
         Process p = pb.start();
         started.add(p);
-        List<String> lines = OutputLines.follow(p);
+        OutputLines.Lines lines = OutputLines.follow(p);
         int port = 8443;
         try {
             port = Integer.parseInt(env.getOrDefault("PORT", "8443"));
@@ -125,8 +130,8 @@ class SupervisorIT {
                         + "\"},\"cloud.openshift.com\":{\"auth\":\"" + auth + "\"}}}",
                 "quay.io=" + quay.baseUrl() + " docker.io=" + hub.baseUrl());
         Stack stack = start(env);
-        await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
-        await(
+        Await.until("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
+        Await.until(
                 "two nodes, the gateway, the logger and the cleaner",
                 Duration.ofSeconds(10),
                 () -> stack.children().stream()
@@ -193,7 +198,7 @@ class SupervisorIT {
         stack.process().destroy(); // SIGTERM
         assertTrue(stack.process().waitFor(40, TimeUnit.SECONDS));
         assertEquals(0, stack.process().exitValue(), String.join("\n", stack.lines()));
-        await(
+        Await.until(
                 "every child gone",
                 Duration.ofSeconds(30),
                 () -> children.stream().noneMatch(ProcessHandle::isAlive));
@@ -209,7 +214,7 @@ class SupervisorIT {
                 OciImages.image().oci().seed(53).layers(1).layerSize(10_000).build();
         quay.push(small, "team/small", "v1");
         Stack stack = start(env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl()));
-        await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
+        Await.until("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
         ProcessHandle node = stack.child("--upstream quay.io");
         HttpClient http = HttpClient.newHttpClient();
         URI blob = URI.create("http://127.0.0.1:" + stack.port() + "/v2/quay.io/team/big/blobs/" + digest);
@@ -220,7 +225,7 @@ class SupervisorIT {
         node.destroyForcibly(); // kill -9 mid-pull
         assertThrows(java.io.IOException.class, () -> transfer.body().readAllBytes());
         URI manifest = URI.create("http://127.0.0.1:" + stack.port() + "/v2/quay.io/team/small/manifests/v1");
-        await("a pull through the restarted node", Duration.ofSeconds(60), () -> {
+        Await.until("a pull through the restarted node", Duration.ofSeconds(60), () -> {
             try {
                 return http.send(
                                         HttpRequest.newBuilder(manifest)
@@ -253,7 +258,7 @@ class SupervisorIT {
         Path big = randomFile(dir.resolve("big"), 128, 9);
         String digest = quay.pushBlob("team/big", big);
         Stack stack = start(env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl()));
-        await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
+        Await.until("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
         HttpClient http = HttpClient.newHttpClient();
         URI blob = URI.create("http://127.0.0.1:" + stack.port() + "/v2/quay.io/team/big/blobs/" + digest);
         assertEquals(
@@ -267,24 +272,12 @@ class SupervisorIT {
         int n = transfer.body().readNBytes(buf, 0, buf.length);
         sha.update(buf, 0, n);
         List<ProcessHandle> children = stack.children();
-        stack.process().destroy(); // SIGTERM while the client is still reading
-        Thread.sleep(250);
+        // SIGTERM while the client is still reading (Process.destroy also closes our end of the
+        // supervisor's output: the stop shows in the gateway's answers, not in lines)
+        stack.process().destroy();
+        Await.until("the stop under way: a stopping gateway taking no new requests", () -> refusesNewRequests(stack));
         stack.process().destroy(); // and a second one (a second Ctrl-C): it must not cut the grace period short
-        Thread.sleep(250);
-        boolean refused;
-        try {
-            refused = HttpClient.newHttpClient()
-                            .send(
-                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.port() + "/v2/"))
-                                            .timeout(Duration.ofSeconds(5))
-                                            .build(),
-                                    HttpResponse.BodyHandlers.discarding())
-                            .statusCode()
-                    == 503;
-        } catch (java.io.IOException e) {
-            refused = true;
-        }
-        assertTrue(refused, "a stopping gateway takes no new requests");
+        assertTrue(refusesNewRequests(stack), "a stopping gateway takes no new requests");
         long slowUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
         while ((n = transfer.body().read(buf)) > 0) {
             sha.update(buf, 0, n);
@@ -310,7 +303,7 @@ class SupervisorIT {
         String stored = quay.pushBlob("team/big", randomFile(dir.resolve("stored"), 20, 21));
         String cold = quay.pushBlob("team/big", randomFile(dir.resolve("cold"), 20, 22));
         Stack stack = start(env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl()));
-        await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
+        Await.until("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
         String blobs = "/v2/quay.io/team/big/blobs/";
         assertEquals(
                 200,
@@ -351,16 +344,16 @@ class SupervisorIT {
         Map<String, String> env = env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl());
         Path lease = dir.resolve("data/.leases/cleaner");
         Stack first = start(env);
-        await("the cleaner's lease", Duration.ofSeconds(60), () -> Files.exists(lease));
+        Await.until("the cleaner's lease", Duration.ofSeconds(60), () -> Files.exists(lease));
         List<ProcessHandle> children = first.children();
         first.process().toHandle().destroyForcibly();
-        await(
+        Await.until(
                 "the children to exit",
                 Duration.ofSeconds(30),
                 () -> children.stream().noneMatch(ProcessHandle::isAlive));
         assertFalse(Files.exists(lease), "the cleaner gave its lease up before it exited");
         Stack next = start(env);
-        await(
+        Await.until(
                 "the next start's cleaning pass (CLEANER_RUNEVERY_TIME is 30m, the lease term 2m)",
                 Duration.ofSeconds(60),
                 () -> next.printed("cleaner: store"));
@@ -373,7 +366,7 @@ class SupervisorIT {
         Path big = randomFile(dir.resolve("big"), 64, 11);
         String digest = quay.pushBlob("team/big", big);
         Stack stack = start(true, env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl()));
-        await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
+        Await.until("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
         URI blob = URI.create("http://127.0.0.1:" + stack.port() + "/v2/quay.io/team/big/blobs/" + digest);
         HttpResponse<InputStream> transfer = HttpClient.newHttpClient()
                 .send(
@@ -393,7 +386,7 @@ class SupervisorIT {
         while ((n = transfer.body().read(buf)) > 0) {
             sha.update(buf, 0, n);
             if (System.nanoTime() < slowUntil) {
-                Thread.sleep(5);
+                Thread.sleep(5); // a slow client for the first seconds of the stop
             }
         }
         assertEquals(
@@ -414,7 +407,7 @@ class SupervisorIT {
         UpstreamRegistry quay = UpstreamRegistry.plain();
         closeables.add(quay);
         Stack stack = start(env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl()));
-        await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
+        Await.until("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
         List<ProcessHandle> children = stack.children();
         new ProcessBuilder("kill", "-HUP", Long.toString(stack.process().pid()))
                 .inheritIO()
@@ -431,11 +424,11 @@ class SupervisorIT {
         UpstreamRegistry quay = UpstreamRegistry.plain();
         closeables.add(quay);
         Stack stack = start(env(dir, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl()));
-        await("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
+        Await.until("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
         List<ProcessHandle> children = stack.children();
         assertFalse(children.isEmpty());
         stack.process().toHandle().destroyForcibly();
-        await(
+        Await.until(
                 "the children to exit",
                 Duration.ofSeconds(30),
                 () -> children.stream().noneMatch(ProcessHandle::isAlive));
@@ -499,7 +492,7 @@ class SupervisorIT {
             env.putAll(extra);
             Stack stack = start(env);
             assertTrue(stack.process().waitFor(30, TimeUnit.SECONDS));
-            Thread.sleep(100);
+            stack.awaitOutputEnd();
             assertNotEquals(0, stack.process().exitValue());
             assertTrue(stack.printed((String) c[2]), "expected '" + c[2] + "' in " + stack.lines());
             assertFalse(stack.printed("[gateway]") || stack.printed("[node"), "nothing may start: " + stack.lines());
@@ -508,10 +501,29 @@ class SupervisorIT {
         env.put("PULL_SECRET", dir.resolve("missing.json").toString());
         Stack missing = start(env);
         assertTrue(missing.process().waitFor(30, TimeUnit.SECONDS));
-        Thread.sleep(100);
+        missing.awaitOutputEnd();
         assertTrue(
                 missing.printed("missing.json (PULL_SECRET): file not found"),
                 missing.lines().toString());
+    }
+
+    /** Whether the gateway refuses a new request: 503, or no connection at all. */
+    private static boolean refusesNewRequests(Stack stack) {
+        try {
+            return HttpClient.newHttpClient()
+                            .send(
+                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.port() + "/v2/"))
+                                            .timeout(Duration.ofSeconds(5))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode()
+                    == 503;
+        } catch (IOException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     /** A file of {@code mib} MiB of random bytes from {@code seed}. */

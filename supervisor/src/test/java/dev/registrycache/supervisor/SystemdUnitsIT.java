@@ -2,9 +2,9 @@ package dev.registrycache.supervisor;
 
 import static dev.registrycache.supervisor.ContainerHost.podman;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -148,13 +149,10 @@ class SystemdUnitsIT {
 
                 String killed = mainPid("registry-cache-node@quay.io");
                 exec("kill -9 " + killed);
-                long deadline = System.nanoTime() + WAIT.toNanos();
-                String now = killed;
-                while (System.nanoTime() < deadline && (now.equals(killed) || now.equals("0"))) {
-                    Thread.sleep(200);
-                    now = mainPid("registry-cache-node@quay.io");
-                }
-                assertNotEquals(killed, now, "systemd started the node again");
+                Await.until("systemd starting the node again", WAIT, () -> {
+                    String now = mainPid("registry-cache-node@quay.io");
+                    return !now.equals(killed) && !now.equals("0");
+                });
                 assertTrue(systemctl("show", "-p", "NRestarts", "--value", "registry-cache-node@quay.io")
                         .strip()
                         .matches("[1-9]\\d*"));
@@ -172,34 +170,30 @@ class SystemdUnitsIT {
         }
     }
 
-    private void awaitSystem() throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            String state = podman("exec", host, "systemctl", "is-system-running")
-                    .stdoutText()
-                    .strip();
-            if (state.equals("running") || state.equals("degraded")) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("systemd did not finish booting: "
-                + podman("exec", host, "systemctl", "--failed").output());
+    private void awaitSystem() {
+        Await.until(
+                "systemd done booting",
+                WAIT,
+                () -> {
+                    String state = podman("exec", host, "systemctl", "is-system-running")
+                            .stdoutText()
+                            .strip();
+                    return state.equals("running") || state.equals("degraded");
+                },
+                () -> podman("exec", host, "systemctl", "--failed").output());
     }
 
     private void awaitPull(Skopeo skopeo, String reference, Image image, Path out) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        ProcessResult result;
-        do {
-            result = skopeo.tryCopy(reference, CLIENT, "dir:" + out, null);
-            if (result.succeeded()) {
-                assertEquals(image.manifest().digest(), Sha256.of(Files.readAllBytes(out.resolve("manifest.json"))));
-                return;
-            }
-            Thread.sleep(500);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("no pull of " + reference + ": " + result.output() + "\n"
-                + exec("journalctl --no-pager -n 60 -u 'registry-cache*' || true"));
+        AtomicReference<ProcessResult> last = new AtomicReference<>();
+        Await.until(
+                "a pull of " + reference,
+                WAIT,
+                () -> {
+                    last.set(skopeo.tryCopy(reference, CLIENT, "dir:" + out, null));
+                    return last.get().succeeded();
+                },
+                () -> last.get().output() + "\n" + exec("journalctl --no-pager -n 60 -u 'registry-cache*' || true"));
+        assertEquals(image.manifest().digest(), Sha256.of(Files.readAllBytes(out.resolve("manifest.json"))));
     }
 
     private String mainPid(String unit) {

@@ -1,12 +1,9 @@
 package dev.registrycache.supervisor;
 
-import dev.registrycache.testsupport.Await;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
 /** How the end-to-end tests start the whole cache as a user does, {@code java -jar registry-cache.jar}, and wait on it. */
 final class WholeStack {
@@ -42,10 +39,5 @@ final class WholeStack {
                                 .contains(k));
         pb.environment().putAll(env);
         return pb;
-    }
-
-    /** Polls {@code condition} every 50 ms until it holds; fails naming {@code what} after {@code timeout}. */
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        Await.until(what, timeout, condition);
     }
 }

@@ -87,10 +87,6 @@ public final class AccessLog implements RequestLog, AutoCloseable {
         writer.start();
     }
 
-    public Path file() {
-        return file;
-    }
-
     @Override
     public void log(Request request, Response response) {
         RequestFacts facts = RequestFacts.peek(request);

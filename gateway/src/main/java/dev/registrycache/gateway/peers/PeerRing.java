@@ -1,7 +1,8 @@
 package dev.registrycache.gateway.peers;
 
+import dev.registrycache.common.PeerAddress;
+import dev.registrycache.common.PeerSettings;
 import java.net.InetAddress;
-import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -33,51 +34,17 @@ public final class PeerRing {
     /** How long a replica that refused or broke a connection is left out of ownership. */
     public static final Duration DOWN_FOR = Duration.ofSeconds(15);
 
-    /** A replica's peer port. */
-    public record Peer(String host, int port) {
-        public String id() {
-            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
-        }
-
-        public URI uri() {
-            return URI.create("http://" + id());
-        }
-
-        /** {@code host:port} or {@code [v6]:port}. */
-        public static Peer parse(String text) {
-            String t = text.trim();
-            int colon = t.lastIndexOf(':');
-            if (colon <= 0 || colon == t.length() - 1) {
-                throw new IllegalArgumentException("'" + text + "': expected host:port");
-            }
-            String host = t.substring(0, colon);
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            int port;
-            try {
-                port = Integer.parseInt(t.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("'" + text + "': the port is not a number");
-            }
-            if (port < 1 || port > 65535 || host.isEmpty()) {
-                throw new IllegalArgumentException("'" + text + "': expected host:port");
-            }
-            return new Peer(host, port);
-        }
-    }
-
-    private final Peer self;
-    private final Supplier<List<Peer>> source;
+    private final PeerAddress self;
+    private final Supplier<List<PeerAddress>> source;
     private final Clock clock;
-    private final Map<Peer, Long> downUntil = new ConcurrentHashMap<>();
-    private volatile List<Peer> peers;
+    private final Map<PeerAddress, Long> downUntil = new ConcurrentHashMap<>();
+    private volatile List<PeerAddress> peers;
 
     /**
      * @param self   this replica, always one of the ring
      * @param source the other replicas (it may list this one too), asked again on {@link #refresh()}
      */
-    public PeerRing(Peer self, Supplier<List<Peer>> source, Clock clock) {
+    public PeerRing(PeerAddress self, Supplier<List<PeerAddress>> source, Clock clock) {
         this.self = self;
         this.source = source;
         this.clock = clock;
@@ -86,20 +53,27 @@ public final class PeerRing {
     }
 
     /** A fixed list of replicas. */
-    public static Supplier<List<Peer>> staticList(List<Peer> peers) {
-        List<Peer> copy = List.copyOf(peers);
+    public static Supplier<List<PeerAddress>> staticList(List<PeerAddress> peers) {
+        List<PeerAddress> copy = List.copyOf(peers);
         return () -> copy;
     }
 
+    /** The replicas the settings name: their static list, or the addresses of their DNS name. */
+    public static Supplier<List<PeerAddress>> source(PeerSettings settings) {
+        return settings.dnsName()
+                .map(name -> dns(name, settings.port()))
+                .orElseGet(() -> staticList(settings.listed()));
+    }
+
     /** Every address {@code name} resolves to, with {@code port}: the pods behind a headless Service. */
-    public static Supplier<List<Peer>> dns(String name, int port) {
+    public static Supplier<List<PeerAddress>> dns(String name, int port) {
         // the JDK keeps a name's addresses 30 s by default: as long as the refresh, no longer
         java.security.Security.setProperty("networkaddress.cache.ttl", "5");
         return () -> {
             try {
-                List<Peer> found = new ArrayList<>();
+                List<PeerAddress> found = new ArrayList<>();
                 for (InetAddress a : InetAddress.getAllByName(name)) {
-                    found.add(new Peer(a.getHostAddress(), port));
+                    found.add(new PeerAddress(a.getHostAddress(), port));
                 }
                 return found;
             } catch (UnknownHostException e) {
@@ -108,13 +82,13 @@ public final class PeerRing {
         };
     }
 
-    public Peer self() {
+    public PeerAddress self() {
         return self;
     }
 
     /** Asks the source again; keeps the last list when it has no answer. */
     public void refresh() {
-        List<Peer> found;
+        List<PeerAddress> found;
         try {
             found = source.get();
         } catch (RuntimeException e) {
@@ -124,22 +98,22 @@ public final class PeerRing {
         if (found == null) {
             return;
         }
-        Set<Peer> all = new LinkedHashSet<>(found);
+        Set<PeerAddress> all = new LinkedHashSet<>(found);
         all.add(self);
-        List<Peer> next = List.copyOf(all);
+        List<PeerAddress> next = List.copyOf(all);
         if (!next.equals(peers)) {
-            LOG.info("peers: {}", next.stream().map(Peer::id).toList());
+            LOG.info("peers: {}", next.stream().map(PeerAddress::id).toList());
         }
         peers = next;
     }
 
     /** The replicas now, this one included. */
-    public List<Peer> peers() {
+    public List<PeerAddress> peers() {
         return peers;
     }
 
     /** Leaves {@code peer} out of ownership for {@link #DOWN_FOR} (never this replica). */
-    public void markDown(Peer peer) {
+    public void markDown(PeerAddress peer) {
         if (!peer.equals(self)) {
             downUntil.put(peer, clock.millis() + DOWN_FOR.toMillis());
             LOG.warn("peer {} failed; its blobs go to other replicas for {} s", peer.id(), DOWN_FOR.toSeconds());
@@ -147,16 +121,17 @@ public final class PeerRing {
     }
 
     /** The live replica that fetches {@code digest} (its {@code <alg>:<hex>}) when no replica has it. */
-    public Peer owner(String digest) {
+    public PeerAddress owner(String digest) {
         long now = clock.millis();
         return peers.stream()
                 .filter(p -> p.equals(self) || downUntil.getOrDefault(p, 0L) <= now)
-                .max(Comparator.comparingLong((Peer p) -> weight(digest, p)).thenComparing(Peer::id))
+                .max(Comparator.comparingLong((PeerAddress p) -> weight(digest, p))
+                        .thenComparing(PeerAddress::id))
                 .orElse(self);
     }
 
     /** The rendezvous weight of a replica for a digest: the first 8 bytes of SHA-256 of both. */
-    static long weight(String digest, Peer peer) {
+    static long weight(String digest, PeerAddress peer) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256")
                     .digest((digest + "|" + peer.id()).getBytes(StandardCharsets.UTF_8));

@@ -2,8 +2,11 @@ package dev.registrycache.gateway.peers;
 
 import dev.registrycache.common.Digest;
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.PeerAddress;
+import dev.registrycache.common.PeerSettings;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -37,11 +40,6 @@ public final class Peers implements AutoCloseable {
     /** How often the list of replicas is asked again (DNS). */
     static final long REFRESH_SECONDS = 10;
 
-    private static final String PEER = Peers.class.getName() + ".peer";
-    private static final String LOCAL = Peers.class.getName() + ".local";
-    private static final String DIGEST = Peers.class.getName() + ".digest";
-    private static final String PATH = Peers.class.getName() + ".path";
-
     private final PeerSettings settings;
     private final PeerRing ring;
     private final PeerAuth auth;
@@ -59,7 +57,7 @@ public final class Peers implements AutoCloseable {
         this.received = received;
         this.ring = new PeerRing(
                 settings.self(),
-                new PublicPortFilter(settings.source(), settings.self(), PortProbe::probeAll),
+                new PublicPortFilter(PeerRing.source(settings), settings.self(), PortProbe::probeAll),
                 Clock.systemUTC());
         this.auth = new PeerAuth(settings.secret(), Clock.systemUTC());
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -76,11 +74,6 @@ public final class Peers implements AutoCloseable {
 
     public PeerRing ring() {
         return ring;
-    }
-
-    /** Whether the request came in on the peer port. */
-    public static boolean onPeerPort(Request request) {
-        return CONNECTOR.equals(request.getConnectionMetaData().getConnector().getName());
     }
 
     /**
@@ -104,60 +97,41 @@ public final class Peers implements AutoCloseable {
     }
 
     /**
-     * Where a GET of a blob no replica has stored goes: the URL on the owner's peer port, or
-     * {@code local} (the node here) when this replica owns the digest.
+     * The replica that fetches a blob no replica has stored, which a GET of it goes to; empty
+     * when it is this one (the node here fetches it).
      */
-    public String route(Request request, Digest digest, String pathAndQuery, String local) {
-        request.setAttribute(LOCAL, local);
-        request.setAttribute(DIGEST, digest);
-        request.setAttribute(PATH, pathAndQuery);
-        return targetFor(request, ring.owner(digest.toString()));
-    }
-
-    private String targetFor(Request request, PeerRing.Peer owner) {
+    public Optional<PeerAddress> owner(Digest digest) {
+        PeerAddress owner = ring.owner(digest.toString());
         if (owner.equals(ring.self())) {
-            request.removeAttribute(PEER);
-            return (String) request.getAttribute(LOCAL);
+            return Optional.empty();
         }
-        request.setAttribute(PEER, owner);
         forwards.labels(owner.id(), "forwarded").add(1);
-        return owner.uri() + (String) request.getAttribute(PATH);
+        return Optional.of(owner);
     }
 
-    /** The peer the request was sent to; null when it went to the node here. */
-    public static PeerRing.Peer sentTo(Request request) {
-        return (PeerRing.Peer) request.getAttribute(PEER);
-    }
-
-    /** The blob a request sent to a peer asks for. */
-    public static Digest digest(Request request) {
-        return (Digest) request.getAttribute(DIGEST);
-    }
-
-    /** The signature header value for the request sent to a peer. */
-    public String signature(Request request) {
-        return auth.sign("GET", (String) request.getAttribute(PATH));
+    /** The signature header value for a GET of {@code pathAndQuery} sent to a peer. */
+    public String signature(String pathAndQuery) {
+        return auth.sign("GET", pathAndQuery);
     }
 
     /**
-     * The peer the request went to failed ({@code why}: it refused, broke off, sent no headers in
-     * time, or sent bytes that are not the blob): it is left out of ownership for a while, and the
-     * request goes to the next owner (or the node here); returns that URL.
+     * The peer a GET of {@code digest} went to failed ({@code why}: it refused, broke off, sent no
+     * headers in time, or sent bytes that are not the blob): it is left out of ownership for a
+     * while, and the request goes to the next owner (or the node here, when empty).
+     *
+     * @param path the client's request path, for the log
      */
-    public String reroute(Request request, Throwable why) {
-        PeerRing.Peer failed = sentTo(request);
-        if (failed != null) {
-            boolean invalid = why instanceof RelayedBlob.Invalid;
-            LOG.warn(
-                    "peer {} {} for {}: {}",
-                    failed.id(),
-                    invalid ? "sent what is not the blob" : "failed",
-                    request.getHttpURI().getPath(),
-                    why.getMessage() == null ? why.toString() : why.getMessage());
-            ring.markDown(failed);
-            forwards.labels(failed.id(), invalid ? "invalid" : "failed").add(1);
-        }
-        return targetFor(request, ring.owner(request.getAttribute(DIGEST).toString()));
+    public Optional<PeerAddress> reroute(PeerAddress failed, Digest digest, String path, Throwable why) {
+        boolean invalid = why instanceof RelayedBlob.Invalid;
+        LOG.warn(
+                "peer {} {} for {}: {}",
+                failed.id(),
+                invalid ? "sent what is not the blob" : "failed",
+                path,
+                why.getMessage() == null ? why.toString() : why.getMessage());
+        ring.markDown(failed);
+        forwards.labels(failed.id(), invalid ? "invalid" : "failed").add(1);
+        return owner(digest);
     }
 
     @Override

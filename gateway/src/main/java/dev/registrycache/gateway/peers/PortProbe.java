@@ -1,5 +1,6 @@
 package dev.registrycache.gateway.peers;
 
+import dev.registrycache.common.PeerAddress;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -45,15 +46,17 @@ public final class PortProbe {
         NONE
     }
 
-    static final String PATH = "/v2/";
+    /** What the probe asks: the registry base endpoint. */
+    public static final String PATH = "/v2/";
+
     private static final int TIMEOUT_MILLIS = 2000;
     private static final int MAX_HEAD = 16 * 1024;
 
     private PortProbe() {}
 
     /** Probes every entry at once: as long as the slowest, a few seconds at most. */
-    public static Map<PeerRing.Peer, Answer> probeAll(Collection<PeerRing.Peer> peers) {
-        Map<PeerRing.Peer, Answer> answers = new LinkedHashMap<>();
+    public static Map<PeerAddress, Answer> probeAll(Collection<PeerAddress> peers) {
+        Map<PeerAddress, Answer> answers = new LinkedHashMap<>();
         if (peers.isEmpty()) {
             return answers;
         }
@@ -63,11 +66,11 @@ public final class PortProbe {
             return t;
         });
         try {
-            Map<PeerRing.Peer, Future<Answer>> pending = new LinkedHashMap<>();
-            for (PeerRing.Peer p : peers) {
+            Map<PeerAddress, Future<Answer>> pending = new LinkedHashMap<>();
+            for (PeerAddress p : peers) {
                 pending.put(p, threads.submit(() -> probe(p)));
             }
-            for (Map.Entry<PeerRing.Peer, Future<Answer>> e : pending.entrySet()) {
+            for (Map.Entry<PeerAddress, Future<Answer>> e : pending.entrySet()) {
                 answers.put(e.getKey(), e.getValue().get());
             }
             return answers;
@@ -82,7 +85,7 @@ public final class PortProbe {
     }
 
     /** Asks one entry. */
-    public static Answer probe(PeerRing.Peer peer) {
+    public static Answer probe(PeerAddress peer) {
         String head;
         try {
             head = askBaseEndpoint(peer);
@@ -106,7 +109,7 @@ public final class PortProbe {
     }
 
     /** The status line and headers of the answer to {@code GET /v2/}. */
-    private static String askBaseEndpoint(PeerRing.Peer peer) throws IOException {
+    private static String askBaseEndpoint(PeerAddress peer) throws IOException {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(peer.host(), peer.port()), TIMEOUT_MILLIS);
             socket.setSoTimeout(TIMEOUT_MILLIS);
@@ -144,7 +147,7 @@ public final class PortProbe {
     }
 
     /** Whether a TLS handshake succeeds: the certificate is not checked, as nothing is sent over it. */
-    private static boolean speaksTls(PeerRing.Peer peer) {
+    private static boolean speaksTls(PeerAddress peer) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(peer.host(), peer.port()), TIMEOUT_MILLIS);
             socket.setSoTimeout(TIMEOUT_MILLIS);

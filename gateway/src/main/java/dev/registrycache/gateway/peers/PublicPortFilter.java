@@ -1,5 +1,6 @@
 package dev.registrycache.gateway.peers;
 
+import dev.registrycache.common.PeerAddress;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -18,31 +19,31 @@ import org.slf4j.LoggerFactory;
  * An entry is asked when it first appears, and again at each refresh until it answers as a peer
  * port.
  */
-final class PublicPortFilter implements Supplier<List<PeerRing.Peer>> {
+final class PublicPortFilter implements Supplier<List<PeerAddress>> {
     private static final Logger LOG = LoggerFactory.getLogger(PublicPortFilter.class);
 
-    private final Supplier<List<PeerRing.Peer>> source;
-    private final PeerRing.Peer self;
-    private final Function<Collection<PeerRing.Peer>, Map<PeerRing.Peer, PortProbe.Answer>> probe;
-    private final Set<PeerRing.Peer> peerPorts = new HashSet<>();
-    private final Set<PeerRing.Peer> publicPorts = new HashSet<>();
+    private final Supplier<List<PeerAddress>> source;
+    private final PeerAddress self;
+    private final Function<Collection<PeerAddress>, Map<PeerAddress, PortProbe.Answer>> probe;
+    private final Set<PeerAddress> peerPorts = new HashSet<>();
+    private final Set<PeerAddress> publicPorts = new HashSet<>();
 
     PublicPortFilter(
-            Supplier<List<PeerRing.Peer>> source,
-            PeerRing.Peer self,
-            Function<Collection<PeerRing.Peer>, Map<PeerRing.Peer, PortProbe.Answer>> probe) {
+            Supplier<List<PeerAddress>> source,
+            PeerAddress self,
+            Function<Collection<PeerAddress>, Map<PeerAddress, PortProbe.Answer>> probe) {
         this.source = source;
         this.self = self;
         this.probe = probe;
     }
 
     @Override
-    public synchronized List<PeerRing.Peer> get() {
-        List<PeerRing.Peer> found = source.get();
+    public synchronized List<PeerAddress> get() {
+        List<PeerAddress> found = source.get();
         if (found == null) {
             return null;
         }
-        List<PeerRing.Peer> unchecked = found.stream()
+        List<PeerAddress> unchecked = found.stream()
                 .filter(p -> !p.equals(self) && !peerPorts.contains(p))
                 .distinct()
                 .toList();
@@ -50,7 +51,7 @@ final class PublicPortFilter implements Supplier<List<PeerRing.Peer>> {
         return found.stream().filter(p -> !publicPorts.contains(p)).toList();
     }
 
-    private void record(PeerRing.Peer peer, PortProbe.Answer answer) {
+    private void record(PeerAddress peer, PortProbe.Answer answer) {
         switch (answer) {
             case PEER_PORT -> {
                 peerPorts.add(peer);

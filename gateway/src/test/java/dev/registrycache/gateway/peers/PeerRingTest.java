@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.common.PeerAddress;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -18,9 +19,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class PeerRingTest {
-    private static final PeerRing.Peer A = new PeerRing.Peer("10.0.0.1", 5443);
-    private static final PeerRing.Peer B = new PeerRing.Peer("10.0.0.2", 5443);
-    private static final PeerRing.Peer C = new PeerRing.Peer("10.0.0.3", 5443);
+    private static final PeerAddress A = new PeerAddress("10.0.0.1", 5443);
+    private static final PeerAddress B = new PeerAddress("10.0.0.2", 5443);
+    private static final PeerAddress C = new PeerAddress("10.0.0.3", 5443);
     private final AtomicLong now =
             new AtomicLong(Instant.parse("2026-12-01T00:00:00Z").toEpochMilli());
     private final Clock clock = new Clock() {
@@ -53,13 +54,13 @@ class PeerRingTest {
         PeerRing fromA = new PeerRing(A, PeerRing.staticList(List.of(A, B, C)), clock);
         PeerRing fromB =
                 new PeerRing(B, PeerRing.staticList(List.of(C, A)), clock); // B not listed: added, order differs
-        Map<PeerRing.Peer, Integer> owned = new HashMap<>();
+        Map<PeerAddress, Integer> owned = new HashMap<>();
         for (String d : digests(3000)) {
-            PeerRing.Peer owner = fromA.owner(d);
+            PeerAddress owner = fromA.owner(d);
             assertEquals(owner, fromB.owner(d), d);
             owned.merge(owner, 1, Integer::sum);
         }
-        for (PeerRing.Peer p : List.of(A, B, C)) {
+        for (PeerAddress p : List.of(A, B, C)) {
             assertTrue(owned.getOrDefault(p, 0) > 800, "each replica owns about a third: " + owned);
         }
     }
@@ -67,13 +68,13 @@ class PeerRingTest {
     @Test
     void whenAReplicaGoesOnlyItsBlobsMoveAndAfterItsDownTimeItOwnsThemAgain() {
         PeerRing ring = new PeerRing(A, PeerRing.staticList(List.of(A, B, C)), clock);
-        Map<String, PeerRing.Peer> before = new HashMap<>();
+        Map<String, PeerAddress> before = new HashMap<>();
         for (String d : digests(1000)) {
             before.put(d, ring.owner(d));
         }
         ring.markDown(C);
         for (String d : digests(1000)) {
-            PeerRing.Peer owner = ring.owner(d);
+            PeerAddress owner = ring.owner(d);
             if (before.get(d).equals(C)) {
                 assertNotEquals(C, owner);
             } else {
@@ -92,7 +93,7 @@ class PeerRingTest {
 
     @Test
     void aDnsListIsAskedAgainAndAnEmptyAnswerKeepsTheLastList() {
-        AtomicReference<List<PeerRing.Peer>> dns = new AtomicReference<>(List.of(A, B));
+        AtomicReference<List<PeerAddress>> dns = new AtomicReference<>(List.of(A, B));
         PeerRing ring = new PeerRing(A, dns::get, clock);
         assertEquals(List.of(A, B), ring.peers());
         dns.set(List.of(A, B, C));
@@ -108,11 +109,18 @@ class PeerRingTest {
 
     @Test
     void peerAddressesParse() {
-        assertEquals(new PeerRing.Peer("10.0.0.1", 5443), PeerRing.Peer.parse(" 10.0.0.1:5443 "));
-        assertEquals(new PeerRing.Peer("fd00::1", 5443), PeerRing.Peer.parse("[fd00::1]:5443"));
-        assertEquals("[fd00::1]:5443", PeerRing.Peer.parse("[fd00::1]:5443").id());
+        assertEquals(new PeerAddress("10.0.0.1", 5443), PeerAddress.parse(" 10.0.0.1:5443 "));
+        assertEquals(new PeerAddress("fd00::1", 5443), PeerAddress.parse("[fd00::1]:5443"));
+        assertEquals("[fd00::1]:5443", PeerAddress.parse("[fd00::1]:5443").id());
         for (String bad : new String[] {"host", "host:", ":80", "host:0", "host:70000", "host:http"}) {
-            assertThrows(IllegalArgumentException.class, () -> PeerRing.Peer.parse(bad), bad);
+            assertThrows(IllegalArgumentException.class, () -> PeerAddress.parse(bad), bad);
         }
+    }
+
+    @Test
+    void aDnsNameResolvesToEveryAddressWithThePeerPort() {
+        List<PeerAddress> found = PeerRing.dns("localhost", 5443).get();
+        assertTrue(found.contains(new PeerAddress("127.0.0.1", 5443)), found.toString());
+        assertEquals(null, PeerRing.dns("no-such-host.invalid", 5443).get(), "no answer: the last list stays");
     }
 }

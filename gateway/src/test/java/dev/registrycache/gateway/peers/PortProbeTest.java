@@ -2,6 +2,7 @@ package dev.registrycache.gateway.peers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.registrycache.common.PeerAddress;
 import dev.registrycache.testsupport.FreePort;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,7 +31,7 @@ class PortProbeTest {
     }
 
     /** A port that reads a request head and sends {@code answer} (null: nothing, ever; empty: closes). */
-    private PeerRing.Peer answering(String answer) throws IOException {
+    private PeerAddress answering(String answer) throws IOException {
         ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         List<Socket> held = new ArrayList<>();
         open.add(server);
@@ -64,21 +65,21 @@ class PortProbeTest {
         });
         t.setDaemon(true);
         t.start();
-        return new PeerRing.Peer("127.0.0.1", server.getLocalPort());
+        return new PeerAddress("127.0.0.1", server.getLocalPort());
     }
 
     @Test
     void aPeerPortRefusesTheUnsignedRequest() throws Exception {
-        PeerRing.Peer peer = answering("HTTP/1.1 403 Forbidden\r\nDocker-Distribution-API-Version: registry/2.0\r\n"
+        PeerAddress peer = answering("HTTP/1.1 403 Forbidden\r\nDocker-Distribution-API-Version: registry/2.0\r\n"
                 + "Content-Length: 0\r\n\r\n");
         assertEquals(PortProbe.Answer.PEER_PORT, PortProbe.probe(peer));
     }
 
     @Test
     void aPublicPortAnswersTheBaseEndpointAsARegistry() throws Exception {
-        PeerRing.Peer open = answering(
+        PeerAddress open = answering(
                 "HTTP/1.1 200 OK\r\ndocker-distribution-api-version: registry/2.0\r\nContent-Length: 0\r\n\r\n");
-        PeerRing.Peer withCredentials = answering("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"\r\n"
+        PeerAddress withCredentials = answering("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"\r\n"
                 + "Docker-Distribution-API-Version: registry/2.0\r\nContent-Length: 0\r\n\r\n");
         assertEquals(
                 Map.of(open, PortProbe.Answer.PUBLIC_PORT, withCredentials, PortProbe.Answer.PUBLIC_PORT),
@@ -87,11 +88,11 @@ class PortProbeTest {
 
     @Test
     void whatSaysNeitherIsNoAnswer() throws Exception {
-        PeerRing.Peer silent = answering(null);
-        PeerRing.Peer closes = answering("");
-        PeerRing.Peer webServer = answering("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-        PeerRing.Peer notHttp = answering("SSH-2.0-OpenSSH_9.2\r\n\r\n");
-        PeerRing.Peer down = new PeerRing.Peer("127.0.0.1", FreePort.pick());
+        PeerAddress silent = answering(null);
+        PeerAddress closes = answering("");
+        PeerAddress webServer = answering("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        PeerAddress notHttp = answering("SSH-2.0-OpenSSH_9.2\r\n\r\n");
+        PeerAddress down = new PeerAddress("127.0.0.1", FreePort.pick());
         assertEquals(
                 Map.of(
                         silent, PortProbe.Answer.NONE,

@@ -3,6 +3,7 @@ package dev.registrycache.gateway.peers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.registrycache.common.PeerAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -12,17 +13,17 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PublicPortFilterTest {
-    private static final PeerRing.Peer SELF = new PeerRing.Peer("10.0.0.1", 5443);
-    private static final PeerRing.Peer PEER = new PeerRing.Peer("10.0.0.2", 5443);
-    private static final PeerRing.Peer PUBLIC = new PeerRing.Peer("10.0.0.3", 8443);
-    private static final PeerRing.Peer LATER = new PeerRing.Peer("10.0.0.4", 5443);
+    private static final PeerAddress SELF = new PeerAddress("10.0.0.1", 5443);
+    private static final PeerAddress PEER = new PeerAddress("10.0.0.2", 5443);
+    private static final PeerAddress PUBLIC = new PeerAddress("10.0.0.3", 8443);
+    private static final PeerAddress LATER = new PeerAddress("10.0.0.4", 5443);
 
-    private final Map<PeerRing.Peer, PortProbe.Answer> answers = new HashMap<>();
-    private final List<PeerRing.Peer> asked = new ArrayList<>();
+    private final Map<PeerAddress, PortProbe.Answer> answers = new HashMap<>();
+    private final List<PeerAddress> asked = new ArrayList<>();
 
-    private Map<PeerRing.Peer, PortProbe.Answer> probe(Collection<PeerRing.Peer> peers) {
-        Map<PeerRing.Peer, PortProbe.Answer> out = new LinkedHashMap<>();
-        for (PeerRing.Peer p : peers) {
+    private Map<PeerAddress, PortProbe.Answer> probe(Collection<PeerAddress> peers) {
+        Map<PeerAddress, PortProbe.Answer> out = new LinkedHashMap<>();
+        for (PeerAddress p : peers) {
             asked.add(p);
             out.put(p, answers.getOrDefault(p, PortProbe.Answer.NONE));
         }

@@ -8,7 +8,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 
@@ -33,10 +32,6 @@ public final class UpstreamResponse implements AutoCloseable {
 
     public int status() {
         return response.getStatus();
-    }
-
-    public HttpFields headers() {
-        return response.getHeaders();
     }
 
     public String header(HttpHeader name) {

@@ -1,14 +1,12 @@
-package dev.registrycache.gateway.peers;
+package dev.registrycache.common;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,31 +36,24 @@ class PeerSettingsTest {
         PeerSettings s = PeerSettings.from(
                         env(dir, "10.255.0.9:7001, 127.0.0.1:7002 127.0.0.1:7003", "PEER_PORT", "7002"))
                 .orElseThrow();
-        assertEquals(new PeerRing.Peer("127.0.0.1", 7002), s.self());
+        assertEquals(new PeerAddress("127.0.0.1", 7002), s.self());
         assertEquals(7002, s.port());
-        assertEquals(3, s.source().get().size());
+        assertEquals(3, s.listed().size());
         assertEquals("0123456789abcdef0123", new String(s.secret()), "the file's trailing newline is not part of it");
     }
 
     @Test
     void podIpOrPeerSelfNameThisReplica(@TempDir Path dir) throws Exception {
         assertEquals(
-                new PeerRing.Peer("10.1.2.3", 5443),
+                new PeerAddress("10.1.2.3", 5443),
                 PeerSettings.from(env(dir, "dns:registry-cache-peers", "POD_IP", "10.1.2.3"))
                         .orElseThrow()
                         .self());
         assertEquals(
-                new PeerRing.Peer("cache-1.example.com", 6000),
+                new PeerAddress("cache-1.example.com", 6000),
                 PeerSettings.from(env(dir, "dns:registry-cache-peers", "PEER_SELF", "cache-1.example.com:6000"))
                         .orElseThrow()
                         .self());
-    }
-
-    @Test
-    void aDnsNameResolvesToEveryAddressWithThePeerPort() {
-        List<PeerRing.Peer> found = PeerRing.dns("localhost", 5443).get();
-        assertTrue(found.contains(new PeerRing.Peer("127.0.0.1", 5443)), found.toString());
-        assertEquals(null, PeerRing.dns("no-such-host.invalid", 5443).get(), "no answer: the last list stays");
     }
 
     @Test
