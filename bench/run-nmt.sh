@@ -18,7 +18,7 @@ MEASURE=
 IDLE_SECS=${IDLE_SECS:-10}
 JAVA_BIN=${JAVA_BIN:-java}
 JAR=${JAR:-$ROOT/supervisor/target/registry-cache.jar}
-SUPERVISOR_JAVA_OPTS=${SUPERVISOR_JAVA_OPTS--XX:+UseSerialGC -Xms8m -Xmx48m -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000}
+SUPERVISOR_JAVA_OPTS=${SUPERVISOR_JAVA_OPTS--XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms8m -Xmx48m -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000}
 need docker-registry openssl curl jcmd python3
 [[ -f $JAR ]] || die "no $JAR: build it with mvn -B package -DskipTests"
 bench_settings nmt

@@ -9,14 +9,27 @@ import java.util.List;
  */
 record ChildSpec(String name, List<String> jvmOptions, List<String> arguments, int readyPort) {
 
+    /**
+     * Every JVM maps the class-data archives at the address they were written for instead of a
+     * random one (ArchiveRelocationMode=1, the default of JDK 17.0.15 and 25): relocating an
+     * archive writes to every page of it, so each JVM held a private copy; mapped where written,
+     * the read-only pages are one copy for every JVM that maps the same file (the JDK's base
+     * archive for all, a kind's archive for its JVMs: both nodes). What it gives up is the random
+     * placement of the archive (ASLR for that mapping); bench/README.md has the measurement.
+     */
+    static final List<String> SHARED_ARCHIVES =
+            List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0");
+
     /** JVM options per component: small heaps and the serial collector where they suffice. */
     static final List<String> COMMON = concat(
-            List.of(
-                    "-XX:+UseSerialGC",
-                    "-Xss512k",
-                    "-XX:+ExitOnOutOfMemoryError",
-                    "-XX:ReservedCodeCacheSize=32m",
-                    "-XX:MaxMetaspaceSize=64m"),
+            concat(
+                    List.of(
+                            "-XX:+UseSerialGC",
+                            "-Xss512k",
+                            "-XX:+ExitOnOutOfMemoryError",
+                            "-XX:ReservedCodeCacheSize=32m",
+                            "-XX:MaxMetaspaceSize=64m"),
+                    SHARED_ARCHIVES),
             nativeHeapTrim(Runtime.version()));
 
     /**

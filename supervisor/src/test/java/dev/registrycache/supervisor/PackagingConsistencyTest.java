@@ -151,6 +151,32 @@ class PackagingConsistencyTest {
     }
 
     @Test
+    void everyJvmMapsTheClassDataArchivesWhereTheyWereWrittenSoThatTheirPagesAreShared() throws Exception {
+        List<String> shared = ChildSpec.SHARED_ARCHIVES;
+        assertEquals(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0"), shared);
+        assertTrue(ChildSpec.COMMON.containsAll(shared), "the supervisor's children");
+        String entrypoint = read(DOCKER.resolve("Containerfile"))
+                .lines()
+                .filter(l -> l.startsWith("ENTRYPOINT"))
+                .findFirst()
+                .orElseThrow();
+        String runScript = read(ROOT.resolve("run.sh"))
+                .lines()
+                .filter(l -> l.startsWith("exec java"))
+                .findFirst()
+                .orElseThrow();
+        List<String> starts = new ArrayList<>(List.of(entrypoint, runScript));
+        for (String unit : List.of("node@", "gateway", "logger", "cleaner")) {
+            starts.add(read(DOCKER.resolve("systemd/registry-cache-" + unit + ".service")));
+        }
+        for (String start : starts) {
+            for (String option : shared) {
+                assertTrue(start.contains(option), option + " missing from " + start);
+            }
+        }
+    }
+
+    @Test
     void theUnitsPassSystemdAnalyzeVerify(@TempDir Path dir) throws Exception {
         Tools.require("systemd-analyze");
         List<String> cmd = new ArrayList<>(List.of("systemd-analyze", "verify", "--man=no"));
