@@ -27,7 +27,7 @@ RUNS=${RUNS:-1}
 NMT=${NMT:-1}
 JAVA_BIN=${JAVA_BIN:-java}
 JAR=${JAR:-$ROOT/supervisor/target/registry-cache.jar}
-SUPERVISOR_JAVA_OPTS=${SUPERVISOR_JAVA_OPTS--XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms8m -Xmx48m -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000}
+SUPERVISOR_JAVA_OPTS=${SUPERVISOR_JAVA_OPTS--XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms2m -Xmn1m -Xmx48m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000}
 BASE_JAR=${BASE_JAR:-}
 BASE_SUPERVISOR_JAVA_OPTS=${BASE_SUPERVISOR_JAVA_OPTS-$SUPERVISOR_JAVA_OPTS}
 need docker-registry openssl curl python3
@@ -120,7 +120,7 @@ order = ["supervisor", "gateway", "node quay.io", "node docker.io", "logger", "c
 fmt = lambda v: "%7.1f" % v if v is not None else "      -"
 print("MiB, medians of %d run(s); RSS = pages resident, PSS = each shared page split among the processes that map it"
       % max(len(v) for v in values.values()))
-print("%-16s" % "process" + "".join("%9s %7s" % (s + " RSS", "PSS") for s in subjects))
+print("%-16s" % "process" + "".join(" %7s %7s" % (s[:3] + " RSS", "PSS") for s in subjects))
 for role in order:
     print("%-16s" % role + "".join(" %s %s" % (fmt(med("rss_MiB", s + " " + role)), fmt(med("pss_MiB", s + " " + role))) for s in subjects))
 totals = {s: (sum(med("rss_MiB", k[1]) for k in values if k[0] == "rss_MiB" and k[1].startswith(s + " ")),
