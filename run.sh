@@ -84,4 +84,4 @@ if [[ $where == localhost ]]; then
     say "it listens on $host, for this machine alone; BIND_ADDRESS=0.0.0.0 ./run.sh serves other machines too"
     say "  (then turn on REGISTRY_AUTH=htpasswd first: see README, Configuration)"
 fi
-exec java -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms8m -Xmx48m -XX:TieredStopAtLevel=1 -jar "$JAR" "$@"
+exec java -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms2m -Xmn1m -Xmx48m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TieredStopAtLevel=1 -jar "$JAR" "$@"

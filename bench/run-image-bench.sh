@@ -35,7 +35,7 @@ JAR=${JAR:-$ROOT/supervisor/target/registry-cache.jar}
 JAVA_BIN=$(command -v java)
 MEASURE=
 bench_settings image
-SUPERVISOR_OPTS=(-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms8m -Xmx48m -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000) # the image's ENTRYPOINT
+SUPERVISOR_OPTS=(-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms2m -Xmn1m -Xmx48m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000) # the image's ENTRYPOINT
 CONTAINER=registry-cache-bench-$$
 
 need podman curl python3 openssl

@@ -32,7 +32,7 @@ RUNS=${RUNS:-3}
 REPLICAS=${REPLICAS:-3}
 CLIENTS=${CLIENTS:-6}
 IMAGE_LAYERS_MIB=${IMAGE_LAYERS_MIB:-2 10 40 76}
-SUPERVISOR_JAVA_OPTS=${SUPERVISOR_JAVA_OPTS-"-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms8m -Xmx48m -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000"}
+SUPERVISOR_JAVA_OPTS=${SUPERVISOR_JAVA_OPTS-"-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms2m -Xmn1m -Xmx48m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000"}
 JAVA_BIN=${JAVA_BIN:-java}
 JAR=${JAR:-$ROOT/supervisor/target/registry-cache.jar}
 IMAGE_REPO=test/image

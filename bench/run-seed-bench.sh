@@ -42,7 +42,7 @@
 #   IDLE_SECS=5            wait after the first 200 before the idle snapshot
 #   WRK_SECS=5 WRK_THREADS=2 WRK_CONNS=16   manifest requests
 #   SEED_KEEPALIVE=1       0: no keep-alive frontend on the seed's haproxy
-#   SUPERVISOR_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms8m -Xmx48m -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000"
+#   SUPERVISOR_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms2m -Xmn1m -Xmx48m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000"
 #                          the supervisor JVM's options, by default those of docker/Containerfile
 #   JAVA_BIN=java  JAR=supervisor/target/registry-cache.jar (copied at start)  START_TIMEOUT=60
 #   CPU_SETTLE_MAX=20      at most this many seconds of waiting for a side to be idle after a transfer
@@ -68,7 +68,7 @@ WRK_SECS=${WRK_SECS:-5}
 WRK_THREADS=${WRK_THREADS:-2}
 WRK_CONNS=${WRK_CONNS:-16}
 SEED_KEEPALIVE=${SEED_KEEPALIVE:-1}
-SUPERVISOR_JAVA_OPTS=${SUPERVISOR_JAVA_OPTS-"-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms8m -Xmx48m -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000"}
+SUPERVISOR_JAVA_OPTS=${SUPERVISOR_JAVA_OPTS-"-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms2m -Xmn1m -Xmx48m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000"}
 JAVA_BIN=${JAVA_BIN:-java}
 JAR=${JAR:-$ROOT/supervisor/target/registry-cache.jar}
 START_TIMEOUT=${START_TIMEOUT:-60}

@@ -31,7 +31,7 @@
 #   MEASURE=rss,stock      rss: idle and cold-pull memory of each run; stock: the docker-registry setup
 #   STACK_TLS=1            0: no certificate (plain HTTP), 1: a self-signed certs.pem for 127.0.0.1
 #   IDLE_SECS=5            wait after ready before the idle snapshot
-#   SUPERVISOR_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms8m -Xmx48m -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000"
+#   SUPERVISOR_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms2m -Xmn1m -Xmx48m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000"
 #                          JVM options of the supervisor JVM only (`java $SUPERVISOR_JAVA_OPTS -jar ...`),
 #                          by default those of docker/Containerfile's ENTRYPOINT; "" for the JVM's defaults
 #   ALL_JAVA_TOOL_OPTIONS= JAVA_TOOL_OPTIONS given to the supervisor, which every child JVM inherits
@@ -54,7 +54,7 @@ RUNS=${RUNS:-5}
 MEASURE=${MEASURE:-rss,stock}
 STACK_TLS=${STACK_TLS:-1}
 IDLE_SECS=${IDLE_SECS:-5}
-SUPERVISOR_JAVA_OPTS=${SUPERVISOR_JAVA_OPTS-"-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms8m -Xmx48m -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000"}  # as the image runs it
+SUPERVISOR_JAVA_OPTS=${SUPERVISOR_JAVA_OPTS-"-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms2m -Xmn1m -Xmx48m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000"}  # as the image runs it
 ALL_JAVA_TOOL_OPTIONS=${ALL_JAVA_TOOL_OPTIONS:-}
 STACK_ENV=${STACK_ENV:-}
 CDS=${CDS:-0}

@@ -46,8 +46,21 @@ public final class CleanerCommand implements Callable<Integer> {
     @Mixin
     FolderOptions folders;
 
+    /**
+     * The exit status of {@code --scheduled} when another replica holds the lease: EX_TEMPFAIL,
+     * try again later (the supervisor does, after the lease's term).
+     */
+    public static final int LEASE_HELD = 75;
+
     @Option(names = "--once", description = "one pass, then exit")
     boolean once;
+
+    @Option(
+            names = "--scheduled",
+            description = "one pass as the supervisor runs it every CLEANER_RUNEVERY_TIME: as --once, and its counts "
+                    + "go on from <log-dir>/cleaner.prom, which it updates; exits " + LEASE_HELD
+                    + " when another replica holds the cleaner lease")
+    boolean scheduled;
 
     @Option(
             names = "--dry-run",
@@ -113,6 +126,10 @@ public final class CleanerCommand implements Callable<Integer> {
         }
         Path metricsFile =
                 new LogDirLayout(Path.of(Setting.LOG_DIR.resolve(folders.logDirFlag(), env))).cleanerMetrics();
+        if (scheduled) {
+            return scheduledPass(
+                    lease, new CleaningLoop(cleaner, lease, every, new Metrics(), metricsFile, System::nanoTime));
+        }
         LOG.info(
                 "cleaner for {}: every {}, max {}, threshold {}%, grace {}",
                 data.toAbsolutePath(),
@@ -122,6 +139,26 @@ public final class CleanerCommand implements Callable<Integer> {
                 graceTime);
         new CleaningLoop(cleaner, lease, every, new Metrics(), metricsFile, System::nanoTime).run();
         return 0;
+    }
+
+    /**
+     * One pass of the supervisor's schedule, in a process of its own so that no cleaner stays in
+     * memory between passes: the counters go on from the previous pass's metrics file, and the
+     * lease is given up when the pass ends (also on SIGTERM, and before a halt when the
+     * supervisor is gone). Returns 0 after a pass, {@link #LEASE_HELD} when it was another
+     * replica's turn, 1 when the lease could not be taken or the pass failed.
+     */
+    private static int scheduledPass(CleanerLease lease, CleaningLoop loop) {
+        try (lease) {
+            return switch (loop.singlePass()) {
+                case THIS_CLEANER -> 0;
+                case ANOTHER_REPLICA -> LEASE_HELD;
+                case UNKNOWN -> 1;
+            };
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cleaning pass failed: {}", e.toString());
+            return 1;
+        }
     }
 
     /** This cleaner's name as a lease holder: host, process and a random part, in letters, digits, '.' and '-'. */

@@ -1,6 +1,7 @@
 package dev.registrycache.cleaner;
 
 import dev.registrycache.common.Metrics;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.LongSupplier;
@@ -64,16 +65,11 @@ final class CleaningLoop {
     Duration step() {
         try {
             boolean due = every != null && nanoTime.getAsLong() - nextPass >= 0;
-            if (due && lease.acquire() != CleanerLease.Turn.THIS_CLEANER) {
+            if (due && passIfThisCleanersTurn() != CleanerLease.Turn.THIS_CLEANER) {
                 // another replica's turn, or the lease could not be read: look again once a lease taken now would end
                 nextPass = nanoTime.getAsLong() + min(every, lease.term()).toNanos();
             } else if (due) {
-                Cleaner.Pass pass = cleaner.run(false);
                 nextPass = nanoTime.getAsLong() + every.toNanos();
-                cleanerMetrics.passes().labels().add(1);
-                cleanerMetrics.evictedBlobs().labels().add(pass.deleted());
-                cleanerMetrics.evictedBytes().labels().add(pass.freed());
-                cleanerMetrics.storeBytes().set(pass.after());
             } else {
                 cleanerMetrics.storeBytes().set(cleaner.storeBytes()); // between passes the gauge follows the store
             }
@@ -84,6 +80,33 @@ final class CleaningLoop {
         }
         long untilPass = every == null ? Long.MAX_VALUE : (nextPass - nanoTime.getAsLong()) / 1_000_000;
         return Duration.ofMillis(Math.max(1, Math.min(SIZE_REFRESH.toMillis(), untilPass)));
+    }
+
+    /**
+     * A pass, if this cleaner gets the turn (the lease), counted in the metrics; returns whose
+     * turn it was. The loop's passes, and the one pass of {@code cleaner --scheduled}.
+     */
+    CleanerLease.Turn passIfThisCleanersTurn() {
+        CleanerLease.Turn turn = lease.acquire();
+        if (turn == CleanerLease.Turn.THIS_CLEANER) {
+            Cleaner.Pass pass = cleaner.run(false);
+            cleanerMetrics.passes().labels().add(1);
+            cleanerMetrics.evictedBlobs().labels().add(pass.deleted());
+            cleanerMetrics.evictedBytes().labels().add(pass.freed());
+            cleanerMetrics.storeBytes().set(pass.after());
+        }
+        return turn;
+    }
+
+    /**
+     * The one pass of a cleaner run as a process per pass ({@code cleaner --scheduled}): its
+     * counters go on from the metrics file the previous pass wrote, and it writes them back.
+     */
+    CleanerLease.Turn singlePass() throws IOException {
+        metrics.resumeCounters(metricsFile);
+        CleanerLease.Turn turn = passIfThisCleanersTurn();
+        metrics.writeTo(metricsFile);
+        return turn;
     }
 
     private static Duration min(Duration a, Duration b) {

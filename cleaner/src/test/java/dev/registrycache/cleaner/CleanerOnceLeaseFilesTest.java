@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code cleaner --once} in its own JVM, as a CronJob runs it, against lease files that no live
- * cleaner left: what it does, and what it says about them (its log lines are on its output).
+ * cleaner left: what it does, and what it says about them (its log lines are on its output); and
+ * {@code cleaner --scheduled}, the pass the supervisor runs as a process of its own.
  * Tests run as root here, which reads any file whatever its permissions: a directory and a file
  * that holds no lease stand for the unreadable ones.
  */
@@ -35,12 +36,16 @@ class CleanerOnceLeaseFilesTest {
     }
 
     private ProcessResult cleanerOnce() {
+        return cleaner("--once");
+    }
+
+    private ProcessResult cleaner(String mode) {
         List<String> command = List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp",
                 System.getProperty("java.class.path"),
                 CleanerCommand.class.getName(),
-                "--once",
+                mode,
                 "--data-dir",
                 dir.resolve("data").toString(),
                 "--log-dir",
@@ -91,5 +96,31 @@ class CleanerOnceLeaseFilesTest {
                 "the output says what is wrong: " + run.output());
         assertFalse(run.output().contains("another replica"), "no other replica is involved: " + run.output());
         assertFalse(run.output().contains("cleaner: store"), run.output());
+    }
+
+    @Test
+    void scheduledPassesGoOnCountingFromTheLastPassAndLeaveTheLeaseFree() throws IOException {
+        for (int pass = 1; pass <= 2; pass++) {
+            ProcessResult run = cleaner("--scheduled");
+            assertEquals(0, run.exitCode(), run.describe());
+            assertTrue(run.output().contains("cleaner: store"), run.output());
+            String metrics = Files.readString(dir.resolve("logs/cleaner.prom"));
+            assertTrue(
+                    metrics.contains("\nregistry_cache_cleaner_passes_total " + pass + "\n"),
+                    "pass " + pass + ": " + metrics);
+            assertTrue(metrics.contains("\nregistry_cache_store_bytes 0\n"), metrics);
+            assertFalse(Files.exists(lease()), "the pass gave its lease up");
+        }
+    }
+
+    @Test
+    void aScheduledPassThatFindsTheLeaseHeldExitsSoThatTheSupervisorAsksAgainAfterTheTerm() throws IOException {
+        String held = "another-replica "
+                + (System.currentTimeMillis() + Duration.ofMinutes(2).toMillis()) + "\n";
+        Files.writeString(lease(), held);
+        ProcessResult run = cleaner("--scheduled");
+        assertEquals(CleanerCommand.LEASE_HELD, run.exitCode(), run.describe());
+        assertFalse(run.output().contains("cleaner: store"), "nothing cleaned: " + run.output());
+        assertEquals(held, Files.readString(lease()), "the other replica's lease is left alone");
     }
 }

@@ -110,21 +110,13 @@ public final class Metrics {
                     String[] head = heads.computeIfAbsent(parts[2], k -> new String[2]);
                     head[line.startsWith("# HELP ") ? 0 : 1] = line;
                     series.computeIfAbsent(parts[2], k -> new java.util.LinkedHashMap<>());
-                } else if (!line.startsWith("#")) {
-                    int brace = line.indexOf('{');
-                    int valueAt = line.lastIndexOf(' ');
-                    if (valueAt <= 0) {
-                        continue;
+                } else {
+                    Sample sample = Sample.parse(line);
+                    if (sample != null) {
+                        series.computeIfAbsent(sample.name(), k -> new java.util.LinkedHashMap<>())
+                                        .computeIfAbsent(sample.series(), k -> new double[1])[0] +=
+                                sample.value();
                     }
-                    String name = line.substring(0, brace > 0 && brace < valueAt ? brace : valueAt);
-                    double value;
-                    try {
-                        value = Double.parseDouble(line.substring(valueAt + 1));
-                    } catch (NumberFormatException e) {
-                        continue; // not a sample line
-                    }
-                    series.computeIfAbsent(name, k -> new java.util.LinkedHashMap<>())
-                            .computeIfAbsent(line.substring(0, valueAt), k -> new double[1])[0] += value;
                 }
             }
         }
@@ -143,6 +135,56 @@ public final class Metrics {
                     (key, v) -> out.append(key).append(' ').append(format(v[0])).append('\n'));
         });
         return out.toString();
+    }
+
+    /** One sample line of the exposition text: {@code name{labels} value}. */
+    private record Sample(String name, String labels, String series, double value) {
+        /** The sample on {@code line}, or null for a comment or a line that is not a sample. */
+        static Sample parse(String line) {
+            if (line.startsWith("#")) {
+                return null;
+            }
+            int valueAt = line.lastIndexOf(' ');
+            if (valueAt <= 0) {
+                return null;
+            }
+            int brace = line.indexOf('{');
+            boolean labelled = brace > 0 && brace < valueAt;
+            int closing = line.lastIndexOf('}', valueAt);
+            if (labelled && closing < brace) {
+                return null;
+            }
+            try {
+                return new Sample(
+                        line.substring(0, labelled ? brace : valueAt),
+                        labelled ? line.substring(brace + 1, closing) : "",
+                        line.substring(0, valueAt),
+                        Double.parseDouble(line.substring(valueAt + 1)));
+            } catch (NumberFormatException e) {
+                return null; // not a sample line
+            }
+        }
+    }
+
+    /**
+     * Adds the counts in {@code file}, which an earlier run of the same component wrote (the
+     * previous cleaning pass, run as a process of its own), to this registry's counters, so that
+     * they go on counting across runs instead of starting again at 0. Only families registered
+     * as counters are taken over; gauges are measured anew. A missing file adds nothing.
+     */
+    public void resumeCounters(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        for (String line : Files.readString(file, StandardCharsets.UTF_8).split("\n")) {
+            Sample sample = Sample.parse(line);
+            Family family = sample == null ? null : families.get(sample.name());
+            if (family != null && family.type().equals("counter")) {
+                family.series()
+                        .computeIfAbsent(sample.labels(), k -> new DoubleAdder())
+                        .add(sample.value());
+            }
+        }
     }
 
     private static String format(double v) {

@@ -64,4 +64,33 @@ class MetricsTest {
             assertEquals(List.of(file), files.toList());
         }
     }
+
+    @Test
+    void aLaterRunGoesOnCountingFromWhatTheEarlierRunWroteAndMeasuresGaugesAnew(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("cleaner.prom");
+        Metrics first = new Metrics();
+        first.counter("passes_total", "Passes").labels().add(1);
+        first.counter("skipped_total", "Skips", "reason")
+                .labels("line \"too\" long}")
+                .add(3);
+        first.gauge("store_bytes", "Size").set(500);
+        first.writeTo(file);
+        Metrics next = new Metrics();
+        next.counter("passes_total", "Passes");
+        next.counter("skipped_total", "Skips", "reason");
+        next.gauge("store_bytes", "Size");
+        next.resumeCounters(file);
+        next.counter("passes_total", "Passes").labels().add(1);
+        next.gauge("store_bytes", "Size").set(200);
+        assertEquals(
+                "# HELP passes_total Passes\n# TYPE passes_total counter\npasses_total 2\n"
+                        + "# HELP skipped_total Skips\n# TYPE skipped_total counter\n"
+                        + "skipped_total{reason=\"line \\\"too\\\" long}\"} 3\n"
+                        + "# HELP store_bytes Size\n# TYPE store_bytes gauge\nstore_bytes 200\n",
+                next.render());
+        Metrics fresh = new Metrics();
+        fresh.counter("passes_total", "Passes").labels().add(1);
+        fresh.resumeCounters(dir.resolve("none.prom"));
+        assertEquals(1, fresh.counter("passes_total", "Passes").labels().sum());
+    }
 }

@@ -49,6 +49,12 @@ public final class LoggerCommand implements Callable<Integer> {
             description = "how often to look for new lines")
     long pollMillis;
 
+    @Option(
+            names = "--once",
+            description = "read every access log to its end, set the access times, save the place and exit "
+                    + "(as the supervisor runs it when the logs grew); the counts go on from <log-dir>/logger.prom")
+    boolean once;
+
     @Override
     public Integer call() throws Exception {
         return Startup.component("logger", this::configure, this::run);
@@ -81,6 +87,9 @@ public final class LoggerCommand implements Callable<Integer> {
         // touches of the lines before it were applied
         LogTailer tailer = new LogTailer(logs, state.load(), toucher::accept, LogTailer.POLL_BYTES, skips);
         Path metricsFile = configured.logs().loggerMetrics();
+        if (once) {
+            metrics.resumeCounters(metricsFile);
+        }
         Object lock = new Object();
         AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime()
@@ -98,7 +107,9 @@ public final class LoggerCommand implements Callable<Integer> {
                             }
                         },
                         "logger-shutdown"));
-        LOG.info("logger following {} for the datastore {}", logs, data);
+        if (!once) {
+            LOG.info("logger following {} for the datastore {}", logs, data);
+        }
         long lastFlush = 0;
         long lastSave = 0;
         Map<String, TailState.Position> applied = null;
@@ -124,9 +135,14 @@ public final class LoggerCommand implements Callable<Integer> {
                     saved = applied;
                     lastSave = now;
                 }
-                if (skips.count() != skipsWritten) {
+                if (skips.count() != skipsWritten || once && !behind) {
                     skipsWritten = skips.count();
                     metrics.writeTo(metricsFile);
+                }
+                if (once && !behind) {
+                    state.save(applied); // read to the end, every touch applied
+                    LOG.info("logger: access logs read to their end, {} lines", tailer.lines());
+                    return 0; // the shutdown hook closes the logs
                 }
             }
             if (!behind) {

@@ -8,11 +8,14 @@ import dev.registrycache.common.Digest;
 import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.testsupport.Await;
 import java.io.BufferedWriter;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,9 +35,9 @@ class LoggerProcessTest {
         return start(logs, data, dir.resolve("logger-" + System.nanoTime() + ".out"));
     }
 
-    private Process start(Path logs, Path data, Path output) throws Exception {
+    private Process start(Path logs, Path data, Path output, String... extra) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(
+        List<String> command = new ArrayList<>(List.of(
                 java,
                 "-Xmx64m",
                 "-XX:+UseSerialGC",
@@ -46,7 +49,9 @@ class LoggerProcessTest {
                 "--data-dir",
                 data.toString(),
                 "--poll-millis",
-                "50");
+                "50"));
+        command.addAll(List.of(extra));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.redirectErrorStream(true).redirectOutput(output.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("RC_"));
         return pb.start();
@@ -56,6 +61,41 @@ class LoggerProcessTest {
     static long savedOffset(Path stateFile, String name) {
         TailState.Position p = new TailState(stateFile).load().get(name);
         return p == null ? -1 : p.offset();
+    }
+
+    /** An access log of {@code lines} blob GETs, each of another digest. */
+    private static Path writeLog(Path log, int lines) throws IOException {
+        try (BufferedWriter w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+            String prefix = "{\"time\":\"" + Instant.now()
+                    + "\",\"registry\":\"quay.io\",\"method\":\"GET\",\"path\":\"/v2/x\","
+                    + "\"kind\":\"blob\",\"repository\":\"quay.io/a\",\"digest\":\"";
+            for (int i = 0; i < lines; i++) {
+                w.write(prefix + Digest.sha256Of(new byte[] {(byte) i, (byte) (i >> 8)})
+                        + "\",\"status\":200,\"bytes\":1," + "\"cache\":\"hit\",\"durationMs\":1}\n");
+            }
+        }
+        return log;
+    }
+
+    @Test
+    void onceReadsEveryLogToItsEndSavesItsPlaceAndExits() throws Exception {
+        Path logs = Files.createDirectories(dir.resolve("logs"));
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Path log = writeLog(logs.resolve("node-quay.io.access.log"), 20_000);
+        Path stateFile = new LogDirLayout(logs).loggerState();
+        for (int pass = 1; pass <= 2; pass++) {
+            Path output = dir.resolve("once-" + pass + ".out");
+            Process logger = start(logs, data, output, "--once");
+            try {
+                assertTrue(logger.waitFor(120, TimeUnit.SECONDS), "pass " + pass + " still running");
+            } finally {
+                logger.destroyForcibly().waitFor();
+            }
+            assertEquals(0, logger.exitValue(), Files.readString(output));
+            assertEquals(
+                    Files.size(log), savedOffset(stateFile, log.getFileName().toString()), "pass " + pass);
+            assertTrue(Files.exists(new LogDirLayout(logs).loggerMetrics()), "its metrics written");
+        }
     }
 
     @Test
@@ -75,16 +115,7 @@ class LoggerProcessTest {
         Path logs = Files.createDirectories(dir.resolve("logs"));
         Path data = Files.createDirectories(dir.resolve("data"));
         String name = "node-quay.io.access.log";
-        Path log = logs.resolve(name);
-        try (BufferedWriter w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
-            String prefix = "{\"time\":\"" + Instant.now()
-                    + "\",\"registry\":\"quay.io\",\"method\":\"GET\",\"path\":\"/v2/x\","
-                    + "\"kind\":\"blob\",\"repository\":\"quay.io/a\",\"digest\":\"";
-            for (int i = 0; i < LINES; i++) {
-                w.write(prefix + Digest.sha256Of(new byte[] {(byte) i, (byte) (i >> 8)})
-                        + "\",\"status\":200,\"bytes\":1," + "\"cache\":\"hit\",\"durationMs\":1}\n");
-            }
-        }
+        Path log = writeLog(logs.resolve(name), LINES);
         long size = Files.size(log);
         Path stateFile = new LogDirLayout(logs).loggerState();
         Process logger = start(logs, data);

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecutor;
 import org.apache.commons.exec.ExecuteException;
@@ -21,22 +22,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One supervised component: started with Apache commons-exec, its stdout and stderr copied line
- * by line to ours with its name in front, started again with capped exponential back-off when
- * it exits, and stopped with SIGTERM (then SIGKILL after a grace period) on shutdown.
+ * by line to ours with its name in front, run again whenever its {@link Turns} say (a service at
+ * once after it exits, with back-off; a pass on its schedule), and stopped with SIGTERM (then
+ * SIGKILL after a grace period) on shutdown.
  */
 final class ChildProcess {
     private static final Logger LOG = LoggerFactory.getLogger(ChildProcess.class);
-    static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
-    static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
-    /** A child that ran this long before exiting counts as healthy: its back-off starts over. */
-    static final Duration STABLE = Duration.ofSeconds(30);
-    /** After this many failures in a row the supervisor says so loudly. */
-    static final int LOUD_AFTER = 5;
 
     private final ChildSpec spec;
-    private final List<String> command;
+    private final Supplier<List<String>> command;
     private final Map<String, String> env;
     private final PrintStream out;
+    private final Turns turns;
     private final Object lock = new Object();
     private volatile boolean stopping;
     /** Set when the whole cache is stopping: a child that exits now is not started again. */
@@ -44,30 +41,28 @@ final class ChildProcess {
 
     private volatile Process process;
     private CountDownLatch exited = new CountDownLatch(0);
-    private int failuresInARow;
-    private int restarts;
     private Thread loop;
 
-    private final Runnable onRestart;
     private final IntConsumer afterExit;
 
     /**
-     * {@code afterExit}: called with the exit code each time the child has exited (before a
-     * restart, and before {@link #stop} returns).
+     * {@code command}: asked before each start (the JVM options of class-data sharing change once
+     * the first JVM of a kind wrote its archive); {@code afterExit}: called with the exit code each
+     * time the child has exited (before it runs again, and before {@link #stop} returns).
      */
     ChildProcess(
             ChildSpec spec,
-            List<String> command,
+            Supplier<List<String>> command,
             Map<String, String> env,
             PrintStream out,
-            Runnable onRestart,
+            Turns turns,
             IntConsumer afterExit) {
-        this.onRestart = onRestart;
-        this.afterExit = afterExit;
         this.spec = spec;
         this.command = command;
         this.env = env;
         this.out = out;
+        this.turns = turns;
+        this.afterExit = afterExit;
     }
 
     String name() {
@@ -78,11 +73,7 @@ final class ChildProcess {
         return spec;
     }
 
-    int restarts() {
-        return restarts;
-    }
-
-    /** Starts the child and keeps it running until {@link #stop}. */
+    /** Runs the child on its turns until {@link #stop}. */
     void start() {
         loop = new Thread(this::superviseLoop, "supervise-" + spec.name().replace(' ', '-'));
         loop.setDaemon(true);
@@ -90,50 +81,29 @@ final class ChildProcess {
     }
 
     private void superviseLoop() {
-        Duration backoff = FIRST_BACKOFF;
         while (!stopping) {
+            try {
+                turns.awaitTurn();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (stopping || finishing) {
+                return;
+            }
             long started = System.nanoTime();
             int exit = runOnce();
             if (stopping || finishing) {
                 return;
             }
-            Duration ran = Duration.ofNanos(System.nanoTime() - started);
-            if (ran.compareTo(STABLE) >= 0) {
-                backoff = FIRST_BACKOFF;
-                failuresInARow = 0;
-            }
-            failuresInARow++;
-            restarts++;
-            onRestart.run();
-            if (failuresInARow >= LOUD_AFTER) {
-                LOG.error(
-                        "{} keeps failing: {} exits in a row, the last with code {}; starting it again in {} ms "
-                                + "(the other components keep serving)",
-                        spec.name(),
-                        failuresInARow,
-                        exit,
-                        backoff.toMillis());
-            } else {
-                LOG.warn(
-                        "{} exited with code {} after {} ms; starting it again in {} ms",
-                        spec.name(),
-                        exit,
-                        ran.toMillis(),
-                        backoff.toMillis());
-            }
-            try {
-                Thread.sleep(backoff.toMillis());
-            } catch (InterruptedException e) {
-                return;
-            }
-            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            turns.exited(exit, Duration.ofNanos(System.nanoTime() - started));
         }
     }
 
     /** Runs the child until it exits; returns its exit code. */
     private int runOnce() {
-        CommandLine cmd = new CommandLine(command.get(0));
-        for (String arg : command.subList(1, command.size())) {
+        List<String> argv = command.get();
+        CommandLine cmd = new CommandLine(argv.get(0));
+        for (String arg : argv.subList(1, argv.size())) {
             cmd.addArgument(arg, false);
         }
         Prefixer lines = new Prefixer("[" + spec.name() + "] ", out);

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +31,10 @@ import org.slf4j.LoggerFactory;
  * What supervisord and the original's start script did: one node per registry, the gateway,
  * the logger and the cleaner, each its own JVM; restarts what dies; prints one line when the
  * cache is ready; on shutdown stops the gateway first (in-flight transfers get a grace period),
- * then the rest.
+ * then the rest. On one host alone the logger and the cleaner run as a process per pass
+ * ({@link LoggerPasses}, {@link CleanerPasses}), so that only the JVMs that serve stay in memory
+ * while no one pulls; with PEERS they stay resident, as the cleaner that holds the replicas' lease
+ * keeps it between passes.
  */
 final class Supervisor {
     private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
@@ -105,37 +109,44 @@ final class Supervisor {
                     config.dataDir().toString(),
                     "--log-dir",
                     config.logDir().toString());
-            nodes.add(child(new ChildSpec("node " + registry.name(), ChildSpec.nodeOptions(), args, port), java, env));
+            nodes.add(child(
+                    new ChildSpec("node " + registry.name(), ChildSpec.nodeOptions(), args, port), java, env, null));
             gatewayArgs.add("--node");
             gatewayArgs.add(registry.name() + "=http://127.0.0.1:" + port);
         }
-        gateway = child(new ChildSpec("gateway", ChildSpec.gatewayOptions(), gatewayArgs, config.port()), java, env);
-        others.add(child(
-                new ChildSpec(
-                        "logger",
-                        ChildSpec.smallOptions(),
-                        List.of(
-                                "logger",
-                                "--log-dir",
-                                config.logDir().toString(),
-                                "--data-dir",
-                                config.dataDir().toString()),
-                        0),
-                java,
-                env));
-        others.add(child(
-                new ChildSpec(
-                        "cleaner",
-                        ChildSpec.smallOptions(),
-                        List.of(
-                                "cleaner",
-                                "--data-dir",
-                                config.dataDir().toString(),
-                                "--log-dir",
-                                config.logDir().toString()),
-                        0),
-                java,
-                env));
+        gateway = child(
+                new ChildSpec("gateway", ChildSpec.gatewayOptions(), gatewayArgs, config.port()), java, env, null);
+        List<String> loggerArgs = new ArrayList<>(List.of(
+                "logger",
+                "--log-dir",
+                config.logDir().toString(),
+                "--data-dir",
+                config.dataDir().toString()));
+        List<String> cleanerArgs = new ArrayList<>(List.of(
+                "cleaner",
+                "--data-dir",
+                config.dataDir().toString(),
+                "--log-dir",
+                config.logDir().toString()));
+        if (config.scaledOut()) {
+            // replicas share the datastore: the cleaner that holds the lease keeps it between its passes,
+            // renewing it, so it stays in memory, and so does the logger whose access times it reads
+            others.add(child(new ChildSpec("logger", ChildSpec.smallOptions(), loggerArgs, 0), java, env, null));
+            others.add(child(new ChildSpec("cleaner", ChildSpec.smallOptions(), cleanerArgs, 0), java, env, null));
+        } else {
+            LoggerPasses loggerPasses = new LoggerPasses(config.logDir(), System::nanoTime);
+            loggerArgs.add("--once");
+            others.add(
+                    child(new ChildSpec("logger", ChildSpec.smallOptions(), loggerArgs, 0), java, env, loggerPasses));
+            if (config.cleaner().runEvery() != null) {
+                cleanerArgs.add("--scheduled");
+                others.add(child(
+                        new ChildSpec("cleaner", ChildSpec.smallOptions(), cleanerArgs, 0),
+                        java,
+                        env,
+                        new CleanerPasses(config.cleaner(), loggerPasses::catchUp, System::nanoTime)));
+            }
+        }
         warnIfOpen();
         writeMetrics();
         nodes.forEach(ChildProcess::start);
@@ -157,31 +168,33 @@ final class Supervisor {
         }
     }
 
-    private ChildProcess child(ChildSpec spec, List<String> java, Map<String, String> env) {
-        List<String> command = new ArrayList<>(java.subList(0, 1));
-        command.addAll(spec.jvmOptions());
+    /**
+     * A child run on {@code turns}, or, when null, a service restarted whenever it exits (counted
+     * in registry_cache_child_restarts_total).
+     */
+    private ChildProcess child(ChildSpec spec, List<String> java, Map<String, String> env, Turns turns) {
         String kind = spec.name().split(" ")[0]; // "node quay.io": the archives are per kind of component
-        if (cds != null) {
-            command.addAll(cds.options(kind));
-        }
-        command.addAll(java.subList(1, java.size()));
-        command.addAll(spec.arguments());
-        restarts.labels(spec.name()).add(0);
         ClassDataSharing archives = cds;
-        return new ChildProcess(
-                spec,
-                command,
-                env,
-                out,
-                () -> {
-                    restarts.labels(spec.name()).add(1);
-                    writeMetrics();
-                },
-                exit -> {
-                    if (archives != null) {
-                        archives.publish(kind, exit);
-                    }
-                });
+        Supplier<List<String>> command = () -> {
+            List<String> c = new ArrayList<>(java.subList(0, 1));
+            c.addAll(spec.jvmOptions());
+            if (archives != null) {
+                c.addAll(archives.options(kind));
+            }
+            c.addAll(java.subList(1, java.size()));
+            c.addAll(spec.arguments());
+            return c;
+        };
+        restarts.labels(spec.name()).add(0);
+        Turns restartsOnExit = new Restarts(spec.name(), () -> {
+            restarts.labels(spec.name()).add(1);
+            writeMetrics();
+        });
+        return new ChildProcess(spec, command, env, out, turns != null ? turns : restartsOnExit, exit -> {
+            if (archives != null) {
+                archives.publish(kind, exit);
+            }
+        });
     }
 
     private void writeMetrics() {

@@ -23,6 +23,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -39,6 +40,8 @@ record SupervisorConfig(
         boolean tls,
         boolean authenticated,
         List<RegistryHost> registries,
+        CleanerSettings cleaner,
+        boolean scaledOut,
         Map<String, String> env) {
     private static final List<String> LOG_LEVELS = List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
 
@@ -92,11 +95,12 @@ record SupervisorConfig(
             GatewayChecks.checkCertificates(certs);
         }
         boolean authenticated = GatewayChecks.checkAuthentication(env);
-        PeerSettings.from(env).ifPresent(peers -> {
+        Optional<PeerSettings> peerSettings = PeerSettings.from(env);
+        peerSettings.ifPresent(peers -> {
             checkPortFree(host, peers.port());
             GatewayChecks.refusePublicPorts(peers);
         });
-        CleanerSettings.from(env);
+        CleanerSettings cleaner = CleanerSettings.from(env);
         checkLogLevel(env);
         checkPortFree(host, port);
         Path dataDir = WritableFolder.require(Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), Setting.DATA_DIR);
@@ -111,6 +115,8 @@ record SupervisorConfig(
                 tls,
                 authenticated,
                 List.copyOf(registries),
+                cleaner,
+                peerSettings.isPresent(),
                 Map.copyOf(env));
     }
 

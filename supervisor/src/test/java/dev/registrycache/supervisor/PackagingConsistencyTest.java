@@ -155,6 +155,31 @@ class PackagingConsistencyTest {
         List<String> shared = ChildSpec.SHARED_ARCHIVES;
         assertEquals(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0"), shared);
         assertTrue(ChildSpec.COMMON.containsAll(shared), "the supervisor's children");
+        List<String> starts = new ArrayList<>(supervisorStarts());
+        for (String unit : List.of("node@", "gateway", "logger", "cleaner")) {
+            starts.add(read(DOCKER.resolve("systemd/registry-cache-" + unit + ".service")));
+        }
+        for (String start : starts) {
+            for (String option : shared) {
+                assertTrue(start.contains(option), option + " missing from " + start);
+            }
+        }
+    }
+
+    @Test
+    void theSupervisorsHeapIsSizedToWhatItKeepsInTheImageAndInRunSh() throws Exception {
+        // a young generation of 1 MiB and a heap that shrinks to what it keeps: the supervisor
+        // allocates little once the children run (bench/README.md, "Half the memory")
+        for (String start : supervisorStarts()) {
+            for (String option :
+                    List.of("-Xms2m", "-Xmn1m", "-Xmx48m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20")) {
+                assertTrue(start.contains(option), option + " missing from " + start);
+            }
+        }
+    }
+
+    /** The supervisor's command lines: the image's ENTRYPOINT and run.sh's. */
+    private static List<String> supervisorStarts() throws Exception {
         String entrypoint = read(DOCKER.resolve("Containerfile"))
                 .lines()
                 .filter(l -> l.startsWith("ENTRYPOINT"))
@@ -165,15 +190,7 @@ class PackagingConsistencyTest {
                 .filter(l -> l.startsWith("exec java"))
                 .findFirst()
                 .orElseThrow();
-        List<String> starts = new ArrayList<>(List.of(entrypoint, runScript));
-        for (String unit : List.of("node@", "gateway", "logger", "cleaner")) {
-            starts.add(read(DOCKER.resolve("systemd/registry-cache-" + unit + ".service")));
-        }
-        for (String start : starts) {
-            for (String option : shared) {
-                assertTrue(start.contains(option), option + " missing from " + start);
-            }
-        }
+        return List.of(entrypoint, runScript);
     }
 
     @Test
