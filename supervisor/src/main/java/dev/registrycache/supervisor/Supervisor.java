@@ -116,6 +116,21 @@ final class Supervisor {
         }
         gateway = child(
                 new ChildSpec("gateway", ChildSpec.gatewayOptions(), gatewayArgs, config.port()), java, env, null);
+        addLoggerAndCleaner(java, env);
+        warnIfOpen();
+        writeMetrics();
+        nodes.forEach(ChildProcess::start);
+        gateway.start();
+        // the logger and the cleaner are not needed to serve: they start once the cache is ready,
+        // so that they do not compete for the CPU with the JVMs that are starting to serve
+        awaitReady(t0, () -> others.forEach(ChildProcess::start));
+    }
+
+    /**
+     * The logger and the cleaner: on one host alone a process per pass each, on their schedules;
+     * with PEERS resident, as the replicas' cleaner that holds the lease keeps it between passes.
+     */
+    private void addLoggerAndCleaner(List<String> java, Map<String, String> env) {
         List<String> loggerArgs = new ArrayList<>(List.of(
                 "logger",
                 "--log-dir",
@@ -147,13 +162,6 @@ final class Supervisor {
                         new CleanerPasses(config.cleaner(), loggerPasses::catchUp, System::nanoTime)));
             }
         }
-        warnIfOpen();
-        writeMetrics();
-        nodes.forEach(ChildProcess::start);
-        gateway.start();
-        // the logger and the cleaner are not needed to serve: they start once the cache is ready,
-        // so that they do not compete for the CPU with the JVMs that are starting to serve
-        awaitReady(t0, () -> others.forEach(ChildProcess::start));
     }
 
     /** One line when anyone who reaches this machine may pull through the cache, on its disk and its credentials. */
