@@ -45,6 +45,11 @@
 #   SUPERVISOR_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms2m -Xmn1m -Xmx48m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000"
 #                          the supervisor JVM's options, by default those of docker/Containerfile
 #   JAVA_BIN=java  JAR=supervisor/target/registry-cache.jar (copied at start)  START_TIMEOUT=60
+#   OURS_ENV=              more environment for our stack, e.g. "WARMUP_MIB=0"
+#   BEFORE_JAR=            a third side, "before": our stack from this jar (another build, e.g. main
+#                          before a change), started and measured like ours, in turn with the others
+#                          (ours, before, seed, ours...), with its own data dir and archives
+#   BEFORE_ENV=            more environment for the "before" side
 #   CPU_SETTLE_MAX=20      at most this many seconds of waiting for a side to be idle after a transfer
 #   QUIET_CPU=0.3 QUIET_MAX=180   before each run, wait (at most QUIET_MAX s) until the other
 #                          processes of the machine keep at most QUIET_CPU cores busy
@@ -71,6 +76,9 @@ SEED_KEEPALIVE=${SEED_KEEPALIVE:-1}
 SUPERVISOR_JAVA_OPTS=${SUPERVISOR_JAVA_OPTS-"-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms2m -Xmn1m -Xmx48m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=3000"}
 JAVA_BIN=${JAVA_BIN:-java}
 JAR=${JAR:-$ROOT/supervisor/target/registry-cache.jar}
+OURS_ENV=${OURS_ENV:-}
+BEFORE_JAR=${BEFORE_JAR:-}
+BEFORE_ENV=${BEFORE_ENV:-}
 START_TIMEOUT=${START_TIMEOUT:-60}
 CPU_SETTLE_MAX=${CPU_SETTLE_MAX:-20}
 bench_settings seed
@@ -86,7 +94,14 @@ JAVA_BIN=$(command -v "$JAVA_BIN")
 [[ -f $JAR ]] || die "$JAR not found; build it with: mvn -B -q package -DskipTests"
 
 bench_init seed-bench
-cp "$JAR" "$TMP/registry-cache.jar"
+cp "$JAR" "$TMP/ours.jar"
+SIDES=(ours seed)
+if [[ -n $BEFORE_JAR ]]; then
+    [[ -f $BEFORE_JAR ]] || die "BEFORE_JAR $BEFORE_JAR not found"
+    cp "$BEFORE_JAR" "$TMP/before.jar"
+    SIDES=(ours before seed)
+fi
+declare -A SIDE_ENV=([ours]=$OURS_ENV [before]=$BEFORE_ENV)
 make_cert "$TMP/tls"
 CERTS=$TMP/tls/certs.pem
 CACERT=$TMP/tls/cert.pem
@@ -228,9 +243,12 @@ seed_haproxy_config "$TMP/haproxy.cfg"
 haproxy -c -f "$TMP/haproxy.cfg" >"$TMP/logs/haproxy-check.log" 2>&1 || die "haproxy rejects its configuration: $(cat "$TMP/logs/haproxy-check.log")"
 cp "$TMP/haproxy.cfg" "$RESULTS_DIR/seed-haproxy.cfg"
 
-OURS_PORT=$(free_port)
-declare -A BASE=([ours]=https://127.0.0.1:$OURS_PORT [seed]=https://127.0.0.1:$SEED_PORT)
-declare -A HOSTPORT=([ours]=127.0.0.1:$OURS_PORT [seed]=127.0.0.1:$SEED_PORT)
+declare -A PORTS=([ours]=$(free_port) [before]=$(free_port) [seed]=$SEED_PORT)
+declare -A BASE HOSTPORT
+for side in ours before seed; do
+    BASE[$side]=https://127.0.0.1:${PORTS[$side]}
+    HOSTPORT[$side]=127.0.0.1:${PORTS[$side]}
+done
 
 # ---------------------------------------------------------------- starting and stopping a side
 
@@ -239,20 +257,20 @@ ROOTS=() # pid=label of the processes whose trees make the running side
 start_side() { # side run subject: starts it fresh and records start_v2_s
     local side=$1 run=$2 subject=$3 tf=$TMP/$1-$2.timings pid probe reg cfgs=()
     rm -f "$tf"
-    if [[ $side == ours ]]; then
+    if [[ $side != seed ]]; then
         # an empty datastore each run; the class-data archives (<data-dir>/.jvm-cds) and LOG_DIR
         # stay, as on a host whose data dir is a volume that outlives the process
-        mkdir -p "$TMP/ours-data" "$TMP/ours-logdir"
-        find "$TMP/ours-data" -mindepth 1 -maxdepth 1 ! -name .jvm-cds -exec rm -rf {} +
-        # shellcheck disable=SC2086 # SUPERVISOR_JAVA_OPTS is a list of options
-        start_proc ours "$TMP/logs/ours-launcher-$run.log" env PULL_SECRET="$TMP/ps.json" DATA_DIR="$TMP/ours-data" \
-            LOG_DIR="$TMP/ours-logdir" PORT="$OURS_PORT" CERTS="$CERTS" \
-            UPSTREAM_ENDPOINTS="quay.io=${UPS[quay.io]} docker.io=${UPS[docker.io]}" \
-            python3 "$HERE/launch_timed.py" --log "$TMP/logs/ours-$run.log" --timings "$tf" \
-            --probe "${BASE[ours]}/v2/" --cacert "$CACERT" \
-            -- "$JAVA_BIN" $SUPERVISOR_JAVA_OPTS -jar "$TMP/registry-cache.jar"
-        pid=$(wait_timing "$tf" pid ours)
-        STOP_FIRST[ours]=$pid
+        mkdir -p "$TMP/$side-data" "$TMP/$side-logdir"
+        find "$TMP/$side-data" -mindepth 1 -maxdepth 1 ! -name .jvm-cds -exec rm -rf {} +
+        # shellcheck disable=SC2086 # SUPERVISOR_JAVA_OPTS and SIDE_ENV are lists
+        start_proc "$side" "$TMP/logs/$side-launcher-$run.log" env PULL_SECRET="$TMP/ps.json" DATA_DIR="$TMP/$side-data" \
+            LOG_DIR="$TMP/$side-logdir" PORT="${PORTS[$side]}" CERTS="$CERTS" \
+            UPSTREAM_ENDPOINTS="quay.io=${UPS[quay.io]} docker.io=${UPS[docker.io]}" ${SIDE_ENV[$side]} \
+            python3 "$HERE/launch_timed.py" --log "$TMP/logs/$side-$run.log" --timings "$tf" \
+            --probe "${BASE[$side]}/v2/" --cacert "$CACERT" \
+            -- "$JAVA_BIN" $SUPERVISOR_JAVA_OPTS -jar "$TMP/$side.jar"
+        pid=$(wait_timing "$tf" pid "$side")
+        STOP_FIRST[$side]=$pid
         ROOTS=("$pid=supervisor")
     else
         # as the original's supervisord: one docker-registry per registry and haproxy (without the
@@ -373,12 +391,12 @@ side_run() { # side run
     record busy_cores "before $side run" "$run" "$LAST_BUSY"
     if [[ $run == 0 ]]; then # the first start: timings only (and, with TRAIN=1, the training workload)
         start_side "$side" 0 "$side first start"
-        if [[ $TRAIN == 1 && $side == ours ]]; then
+        if [[ $TRAIN == 1 && $side != seed ]]; then
             mkdir -p "$TMP/pull"
-            transfer "ours first start" 0 pull_cold "$IMAGE_BYTES" pull "$side" "$TMP/pull/train-cold"
-            transfer "ours first start" 0 pull_warm "$IMAGE_BYTES" pull "$side" "$TMP/pull/train-warm"
-            transfer "ours first start" 0 blob_cold "$BLOB_SIZE" blob_get "$side"
-            transfer "ours first start" 0 blob_warm "$BLOB_SIZE" blob_get "$side"
+            transfer "$side first start" 0 pull_cold "$IMAGE_BYTES" pull "$side" "$TMP/pull/train-cold"
+            transfer "$side first start" 0 pull_warm "$IMAGE_BYTES" pull "$side" "$TMP/pull/train-warm"
+            transfer "$side first start" 0 blob_cold "$BLOB_SIZE" blob_get "$side"
+            transfer "$side first start" 0 blob_warm "$BLOB_SIZE" blob_get "$side"
             rm -rf "$TMP/pull"
         fi
         stop_side "$side" 0
@@ -406,14 +424,16 @@ side_run() { # side run
 
 mkdir -p "$RESULTS_DIR/wrk" "$RESULTS_DIR/logs"
 for ((i = 0; i <= RUNS; i++)); do
-    side_run ours "$i"
-    side_run seed "$i"
+    for side in "${SIDES[@]}"; do
+        side_run "$side" "$i"
+    done
 done
 for reg in "${REGISTRIES[@]}"; do stop_proc "upstream $reg"; done
 
 # ---------------------------------------------------------------- report
 
-write_env "ours:           supervisor $([[ -n $SUPERVISOR_JAVA_OPTS ]] && echo "opts '$SUPERVISOR_JAVA_OPTS'" || echo 'with default JVM options'); TLS (self-signed certs.pem)" \
+write_env "ours:           supervisor $([[ -n $SUPERVISOR_JAVA_OPTS ]] && echo "opts '$SUPERVISOR_JAVA_OPTS'" || echo 'with default JVM options'); TLS (self-signed certs.pem)${OURS_ENV:+; env $OURS_ENV}" \
+    "before:         ${BEFORE_JAR:-(none)}${BEFORE_ENV:+; env $BEFORE_ENV}" \
     "seed:           $(haproxy -v | head -n 1 | cut -d' ' -f1-3) (TLS, option httpclose$([[ $SEED_KEEPALIVE == 1 ]] && echo '; keep-alive frontend too')) + docker-registry $(docker-registry --version 2>/dev/null | awk '{ print $3 }') x${#REGISTRIES[@]} (proxy.remoteurl); config: seed-haproxy.cfg" \
     "runs:           $RUNS each, alternating; image $IMAGE_BYTES bytes (layers $IMAGE_LAYERS_MIB MiB) with $(skopeo --version); blob $BLOB_MIB MiB with curl --http1.1; wrk -t$WRK_THREADS -c$WRK_CONNS -d${WRK_SECS}s"
 python3 "$HERE/summarize_suite.py" seed "$RAW" "$BLOB_MIB" >"$RESULTS_DIR/summary.txt"

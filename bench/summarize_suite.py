@@ -115,6 +115,10 @@ PAIRS = {
         ("manifest_digest_p99_ms", "ours", "seed"),
     ],
 }
+# with BEFORE_JAR, the "before" side (another build) against the seed and against ours, on the same rows
+PAIRS["seed"] += [(m, n.replace("ours", "before"), d) for m, n, d in PAIRS["seed"]]
+PAIRS["seed"] += [(m, n, n.replace("ours", "before")) for m, n, d in PAIRS["seed"] if n.startswith("ours")]
+PAIRS["seed"] = list(dict.fromkeys(PAIRS["seed"]))
 
 # suite -> targets: (title, metric, numerator, denominator or None, op or None, target)
 TARGETS = {

@@ -6,6 +6,7 @@ import dev.registrycache.common.http.AccessLog;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.http.OnePortServer;
 import dev.registrycache.common.http.RequestFacts;
+import dev.registrycache.common.http.WarmUp;
 import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.gateway.peers.Peers;
 import java.io.IOException;
@@ -37,10 +38,17 @@ public final class GatewayServer extends OnePortServer {
     private final AccessLog accessLog;
     private final Peers peers;
     private final ServerConnector peerConnector;
+    private final boolean announce;
 
     GatewayServer(GatewayConfig config) {
+        this(config, true);
+    }
+
+    /** @param announce whether {@link #start()} says what it serves: not for the warm-up's throwaway gateway */
+    GatewayServer(GatewayConfig config, boolean announce) {
         super("gateway", bufferPool(), config.host(), config.port(), connectionFactories(config));
         this.config = config;
+        this.announce = announce;
         BasicAuthenticator authenticator = config.auth()
                 .map(a -> new BasicAuthenticator(a.htpasswd(), Clock.systemUTC()))
                 .orElse(null);
@@ -135,6 +143,10 @@ public final class GatewayServer extends OnePortServer {
 
     @Override
     public GatewayServer start() throws Exception {
+        if (!announce) {
+            super.start();
+            return this;
+        }
         if (config.certs().isEmpty()) {
             LOG.warn("no certificate file at the CERTS path: serving plain HTTP, without TLS");
         }
@@ -154,6 +166,11 @@ public final class GatewayServer extends OnePortServer {
                     peerPort());
         }
         return this;
+    }
+
+    @Override
+    protected WarmUp.Rig warmUpRig() throws Exception {
+        return GatewayWarmUp.open(config);
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.http.AccessLog;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.http.OnePortServer;
+import dev.registrycache.common.http.WarmUp;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.node.api.BlobService;
@@ -38,10 +39,17 @@ public final class RegistryNode extends OnePortServer {
     private final BlobDownloads downloads;
     private final AccessLog accessLog;
     private final Metrics metrics = new Metrics();
+    private final boolean announce;
 
     public RegistryNode(NodeConfig config) throws Exception {
+        this(config, true);
+    }
+
+    /** @param announce whether {@link #start()} says what it serves: not for the warm-up's throwaway node */
+    RegistryNode(NodeConfig config, boolean announce) throws Exception {
         super("node", null, config.host(), config.port(), new HttpConnectionFactory(httpConfiguration()));
         this.config = config;
+        this.announce = announce;
         Files.createDirectories(config.dataDir());
         Datastore store = new FileDatastore(config.dataDir());
         NodeMetrics nodeMetrics = NodeMetrics.in(metrics);
@@ -80,6 +88,9 @@ public final class RegistryNode extends OnePortServer {
     public RegistryNode start() throws Exception {
         upstream.start();
         super.start();
+        if (!announce) {
+            return this;
+        }
         LOG.info(
                 "node for {} (upstream {}) serving {}/... on http://{}:{}, datastore {}{}",
                 config.registry(),
@@ -96,6 +107,11 @@ public final class RegistryNode extends OnePortServer {
                     NodeToken.ENV);
         }
         return this;
+    }
+
+    @Override
+    protected WarmUp.Rig warmUpRig() throws Exception {
+        return NodeWarmUp.open(config);
     }
 
     @Override

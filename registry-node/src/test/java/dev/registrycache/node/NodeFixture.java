@@ -49,6 +49,11 @@ final class NodeFixture implements AutoCloseable {
         return node.port();
     }
 
+    /** Starts the node's warm-up ({@link RegistryNode#warmUp}). */
+    dev.registrycache.common.http.WarmUp.Progress warmUp(long bytes) {
+        return node.warmUp(bytes);
+    }
+
     String hostPort() {
         return "127.0.0.1:" + port();
     }

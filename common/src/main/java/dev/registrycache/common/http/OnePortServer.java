@@ -5,8 +5,11 @@ import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -30,6 +33,7 @@ public abstract class OnePortServer implements AutoCloseable {
     private final String host;
     private final Server server;
     private final ServerConnector connector;
+    private volatile boolean repositoryRequestSeen;
 
     /**
      * @param name      the process ({@code node}, {@code gateway}): names the server's threads
@@ -65,9 +69,42 @@ public abstract class OnePortServer implements AutoCloseable {
         return added;
     }
 
-    /** Sets what the server answers with, behind the handler that closes idle connections when it stops. */
+    /**
+     * Sets what the server answers with, behind the handler that closes idle connections when it
+     * stops and the one that notes the first request for a repository (which ends the warm-up).
+     */
     protected final void setHandler(Handler handler) {
-        server.setHandler(new IdleConnectionCloser(handler));
+        server.setHandler(new IdleConnectionCloser(new Handler.Wrapper(handler) {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                String path = request.getHttpURI().getPath();
+                if (!repositoryRequestSeen && path.startsWith("/v2/") && path.length() > "/v2/".length()) {
+                    repositoryRequestSeen = true;
+                }
+                return super.handle(request, response, callback);
+            }
+        }));
+    }
+
+    /**
+     * Starts the {@link WarmUp} of this started server, {@code bytes} of synthetic transfers at
+     * most (none for 0).
+     */
+    public final WarmUp.Progress warmUp(long bytes) {
+        if (bytes <= 0) {
+            WarmUp.Progress none = new WarmUp.Progress();
+            none.ended().complete(0L);
+            return none;
+        }
+        return WarmUp.start(name, bytes, () -> repositoryRequestSeen || !server.isRunning(), this::warmUpRig);
+    }
+
+    /**
+     * The throwaway copy of this server through which {@link WarmUp} sends synthetic transfers
+     * after the start, or null (the default) for none.
+     */
+    protected WarmUp.Rig warmUpRig() throws Exception {
+        return null;
     }
 
     /** HTTP settings for the connection factories: no Server header, 16 KiB of request headers, a 64 KiB output buffer. */
@@ -112,6 +149,7 @@ public abstract class OnePortServer implements AutoCloseable {
                         },
                         name + "-shutdown"));
         start();
+        warmUp(Long.parseLong(System.getenv().getOrDefault("WARMUP_MIB", "256")) << 20);
         server.join();
         return 0;
     }

@@ -308,7 +308,7 @@ public final class FileDatastore implements Datastore {
     }
 
     /** Deletes a tree, deepest first; what cannot be deleted is left for the next pass. */
-    static void deleteTree(Path dir) {
+    public static void deleteTree(Path dir) {
         try (var paths = Files.walk(dir)) {
             for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 deleteQuietly(p);

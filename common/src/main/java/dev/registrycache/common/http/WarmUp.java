@@ -1,0 +1,104 @@
+package dev.registrycache.common.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.eclipse.jetty.client.InputStreamResponseListener;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The JIT's work done before the first pull instead of during it. A JVM that has just started
+ * runs its code interpreted, then compiled by C1, and compiles the hot paths with C2 while it
+ * serves: the first cold pull after a start cost the stack about twice the CPU of the next one,
+ * half of it in the compiler threads, on the same cores as the transfer (bench/README.md). So
+ * right after the server starts, a thread of low priority sends synthetic transfers through a
+ * throwaway copy of the process's own server (the same classes on another loopback port, with
+ * its own temporary folder, metrics and log, and a synthetic peer behind it), until its budget of
+ * bytes is spent; it stops at once when the real server sees its first request for a repository,
+ * so that it never competes with a real pull for longer than the transfer it was in.
+ */
+public final class WarmUp {
+    private static final Logger LOG = LoggerFactory.getLogger(WarmUp.class);
+
+    /** A throwaway copy of the server with a client of it. */
+    public interface Rig extends AutoCloseable {
+        /** One synthetic transfer through the copy: the bytes it moved; it ends early once {@code stop} is true. */
+        long transfer(BooleanSupplier stop) throws Exception;
+    }
+
+    /** A synthetic transfer that takes longer has failed. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private WarmUp() {}
+
+    /** A warm-up under way: the bytes it has moved so far, and its end with the bytes moved in all. */
+    public record Progress(AtomicLong moved, CompletableFuture<Long> ended) {
+        public Progress() {
+            this(new AtomicLong(), new CompletableFuture<>());
+        }
+    }
+
+    /**
+     * Starts the warm-up on a daemon thread: builds the rig, transfers until {@code budget} bytes
+     * have passed or {@code yield} says a real request arrived, closes the rig.
+     */
+    public static Progress start(String name, long budget, BooleanSupplier yield, Callable<Rig> rig) {
+        Progress progress = new Progress();
+        Thread thread = new Thread(
+                () -> progress.ended().complete(run(name, budget, yield, rig, progress.moved())), name + "-warm-up");
+        thread.setDaemon(true);
+        thread.setPriority(Thread.MIN_PRIORITY);
+        thread.start();
+        return progress;
+    }
+
+    /**
+     * Sends {@code request} and reads the body to its end, or until {@code stop}:
+     * the bytes read.
+     */
+    public static long get(Request request, BooleanSupplier stop) throws Exception {
+        InputStreamResponseListener listener = new InputStreamResponseListener();
+        request.timeout(TIMEOUT.toSeconds(), TimeUnit.SECONDS).send(listener);
+        Response response = listener.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        long read = 0;
+        try (InputStream body = listener.getInputStream()) {
+            if (response.getStatus() != 200) {
+                throw new IOException("warm-up GET " + request.getURI() + ": " + response.getStatus());
+            }
+            byte[] buffer = new byte[64 * 1024];
+            for (int n; !stop.getAsBoolean() && (n = body.read(buffer)) >= 0; ) {
+                read += n;
+            }
+        }
+        return read;
+    }
+
+    private static long run(String name, long budget, BooleanSupplier yield, Callable<Rig> rig, AtomicLong progress) {
+        long t0 = System.nanoTime();
+        long moved = 0;
+        try (Rig r = rig.call()) {
+            while (r != null && moved < budget && !yield.getAsBoolean()) {
+                moved += r.transfer(yield);
+                progress.set(moved);
+            }
+        } catch (Exception e) {
+            if (!yield.getAsBoolean()) {
+                LOG.debug("{} warm-up ended early after {} bytes: {}", name, moved, e.toString());
+            }
+        }
+        LOG.debug("{} warm-up: {} MiB in {} ms", name, moved >> 20, (System.nanoTime() - t0) / 1_000_000);
+        if (moved > 0 && !yield.getAsBoolean()) {
+            // the heap the transfers grew, and the throwaway server's buffers, given back while idle
+            System.gc();
+        }
+        return moved;
+    }
+}
