@@ -1,6 +1,6 @@
 package dev.registrycache.cleaner;
 
-import dev.registrycache.common.Digest;
+import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.common.store.IoWorkers;
 import java.util.Arrays;

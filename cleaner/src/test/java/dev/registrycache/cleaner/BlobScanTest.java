@@ -3,7 +3,7 @@ package dev.registrycache.cleaner;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.registrycache.common.Digest;
+import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.store.InMemoryDatastore;
 import dev.registrycache.common.store.IoWorkers;
 import java.nio.charset.StandardCharsets;

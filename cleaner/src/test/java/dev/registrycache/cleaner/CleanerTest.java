@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.ByteSize;
-import dev.registrycache.common.Digest;
-import dev.registrycache.common.RepositoryName;
-import dev.registrycache.common.Tag;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.RepositoryName;
+import dev.registrycache.common.oci.Tag;
 import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.store.StoreLayout;
 import java.io.ByteArrayOutputStream;

@@ -3,6 +3,7 @@ package dev.registrycache.common;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.registrycache.common.oci.Digest;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

@@ -1,6 +1,7 @@
 package dev.registrycache.common;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.registrycache.common.oci.RegistryHost;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

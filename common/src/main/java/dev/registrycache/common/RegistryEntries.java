@@ -1,5 +1,6 @@
 package dev.registrycache.common;
 
+import dev.registrycache.common.oci.RegistryHost;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package dev.registrycache.common;
 
+import dev.registrycache.common.oci.RegistryHost;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.LinkedHashMap;

@@ -1,12 +1,12 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.NameMapping;
-import dev.registrycache.common.RegistryException;
-import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.http.ApiRoute;
 import dev.registrycache.common.http.ErrorResponses;
 import dev.registrycache.common.http.RequestFacts;
 import dev.registrycache.common.http.StoredBlobs;
+import dev.registrycache.common.oci.NameMapping;
+import dev.registrycache.common.oci.RegistryException;
+import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.store.Datastore;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,9 +1,9 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.ErrorCode;
-import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.http.ApiRoute;
 import dev.registrycache.common.http.ErrorResponses;
+import dev.registrycache.common.oci.ErrorCode;
+import dev.registrycache.common.oci.RegistryException;
 import dev.registrycache.gateway.peers.Peers;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

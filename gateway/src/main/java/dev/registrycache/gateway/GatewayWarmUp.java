@@ -1,8 +1,8 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.http.SyntheticBlobServer;
 import dev.registrycache.common.http.WarmUp;
+import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.store.FileDatastore;
 import java.net.URI;
 import java.nio.file.Files;

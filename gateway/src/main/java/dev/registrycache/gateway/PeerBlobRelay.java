@@ -1,10 +1,10 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.ErrorCode;
-import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.http.ByteRange;
 import dev.registrycache.common.http.ErrorResponses;
 import dev.registrycache.common.http.StoredBlobs;
+import dev.registrycache.common.oci.ErrorCode;
+import dev.registrycache.common.oci.RegistryException;
 import dev.registrycache.gateway.peers.RelayedBlob;
 import java.nio.ByteBuffer;
 import java.util.List;

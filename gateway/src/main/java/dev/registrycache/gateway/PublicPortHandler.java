@@ -1,8 +1,8 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.ErrorCode;
-import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.http.ErrorResponses;
+import dev.registrycache.common.oci.ErrorCode;
+import dev.registrycache.common.oci.RegistryException;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;

@@ -1,10 +1,10 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.InvalidValueException;
-import dev.registrycache.common.RegistryException;
-import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.http.ApiRoute;
+import dev.registrycache.common.oci.ErrorCode;
+import dev.registrycache.common.oci.RegistryException;
+import dev.registrycache.common.oci.RegistryHost;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;

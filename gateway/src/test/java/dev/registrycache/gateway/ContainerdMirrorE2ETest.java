@@ -3,7 +3,7 @@ package dev.registrycache.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.RegistryHost;
+import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
 import dev.registrycache.testsupport.Await;

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.registrycache.common.Digest;
-import dev.registrycache.common.RegistryHost;
-import dev.registrycache.common.RepositoryName;
 import dev.registrycache.common.http.RequestFacts;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.RegistryHost;
+import dev.registrycache.common.oci.RepositoryName;
 import dev.registrycache.common.store.InMemoryDatastore;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.LogDirLayout;
-import dev.registrycache.common.RegistryHost;
+import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
 import dev.registrycache.testsupport.FreePort;

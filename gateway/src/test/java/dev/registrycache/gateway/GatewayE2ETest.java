@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.RegistryHost;
+import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
 import dev.registrycache.testsupport.Image;

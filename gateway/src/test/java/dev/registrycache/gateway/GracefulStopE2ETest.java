@@ -2,8 +2,8 @@ package dev.registrycache.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.registrycache.common.RegistryHost;
 import dev.registrycache.common.http.OnePortServer;
+import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.gateway.peers.PeerAuth;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;

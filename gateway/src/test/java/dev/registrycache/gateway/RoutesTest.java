@@ -3,8 +3,8 @@ package dev.registrycache.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.registrycache.common.ErrorCode;
-import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.oci.ErrorCode;
+import dev.registrycache.common.oci.RegistryException;
 import java.net.URI;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,9 @@
 package dev.registrycache.logger;
 
 import dev.registrycache.common.AccessLogFormat;
-import dev.registrycache.common.Digest;
-import dev.registrycache.common.ManifestLimitException;
-import dev.registrycache.common.ManifestSummary;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.ManifestLimitException;
+import dev.registrycache.common.oci.ManifestSummary;
 import dev.registrycache.common.store.Datastore;
 import java.io.IOException;
 import java.time.Instant;

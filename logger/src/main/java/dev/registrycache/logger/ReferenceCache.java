@@ -1,7 +1,7 @@
 package dev.registrycache.logger;
 
-import dev.registrycache.common.Digest;
-import dev.registrycache.common.ManifestSummary;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.ManifestSummary;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.AccessLogFormat;
-import dev.registrycache.common.Digest;
-import dev.registrycache.common.ManifestSummary;
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.ManifestSummary;
 import dev.registrycache.common.store.InMemoryDatastore;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.registrycache.common.AccessLogFormat;
-import dev.registrycache.common.Digest;
 import dev.registrycache.common.LogDirLayout;
-import dev.registrycache.common.ManifestSummary;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.ManifestSummary;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.registrycache.common.Digest;
 import dev.registrycache.common.LogDirLayout;
+import dev.registrycache.common.oci.Digest;
 import dev.registrycache.testsupport.Await;
 import java.io.BufferedWriter;
 import java.io.IOException;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.AccessLogFormat;
-import dev.registrycache.common.Digest;
 import dev.registrycache.common.LogDirLayout;
+import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.store.StoreLayout;
 import java.nio.charset.StandardCharsets;

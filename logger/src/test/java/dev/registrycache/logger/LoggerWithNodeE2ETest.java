@@ -3,9 +3,9 @@ package dev.registrycache.logger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.Digest;
 import dev.registrycache.common.LogDirLayout;
-import dev.registrycache.common.RegistryHost;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.node.NodeConfig;

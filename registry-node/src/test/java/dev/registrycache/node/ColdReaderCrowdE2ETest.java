@@ -3,7 +3,7 @@ package dev.registrycache.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.Digest;
+import dev.registrycache.common.oci.Digest;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.RegistryClient;
 import java.net.http.HttpClient;

@@ -1,6 +1,6 @@
 package dev.registrycache.node;
 
-import dev.registrycache.common.Digest;
+import dev.registrycache.common.oci.Digest;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

@@ -3,7 +3,7 @@ package dev.registrycache.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.ManifestSummary;
+import dev.registrycache.common.oci.ManifestSummary;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;

@@ -2,7 +2,7 @@ package dev.registrycache.node;
 
 import dev.registrycache.common.Credentials;
 import dev.registrycache.common.LogDirLayout;
-import dev.registrycache.common.RegistryHost;
+import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.TestCredentials;

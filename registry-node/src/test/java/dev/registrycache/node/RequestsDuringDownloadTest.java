@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.Digest;
+import dev.registrycache.common.oci.Digest;
 import dev.registrycache.testsupport.Await;
 import java.io.IOException;
 import java.io.InputStream;

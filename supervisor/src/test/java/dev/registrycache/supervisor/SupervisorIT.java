@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.Digest;
+import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.FreePort;

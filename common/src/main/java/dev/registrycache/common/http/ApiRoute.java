@@ -1,11 +1,11 @@
 package dev.registrycache.common.http;
 
-import dev.registrycache.common.Digest;
-import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.InvalidValueException;
-import dev.registrycache.common.Reference;
-import dev.registrycache.common.RegistryException;
-import dev.registrycache.common.RepositoryName;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.ErrorCode;
+import dev.registrycache.common.oci.Reference;
+import dev.registrycache.common.oci.RegistryException;
+import dev.registrycache.common.oci.RepositoryName;
 
 /**
  * A request path of the distribution API, parsed and validated: {@code /v2/},

@@ -1,8 +1,8 @@
 package dev.registrycache.common.http;
 
-import dev.registrycache.common.ErrorBody;
-import dev.registrycache.common.ErrorCode;
-import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.oci.ErrorBody;
+import dev.registrycache.common.oci.ErrorCode;
+import dev.registrycache.common.oci.RegistryException;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;

@@ -1,7 +1,7 @@
 package dev.registrycache.common.http;
 
-import dev.registrycache.common.ErrorBody;
-import dev.registrycache.common.ErrorCode;
+import dev.registrycache.common.oci.ErrorBody;
+import dev.registrycache.common.oci.ErrorCode;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;

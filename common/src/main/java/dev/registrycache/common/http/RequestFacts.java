@@ -1,6 +1,6 @@
 package dev.registrycache.common.http;
 
-import dev.registrycache.common.Digest;
+import dev.registrycache.common.oci.Digest;
 import org.eclipse.jetty.server.Request;
 
 /** What a handler learned about a request, kept on it for the access log. */

@@ -1,8 +1,8 @@
 package dev.registrycache.common.http;
 
-import dev.registrycache.common.Digest;
-import dev.registrycache.common.ErrorCode;
-import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.ErrorCode;
+import dev.registrycache.common.oci.RegistryException;
 import dev.registrycache.common.store.BlobReader;
 import dev.registrycache.common.store.Datastore;
 import java.io.IOException;

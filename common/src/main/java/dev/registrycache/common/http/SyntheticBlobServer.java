@@ -1,6 +1,6 @@
 package dev.registrycache.common.http;
 
-import dev.registrycache.common.Digest;
+import dev.registrycache.common.oci.Digest;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;

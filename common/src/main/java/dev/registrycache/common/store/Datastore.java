@@ -1,8 +1,8 @@
 package dev.registrycache.common.store;
 
-import dev.registrycache.common.Digest;
-import dev.registrycache.common.RepositoryName;
-import dev.registrycache.common.Tag;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.RepositoryName;
+import dev.registrycache.common.oci.Tag;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,6 +1,6 @@
 package dev.registrycache.common.store;
 
-import dev.registrycache.common.Digest;
+import dev.registrycache.common.oci.Digest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,8 +1,8 @@
 package dev.registrycache.common.store;
 
 import dev.registrycache.common.AtomicFile;
-import dev.registrycache.common.Digest;
 import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.oci.Digest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
 package dev.registrycache.common.store;
 
-import dev.registrycache.common.Digest;
 import dev.registrycache.common.InvalidValueException;
-import dev.registrycache.common.RepositoryName;
-import dev.registrycache.common.Tag;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.RepositoryName;
+import dev.registrycache.common.oci.Tag;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.Digest;
-import dev.registrycache.common.RepositoryName;
-import dev.registrycache.common.Tag;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.RepositoryName;
+import dev.registrycache.common.oci.Tag;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.Digest;
-import dev.registrycache.common.RepositoryName;
-import dev.registrycache.common.Tag;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.RepositoryName;
+import dev.registrycache.common.oci.Tag;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.registrycache.common.store;
 
-import dev.registrycache.common.Digest;
+import dev.registrycache.common.oci.Digest;
 
 /** The contract on the datastore the other modules' unit tests use, so that they test what the file system does. */
 class InMemoryDatastoreContractTest extends DatastoreContract {

@@ -3,7 +3,7 @@ package dev.registrycache.common.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.registrycache.common.Digest;
+import dev.registrycache.common.oci.Digest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package dev.registrycache.gateway.peers;
 
-import dev.registrycache.common.Digest;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.PeerAddress;
 import dev.registrycache.common.PeerSettings;
+import dev.registrycache.common.oci.Digest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package dev.registrycache.gateway.peers;
 
-import dev.registrycache.common.Digest;
 import dev.registrycache.common.http.ByteRange;
+import dev.registrycache.common.oci.Digest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;

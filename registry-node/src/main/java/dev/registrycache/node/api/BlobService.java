@@ -1,13 +1,13 @@
 package dev.registrycache.node.api;
 
-import dev.registrycache.common.Digest;
-import dev.registrycache.common.ErrorCode;
-import dev.registrycache.common.NameMapping;
-import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.http.ByteRange;
 import dev.registrycache.common.http.CacheOutcome;
 import dev.registrycache.common.http.RequestFacts;
 import dev.registrycache.common.http.StoredBlobs;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.ErrorCode;
+import dev.registrycache.common.oci.NameMapping;
+import dev.registrycache.common.oci.RegistryException;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.node.cache.BlobDownload;
 import dev.registrycache.node.cache.BlobDownloads;

@@ -1,6 +1,6 @@
 package dev.registrycache.node.api;
 
-import dev.registrycache.common.Digest;
+import dev.registrycache.common.oci.Digest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -1,17 +1,17 @@
 package dev.registrycache.node.api;
 
-import dev.registrycache.common.Digest;
-import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.InvalidValueException;
-import dev.registrycache.common.ManifestLimitException;
-import dev.registrycache.common.ManifestSummary;
-import dev.registrycache.common.MediaTypes;
-import dev.registrycache.common.NameMapping;
-import dev.registrycache.common.Reference;
-import dev.registrycache.common.RegistryException;
-import dev.registrycache.common.RepositoryName;
-import dev.registrycache.common.Tag;
 import dev.registrycache.common.http.CacheOutcome;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.ErrorCode;
+import dev.registrycache.common.oci.ManifestLimitException;
+import dev.registrycache.common.oci.ManifestSummary;
+import dev.registrycache.common.oci.MediaTypes;
+import dev.registrycache.common.oci.NameMapping;
+import dev.registrycache.common.oci.Reference;
+import dev.registrycache.common.oci.RegistryException;
+import dev.registrycache.common.oci.RepositoryName;
+import dev.registrycache.common.oci.Tag;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamException;

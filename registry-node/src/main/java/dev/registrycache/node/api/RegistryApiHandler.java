@@ -1,11 +1,11 @@
 package dev.registrycache.node.api;
 
-import dev.registrycache.common.ErrorCode;
-import dev.registrycache.common.NameMapping;
-import dev.registrycache.common.RegistryException;
 import dev.registrycache.common.http.ApiRoute;
 import dev.registrycache.common.http.ErrorResponses;
 import dev.registrycache.common.http.RequestFacts;
+import dev.registrycache.common.oci.ErrorCode;
+import dev.registrycache.common.oci.NameMapping;
+import dev.registrycache.common.oci.RegistryException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

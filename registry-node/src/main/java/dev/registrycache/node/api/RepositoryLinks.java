@@ -1,8 +1,8 @@
 package dev.registrycache.node.api;
 
-import dev.registrycache.common.Digest;
-import dev.registrycache.common.ErrorCode;
-import dev.registrycache.common.NameMapping;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.ErrorCode;
+import dev.registrycache.common.oci.NameMapping;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamException;

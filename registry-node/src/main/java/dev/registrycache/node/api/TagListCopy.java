@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import dev.registrycache.common.RepositoryName;
+import dev.registrycache.common.oci.RepositoryName;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

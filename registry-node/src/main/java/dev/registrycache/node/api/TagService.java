@@ -2,13 +2,13 @@ package dev.registrycache.node.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.Json;
-import dev.registrycache.common.NameMapping;
-import dev.registrycache.common.RegistryException;
-import dev.registrycache.common.RepositoryName;
-import dev.registrycache.common.Tag;
 import dev.registrycache.common.http.CacheOutcome;
+import dev.registrycache.common.oci.ErrorCode;
+import dev.registrycache.common.oci.NameMapping;
+import dev.registrycache.common.oci.RegistryException;
+import dev.registrycache.common.oci.RepositoryName;
+import dev.registrycache.common.oci.Tag;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamException;

@@ -1,9 +1,9 @@
 package dev.registrycache.node.cache;
 
-import dev.registrycache.common.Digest;
-import dev.registrycache.common.ErrorCode;
-import dev.registrycache.common.RegistryException;
-import dev.registrycache.common.RepositoryName;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.ErrorCode;
+import dev.registrycache.common.oci.RegistryException;
+import dev.registrycache.common.oci.RepositoryName;
 import dev.registrycache.common.store.BlobUpload;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamException;

@@ -1,7 +1,7 @@
 package dev.registrycache.node.cache;
 
-import dev.registrycache.common.Digest;
-import dev.registrycache.common.RepositoryName;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.RepositoryName;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.node.NodeMetrics;
 import dev.registrycache.node.upstream.UpstreamClient;

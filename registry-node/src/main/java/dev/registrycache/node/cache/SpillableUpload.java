@@ -1,6 +1,6 @@
 package dev.registrycache.node.cache;
 
-import dev.registrycache.common.Digest;
+import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.store.BlobReader;
 import dev.registrycache.common.store.BlobUpload;
 import java.io.Closeable;

@@ -1,8 +1,8 @@
 package dev.registrycache.node.cache;
 
-import dev.registrycache.common.ErrorCode;
 import dev.registrycache.common.Metrics;
-import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.oci.ErrorCode;
+import dev.registrycache.common.oci.RegistryException;
 import java.io.IOException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

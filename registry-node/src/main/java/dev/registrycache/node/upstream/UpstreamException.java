@@ -1,7 +1,7 @@
 package dev.registrycache.node.upstream;
 
-import dev.registrycache.common.ErrorCode;
-import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.oci.ErrorCode;
+import dev.registrycache.common.oci.RegistryException;
 
 /**
  * An upstream answer that is not what was asked for, already classified. {@link #isOutage()}

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.ErrorCode;
-import dev.registrycache.common.RegistryException;
+import dev.registrycache.common.oci.ErrorCode;
+import dev.registrycache.common.oci.RegistryException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.Digest;
 import dev.registrycache.common.Metrics;
-import dev.registrycache.common.RegistryException;
-import dev.registrycache.common.RepositoryName;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.RegistryException;
+import dev.registrycache.common.oci.RepositoryName;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.common.store.InMemoryDatastore;
 import dev.registrycache.node.GatedBlobUpstream;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.common.Credentials;
-import dev.registrycache.common.Digest;
 import dev.registrycache.common.Json;
-import dev.registrycache.common.RegistryHost;
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package dev.registrycache.common;
+package dev.registrycache.common.oci;
 
 /** What a manifest request names: a tag or a digest, never both, never anything else. */
 public final class Reference {

@@ -1,5 +1,6 @@
-package dev.registrycache.common;
+package dev.registrycache.common.oci;
 
+import dev.registrycache.common.InvalidValueException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;

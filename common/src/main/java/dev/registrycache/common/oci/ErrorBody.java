@@ -1,8 +1,9 @@
-package dev.registrycache.common;
+package dev.registrycache.common.oci;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.registrycache.common.Json;
 import java.nio.charset.StandardCharsets;
 
 /** Renders the OCI error body {@code {"errors":[{"code","message","detail"}]}}. */

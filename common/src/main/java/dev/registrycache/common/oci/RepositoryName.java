@@ -1,5 +1,6 @@
-package dev.registrycache.common;
+package dev.registrycache.common.oci;
 
+import dev.registrycache.common.InvalidValueException;
 import java.util.regex.Pattern;
 
 /**

@@ -1,4 +1,4 @@
-package dev.registrycache.common;
+package dev.registrycache.common.oci;
 
 /**
  * How a client's name maps for one node: {@code quay.io/podman/hello} is stored under that

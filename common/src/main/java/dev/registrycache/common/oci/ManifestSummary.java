@@ -1,10 +1,11 @@
-package dev.registrycache.common;
+package dev.registrycache.common.oci;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import dev.registrycache.common.InvalidValueException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

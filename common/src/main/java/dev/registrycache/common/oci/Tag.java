@@ -1,5 +1,6 @@
-package dev.registrycache.common;
+package dev.registrycache.common.oci;
 
+import dev.registrycache.common.InvalidValueException;
 import java.util.regex.Pattern;
 
 /** A manifest tag in the OCI grammar: {@code [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}}. */

@@ -1,4 +1,4 @@
-package dev.registrycache.common;
+package dev.registrycache.common.oci;
 
 /**
  * A manifest beyond what the cache reads in bounded memory (too many references, too deep):

@@ -1,10 +1,13 @@
-package dev.registrycache.common;
+package dev.registrycache.common.oci;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.common.ByteSize;
+import dev.registrycache.common.GoDuration;
+import dev.registrycache.common.InvalidValueException;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

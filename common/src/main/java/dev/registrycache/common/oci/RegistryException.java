@@ -1,4 +1,4 @@
-package dev.registrycache.common;
+package dev.registrycache.common.oci;
 
 /**
  * A typed registry error: everything that ends a request with an OCI error body is thrown as one

@@ -1,4 +1,4 @@
-package dev.registrycache.common;
+package dev.registrycache.common.oci;
 
 /**
  * The OCI distribution error codes, each with the HTTP status it is sent with: one table, as in
