@@ -1,7 +1,7 @@
 package dev.registrycache.cleaner;
 
-import dev.registrycache.common.ByteSize;
 import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.settings.ByteSize;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.common.store.IoWorkers;
 import java.io.PrintStream;

@@ -1,16 +1,16 @@
 package dev.registrycache.cleaner;
 
-import dev.registrycache.common.ByteSize;
-import dev.registrycache.common.CleanerSettings;
-import dev.registrycache.common.ConfigException;
-import dev.registrycache.common.GoDuration;
 import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
-import dev.registrycache.common.Setting;
 import dev.registrycache.common.Startup;
 import dev.registrycache.common.SupervisorWatch;
 import dev.registrycache.common.cli.FolderOptions;
+import dev.registrycache.common.settings.ByteSize;
+import dev.registrycache.common.settings.CleanerSettings;
+import dev.registrycache.common.settings.ConfigException;
+import dev.registrycache.common.settings.GoDuration;
+import dev.registrycache.common.settings.Setting;
 import dev.registrycache.common.store.FileDatastore;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.ByteSize;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.RepositoryName;
 import dev.registrycache.common.oci.Tag;
+import dev.registrycache.common.settings.ByteSize;
 import dev.registrycache.common.store.BlobUpload;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.common.store.InMemoryDatastore;

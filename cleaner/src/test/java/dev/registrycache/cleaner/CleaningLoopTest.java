@@ -2,8 +2,8 @@ package dev.registrycache.cleaner;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.ByteSize;
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.settings.ByteSize;
 import dev.registrycache.common.store.InMemoryDatastore;
 import dev.registrycache.testsupport.TestClock;
 import java.io.ByteArrayOutputStream;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.registrycache.common.ByteSize;
 import dev.registrycache.common.Json;
 import dev.registrycache.common.oci.RegistryHost;
+import dev.registrycache.common.settings.ByteSize;
 import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.node.NodeConfig;

@@ -1,5 +1,7 @@
 package dev.registrycache.common;
 
+import dev.registrycache.common.settings.ConfigException;
+
 /**
  * The start of every entry point: a component run by the supervisor exits with it, and a bad
  * configuration is refused with one line {@code registry-cache <name>: <why>} and exit status 2

@@ -1,8 +1,8 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.ConfigException;
-import dev.registrycache.common.PeerAddress;
-import dev.registrycache.common.PeerSettings;
+import dev.registrycache.common.settings.ConfigException;
+import dev.registrycache.common.settings.PeerAddress;
+import dev.registrycache.common.settings.PeerSettings;
 import dev.registrycache.gateway.peers.PortProbe;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,12 +1,12 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.BindAddress;
-import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.InvalidValueException;
-import dev.registrycache.common.NodeToken;
-import dev.registrycache.common.PeerSettings;
-import dev.registrycache.common.Setting;
 import dev.registrycache.common.oci.RegistryHost;
+import dev.registrycache.common.settings.BindAddress;
+import dev.registrycache.common.settings.ConfigException;
+import dev.registrycache.common.settings.NodeToken;
+import dev.registrycache.common.settings.PeerSettings;
+import dev.registrycache.common.settings.Setting;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.ConfigException;
+import dev.registrycache.common.settings.ConfigException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.http.ErrorResponses;
 import dev.registrycache.common.oci.ErrorCode;
 import dev.registrycache.common.oci.RegistryException;
+import dev.registrycache.common.settings.NodeToken;
 import dev.registrycache.gateway.peers.PeerAuth;
 import dev.registrycache.gateway.peers.Peers;
 import java.net.URI;

@@ -2,8 +2,8 @@ package dev.registrycache.gateway;
 
 import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
-import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.http.MetricsHandler;
+import dev.registrycache.common.settings.NodeToken;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,7 +1,7 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.ConfigException;
-import dev.registrycache.common.WritableFolder;
+import dev.registrycache.common.settings.ConfigException;
+import dev.registrycache.common.settings.WritableFolder;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;

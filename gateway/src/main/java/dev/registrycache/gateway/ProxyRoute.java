@@ -1,7 +1,7 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.PeerAddress;
 import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.settings.PeerAddress;
 import java.util.Optional;
 import org.eclipse.jetty.server.Request;
 

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.ConfigException;
+import dev.registrycache.common.settings.ConfigException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

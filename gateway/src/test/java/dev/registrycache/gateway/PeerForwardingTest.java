@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.PeerAddress;
 import dev.registrycache.common.http.ByteRange;
 import dev.registrycache.common.http.StoredBlobs;
 import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.settings.PeerAddress;
 import dev.registrycache.gateway.peers.PeerAuth;
 import dev.registrycache.gateway.peers.PeerRing;
 import dev.registrycache.testsupport.Await;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.ConfigException;
-import dev.registrycache.common.PeerAddress;
-import dev.registrycache.common.PeerSettings;
+import dev.registrycache.common.settings.ConfigException;
+import dev.registrycache.common.settings.PeerAddress;
+import dev.registrycache.common.settings.PeerSettings;
 import dev.registrycache.gateway.peers.PortProbe;
 import dev.registrycache.testsupport.FreePort;
 import java.net.URI;

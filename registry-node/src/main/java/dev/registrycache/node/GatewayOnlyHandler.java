@@ -1,9 +1,9 @@
 package dev.registrycache.node;
 
-import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.http.ErrorResponses;
 import dev.registrycache.common.oci.ErrorCode;
 import dev.registrycache.common.oci.RegistryException;
+import dev.registrycache.common.settings.NodeToken;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;

@@ -1,16 +1,16 @@
 package dev.registrycache.node;
 
-import dev.registrycache.common.ConfigException;
-import dev.registrycache.common.Credentials;
 import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.LogDirLayout;
-import dev.registrycache.common.NodeToken;
-import dev.registrycache.common.PullSecret;
-import dev.registrycache.common.Setting;
-import dev.registrycache.common.TrustedRealms;
-import dev.registrycache.common.UpstreamEndpoints;
-import dev.registrycache.common.WritableFolder;
 import dev.registrycache.common.oci.RegistryHost;
+import dev.registrycache.common.settings.ConfigException;
+import dev.registrycache.common.settings.Credentials;
+import dev.registrycache.common.settings.NodeToken;
+import dev.registrycache.common.settings.PullSecret;
+import dev.registrycache.common.settings.Setting;
+import dev.registrycache.common.settings.TrustedRealms;
+import dev.registrycache.common.settings.UpstreamEndpoints;
+import dev.registrycache.common.settings.WritableFolder;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,12 +1,12 @@
 package dev.registrycache.node;
 
 import dev.registrycache.common.Metrics;
-import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.http.AccessLog;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.http.OnePortServer;
 import dev.registrycache.common.http.WarmUp;
 import dev.registrycache.common.oci.NameMapping;
+import dev.registrycache.common.settings.NodeToken;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.node.api.BlobService;

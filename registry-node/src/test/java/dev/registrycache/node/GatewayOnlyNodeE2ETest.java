@@ -3,8 +3,8 @@ package dev.registrycache.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.NodeToken;
 import dev.registrycache.common.oci.RegistryHost;
+import dev.registrycache.common.settings.NodeToken;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;

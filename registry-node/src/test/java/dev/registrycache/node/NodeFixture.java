@@ -1,8 +1,8 @@
 package dev.registrycache.node;
 
-import dev.registrycache.common.Credentials;
 import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.oci.RegistryHost;
+import dev.registrycache.common.settings.Credentials;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.TestCredentials;

@@ -1,7 +1,7 @@
 package dev.registrycache.supervisor;
 
 import dev.registrycache.cleaner.CleanerCommand;
-import dev.registrycache.common.CleanerSettings;
+import dev.registrycache.common.settings.CleanerSettings;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;

@@ -1,9 +1,9 @@
 package dev.registrycache.supervisor;
 
-import dev.registrycache.common.BindAddress;
-import dev.registrycache.common.ConfigException;
-import dev.registrycache.common.Setting;
 import dev.registrycache.common.cli.PublicPortOptions;
+import dev.registrycache.common.settings.BindAddress;
+import dev.registrycache.common.settings.ConfigException;
+import dev.registrycache.common.settings.Setting;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;

@@ -1,16 +1,16 @@
 package dev.registrycache.supervisor;
 
-import dev.registrycache.common.BindAddress;
-import dev.registrycache.common.CleanerSettings;
-import dev.registrycache.common.ConfigException;
 import dev.registrycache.common.InvalidValueException;
-import dev.registrycache.common.PeerSettings;
-import dev.registrycache.common.PullSecret;
-import dev.registrycache.common.Setting;
-import dev.registrycache.common.TrustedRealms;
-import dev.registrycache.common.UpstreamEndpoints;
-import dev.registrycache.common.WritableFolder;
 import dev.registrycache.common.oci.RegistryHost;
+import dev.registrycache.common.settings.BindAddress;
+import dev.registrycache.common.settings.CleanerSettings;
+import dev.registrycache.common.settings.ConfigException;
+import dev.registrycache.common.settings.PeerSettings;
+import dev.registrycache.common.settings.PullSecret;
+import dev.registrycache.common.settings.Setting;
+import dev.registrycache.common.settings.TrustedRealms;
+import dev.registrycache.common.settings.UpstreamEndpoints;
+import dev.registrycache.common.settings.WritableFolder;
 import dev.registrycache.gateway.GatewayChecks;
 import java.io.IOException;
 import java.net.BindException;

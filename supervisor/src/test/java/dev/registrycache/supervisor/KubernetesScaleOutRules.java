@@ -1,7 +1,7 @@
 package dev.registrycache.supervisor;
 
-import dev.registrycache.common.ByteSize;
-import dev.registrycache.common.Setting;
+import dev.registrycache.common.settings.ByteSize;
+import dev.registrycache.common.settings.Setting;
 import dev.registrycache.supervisor.KubernetesManifestFolder.Contents;
 import dev.registrycache.supervisor.KubernetesManifestFolder.FileSource;
 import dev.registrycache.supervisor.KubernetesManifestFolder.Workload;

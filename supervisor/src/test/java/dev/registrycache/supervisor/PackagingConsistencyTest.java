@@ -3,7 +3,7 @@ package dev.registrycache.supervisor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.Setting;
+import dev.registrycache.common.settings.Setting;
 import dev.registrycache.testsupport.ProcessResult;
 import dev.registrycache.testsupport.Tools;
 import java.nio.file.Files;

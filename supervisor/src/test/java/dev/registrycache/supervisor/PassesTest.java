@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.cleaner.CleanerCommand;
-import dev.registrycache.common.ByteSize;
-import dev.registrycache.common.CleanerSettings;
+import dev.registrycache.common.settings.ByteSize;
+import dev.registrycache.common.settings.CleanerSettings;
 import dev.registrycache.testsupport.TestClock;
 import java.nio.file.Files;
 import java.nio.file.Path;

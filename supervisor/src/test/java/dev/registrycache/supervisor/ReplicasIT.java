@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.PeerAddress;
+import dev.registrycache.common.settings.PeerAddress;
 import dev.registrycache.gateway.peers.PeerAuth;
 import dev.registrycache.gateway.peers.PeerRing;
 import dev.registrycache.testsupport.Await;

@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code --data-dir} and {@code --log-dir}, the two folders every process shares, as a picocli
  * {@code @Mixin}. Each value is the flag as given, null without it: {@link
- * dev.registrycache.common.Setting#DATA_DIR} and {@link dev.registrycache.common.Setting#LOG_DIR}
+ * dev.registrycache.common.settings.Setting#DATA_DIR} and {@link dev.registrycache.common.settings.Setting#LOG_DIR}
  * resolve it against the environment and the default.
  */
 public final class FolderOptions {

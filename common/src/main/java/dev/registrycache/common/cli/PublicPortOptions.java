@@ -7,8 +7,8 @@ import picocli.CommandLine.Option;
  * listens on and its certificate file, as a
  * picocli {@code @Mixin} for the processes that serve or reach that port (the gateway, the
  * supervisor, the health check). Each value is the flag as given, null without it: {@link
- * dev.registrycache.common.Setting#PORT}, {@link dev.registrycache.common.Setting#BIND_ADDRESS}
- * and {@link dev.registrycache.common.Setting#CERTS} resolve it against the environment and the default.
+ * dev.registrycache.common.settings.Setting#PORT}, {@link dev.registrycache.common.settings.Setting#BIND_ADDRESS}
+ * and {@link dev.registrycache.common.settings.Setting#CERTS} resolve it against the environment and the default.
  */
 public final class PublicPortOptions {
     @Option(

@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code --pull-secret}, for the supervisor (one node per entry) and the node (its own entry),
  * as a picocli {@code @Mixin}. The value is the flag as given, null without it: {@link
- * dev.registrycache.common.Setting#PULL_SECRET} resolves it against the environment and the
+ * dev.registrycache.common.settings.Setting#PULL_SECRET} resolves it against the environment and the
  * default.
  */
 public final class PullSecretOption {

@@ -51,7 +51,7 @@ public final class LogfmtServiceProvider implements SLF4JServiceProvider {
 
     @Override
     public void initialize() {
-        String level = System.getenv(dev.registrycache.common.Setting.LOG_LEVEL.env());
+        String level = System.getenv(dev.registrycache.common.settings.Setting.LOG_LEVEL.env());
         if (level != null) {
             try {
                 ours = Level.valueOf(level.trim().toUpperCase(Locale.ROOT));

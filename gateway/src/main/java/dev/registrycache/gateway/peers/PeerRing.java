@@ -1,7 +1,7 @@
 package dev.registrycache.gateway.peers;
 
-import dev.registrycache.common.PeerAddress;
-import dev.registrycache.common.PeerSettings;
+import dev.registrycache.common.settings.PeerAddress;
+import dev.registrycache.common.settings.PeerSettings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,9 @@
 package dev.registrycache.gateway.peers;
 
 import dev.registrycache.common.Metrics;
-import dev.registrycache.common.PeerAddress;
-import dev.registrycache.common.PeerSettings;
 import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.settings.PeerAddress;
+import dev.registrycache.common.settings.PeerSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package dev.registrycache.gateway.peers;
 
-import dev.registrycache.common.PeerAddress;
+import dev.registrycache.common.settings.PeerAddress;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

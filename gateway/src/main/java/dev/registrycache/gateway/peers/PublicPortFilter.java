@@ -1,6 +1,6 @@
 package dev.registrycache.gateway.peers;
 
-import dev.registrycache.common.PeerAddress;
+import dev.registrycache.common.settings.PeerAddress;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.PeerAddress;
+import dev.registrycache.common.settings.PeerAddress;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;

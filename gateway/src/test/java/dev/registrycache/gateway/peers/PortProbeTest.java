@@ -2,7 +2,7 @@ package dev.registrycache.gateway.peers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.registrycache.common.PeerAddress;
+import dev.registrycache.common.settings.PeerAddress;
 import dev.registrycache.testsupport.FreePort;
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,7 +3,7 @@ package dev.registrycache.gateway.peers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.registrycache.common.PeerAddress;
+import dev.registrycache.common.settings.PeerAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package dev.registrycache.node.upstream;
 
-import dev.registrycache.common.Credentials;
+import dev.registrycache.common.settings.Credentials;
 
 /** The pull-secret credentials on every request, once the upstream asked for Basic. */
 final class BasicAuth implements UpstreamAuth {

@@ -1,8 +1,8 @@
 package dev.registrycache.node.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.registrycache.common.Credentials;
 import dev.registrycache.common.Json;
+import dev.registrycache.common.settings.Credentials;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;

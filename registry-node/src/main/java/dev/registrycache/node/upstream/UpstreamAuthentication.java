@@ -1,6 +1,6 @@
 package dev.registrycache.node.upstream;
 
-import dev.registrycache.common.Credentials;
+import dev.registrycache.common.settings.Credentials;
 import java.util.Optional;
 
 /**

@@ -1,7 +1,7 @@
 package dev.registrycache.node.upstream;
 
-import dev.registrycache.common.Credentials;
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.settings.Credentials;
 import dev.registrycache.node.NodeMetrics;
 import java.net.URI;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.registrycache.node.upstream;
 
-import dev.registrycache.common.ConfigException;
+import dev.registrycache.common.settings.ConfigException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

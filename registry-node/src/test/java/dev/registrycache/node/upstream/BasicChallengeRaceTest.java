@@ -2,9 +2,9 @@ package dev.registrycache.node.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.registrycache.common.Credentials;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.RegistryHost;
+import dev.registrycache.common.settings.Credentials;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
 import java.net.URI;

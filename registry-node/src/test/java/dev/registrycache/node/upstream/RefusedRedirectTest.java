@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.registrycache.common.Credentials;
 import dev.registrycache.common.Json;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.RegistryHost;
+import dev.registrycache.common.settings.Credentials;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
 import java.net.URI;

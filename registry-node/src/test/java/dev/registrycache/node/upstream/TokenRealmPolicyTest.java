@@ -3,7 +3,7 @@ package dev.registrycache.node.upstream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.Credentials;
+import dev.registrycache.common.settings.Credentials;
 import java.net.URI;
 import java.util.Optional;
 import java.util.Set;

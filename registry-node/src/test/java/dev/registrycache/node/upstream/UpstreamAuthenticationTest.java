@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.Credentials;
+import dev.registrycache.common.settings.Credentials;
 import java.net.URI;
 import java.util.Optional;
 import java.util.Set;

@@ -1,5 +1,6 @@
-package dev.registrycache.common;
+package dev.registrycache.common.settings;
 
+import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.oci.RegistryHost;
 import java.util.ArrayList;
 import java.util.List;

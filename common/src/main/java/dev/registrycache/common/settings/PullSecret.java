@@ -1,6 +1,8 @@
-package dev.registrycache.common;
+package dev.registrycache.common.settings;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.Json;
 import dev.registrycache.common.oci.RegistryHost;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
-package dev.registrycache.common;
+package dev.registrycache.common.settings;
 
+import dev.registrycache.common.InvalidValueException;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

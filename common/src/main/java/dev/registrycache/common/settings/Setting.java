@@ -1,4 +1,4 @@
-package dev.registrycache.common;
+package dev.registrycache.common.settings;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.registrycache.common;
+package dev.registrycache.common.settings;
 
 /**
  * Bad configuration found at start: the message names the file or variable and the entry that is

@@ -1,4 +1,4 @@
-package dev.registrycache.common;
+package dev.registrycache.common.settings;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
