@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.SupervisorWatch;
+import dev.registrycache.common.startup.SupervisorWatch;
 import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.testsupport.ProcessResult;
 import dev.registrycache.testsupport.Tools;

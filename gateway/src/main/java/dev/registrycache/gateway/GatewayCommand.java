@@ -1,8 +1,8 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.Startup;
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.cli.PublicPortOptions;
+import dev.registrycache.common.startup.Startup;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -2,11 +2,11 @@ package dev.registrycache.logger;
 
 import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
-import dev.registrycache.common.Startup;
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.settings.ConfigException;
 import dev.registrycache.common.settings.Setting;
 import dev.registrycache.common.settings.WritableFolder;
+import dev.registrycache.common.startup.Startup;
 import dev.registrycache.common.store.FileDatastore;
 import java.nio.file.Path;
 import java.util.Map;

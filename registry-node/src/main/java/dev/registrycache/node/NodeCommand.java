@@ -1,8 +1,8 @@
 package dev.registrycache.node;
 
-import dev.registrycache.common.Startup;
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.cli.PullSecretOption;
+import dev.registrycache.common.startup.Startup;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

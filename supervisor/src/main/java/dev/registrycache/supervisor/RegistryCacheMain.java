@@ -1,10 +1,10 @@
 package dev.registrycache.supervisor;
 
 import dev.registrycache.cleaner.CleanerCommand;
-import dev.registrycache.common.Startup;
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.cli.PublicPortOptions;
 import dev.registrycache.common.cli.PullSecretOption;
+import dev.registrycache.common.startup.Startup;
 import dev.registrycache.gateway.GatewayCommand;
 import dev.registrycache.logger.LoggerCommand;
 import dev.registrycache.node.NodeCommand;

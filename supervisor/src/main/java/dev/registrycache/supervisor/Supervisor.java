@@ -2,10 +2,10 @@ package dev.registrycache.supervisor;
 
 import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
-import dev.registrycache.common.SupervisorWatch;
 import dev.registrycache.common.http.OnePortServer;
 import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.settings.NodeToken;
+import dev.registrycache.common.startup.SupervisorWatch;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;

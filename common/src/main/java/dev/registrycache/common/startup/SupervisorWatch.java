@@ -1,4 +1,4 @@
-package dev.registrycache.common;
+package dev.registrycache.common.startup;
 
 import java.io.IOException;
 import java.io.InputStream;
