@@ -1,9 +1,9 @@
 package dev.registrycache.cleaner;
 
 import dev.registrycache.common.InvalidValueException;
-import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.cli.FolderOptions;
+import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.settings.ByteSize;
 import dev.registrycache.common.settings.CleanerSettings;
 import dev.registrycache.common.settings.ConfigException;

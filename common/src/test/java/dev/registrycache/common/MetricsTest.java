@@ -2,6 +2,7 @@ package dev.registrycache.common;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.registrycache.common.logdir.LogDirLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,12 +1,12 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.http.AccessLog;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.http.OnePortServer;
 import dev.registrycache.common.http.RequestFacts;
 import dev.registrycache.common.http.WarmUp;
+import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.gateway.peers.Peers;
 import java.io.IOException;

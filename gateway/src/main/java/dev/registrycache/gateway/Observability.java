@@ -1,8 +1,8 @@
 package dev.registrycache.gateway;
 
-import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.http.MetricsHandler;
+import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.settings.NodeToken;
 import java.io.IOException;
 import java.net.URI;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.AccessLogFormat;
-import dev.registrycache.common.LogDirLayout;
+import dev.registrycache.common.logdir.AccessLogFormat;
+import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;

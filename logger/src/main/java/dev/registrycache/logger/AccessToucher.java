@@ -1,6 +1,6 @@
 package dev.registrycache.logger;
 
-import dev.registrycache.common.AccessLogFormat;
+import dev.registrycache.common.logdir.AccessLogFormat;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.ManifestLimitException;
 import dev.registrycache.common.oci.ManifestSummary;

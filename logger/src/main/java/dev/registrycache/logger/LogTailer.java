@@ -1,7 +1,7 @@
 package dev.registrycache.logger;
 
-import dev.registrycache.common.AccessLogFormat;
-import dev.registrycache.common.LogDirLayout;
+import dev.registrycache.common.logdir.AccessLogFormat;
+import dev.registrycache.common.logdir.LogDirLayout;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,8 +1,8 @@
 package dev.registrycache.logger;
 
-import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.cli.FolderOptions;
+import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.settings.ConfigException;
 import dev.registrycache.common.settings.Setting;
 import dev.registrycache.common.settings.WritableFolder;

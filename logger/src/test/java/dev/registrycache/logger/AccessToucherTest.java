@@ -3,8 +3,8 @@ package dev.registrycache.logger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.logdir.AccessLogFormat;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.ManifestSummary;
 import dev.registrycache.common.store.InMemoryDatastore;

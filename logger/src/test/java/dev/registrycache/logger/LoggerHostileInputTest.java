@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.registrycache.common.LogDirLayout;
+import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.testsupport.Await;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.registrycache.common.AccessLogFormat;
-import dev.registrycache.common.LogDirLayout;
+import dev.registrycache.common.logdir.AccessLogFormat;
+import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.ManifestSummary;
 import java.nio.charset.StandardCharsets;

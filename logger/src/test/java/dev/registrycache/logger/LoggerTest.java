@@ -3,8 +3,8 @@ package dev.registrycache.logger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.AccessLogFormat;
-import dev.registrycache.common.LogDirLayout;
+import dev.registrycache.common.logdir.AccessLogFormat;
+import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.store.StoreLayout;

@@ -3,7 +3,7 @@ package dev.registrycache.logger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.LogDirLayout;
+import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.store.FileDatastore;

@@ -1,7 +1,7 @@
 package dev.registrycache.logger;
 
-import dev.registrycache.common.AccessLogFormat;
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.logdir.AccessLogFormat;
 import dev.registrycache.common.store.Datastore;
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.registrycache.node;
 
 import dev.registrycache.common.InvalidValueException;
-import dev.registrycache.common.LogDirLayout;
+import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.settings.ConfigException;
 import dev.registrycache.common.settings.Credentials;

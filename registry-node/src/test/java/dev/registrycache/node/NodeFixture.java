@@ -1,6 +1,6 @@
 package dev.registrycache.node;
 
-import dev.registrycache.common.LogDirLayout;
+import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.settings.Credentials;
 import dev.registrycache.testsupport.Await;

@@ -1,6 +1,6 @@
 package dev.registrycache.supervisor;
 
-import dev.registrycache.common.LogDirLayout;
+import dev.registrycache.common.logdir.LogDirLayout;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

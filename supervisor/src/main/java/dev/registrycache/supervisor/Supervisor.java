@@ -1,8 +1,8 @@
 package dev.registrycache.supervisor;
 
-import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.http.OnePortServer;
+import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.settings.NodeToken;
 import dev.registrycache.common.startup.SupervisorWatch;

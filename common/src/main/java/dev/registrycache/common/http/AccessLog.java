@@ -2,9 +2,9 @@ package dev.registrycache.common.http;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.registrycache.common.AccessLogFormat;
-import dev.registrycache.common.LogDirLayout;
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.logdir.AccessLogFormat;
+import dev.registrycache.common.logdir.LogDirLayout;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package dev.registrycache.common;
+package dev.registrycache.common.logdir;
 
 import dev.registrycache.common.oci.RegistryHost;
 import java.nio.file.Path;

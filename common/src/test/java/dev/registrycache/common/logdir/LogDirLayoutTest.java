@@ -1,4 +1,4 @@
-package dev.registrycache.common;
+package dev.registrycache.common.logdir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

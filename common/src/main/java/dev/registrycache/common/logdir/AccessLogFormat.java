@@ -1,8 +1,9 @@
-package dev.registrycache.common;
+package dev.registrycache.common.logdir;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.oci.Digest;
 import java.io.IOException;
 import java.time.Instant;
