@@ -5,11 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.common.Json;
-import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.settings.ByteSize;
 import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.store.StoreLayout;
-import dev.registrycache.node.NodeConfig;
+import dev.registrycache.node.LoopbackNodes;
 import dev.registrycache.node.RegistryNode;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
@@ -27,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -57,16 +55,7 @@ class EvictionE2ETest {
                 images.add(image);
             }
             Path data = dir.resolve("data");
-            try (RegistryNode node = new RegistryNode(new NodeConfig(
-                            RegistryHost.fromKey("quay.io"),
-                            URI.create(upstream.baseUrl()),
-                            Optional.empty(),
-                            Optional.empty(),
-                            data,
-                            dir.resolve("logs"),
-                            "127.0.0.1",
-                            0))
-                    .start()) {
+            try (RegistryNode node = LoopbackNodes.start("quay.io", upstream.baseUrl(), data, dir.resolve("logs"))) {
                 FileDatastore store = new FileDatastore(data);
                 StoreLayout layout = store.layout();
                 Cleaner cleaner = new Cleaner(

@@ -3,8 +3,7 @@ package dev.registrycache.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.oci.RegistryHost;
-import dev.registrycache.node.NodeConfig;
+import dev.registrycache.node.LoopbackNodes;
 import dev.registrycache.node.RegistryNode;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.ImageIndex;
@@ -13,13 +12,11 @@ import dev.registrycache.testsupport.Platform;
 import dev.registrycache.testsupport.ProcessResult;
 import dev.registrycache.testsupport.Tools;
 import dev.registrycache.testsupport.UpstreamRegistry;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -46,23 +43,14 @@ class ContainerdMirrorE2ETest {
         Process containerd = null;
         try (UpstreamRegistry upstream = UpstreamRegistry.plain()) {
             upstream.push(index, "library/app", "v1");
-            try (RegistryNode node = new RegistryNode(new NodeConfig(
-                                    RegistryHost.fromKey("docker.io"),
-                                    URI.create(upstream.baseUrl()),
-                                    Optional.empty(),
-                                    Optional.empty(),
+            try (RegistryNode node = LoopbackNodes.start(
+                            "docker.io", upstream.baseUrl(), dir.resolve("data"), dir.resolve("logs"));
+                    GatewayServer gateway = new GatewayServer(LoopbackGateways.inFrontOf(
+                                    "docker.io",
+                                    node.port(),
+                                    dir.resolve("none.pem"),
                                     dir.resolve("data"),
                                     dir.resolve("logs"),
-                                    "127.0.0.1",
-                                    0))
-                            .start();
-                    GatewayServer gateway = new GatewayServer(GatewayConfig.resolve(
-                                    "127.0.0.1",
-                                    "0",
-                                    dir.resolve("none.pem").toString(),
-                                    dir.resolve("data").toString(),
-                                    dir.resolve("logs").toString(),
-                                    List.of("docker.io=http://127.0.0.1:" + node.port()),
                                     Map.of()))
                             .start()) {
                 Path socket = dir.resolve("c.sock");

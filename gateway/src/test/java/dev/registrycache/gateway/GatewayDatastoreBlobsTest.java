@@ -7,8 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.logdir.AccessLogFormat;
 import dev.registrycache.common.logdir.LogDirLayout;
-import dev.registrycache.common.oci.RegistryHost;
-import dev.registrycache.node.NodeConfig;
+import dev.registrycache.node.LoopbackNodes;
 import dev.registrycache.node.RegistryNode;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
@@ -17,7 +16,6 @@ import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.UpstreamRegistry;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,24 +47,9 @@ class GatewayDatastoreBlobsTest {
         Path logs = dir.resolve("logs");
         try (UpstreamRegistry upstream = UpstreamRegistry.plain()) {
             upstream.push(image, "team/app", "v1");
-            RegistryNode node = new RegistryNode(new NodeConfig(
-                            RegistryHost.fromKey("quay.io"),
-                            URI.create(upstream.baseUrl()),
-                            Optional.empty(),
-                            Optional.empty(),
-                            data,
-                            logs,
-                            "127.0.0.1",
-                            0))
-                    .start();
-            try (GatewayServer gateway = new GatewayServer(GatewayConfig.resolve(
-                            "127.0.0.1",
-                            "0",
-                            dir.resolve("none.pem").toString(),
-                            data.toString(),
-                            logs.toString(),
-                            List.of("quay.io=http://127.0.0.1:" + node.port()),
-                            Map.of()))
+            RegistryNode node = LoopbackNodes.start("quay.io", upstream.baseUrl(), data, logs);
+            try (GatewayServer gateway = new GatewayServer(LoopbackGateways.inFrontOf(
+                            "quay.io", node.port(), dir.resolve("none.pem"), data, logs, Map.of()))
                     .start()) {
                 RegistryClient client = new RegistryClient("http://127.0.0.1:" + gateway.port());
                 Layer layer = image.layer(0);
@@ -146,24 +129,11 @@ class GatewayDatastoreBlobsTest {
             upstream.push(image, "team/app", "v1");
             // the supervisor starts the gateway and the nodes together: on a fresh data dir the
             // gateway may come up before any node has made the datastore
-            try (GatewayServer gateway = new GatewayServer(GatewayConfig.resolve(
-                    "127.0.0.1",
-                    "0",
-                    dir.resolve("none.pem").toString(),
-                    data.toString(),
-                    logs.toString(),
-                    List.of("quay.io=http://127.0.0.1:" + nodePort),
-                    Map.of()))) {
+            try (GatewayServer gateway = new GatewayServer(
+                    LoopbackGateways.inFrontOf("quay.io", nodePort, dir.resolve("none.pem"), data, logs, Map.of()))) {
                 assertFalse(Files.exists(data.resolve("docker")));
-                RegistryNode node = new RegistryNode(new NodeConfig(
-                                RegistryHost.fromKey("quay.io"),
-                                URI.create(upstream.baseUrl()),
-                                Optional.empty(),
-                                Optional.empty(),
-                                data,
-                                logs,
-                                "127.0.0.1",
-                                nodePort))
+                RegistryNode node = new RegistryNode(
+                                LoopbackNodes.config("quay.io", upstream.baseUrl(), data, logs, nodePort))
                         .start();
                 gateway.start();
                 RegistryClient client = new RegistryClient("http://127.0.0.1:" + gateway.port());

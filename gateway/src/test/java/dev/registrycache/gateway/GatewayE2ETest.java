@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.oci.RegistryHost;
-import dev.registrycache.node.NodeConfig;
+import dev.registrycache.node.LoopbackNodes;
 import dev.registrycache.node.RegistryNode;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
@@ -23,7 +22,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -55,16 +53,7 @@ class GatewayE2ETest {
         work = Files.createTempDirectory("gateway-e2e-");
         upstream = UpstreamRegistry.plain();
         upstream.push(image, "team/app", "v1");
-        node = new RegistryNode(new NodeConfig(
-                        RegistryHost.fromKey("quay.io"),
-                        URI.create(upstream.baseUrl()),
-                        Optional.empty(),
-                        Optional.empty(),
-                        work.resolve("data"),
-                        work.resolve("logs"),
-                        "127.0.0.1",
-                        0))
-                .start();
+        node = LoopbackNodes.start("quay.io", upstream.baseUrl(), work.resolve("data"), work.resolve("logs"));
         pki = new TestPki();
         caDir = pki.writeCaDir(work);
         htpasswd = work.resolve("htpasswd");
@@ -93,14 +82,8 @@ class GatewayE2ETest {
         }
         Path certs = tls ? pki.writeCertsPem(work, format) : work.resolve("absent.pem");
         // the node's datastore and log dir, as the supervisor passes them: warm blobs come from the datastore
-        return new GatewayServer(GatewayConfig.resolve(
-                        "127.0.0.1",
-                        "0",
-                        certs.toString(),
-                        work.resolve("data").toString(),
-                        work.resolve("logs").toString(),
-                        List.of("quay.io=http://127.0.0.1:" + node.port()),
-                        env))
+        return new GatewayServer(LoopbackGateways.inFrontOf(
+                        "quay.io", node.port(), certs, work.resolve("data"), work.resolve("logs"), env))
                 .start();
     }
 
@@ -314,14 +297,8 @@ class GatewayE2ETest {
                         "-out",
                         cert.toString()));
         Path certs = Files.writeString(work.resolve("other-certs.pem"), Files.readString(cert) + Files.readString(key));
-        try (GatewayServer gw = new GatewayServer(GatewayConfig.resolve(
-                        "127.0.0.1",
-                        "0",
-                        certs.toString(),
-                        work.resolve("data").toString(),
-                        work.resolve("logs").toString(),
-                        List.of("quay.io=http://127.0.0.1:" + node.port()),
-                        Map.of()))
+        try (GatewayServer gw = new GatewayServer(LoopbackGateways.inFrontOf(
+                        "quay.io", node.port(), certs, work.resolve("data"), work.resolve("logs"), Map.of()))
                 .start()) {
             javax.net.ssl.SSLContext anyCertificate = javax.net.ssl.SSLContext.getInstance("TLS");
             anyCertificate.init(

@@ -3,22 +3,18 @@ package dev.registrycache.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.registrycache.common.http.OnePortServer;
-import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.gateway.peers.PeerAuth;
-import dev.registrycache.node.NodeConfig;
+import dev.registrycache.node.LoopbackNodes;
 import dev.registrycache.node.RegistryNode;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.SlowClient;
 import dev.registrycache.testsupport.UpstreamRegistry;
 import java.io.OutputStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -62,25 +58,15 @@ class GracefulStopE2ETest {
         path = "/v2/quay.io/team/big/blobs/" + digest;
         Path data = dir.resolve("data");
         Path logs = dir.resolve("logs");
-        node = new RegistryNode(new NodeConfig(
-                        RegistryHost.fromKey("quay.io"),
-                        URI.create(upstream.baseUrl()),
-                        Optional.empty(),
-                        Optional.empty(),
-                        data,
-                        logs,
-                        "127.0.0.1",
-                        0))
-                .start();
+        node = LoopbackNodes.start("quay.io", upstream.baseUrl(), data, logs);
         int peerPort = FreePort.pick();
         Path secret = Files.writeString(dir.resolve("peer-secret"), "a secret the replicas share");
-        config = GatewayConfig.resolve(
-                "127.0.0.1",
-                "0",
-                dir.resolve("none.pem").toString(),
-                data.toString(),
-                logs.toString(),
-                List.of("quay.io=http://127.0.0.1:" + node.port()),
+        config = LoopbackGateways.inFrontOf(
+                "quay.io",
+                node.port(),
+                dir.resolve("none.pem"),
+                data,
+                logs,
                 Map.of(
                         "PEERS",
                         "127.0.0.1:" + peerPort,

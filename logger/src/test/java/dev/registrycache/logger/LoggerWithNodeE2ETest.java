@@ -8,7 +8,7 @@ import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.store.StoreLayout;
-import dev.registrycache.node.NodeConfig;
+import dev.registrycache.node.LoopbackNodes;
 import dev.registrycache.node.RegistryNode;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.Image;
@@ -29,7 +29,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,16 +59,7 @@ class LoggerWithNodeE2ETest {
             all.add(Digest.parse(image.manifest().digest()));
             all.add(Digest.parse(image.config().digest()));
             image.layers().forEach(l -> all.add(Digest.parse(l.digest())));
-            try (RegistryNode node = new RegistryNode(new NodeConfig(
-                            RegistryHost.fromKey("quay.io"),
-                            URI.create(upstream.baseUrl()),
-                            Optional.empty(),
-                            Optional.empty(),
-                            data,
-                            logs,
-                            "127.0.0.1",
-                            0))
-                    .start()) {
+            try (RegistryNode node = LoopbackNodes.start("quay.io", upstream.baseUrl(), data, logs)) {
                 HttpClient http = HttpClient.newHttpClient();
                 String base = "http://127.0.0.1:" + node.port() + "/v2/quay.io/team/app/";
                 http.send(

@@ -6,7 +6,6 @@ import dev.registrycache.common.settings.Credentials;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.TestCredentials;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,15 +31,8 @@ final class NodeFixture implements AutoCloseable {
         Optional<Credentials> creds = credentials == null
                 ? Optional.empty()
                 : Optional.of(new Credentials(credentials.username(), credentials.password()));
-        NodeConfig config = new NodeConfig(
-                this.registry,
-                URI.create(upstreamUrl),
-                creds,
-                Optional.empty(),
-                dataDir == null ? this.dataDir : dataDir,
-                logDir,
-                "127.0.0.1",
-                0);
+        NodeConfig config =
+                LoopbackNodes.config(registry, upstreamUrl, creds, dataDir == null ? this.dataDir : dataDir, logDir, 0);
         node = new RegistryNode(config);
         node.start();
     }

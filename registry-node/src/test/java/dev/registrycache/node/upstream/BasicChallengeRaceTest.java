@@ -3,8 +3,8 @@ package dev.registrycache.node.upstream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.registrycache.common.oci.Digest;
-import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.settings.Credentials;
+import dev.registrycache.node.LoopbackNodes;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
 import java.net.URI;
@@ -79,14 +79,12 @@ class BasicChallengeRaceTest {
             }
         });
         origin.start();
-        NodeConfig config = new NodeConfig(
-                RegistryHost.fromKey("quay.io"),
-                URI.create("http://127.0.0.1:" + connector.getLocalPort()),
+        NodeConfig config = LoopbackNodes.config(
+                "quay.io",
+                "http://127.0.0.1:" + connector.getLocalPort(),
                 Optional.of(ROBOT),
-                Optional.empty(),
                 dir.resolve("data"),
                 dir.resolve("logs"),
-                "127.0.0.1",
                 0);
         HttpClient client =
                 HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.oci.Digest;
-import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.settings.Credentials;
+import dev.registrycache.node.LoopbackNodes;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
 import java.net.URI;
@@ -69,14 +69,12 @@ class RedirectedBlobTest {
             }
         });
         int originPort = ((ServerConnector) origin.getConnectors()[0]).getLocalPort();
-        NodeConfig config = new NodeConfig(
-                RegistryHost.fromKey("quay.io"),
-                URI.create("http://127.0.0.1:" + originPort),
+        NodeConfig config = LoopbackNodes.config(
+                "quay.io",
+                "http://127.0.0.1:" + originPort,
                 Optional.of(new Credentials("robot", "pw")),
-                Optional.empty(),
                 dir.resolve("data"),
                 dir.resolve("logs"),
-                "127.0.0.1",
                 0);
         try (RegistryNode node = new RegistryNode(config).start()) {
             HttpResponse<byte[]> r = HttpClient.newHttpClient()
