@@ -116,14 +116,12 @@ class PeerForwardingTest {
                 "PEER_PORT", Integer.toString(self.port()),
                 "PEER_SELF", self.id(),
                 "PEER_SECRET_FILE", secret.toString());
-        return new GatewayServer(GatewayConfig.resolve(
-                        "127.0.0.1",
-                        "0",
-                        dir.resolve("no-certs.pem").toString(),
-                        dir.resolve("data").toString(),
-                        dir.resolve("logs").toString(),
-                        List.of("quay.io=http://127.0.0.1:"
-                                + ((ServerConnector) node.getConnectors()[0]).getLocalPort()),
+        return new GatewayServer(LoopbackGateways.inFrontOf(
+                        "quay.io",
+                        ((ServerConnector) node.getConnectors()[0]).getLocalPort(),
+                        dir.resolve("no-certs.pem"),
+                        dir.resolve("data"),
+                        dir.resolve("logs"),
                         env))
                 .start();
     }
@@ -154,6 +152,13 @@ class PeerForwardingTest {
 
     private static String path(byte[] blob) {
         return REPOSITORY + Digest.sha256Of(blob);
+    }
+
+    /** Makes the fake owner an impostor: it answers {@code blob} with the byte at {@code index} flipped. */
+    private void ownerAnswersWithOneByteFlipped(byte[] blob, int index) {
+        byte[] wrong = blob.clone();
+        wrong[index] ^= 1;
+        owner.answer = head -> ok(wrong, wrong.length);
     }
 
     private static byte[] ok(byte[] body, int length) {
@@ -234,9 +239,7 @@ class PeerForwardingTest {
     @Test
     void anImpostorsWrongBytesNeverMakeACompleteAnswerToAWholeBlobOrARange() throws Exception {
         byte[] blob = blobOwnedByTheFake(2 << 20);
-        byte[] wrong = blob.clone();
-        wrong[wrong.length - 1] ^= 1;
-        owner.answer = head -> ok(wrong, wrong.length);
+        ownerAnswersWithOneByteFlipped(blob, blob.length - 1);
 
         Got whole = get(path(blob));
         assertEquals(200, whole.status());
@@ -255,9 +258,7 @@ class PeerForwardingTest {
     @Test
     void anImpostorsWrongBytesInARangeNeverCompleteIt() throws Exception {
         byte[] blob = blobOwnedByTheFake(2 << 20);
-        byte[] wrong = blob.clone();
-        wrong[1_000_000] ^= 1;
-        owner.answer = head -> ok(wrong, wrong.length);
+        ownerAnswersWithOneByteFlipped(blob, 1_000_000);
 
         Got range = get(path(blob), "Range", "bytes=1000-1999999");
         assertEquals(206, range.status());
@@ -272,9 +273,7 @@ class PeerForwardingTest {
     @Test
     void wrongBytesFoundOutBeforeAnyWentOutAreReplacedByTheBlobFromTheNextReplica() throws Exception {
         byte[] small = blobOwnedByTheFake(1000);
-        byte[] wrong = small.clone();
-        wrong[10] ^= 1;
-        owner.answer = head -> ok(wrong, wrong.length);
+        ownerAnswersWithOneByteFlipped(small, 10);
         Got got = get(path(small));
         assertEquals(200, got.status());
         assertEquals(Digest.sha256Of(small).toString(), got.digest());
@@ -284,9 +283,7 @@ class PeerForwardingTest {
     @Test
     void aRangeOfWrongBytesHeldBackWholeIsReplacedByTheRightRange() throws Exception {
         byte[] blob = blobOwnedByTheFake(2 << 20);
-        byte[] wrong = blob.clone();
-        wrong[50] ^= 1;
-        owner.answer = head -> ok(wrong, wrong.length);
+        ownerAnswersWithOneByteFlipped(blob, 50);
         Got got = get(path(blob), "Range", "bytes=0-99");
         assertEquals(206, got.status());
         assertArrayEquals(Arrays.copyOf(blob, 100), got.body());
