@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -40,14 +39,12 @@ class GatewayWarmUpTest {
 
     private GatewayServer gateway(boolean tls) throws Exception {
         certs = tls ? new TestPki().writeCertsPem(work, TestPki.KeyFormat.EC) : work.resolve("absent.pem");
-        return new GatewayServer(GatewayConfig.resolve(
-                        "127.0.0.1",
-                        "0",
-                        certs.toString(),
-                        work.resolve("data").toString(),
-                        work.resolve("logs").toString(),
-                        // a node nobody listens on: the real gateway never reaches it here
-                        List.of("quay.io=http://127.0.0.1:" + FreePort.pick()),
+        return new GatewayServer(LoopbackGateways.inFrontOf(
+                        "quay.io",
+                        FreePort.pick(), // a node nobody listens on: the real gateway never reaches it here
+                        certs,
+                        work.resolve("data"),
+                        work.resolve("logs"),
                         Map.of()))
                 .start();
     }
