@@ -2,6 +2,7 @@ package dev.registrycache.gateway;
 
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.cli.PublicPortOptions;
+import dev.registrycache.common.http.OnePortServer;
 import dev.registrycache.common.startup.Startup;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,7 @@ import picocli.CommandLine.Option;
                     + "HTTP when it does not exist) and, with REGISTRY_AUTH=htpasswd, requires Basic credentials "
                     + "from REGISTRY_AUTH_HTPASSWD_PATH (realm REGISTRY_AUTH_HTPASSWD_REALM). A blob already stored "
                     + "and linked to the repository asked for is answered from the datastore without the node. "
+                    + "After a start it warms up through a throwaway copy of itself (WARMUP_SIZE). "
                     + "The supervisor starts it with one --node per node it runs."
         })
 public final class GatewayCommand implements Callable<Integer> {
@@ -41,15 +43,17 @@ public final class GatewayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         return Startup.component(
                 "gateway",
-                () -> new GatewayServer(GatewayConfig.resolve(
-                        publicPort.hostFlag(),
-                        publicPort.portFlag(),
-                        publicPort.certsFlag(),
-                        folders.dataDirFlag(),
-                        folders.logDirFlag(),
-                        nodes,
-                        System.getenv())),
-                GatewayServer::serveUntilExit);
+                () -> OnePortServer.Configured.of(
+                        new GatewayServer(GatewayConfig.resolve(
+                                publicPort.hostFlag(),
+                                publicPort.portFlag(),
+                                publicPort.certsFlag(),
+                                folders.dataDirFlag(),
+                                folders.logDirFlag(),
+                                nodes,
+                                System.getenv())),
+                        System.getenv()),
+                OnePortServer.Configured::serveUntilExit);
     }
 
     public static void main(String[] args) {

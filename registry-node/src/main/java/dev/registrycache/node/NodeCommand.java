@@ -2,6 +2,7 @@ package dev.registrycache.node;
 
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.cli.PullSecretOption;
+import dev.registrycache.common.http.OnePortServer;
 import dev.registrycache.common.startup.Startup;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Option;
                     + "name with ':' replaced by '_' (registry.local:5000 -> registry.local_5000). "
                     + "Credentials come from the registry's pull-secret entry; environment: UPSTREAM_ENDPOINTS, "
                     + "UPSTREAM_CA_FILE, UPSTREAM_ALLOW_PRIVATE_REDIRECTS, UPSTREAM_TRUSTED_REALMS, PULL_SECRET, "
-                    + "DATA_DIR, LOG_DIR, RC_NODE_TOKEN or NODE_TOKEN_FILE (the secret the gateway sends)."
+                    + "DATA_DIR, LOG_DIR, RC_NODE_TOKEN or NODE_TOKEN_FILE (the secret the gateway sends), WARMUP_SIZE."
         })
 public final class NodeCommand implements Callable<Integer> {
     @Option(
@@ -45,15 +46,17 @@ public final class NodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         return Startup.component(
                 "node",
-                () -> NodeConfig.resolve(
-                        upstream,
-                        pullSecret.pullSecretFlag(),
-                        folders.dataDirFlag(),
-                        folders.logDirFlag(),
-                        host,
-                        port,
+                () -> OnePortServer.Configured.of(
+                        new RegistryNode(NodeConfig.resolve(
+                                upstream,
+                                pullSecret.pullSecretFlag(),
+                                folders.dataDirFlag(),
+                                folders.logDirFlag(),
+                                host,
+                                port,
+                                System.getenv())),
                         System.getenv()),
-                config -> new RegistryNode(config).serveUntilExit());
+                OnePortServer.Configured::serveUntilExit);
     }
 
     public static void main(String[] args) {

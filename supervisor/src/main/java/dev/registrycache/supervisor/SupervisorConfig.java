@@ -102,6 +102,7 @@ record SupervisorConfig(
         });
         CleanerSettings cleaner = CleanerSettings.from(env);
         checkLogLevel(env);
+        Setting.WARMUP_SIZE.resolveSize(null, env);
         checkPortFree(host, port);
         Path dataDir = WritableFolder.require(Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), Setting.DATA_DIR);
         Path logDir = WritableFolder.require(Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)), Setting.LOG_DIR);

@@ -574,6 +574,7 @@ class SupervisorIT {
             },
             {good, Map.of("CLEANER_MAXSIZE", "0"), "CLEANER_MAXSIZE: '0' is 0"},
             {good, Map.of("LOG_LEVEL", "LOUD"), "LOG_LEVEL: 'LOUD' is not one of ERROR, WARN, INFO, DEBUG, TRACE"},
+            {good, Map.of("WARMUP_SIZE", "lots"), "WARMUP_SIZE: not a size: 'lots'"},
             {
                 good,
                 Map.of("UPSTREAM_TRUSTED_REALMS", "quay.io=https://auth.example.com"),

@@ -1,6 +1,8 @@
 package dev.registrycache.common.http;
 
+import dev.registrycache.common.settings.Setting;
 import java.time.Duration;
+import java.util.Map;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Handler;
@@ -23,6 +25,23 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * {@link #STOP_GRACE}, on every connector: see {@link #addConnector}.
  */
 public abstract class OnePortServer implements AutoCloseable {
+    /**
+     * A server built from its validated configuration, with the warm-up its environment asks for
+     * ({@code WARMUP_SIZE}), as {@code registry-cache.jar node} and {@code gateway} run it.
+     */
+    public record Configured(OnePortServer server, long warmUpBytes) {
+        /** {@code server} with {@code WARMUP_SIZE} from {@code env}; refuses a bad size. */
+        public static Configured of(OnePortServer server, Map<String, String> env) {
+            return new Configured(
+                    server, Setting.WARMUP_SIZE.resolveSize(null, env).bytes());
+        }
+
+        /** {@link OnePortServer#serveUntilExit}. */
+        public int serveUntilExit() throws Exception {
+            return server.serveUntilExit(warmUpBytes);
+        }
+    }
+
     /** How long the transfers in flight get to finish when the server stops (the README's "up to 20 s"). */
     public static final Duration STOP_GRACE = Duration.ofSeconds(20);
 
@@ -137,7 +156,7 @@ public abstract class OnePortServer implements AutoCloseable {
      * {@code gateway} do: a shutdown hook (SIGTERM from the supervisor or systemd) closes it.
      * Returns the exit status.
      */
-    public final int serveUntilExit() throws Exception {
+    public final int serveUntilExit(long warmUpBytes) throws Exception {
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
@@ -149,7 +168,7 @@ public abstract class OnePortServer implements AutoCloseable {
                         },
                         name + "-shutdown"));
         start();
-        warmUp(Long.parseLong(System.getenv().getOrDefault("WARMUP_MIB", "256")) << 20);
+        warmUp(warmUpBytes);
         server.join();
         return 0;
     }

@@ -1,5 +1,6 @@
 package dev.registrycache.common.settings;
 
+import dev.registrycache.common.InvalidValueException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -68,6 +69,11 @@ public enum Setting {
     UPSTREAM_TRUSTED_REALMS(null, "UPSTREAM_TRUSTED_REALMS", null),
     /** File holding the secret the gateway shows the nodes (systemd units; the supervisor makes its own). */
     NODE_TOKEN_FILE(null, "NODE_TOKEN_FILE", null),
+    /**
+     * Bytes of synthetic transfers the node and the gateway each send through a throwaway copy of
+     * themselves after a start, so that the first pulls run compiled code; 0 turns it off.
+     */
+    WARMUP_SIZE(null, "WARMUP_SIZE", "256M"),
     /** Level of the processes' logfmt lines: ERROR, WARN, INFO, DEBUG, TRACE. */
     LOG_LEVEL(null, "LOG_LEVEL", "INFO");
 
@@ -118,6 +124,16 @@ public enum Setting {
             throw new ConfigException((flag != null ? env + " / " + flag : env) + ": '" + value + "' is not " + what);
         }
         return number;
+    }
+
+    /** A size ({@link ByteSize#parse}: {@code 256M}, {@code 1G}, bytes, {@code 0}); anything else is refused. */
+    public ByteSize resolveSize(String flagValue, Map<String, String> environment) {
+        String value = resolve(flagValue, environment);
+        try {
+            return ByteSize.parse(value);
+        } catch (InvalidValueException e) {
+            throw new ConfigException((env != null ? env : flag) + ": " + e.getMessage());
+        }
     }
 
     /** A file the process reads, if set: refused unless it exists and is readable. */
