@@ -82,44 +82,72 @@ final class ClassDataSharing {
     }
 
     /**
-     * The JVM options for a child of {@code kind}: use the archive, or (the first of its kind)
-     * write it at exit; none for further JVMs of a kind while its first one is still writing.
+     * One JVM's run with class-data sharing: its {@link #options()}, and, for the first JVM of its
+     * kind, where it writes the archive. Handed back to {@link #exited} when that JVM has exited:
+     * only the JVM that writes an archive may publish or remove it, not another of its kind (the
+     * second node, stopped at the same moment).
      */
-    synchronized List<String> options(String kind) {
-        Path archive = archive(kind);
-        if (Files.isRegularFile(archive)) {
-            return aotCache
-                    ? List.of("-XX:AOTCache=" + archive, "-Xlog:aot=off", "-Xlog:cds=off")
-                    : List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+    static final class Run {
+        private final String kind;
+        private final List<String> options;
+        private final Path writing;
+
+        private Run(String kind, List<String> options, Path writing) {
+            this.kind = kind;
+            this.options = options;
+            this.writing = writing;
         }
-        if (!dumping.containsKey(kind)) {
-            // written under a name of its own and moved into place when the JVM has exited
-            // ({@link #publish}): a JVM of another replica sharing the data dir, or a later start,
-            // never maps a half-written archive
-            Path temp = folder.resolve(archive.getFileName() + "." + UUID.randomUUID() + ".tmp");
-            dumping.put(kind, temp);
-            return aotCache
-                    ? List.of("-XX:AOTCacheOutput=" + temp, "-Xlog:aot=off", "-Xlog:cds=off")
-                    : List.of("-XX:ArchiveClassesAtExit=" + temp, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+
+        List<String> options() {
+            return options;
         }
-        return List.of();
     }
 
     /**
-     * After a JVM of {@code kind} exited with {@code exitCode}: if it was the one writing the
-     * archive and ended normally (an exit code of its own, or SIGTERM, SIGINT, SIGHUP: it wrote
-     * the archive at exit; not a kill or a crash, which can leave it half-written), moves the
-     * archive into place, unless another JVM's got there first.
+     * A run of a JVM of {@code kind}: it uses the archive, or (the first of its kind) writes it at
+     * exit; further JVMs of a kind run without one while their first is writing, and after it, if
+     * it wrote none (killed, or refused by the JDK), until the next start: a training run at every
+     * pass of the logger would cost more than it gives.
      */
-    synchronized void publish(String kind, int exitCode) {
-        Path temp = dumping.get(kind);
+    synchronized Run run(String kind) {
+        Path archive = archive(kind);
+        if (Files.isRegularFile(archive)) {
+            return new Run(kind, options("-XX:AOTCache=", "-XX:SharedArchiveFile=", archive), null);
+        }
+        if (!dumping.containsKey(kind)) {
+            // written under a name of its own and moved into place when the JVM has exited
+            // ({@link #exited}): a JVM of another replica sharing the data dir, or a later start,
+            // never maps a half-written archive
+            Path temp = folder.resolve(archive.getFileName() + "." + UUID.randomUUID() + ".tmp");
+            dumping.put(kind, temp);
+            return new Run(kind, options("-XX:AOTCacheOutput=", "-XX:ArchiveClassesAtExit=", temp), temp);
+        }
+        return new Run(kind, List.of(), null);
+    }
+
+    /** {@code file} with the option for this JVM's kind of archive, and the JVM's logging of archives off. */
+    private List<String> options(String aotCacheOption, String dynamicArchiveOption, Path file) {
+        return aotCache
+                ? List.of(aotCacheOption + file, "-Xlog:aot=off", "-Xlog:cds=off")
+                : List.of(dynamicArchiveOption + file, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+    }
+
+    /**
+     * After the JVM of {@code run} exited with {@code exitCode}: if it was the one writing its
+     * kind's archive and ended normally (an exit code of its own, or SIGTERM, SIGINT, SIGHUP: it
+     * wrote the archive at exit; not a kill or a crash, which can leave it half-written), moves the
+     * archive into place, unless another JVM's got there first. Another JVM of the kind leaves the
+     * files alone: on JDK 25 the writer may still be assembling its AOT cache from them.
+     */
+    synchronized void exited(Run run, int exitCode) {
+        Path temp = run.writing;
         if (temp == null) {
             return;
         }
         boolean normalEnd = exitCode >= 0 && exitCode < 128 || exitCode == 129 || exitCode == 130 || exitCode == 143;
         try {
-            if (normalEnd && Files.isRegularFile(temp) && Files.size(temp) > 0 && !Files.exists(archive(kind))) {
-                Files.move(temp, archive(kind), StandardCopyOption.ATOMIC_MOVE);
+            if (normalEnd && Files.isRegularFile(temp) && Files.size(temp) > 0 && !Files.exists(archive(run.kind))) {
+                Files.move(temp, archive(run.kind), StandardCopyOption.ATOMIC_MOVE);
             }
         } catch (IOException e) {
             // no archive this time: the next start writes one

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -183,11 +184,14 @@ final class Supervisor {
     private ChildProcess child(ChildSpec spec, List<String> java, Map<String, String> env, Turns turns) {
         String kind = spec.name().split(" ")[0]; // "node quay.io": the archives are per kind of component
         ClassDataSharing archives = cds;
+        // the child's current run: one at a time, from the command's making to its exit
+        AtomicReference<ClassDataSharing.Run> run = new AtomicReference<>();
         Supplier<List<String>> command = () -> {
             List<String> c = new ArrayList<>(java.subList(0, 1));
             c.addAll(spec.jvmOptions());
             if (archives != null) {
-                c.addAll(archives.options(kind));
+                run.set(archives.run(kind));
+                c.addAll(run.get().options());
             }
             c.addAll(java.subList(1, java.size()));
             c.addAll(spec.arguments());
@@ -199,8 +203,9 @@ final class Supervisor {
             writeMetrics();
         });
         return new ChildProcess(spec, command, env, out, turns != null ? turns : restartsOnExit, exit -> {
-            if (archives != null) {
-                archives.publish(kind, exit);
+            ClassDataSharing.Run ended = run.getAndSet(null);
+            if (ended != null) {
+                archives.exited(ended, exit);
             }
         });
     }

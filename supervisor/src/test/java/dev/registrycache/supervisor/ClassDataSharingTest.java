@@ -23,30 +23,34 @@ class ClassDataSharingTest {
         ClassDataSharing cds = new ClassDataSharing(dir, "k", JDK17);
         Path archive = dir.resolve("node-k.jsa");
         assertEquals(archive, cds.archive("node"));
-        List<String> dump = cds.options("node");
-        Path temp = Path.of(dump.get(0).substring("-XX:ArchiveClassesAtExit=".length()));
+        ClassDataSharing.Run dump = cds.run("node");
+        Path temp = written(dump, "-XX:ArchiveClassesAtExit=");
         assertEquals(dir, temp.getParent());
         assertTrue(temp.getFileName().toString().startsWith("node-k.jsa.")
                 && temp.toString().endsWith(".tmp"));
-        assertEquals(List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off"), dump.subList(1, 3));
-        assertEquals(List.of(), cds.options("node"), "the second node while the first is writing");
-        assertTrue(
-                cds.options("gateway").get(0).startsWith("-XX:ArchiveClassesAtExit=" + dir.resolve("gateway-k.jsa.")));
-        cds.publish("node", 143); // the dumping JVM exited without writing anything: no archive
+        assertEquals(
+                List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off"),
+                dump.options().subList(1, 3));
+        assertEquals(List.of(), cds.run("node").options(), "the second node while the first is writing");
+        assertTrue(cds.run("gateway")
+                .options()
+                .get(0)
+                .startsWith("-XX:ArchiveClassesAtExit=" + dir.resolve("gateway-k.jsa.")));
+        cds.exited(dump, 143); // the dumping JVM exited without writing anything: no archive
         assertFalse(Files.exists(archive));
         Files.write(temp, new byte[] {1, 2});
-        cds.publish("node", 137); // killed: what it wrote may be half an archive
+        cds.exited(dump, 137); // killed: what it wrote may be half an archive
         assertFalse(Files.exists(archive));
         assertFalse(Files.exists(temp));
         Files.write(temp, new byte[] {1, 2});
-        cds.publish("node", 143); // stopped with SIGTERM: written at exit
+        cds.exited(dump, 143); // stopped with SIGTERM: written at exit
         assertFalse(Files.exists(temp));
         assertArrayEquals(new byte[] {1, 2}, Files.readAllBytes(archive), "moved into place whole");
         assertEquals(
                 List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"),
-                cds.options("node"));
+                cds.run("node").options());
         Files.write(temp, new byte[] {3});
-        cds.publish("node", 0); // another JVM's archive got there first: kept
+        cds.exited(dump, 0); // another JVM's archive got there first: kept
         assertArrayEquals(new byte[] {1, 2}, Files.readAllBytes(archive));
         assertFalse(Files.exists(temp));
     }
@@ -56,13 +60,40 @@ class ClassDataSharingTest {
         ClassDataSharing cds = new ClassDataSharing(dir, "k", JDK25);
         Path archive = dir.resolve("logger-k.aot");
         assertEquals(archive, cds.archive("Logger"));
-        List<String> dump = cds.options("logger");
-        assertTrue(dump.get(0).startsWith("-XX:AOTCacheOutput=" + archive + "."), dump.toString());
-        assertEquals(List.of("-Xlog:aot=off", "-Xlog:cds=off"), dump.subList(1, 3));
-        assertEquals(List.of(), cds.options("logger"));
-        Files.write(Path.of(dump.get(0).substring("-XX:AOTCacheOutput=".length())), new byte[] {1});
-        cds.publish("logger", 0);
-        assertEquals(List.of("-XX:AOTCache=" + archive, "-Xlog:aot=off", "-Xlog:cds=off"), cds.options("logger"));
+        ClassDataSharing.Run dump = cds.run("logger");
+        assertTrue(
+                dump.options().get(0).startsWith("-XX:AOTCacheOutput=" + archive + "."),
+                dump.options().toString());
+        assertEquals(List.of("-Xlog:aot=off", "-Xlog:cds=off"), dump.options().subList(1, 3));
+        assertEquals(List.of(), cds.run("logger").options());
+        Files.write(written(dump, "-XX:AOTCacheOutput="), new byte[] {1});
+        cds.exited(dump, 0);
+        assertEquals(
+                List.of("-XX:AOTCache=" + archive, "-Xlog:aot=off", "-Xlog:cds=off"),
+                cds.run("logger").options());
+    }
+
+    @Test
+    void anotherJvmOfTheKindExitingLeavesTheAotCacheBeingAssembledAlone(@TempDir Path dir) throws IOException {
+        ClassDataSharing cds = new ClassDataSharing(dir, "k", JDK25);
+        ClassDataSharing.Run training = cds.run("node"); // node quay.io
+        ClassDataSharing.Run other = cds.run("node"); // node docker.io, stopped at the same moment
+        Path temp = written(training, "-XX:AOTCacheOutput=");
+        // at its exit the training JVM writes its configuration, then a JVM of its own assembles the cache from it
+        Path configuration = Files.write(Path.of(temp + ".config"), new byte[] {1});
+        cds.exited(other, 143);
+        assertTrue(Files.exists(configuration), "the configuration is the training JVM's");
+        Files.write(temp, new byte[] {2});
+        Files.delete(configuration);
+        cds.exited(training, 143);
+        assertArrayEquals(new byte[] {2}, Files.readAllBytes(cds.archive("node")));
+    }
+
+    /** The archive {@code run} writes, from its option {@code option}. */
+    private static Path written(ClassDataSharing.Run run, String option) {
+        String first = run.options().get(0);
+        assertTrue(first.startsWith(option), run.options().toString());
+        return Path.of(first.substring(option.length()));
     }
 
     @Test
