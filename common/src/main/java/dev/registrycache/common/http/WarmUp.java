@@ -53,7 +53,7 @@ public final class WarmUp {
     public static Progress start(String name, long budget, BooleanSupplier yield, Callable<Rig> rig) {
         Progress progress = new Progress();
         Thread thread = new Thread(
-                () -> progress.ended().complete(run(name, budget, yield, rig, progress.moved())), name + "-warm-up");
+                () -> progress.ended().complete(run(budget, yield, rig, progress.moved())), name + "-warm-up");
         thread.setDaemon(true);
         thread.setPriority(Thread.MIN_PRIORITY);
         thread.start();
@@ -81,7 +81,7 @@ public final class WarmUp {
         return read;
     }
 
-    private static long run(String name, long budget, BooleanSupplier yield, Callable<Rig> rig, AtomicLong progress) {
+    private static long run(long budget, BooleanSupplier yield, Callable<Rig> rig, AtomicLong progress) {
         long t0 = System.nanoTime();
         long moved = 0;
         try (Rig r = rig.call()) {
@@ -91,10 +91,16 @@ public final class WarmUp {
             }
         } catch (Exception e) {
             if (!yield.getAsBoolean()) {
-                LOG.debug("{} warm-up ended early after {} bytes: {}", name, moved, e.toString());
+                LOG.info("warm-up ended early after {} MiB: {}", moved >> 20, e.toString());
+                return moved;
             }
         }
-        LOG.debug("{} warm-up: {} MiB in {} ms", name, moved >> 20, (System.nanoTime() - t0) / 1_000_000);
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        if (yield.getAsBoolean()) {
+            LOG.info("warm-up ended by the first request after {} MiB in {} ms", moved >> 20, millis);
+        } else {
+            LOG.info("warm-up: {} MiB through a throwaway copy in {} ms", moved >> 20, millis);
+        }
         if (moved > 0 && !yield.getAsBoolean()) {
             // the heap the transfers grew, and the throwaway server's buffers, given back while idle
             System.gc();
