@@ -59,7 +59,7 @@ class PackageRoomsTest {
                         "startup", Set.of("settings"),
                         "logdir", Set.of("(root)", "oci"),
                         "store", Set.of("(root)", "oci"),
-                        "http", Set.of("(root)", "logdir", "oci", "settings", "store"),
+                        "http", Set.of("(root)", "logdir", "oci", "settings", "startup", "store"),
                         "cli", Set.of(),
                         "logging", Set.of()),
                 uses);

@@ -1,5 +1,6 @@
 package dev.registrycache.supervisor;
 
+import dev.registrycache.common.startup.SupervisorWatch;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -40,6 +41,7 @@ final class ChildProcess {
     private volatile boolean finishing;
 
     private volatile Process process;
+    private volatile boolean stackReady;
     private CountDownLatch exited = new CountDownLatch(0);
     private Thread loop;
 
@@ -149,6 +151,9 @@ final class ChildProcess {
             }
         }
         process = watchdog.awaitProcess();
+        if (stackReady) {
+            tellStackReady(process); // a restart after the cache was ready
+        }
         if (stopping && process != null) {
             process.toHandle().destroy(); // stop() ran while this child was starting
         }
@@ -159,6 +164,28 @@ final class ChildProcess {
         }
         lines.flush();
         return exit[0];
+    }
+
+    /**
+     * Tells the child, now and after each restart, that the whole cache is ready: one line on its
+     * stdin ({@code SupervisorWatch.whenStackReady}), on which it begins its warm-up.
+     */
+    void stackReady() {
+        stackReady = true;
+        tellStackReady(process);
+    }
+
+    private static void tellStackReady(Process p) {
+        if (p == null) {
+            return;
+        }
+        try {
+            OutputStream stdin = p.getOutputStream();
+            stdin.write(SupervisorWatch.STACK_READY);
+            stdin.flush();
+        } catch (IOException e) {
+            // it has exited: its next start is told
+        }
     }
 
     /** From now on an exit of this child is final: the cache is stopping. */
@@ -237,7 +264,8 @@ final class ChildProcess {
     }
 
     /**
-     * Copies the child's output to ours and holds the write end of its stdin without writing: the
+     * Copies the child's output to ours and holds the write end of its stdin (written once, the line that
+     * says the cache is ready: {@link ChildProcess#stackReady}): the
      * child sees its stdin end, and exits, the moment this JVM is gone (SupervisorWatch), even
      * after kill -9. commons-exec would otherwise close the child's stdin at once.
      */

@@ -123,8 +123,13 @@ final class Supervisor {
         nodes.forEach(ChildProcess::start);
         gateway.start();
         // the logger and the cleaner are not needed to serve: they start once the cache is ready,
-        // so that they do not compete for the CPU with the JVMs that are starting to serve
-        awaitReady(t0, () -> others.forEach(ChildProcess::start));
+        // so that they do not compete for the CPU with the JVMs that are starting to serve; so do
+        // the nodes' and the gateway's warm-ups
+        awaitReady(t0, () -> {
+            nodes.forEach(ChildProcess::stackReady);
+            gateway.stackReady();
+            others.forEach(ChildProcess::start);
+        });
     }
 
     /**

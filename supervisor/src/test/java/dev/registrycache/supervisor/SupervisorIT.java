@@ -112,6 +112,7 @@ class SupervisorIT {
         env.put("LOG_DIR", dir.resolve("logs").toString());
         env.put("PORT", Integer.toString(FreePort.pick()));
         env.put("CERTS", dir.resolve("no-certs.pem").toString());
+        env.put("WARMUP_SIZE", "32M"); // each start warms up: enough to see it, light on a shared machine
         if (endpoints != null) {
             env.put("UPSTREAM_ENDPOINTS", endpoints);
         }
@@ -137,6 +138,15 @@ class SupervisorIT {
                 "quay.io=" + quay.baseUrl() + " docker.io=" + hub.baseUrl());
         Stack stack = start(env);
         Await.until("the ready line", Duration.ofSeconds(30), () -> stack.printed("registry-cache ready"));
+        for (String component : List.of("[node quay.io] ", "[node docker.io] ", "[gateway] ")) {
+            // told by the supervisor once the whole cache was ready (a line on its stdin), not before
+            Await.until(
+                    component + "warm-up",
+                    Duration.ofSeconds(60),
+                    () -> stack.lines().stream()
+                            .anyMatch(l ->
+                                    l.startsWith(component) && l.contains("warm-up: 32 MiB through a throwaway copy")));
+        }
         Await.until(
                 "two nodes and the gateway, once the logger's and the cleaner's first passes ended",
                 Duration.ofSeconds(30),
@@ -248,6 +258,15 @@ class SupervisorIT {
                 http.send(HttpRequest.newBuilder(blob).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(digest, Sha256.of(again.body()));
         assertNotEquals(node.pid(), stack.child("--upstream quay.io").pid());
+        Await.until("the restarted node's warm-up, told at its start", Duration.ofSeconds(60), () -> {
+            List<String> lines = stack.lines();
+            int exit = lines.indexOf(lines.stream()
+                    .filter(l -> l.contains("node quay.io exited"))
+                    .findFirst()
+                    .orElseThrow());
+            return lines.subList(exit, lines.size()).stream()
+                    .anyMatch(l -> l.startsWith("[node quay.io] ") && l.contains("warm-up"));
+        });
         assertTrue(stack.printed("node quay.io exited"), String.join("\n", stack.lines()));
         String metrics = http.send(
                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.port() + "/metrics"))

@@ -1,6 +1,7 @@
 package dev.registrycache.common.http;
 
 import dev.registrycache.common.settings.Setting;
+import dev.registrycache.common.startup.SupervisorWatch;
 import java.time.Duration;
 import java.util.Map;
 import org.eclipse.jetty.io.ByteBufferPool;
@@ -168,7 +169,8 @@ public abstract class OnePortServer implements AutoCloseable {
                         },
                         name + "-shutdown"));
         start();
-        warmUp(warmUpBytes);
+        // once the whole cache is ready: the warm-up must not slow the other components' start
+        SupervisorWatch.whenStackReady(() -> warmUp(warmUpBytes));
         server.join();
         return 0;
     }

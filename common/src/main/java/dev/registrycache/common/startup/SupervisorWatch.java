@@ -3,6 +3,7 @@ package dev.registrycache.common.startup;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -12,7 +13,8 @@ import sun.misc.SignalHandler;
 
 /**
  * Lets a component started by the supervisor die with it, and stop only when the supervisor says.
- * The supervisor passes its pid in {@value #ENV} and keeps the write end of this process's stdin:
+ * The supervisor passes its pid in {@value #ENV} and keeps the write end of this process's stdin,
+ * on which it writes only one line, once the cache is ready ({@link #whenStackReady}):
  * when the supervisor is gone, even killed with {@code kill -9}, stdin ends at once and this process
  * exits (its pid is also polled, for a stdin that was redirected). Terminal signals sent to the
  * whole process group (Ctrl-C's SIGINT, SIGHUP when the terminal closes) are ignored here: the
@@ -30,7 +32,13 @@ public final class SupervisorWatch {
     /** How long the last rites may take before the orphan halts anyway. */
     static final Duration LAST_RITES_LIMIT = Duration.ofSeconds(5);
 
+    /** What the supervisor writes on a child's stdin once the whole cache is ready (one line). */
+    public static final int STACK_READY = '\n';
+
     private static final List<Runnable> LAST_RITES = new CopyOnWriteArrayList<>();
+    private static final List<Runnable> WHEN_READY = new ArrayList<>();
+    private static boolean supervised;
+    private static boolean stackReady;
     private static final AtomicBoolean GONE = new AtomicBoolean();
 
     private SupervisorWatch() {}
@@ -42,6 +50,35 @@ public final class SupervisorWatch {
      */
     public static void beforeHalt(Runnable rites) {
         LAST_RITES.add(rites);
+    }
+
+    /**
+     * Runs {@code then} once the whole cache is ready: when the supervisor says so (it writes
+     * {@link #STACK_READY} on this process's stdin, at once for a child restarted later), or at
+     * once when this process runs without one. For work that must not slow the start of the
+     * other components, such as the warm-up.
+     */
+    public static void whenStackReady(Runnable then) {
+        synchronized (WHEN_READY) {
+            if (supervised && !stackReady) {
+                WHEN_READY.add(then);
+                return;
+            }
+        }
+        then.run();
+    }
+
+    private static void stackReady() {
+        List<Runnable> waiting;
+        synchronized (WHEN_READY) {
+            if (stackReady) {
+                return;
+            }
+            stackReady = true;
+            waiting = List.copyOf(WHEN_READY);
+            WHEN_READY.clear();
+        }
+        waiting.forEach(Runnable::run);
     }
 
     /** Starts watching if this process was started by a supervisor; does nothing otherwise. */
@@ -56,15 +93,21 @@ public final class SupervisorWatch {
         } catch (NumberFormatException e) {
             return;
         }
+        synchronized (WHEN_READY) {
+            supervised = true;
+        }
         Signal.handle(new Signal("INT"), SignalHandler.SIG_IGN);
         Signal.handle(new Signal("HUP"), SignalHandler.SIG_IGN);
         Thread stdin = new Thread(
                 () -> {
                     try {
                         InputStream in = System.in;
-                        while (in.read() >= 0) {
-                            // the supervisor never writes; the read returns -1 when it is gone
+                        for (int b; (b = in.read()) >= 0; ) {
+                            if (b == STACK_READY) {
+                                stackReady();
+                            }
                         }
+                        // the read returns -1 when the supervisor is gone
                     } catch (IOException e) {
                         // same: the pipe broke
                     }

@@ -22,10 +22,12 @@ import org.slf4j.LoggerFactory;
  * Leases as files in {@code <data-dir>/.leases/}, for replicas on several hosts that share the
  * datastore over a network file system (NFS, CephFS, EFS). A lease file holds its holder and when
  * it expires ({@code <holder> <epoch millis>}). Only operations that such file systems make
- * atomic decide who holds it: creating a file that must not exist ({@code O_EXCL}), and renaming.
+ * atomic decide who holds it: making a hard link (or creating a file with {@code O_EXCL}) where
+ * no file may exist yet, and renaming.
  *
  * <ul>
- *   <li>A free lease is taken by creating its file: of holders that try at once, one succeeds.
+ *   <li>A free lease is taken by linking a file written whole to its name: of holders that try at
+ *       once, one succeeds.
  *   <li>A stale lease (expired, or running implausibly far ahead: {@link Lease}) is first moved
  *       out of the way by renaming it to a name of the taker's own (only one rename of a file
  *       succeeds); the taker then checks that what it moved is what it read, and creates the file
@@ -133,8 +135,30 @@ final class FileLeases {
         }
     }
 
-    /** Creates the lease file if it does not exist; false if it does (another holder has it). */
-    private static boolean create(Path file, Lease lease) throws IOException {
+    /**
+     * Creates the lease file if it does not exist; false if it does (another holder has it). The
+     * lease is written whole beside it first and linked into place, which fails if the file
+     * exists: the file is never seen empty, where a holder that read it empty could take it for
+     * a stale one being written and move it away while its creator goes on holding it (found by
+     * eight holders at once with a clock ahead of the file system's). Without hard links: created
+     * empty and written, as a last resort.
+     */
+    private boolean create(Path file, Lease lease) throws IOException {
+        Path temp = folder.resolve("." + file.getFileName() + ".new-" + UUID.randomUUID());
+        try {
+            Files.write(temp, bytes(lease), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Files.createLink(file, temp);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } catch (UnsupportedOperationException e) {
+            return createInPlace(file, lease);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    private static boolean createInPlace(Path file, Lease lease) throws IOException {
         try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             out.write(bytes(lease));
         } catch (FileAlreadyExistsException e) {
