@@ -2,7 +2,9 @@ package dev.registrycache.gateway;
 
 import dev.registrycache.common.http.SyntheticBlobServer;
 import dev.registrycache.common.http.WarmUp;
+import dev.registrycache.common.oci.NameMapping;
 import dev.registrycache.common.oci.RegistryHost;
+import dev.registrycache.common.oci.RepositoryName;
 import dev.registrycache.common.store.FileDatastore;
 import java.net.URI;
 import java.nio.file.Files;
@@ -25,17 +27,22 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 /**
  * The gateway's {@link WarmUp}: a throwaway gateway with the same certificate (TLS, HTTP/2 and
  * HTTP/1.1) on a loopback port, its logs and datastore in a temporary folder, whose one node is
- * a {@link SyntheticBlobServer}; each transfer GETs the synthetic blob through it, by turns over
- * HTTP/2 and HTTP/1.1, so the TLS records, both protocols and the proxy's copies run.
+ * a {@link SyntheticBlobServer}, and whose datastore holds the same blob under another
+ * repository; each transfer GETs the blob, by turns over HTTP/2 and HTTP/1.1, through the node
+ * (cold) and from the datastore (warm), so the TLS records, both protocols, the proxy's copies
+ * and the stored blobs' mapped writes run.
  */
 final class GatewayWarmUp implements WarmUp.Rig {
     private static final int BLOB_MIB = 32;
+    /** The repository whose blob the throwaway gateway answers from its datastore. */
+    private static final String STORED = "warm-up-stored";
 
     private final Path folder;
     private final SyntheticBlobServer node;
     private final GatewayServer gateway;
     private final HttpClient client;
-    private final URI blob;
+    private final URI cold;
+    private final URI warm;
     private final boolean tls;
     private int transfers;
 
@@ -55,6 +62,11 @@ final class GatewayWarmUp implements WarmUp.Rig {
                 folder.resolve("log"),
                 Optional.empty(),
                 Optional.empty());
+        node.storeIn(
+                new FileDatastore(copy.dataDir()),
+                new NameMapping(registry)
+                        .map(RepositoryName.parse(registry.prefix() + "/" + STORED))
+                        .store());
         this.gateway = new GatewayServer(copy, false);
         gateway.start();
         ClientConnector connector = new ClientConnector();
@@ -72,8 +84,9 @@ final class GatewayWarmUp implements WarmUp.Rig {
                 HttpClientConnectionFactory.HTTP11));
         client.start();
         String scheme = tls ? "https" : "http";
-        blob = URI.create(scheme + "://127.0.0.1:" + gateway.port() + "/v2/" + registry.prefix() + "/warm-up/blobs/"
-                + node.digest());
+        String base = scheme + "://127.0.0.1:" + gateway.port() + "/v2/" + registry.prefix() + "/";
+        cold = URI.create(base + "warm-up/blobs/" + node.digest());
+        warm = URI.create(base + STORED + "/blobs/" + node.digest());
     }
 
     /** The rig for the gateway configured by {@code real}, in a new temporary folder; null without registries. */
@@ -92,9 +105,15 @@ final class GatewayWarmUp implements WarmUp.Rig {
 
     @Override
     public long transfer(BooleanSupplier stop) throws Exception {
-        // without TLS the gateway speaks HTTP/1.1 alone
-        HttpVersion version = tls && transfers++ % 2 == 0 ? HttpVersion.HTTP_2 : HttpVersion.HTTP_1_1;
-        return WarmUp.get(client.newRequest(blob).version(version), stop);
+        // HTTP/2 and HTTP/1.1 (without TLS the gateway speaks HTTP/1.1 alone), each cold and warm
+        int turn = transfers++;
+        HttpVersion version = tls && turn % 2 == 0 ? HttpVersion.HTTP_2 : HttpVersion.HTTP_1_1;
+        return WarmUp.get(client.newRequest(turn / 2 % 2 == 0 ? cold : warm).version(version), stop);
+    }
+
+    /** The synthetic node behind the throwaway gateway. */
+    SyntheticBlobServer node() {
+        return node;
     }
 
     @Override

@@ -38,15 +38,20 @@ class GatewayWarmUpTest {
     private Path certs;
 
     private GatewayServer gateway(boolean tls) throws Exception {
-        certs = tls ? new TestPki().writeCertsPem(work, TestPki.KeyFormat.EC) : work.resolve("absent.pem");
-        return new GatewayServer(LoopbackGateways.inFrontOf(
-                        "quay.io",
-                        FreePort.pick(), // a node nobody listens on: the real gateway never reaches it here
-                        certs,
-                        work.resolve("data"),
-                        work.resolve("logs"),
-                        Map.of()))
-                .start();
+        return new GatewayServer(config(tls)).start();
+    }
+
+    private GatewayConfig config(boolean tls) throws Exception {
+        if (certs == null) {
+            certs = tls ? new TestPki().writeCertsPem(work, TestPki.KeyFormat.EC) : work.resolve("absent.pem");
+        }
+        return LoopbackGateways.inFrontOf(
+                "quay.io",
+                FreePort.pick(), // a node nobody listens on: the real gateway never reaches it here
+                certs,
+                work.resolve("data"),
+                work.resolve("logs"),
+                Map.of());
     }
 
     @Test
@@ -73,6 +78,18 @@ class GatewayWarmUpTest {
             String metrics = get(gw, tls, "/metrics").body();
             assertFalse(metrics.contains("registry_cache_gateway_requests_total{code=\"200\"}"), metrics);
             assertEquals(before, warmUpFolders(), "the throwaway gateway's folder is removed");
+        }
+    }
+
+    @Test
+    void theThrowawayGatewayServesTheBlobByTurnsThroughItsNodeAndFromItsDatastoreOverBothProtocols() throws Exception {
+        try (GatewayWarmUp rig = GatewayWarmUp.open(config(true))) {
+            long moved = 0;
+            for (int i = 0; i < 4; i++) {
+                moved += rig.transfer(() -> false);
+            }
+            assertEquals(4 * rig.node().length(), moved);
+            assertEquals(2, rig.node().blobGets(), "two of four from the throwaway datastore");
         }
     }
 

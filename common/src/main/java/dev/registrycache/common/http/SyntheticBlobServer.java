@@ -1,10 +1,15 @@
 package dev.registrycache.common.http;
 
 import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.oci.RepositoryName;
+import dev.registrycache.common.store.BlobUpload;
+import dev.registrycache.common.store.Datastore;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -28,6 +33,7 @@ public final class SyntheticBlobServer implements AutoCloseable {
     private final Digest digest;
     private final Server server;
     private final ServerConnector connector;
+    private final AtomicInteger blobGets = new AtomicInteger();
 
     /** A blob of {@code mebibytes} MiB. */
     public SyntheticBlobServer(int mebibytes) throws Exception {
@@ -66,6 +72,22 @@ public final class SyntheticBlobServer implements AutoCloseable {
         return (long) blocks * BLOCK;
     }
 
+    /** Stores the blob in {@code store}, linked to {@code repository}, as a node would have. */
+    public void storeIn(Datastore store, RepositoryName repository) throws IOException {
+        try (BlobUpload upload = store.newUpload(repository)) {
+            for (int i = 0; i < blocks; i++) {
+                upload.write(ByteBuffer.wrap(block));
+            }
+            upload.commit(digest);
+        }
+        store.linkLayer(repository, digest);
+    }
+
+    /** How many GETs of the blob it has answered. */
+    public int blobGets() {
+        return blobGets.get();
+    }
+
     /** {@code http://127.0.0.1:<port>}. */
     public URI uri() {
         return URI.create("http://127.0.0.1:" + connector.getLocalPort());
@@ -84,6 +106,7 @@ public final class SyntheticBlobServer implements AutoCloseable {
             callback.succeeded();
             return;
         }
+        blobGets.incrementAndGet();
         // written from a thread of its own: a blocking write would hold a selector thread
         server.getThreadPool().execute(() -> writeBlob(response, callback));
     }
