@@ -46,6 +46,11 @@ final class NodeFixture implements AutoCloseable {
         return node.warmUp(bytes);
     }
 
+    /** Starts the node's warm-up once no request has come for {@code quiet}. */
+    dev.registrycache.common.http.WarmUp.Progress warmUp(long bytes, java.time.Duration quiet) {
+        return node.warmUp(bytes, quiet);
+    }
+
     String hostPort() {
         return "127.0.0.1:" + port();
     }

@@ -52,6 +52,23 @@ class NodeWarmUpE2ETest {
     }
 
     @Test
+    void theWarmUpWaitsUntilNoRequestCameForAWhile() throws Exception {
+        try (NodeFixture node = new NodeFixture("quay.io", nowhere(), null)) {
+            WarmUp.Progress warmUp = node.warmUp(32 * MIB, java.time.Duration.ofSeconds(5));
+            Set<Path> before = warmUpFolders();
+            for (int i = 0; i < 30; i++) { // a client probing GET /v2/ every 100 ms for 3 s
+                get(node, "/v2/");
+                Thread.sleep(100);
+                assertEquals(0, warmUp.moved().get(), "no warm-up while requests come");
+                assertFalse(warmUp.ended().isDone());
+            }
+            assertEquals(before, warmUpFolders(), "not even begun: no throwaway node");
+
+            assertEquals(32 * MIB, warmUp.ended().get(120, TimeUnit.SECONDS), "once the probes stopped");
+        }
+    }
+
+    @Test
     void aRealRequestEndsTheWarmUp() throws Exception {
         try (NodeFixture node = new NodeFixture("quay.io", nowhere(), null)) {
             WarmUp.Progress warmUp = node.warmUp(1L << 40);

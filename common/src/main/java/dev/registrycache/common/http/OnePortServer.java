@@ -46,6 +46,12 @@ public abstract class OnePortServer implements AutoCloseable {
     /** How long the transfers in flight get to finish when the server stops (the README's "up to 20 s"). */
     public static final Duration STOP_GRACE = Duration.ofSeconds(20);
 
+    /**
+     * How long a warm-up waits without requests before it begins: a client that probes the port
+     * as soon as it listens (a ready check polling {@code GET /v2/}) gets its answers first.
+     */
+    public static final Duration WARM_UP_QUIET = Duration.ofSeconds(1);
+
     /** A client that neither sends nor takes a byte for this long is gone. */
     private static final Duration IDLE_TIMEOUT = Duration.ofMinutes(2);
 
@@ -54,6 +60,8 @@ public abstract class OnePortServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private volatile boolean repositoryRequestSeen;
+    /** When the last request other than a probe's ({@code /healthz}, {@code /metrics}) began. */
+    private volatile long lastRequestNanos = System.nanoTime();
 
     /**
      * @param name      the process ({@code node}, {@code gateway}): names the server's threads
@@ -91,13 +99,17 @@ public abstract class OnePortServer implements AutoCloseable {
 
     /**
      * Sets what the server answers with, behind the handler that closes idle connections when it
-     * stops and the one that notes the first request for a repository (which ends the warm-up).
+     * stops and the one that notes when requests come (a warm-up waits for a quiet second and
+     * ends at the first request for a repository).
      */
     protected final void setHandler(Handler handler) {
         server.setHandler(new IdleConnectionCloser(new Handler.Wrapper(handler) {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 String path = request.getHttpURI().getPath();
+                if (!"/healthz".equals(path) && !"/metrics".equals(path)) {
+                    lastRequestNanos = System.nanoTime();
+                }
                 if (!repositoryRequestSeen && path.startsWith("/v2/") && path.length() > "/v2/".length()) {
                     repositoryRequestSeen = true;
                 }
@@ -108,15 +120,25 @@ public abstract class OnePortServer implements AutoCloseable {
 
     /**
      * Starts the {@link WarmUp} of this started server, {@code bytes} of synthetic transfers at
-     * most (none for 0).
+     * most (none for 0), once no request has come for {@link #WARM_UP_QUIET}.
      */
     public final WarmUp.Progress warmUp(long bytes) {
+        return warmUp(bytes, WARM_UP_QUIET);
+    }
+
+    /** {@link #warmUp(long)} once no request has come for {@code quiet}. */
+    public final WarmUp.Progress warmUp(long bytes, Duration quiet) {
         if (bytes <= 0) {
             WarmUp.Progress none = new WarmUp.Progress();
             none.ended().complete(0L);
             return none;
         }
-        return WarmUp.start(name, bytes, () -> repositoryRequestSeen || !server.isRunning(), this::warmUpRig);
+        return WarmUp.start(
+                name,
+                bytes,
+                () -> System.nanoTime() - lastRequestNanos >= quiet.toNanos(),
+                () -> repositoryRequestSeen || !server.isRunning(),
+                this::warmUpRig);
     }
 
     /**

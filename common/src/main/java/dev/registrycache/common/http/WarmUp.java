@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * runs its code interpreted, then compiled by C1, and compiles the hot paths with C2 while it
  * serves: the first cold pull after a start cost the stack about twice the CPU of the next one,
  * half of it in the compiler threads, on the same cores as the transfer (bench/README.md). So
- * right after the server starts, a thread of low priority sends synthetic transfers through a
+ * once the server has started and had no request for a moment, a thread sends synthetic transfers through a
  * throwaway copy of the process's own server (the same classes on another loopback port, with
  * its own temporary folder, metrics and log, and a synthetic peer behind it), until its budget of
  * bytes is spent; it stops at once when the real server sees its first request for a repository,
@@ -36,6 +36,8 @@ public final class WarmUp {
 
     /** A synthetic transfer that takes longer has failed. */
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /** How often a warm-up that waits for a quiet moment looks. */
+    private static final Duration QUIET_POLL = Duration.ofMillis(100);
 
     private WarmUp() {}
 
@@ -47,13 +49,17 @@ public final class WarmUp {
     }
 
     /**
-     * Starts the warm-up on a daemon thread: builds the rig, transfers until {@code budget} bytes
-     * have passed or {@code yield} says a real request arrived, closes the rig.
+     * Starts the warm-up on a daemon thread: once {@code quiet} says no request came for a while,
+     * builds the rig, transfers until {@code budget} bytes have passed or {@code yield} says a
+     * real request arrived, closes the rig.
      */
-    public static Progress start(String name, long budget, BooleanSupplier yield, Callable<Rig> rig) {
+    public static Progress start(
+            String name, long budget, BooleanSupplier quiet, BooleanSupplier yield, Callable<Rig> rig) {
         Progress progress = new Progress();
         Thread thread = new Thread(
-                () -> progress.ended().complete(run(budget, yield, rig, progress.moved())), name + "-warm-up");
+                () -> progress.ended()
+                        .complete(awaitQuiet(quiet, yield) ? run(budget, yield, rig, progress.moved()) : 0L),
+                name + "-warm-up");
         thread.setDaemon(true);
         thread.setPriority(Thread.MIN_PRIORITY);
         thread.start();
@@ -79,6 +85,21 @@ public final class WarmUp {
             }
         }
         return read;
+    }
+
+    /** Waits until {@code quiet}; false if {@code yield} says to give up first. */
+    private static boolean awaitQuiet(BooleanSupplier quiet, BooleanSupplier yield) {
+        while (!quiet.getAsBoolean()) {
+            if (yield.getAsBoolean()) {
+                return false;
+            }
+            try {
+                Thread.sleep(QUIET_POLL.toMillis());
+            } catch (InterruptedException e) {
+                return false;
+            }
+        }
+        return !yield.getAsBoolean();
     }
 
     private static long run(long budget, BooleanSupplier yield, Callable<Rig> rig, AtomicLong progress) {

@@ -73,7 +73,7 @@ public enum Setting {
      * Bytes of synthetic transfers the node and the gateway each send through a throwaway copy of
      * themselves after a start, so that the first pulls run compiled code; 0 turns it off.
      */
-    WARMUP_SIZE(null, "WARMUP_SIZE", "256M"),
+    WARMUP_SIZE(null, "WARMUP_SIZE", "128M"),
     /** Level of the processes' logfmt lines: ERROR, WARN, INFO, DEBUG, TRACE. */
     LOG_LEVEL(null, "LOG_LEVEL", "INFO");
 
