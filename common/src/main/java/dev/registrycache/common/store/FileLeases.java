@@ -28,13 +28,22 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>A free lease is taken by linking a file written whole to its name: of holders that try at
  *       once, one succeeds.
- *   <li>A stale lease (expired, or running implausibly far ahead: {@link Lease}) is first moved
- *       out of the way by renaming it to a name of the taker's own (only one rename of a file
- *       succeeds); the taker then checks that what it moved is what it read, and creates the file
- *       anew. Had another holder's fresh lease been moved instead (it took the lease in between),
- *       it is put back and the taker gives way.
- *   <li>The holder renews by writing a new file beside it and renaming it over the lease.
+ *   <li>Every change of a lease file that exists (a takeover of a stale lease, a renewal, a
+ *       release) is made by the one holder of its takeover marker, {@code .<name>.takeover}, a
+ *       lease on changing the lease, taken as any lease: linked into place whole, and when left by
+ *       a crashed holder, stale after its term and taken over in turn under a marker of its own.
+ *       Under it the holder reads the lease again and changes it only if it is still the one it
+ *       read. A takeover or a renewal writes a new file beside the lease and renames it over it,
+ *       so that the name never goes free; a release deletes it. A running lease is thus changed by
+ *       its holder alone, and its name goes free only by a release, never while another holder is
+ *       acting on it. (Moving a stale lease away to check it, as this class once did, let a third
+ *       holder take the name while a fresh lease moved by mistake was being put back.)
+ *   <li>A release that finds the marker held (a takeover under way, or one left by a crash) leaves
+ *       the lease to run out.
  * </ul>
+ *
+ * As with any lease, this holds for holders that do not stall for a whole term in the middle of
+ * a change.
  *
  * An empty file is a lease being written (created, not yet written), held until {@code term}
  * after it was; a file that holds anything else is no lease and is taken over, with a WARN. A
@@ -58,51 +67,91 @@ final class FileLeases {
     boolean hold(String name, String holder, Instant now, Duration term) throws IOException {
         check(name, "lease name");
         check(holder, "lease holder");
+        createFolder();
+        return take(name, holder, now, term);
+    }
+
+    /** {@link #hold} of a name and holder checked, also of a takeover marker (whose name is longer). */
+    private boolean take(String name, String holder, Instant now, Duration term) throws IOException {
         Path file = folder.resolve(name);
         Lease mine = new Lease(holder, now.plus(term).toEpochMilli());
-        createFolder();
         Found current = read(file);
         if (current == null) {
             return create(file, mine);
         }
-        if (current.lease() != null && current.lease().holder().equals(holder)) {
+        boolean own = current.lease() != null && current.lease().holder().equals(holder);
+        if (!own && !stale(file, current, now, term)) {
+            return false;
+        }
+        String marker = takeover(name, holder, now, term);
+        if (marker == null) {
+            return false; // another holder is changing the lease: it takes it over, or gives it back
+        }
+        try {
+            if (!current.equals(read(file))) {
+                return false; // another holder took it over, renewed or released it since we read it
+            }
             replace(file, mine);
             return true;
+        } finally {
+            dropTakeover(name, marker);
         }
-        if (!stale(file, current, now, term)) {
-            return false;
-        }
-        // stale: move it away under a name of our own, then check that it is the one we read
-        Path moved = folder.resolve("." + name + ".expired-" + UUID.randomUUID());
-        try {
-            Files.move(file, moved, StandardCopyOption.ATOMIC_MOVE);
-        } catch (NoSuchFileException e) {
-            return create(file, mine); // another holder released or moved it meanwhile
-        }
-        Found taken = read(moved);
-        if (!current.equals(taken)) {
-            // another holder took the lease between our read and our rename: give it back
-            try {
-                Files.createLink(file, moved);
-            } catch (FileAlreadyExistsException | UnsupportedOperationException e) {
-                // a third holder took it meanwhile, or links are not supported: the lease is taken either way
-            }
-            Files.deleteIfExists(moved);
-            return false;
-        }
-        Files.deleteIfExists(moved);
-        return create(file, mine);
     }
 
     void release(String name, String holder) throws IOException {
         check(name, "lease name");
         Path file = folder.resolve(name);
         Found current = read(file);
+        if (current == null
+                || current.lease() == null
+                || !current.lease().holder().equals(holder)) {
+            return;
+        }
+        // the marker runs as long as the lease: a takeover under way, or left by a crash, leaves the lease to run out
+        String marker = markerHolder(holder);
+        if (!create(takeoverFile(name), new Lease(marker, current.lease().expiresMillis()))) {
+            return;
+        }
+        try {
+            if (current.equals(read(file))) {
+                Files.deleteIfExists(file);
+            }
+        } finally {
+            dropTakeover(name, marker);
+        }
+    }
+
+    /**
+     * Takes the takeover marker of the lease {@code name}: the right to change the lease file, held
+     * by one holder at a time. The marker is itself a lease, {@code .<name>.takeover}, held for one
+     * term by this call alone (a name of the holder's own for this call), and taken as any lease: a
+     * marker left by a crashed holder is stale after its term and is taken over in turn, under a
+     * marker of its own. Returns the marker's holder name, or null if another holds it.
+     */
+    private String takeover(String name, String holder, Instant now, Duration term) throws IOException {
+        String marker = markerHolder(holder);
+        return take(takeoverFile(name).getFileName().toString(), marker, now, term) ? marker : null;
+    }
+
+    /** Removes the takeover marker of {@code name} if {@code marker} still holds it. */
+    private void dropTakeover(String name, String marker) throws IOException {
+        Path file = takeoverFile(name);
+        Found current = read(file);
         if (current != null
                 && current.lease() != null
-                && current.lease().holder().equals(holder)) {
+                && current.lease().holder().equals(marker)) {
             Files.deleteIfExists(file);
         }
+    }
+
+    private Path takeoverFile(String name) {
+        return folder.resolve("." + name + ".takeover");
+    }
+
+    /** A holder's name for one call, that no other call holds: its name (cut short) and 12 random hex digits. */
+    private static String markerHolder(String holder) {
+        String head = holder.length() > 115 ? holder.substring(0, 115) : holder;
+        return head + "." + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
 
     /** Whether {@code found}, another holder's, may be taken over at {@code now}; says why when that is unusual. */
@@ -139,7 +188,7 @@ final class FileLeases {
      * Creates the lease file if it does not exist; false if it does (another holder has it). The
      * lease is written whole beside it first and linked into place, which fails if the file
      * exists: the file is never seen empty, where a holder that read it empty could take it for
-     * a stale one being written and move it away while its creator goes on holding it (found by
+     * a stale one being written and take it over while its creator goes on holding it (found by
      * eight holders at once with a clock ahead of the file system's). Without hard links: created
      * empty and written, as a last resort.
      */

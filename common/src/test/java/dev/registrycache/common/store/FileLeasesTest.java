@@ -1,5 +1,6 @@
 package dev.registrycache.common.store;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +58,39 @@ class FileLeasesTest {
         assertFalse(store.holdLease("cleaner", "replica-a", Instant.now(), TERM), "its holder is writing it");
         assertTrue(
                 store.holdLease("cleaner", "replica-a", Instant.now().plus(TERM).plusSeconds(1), TERM));
+    }
+
+    @Test
+    void aTakeoverLeftUnfinishedByACrashHoldsTheLeaseForItsTermAndIsThenTakenOver() throws IOException {
+        Instant now = Instant.parse("2030-01-01T00:00:00Z");
+        Files.writeString(lease(), "old " + now.minus(TERM).toEpochMilli() + "\n");
+        Path marker = lease().resolveSibling(".cleaner.takeover");
+        Files.writeString(marker, "crashed.0123456789ab " + now.plus(TERM).toEpochMilli() + "\n");
+        FileDatastore store = new FileDatastore(dir);
+        assertFalse(store.holdLease("cleaner", "replica-a", now, TERM), "a takeover is under way");
+        assertTrue(Files.readString(lease()).startsWith("old "), Files.readString(lease()));
+        assertTrue(store.holdLease("cleaner", "replica-a", now.plus(TERM), TERM), "the crashed one's turn ran out");
+        assertTrue(Files.readString(lease()).startsWith("replica-a "), Files.readString(lease()));
+        try (Stream<Path> files = Files.list(lease().getParent())) {
+            assertEquals(
+                    List.of("cleaner"),
+                    files.map(f -> f.getFileName().toString()).toList(),
+                    "nothing left beside it");
+        }
+    }
+
+    @Test
+    void aReleaseDuringATakeoverLeavesTheLeaseToRunOut() throws IOException {
+        Instant now = Instant.parse("2030-01-01T00:00:00Z");
+        FileDatastore store = new FileDatastore(dir);
+        assertTrue(store.holdLease("cleaner", "replica-a", now, TERM));
+        Path marker = lease().resolveSibling(".cleaner.takeover");
+        Files.writeString(marker, "replica-b.0123456789ab " + now.plus(TERM).toEpochMilli() + "\n");
+        store.releaseLease("cleaner", "replica-a");
+        assertTrue(Files.readString(lease()).startsWith("replica-a "), "not deleted under replica-b's takeover");
+        Files.delete(marker);
+        store.releaseLease("cleaner", "replica-a");
+        assertFalse(Files.exists(lease()), "released once no takeover is under way");
     }
 
     @Test
