@@ -33,7 +33,8 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * and the stored blobs' mapped writes run.
  */
 final class GatewayWarmUp implements WarmUp.Rig {
-    private static final int BLOB_MIB = 32;
+    /** Small: the throwaway datastore lives in the temporary folder (an emptyDir of 256 MiB on Kubernetes). */
+    private static final int BLOB_MIB = 8;
     /** The repository whose blob the throwaway gateway answers from its datastore. */
     private static final String STORED = "warm-up-stored";
 

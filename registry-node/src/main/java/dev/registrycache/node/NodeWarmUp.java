@@ -19,7 +19,8 @@ import org.eclipse.jetty.client.HttpClient;
  * readers' buffers and the responses.
  */
 final class NodeWarmUp implements WarmUp.Rig {
-    private static final int BLOB_MIB = 32;
+    /** Small: the throwaway datastore lives in the temporary folder (an emptyDir of 256 MiB on Kubernetes). */
+    private static final int BLOB_MIB = 8;
 
     private final Path folder;
     private final SyntheticBlobServer upstream;
