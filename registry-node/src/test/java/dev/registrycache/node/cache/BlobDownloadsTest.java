@@ -107,9 +107,13 @@ class BlobDownloadsTest {
     void tenConcurrentFollowersShareOneUpstreamGetAndTheBlobIsPublished() throws Exception {
         start(null);
         List<Future<byte[]>> results = new ArrayList<>();
+        CountDownLatch joined = new CountDownLatch(10);
         for (int i = 0; i < 10; i++) {
-            results.add(readers.submit(readWhole(new CountDownLatch(1))));
+            results.add(readers.submit(readWhole(joined)));
         }
+        // all ten follow the download before its second half comes: a reader whose thread started
+        // after the blob was stored would find it in the store instead (CI saw one, once)
+        assertTrue(joined.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "every reader follows the one download");
         upstream.release();
         for (Future<byte[]> r : results) {
             assertArrayEquals(blob, r.get(WAIT_MILLIS, TimeUnit.MILLISECONDS));
