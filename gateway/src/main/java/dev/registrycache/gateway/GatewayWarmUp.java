@@ -7,7 +7,6 @@ import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.oci.RepositoryName;
 import dev.registrycache.common.store.FileDatastore;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.Certificate;
 import java.util.Map;
@@ -95,13 +94,7 @@ final class GatewayWarmUp implements WarmUp.Rig {
         if (real.registries().isEmpty()) {
             return null;
         }
-        Path folder = Files.createTempDirectory("registry-cache-warm-up-");
-        try {
-            return new GatewayWarmUp(real, folder);
-        } catch (Exception e) {
-            FileDatastore.deleteTree(folder);
-            throw e;
-        }
+        return WarmUp.inNewFolder(folder -> new GatewayWarmUp(real, folder));
     }
 
     @Override

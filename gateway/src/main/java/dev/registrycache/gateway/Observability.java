@@ -44,7 +44,7 @@ final class Observability {
     String metrics() {
         List<String> texts = new ArrayList<>();
         texts.add(own.render());
-        Map<String, CompletableFuture<HttpResponse<String>>> answers = ask("/metrics");
+        Map<String, CompletableFuture<HttpResponse<String>>> answers = ask(MetricsHandler.METRICS);
         StringBuilder up =
                 new StringBuilder("# HELP registry_cache_node_up Whether the node answered the gateway's scrape\n"
                         + "# TYPE registry_cache_node_up gauge\n");
@@ -72,7 +72,7 @@ final class Observability {
     }
 
     MetricsHandler.Health health() {
-        Map<String, CompletableFuture<HttpResponse<String>>> answers = ask("/healthz");
+        Map<String, CompletableFuture<HttpResponse<String>>> answers = ask(MetricsHandler.HEALTH);
         StringBuilder json = new StringBuilder("{\"nodes\":{");
         boolean[] all = {true};
         answers.forEach((registry, answer) -> {

@@ -1,6 +1,7 @@
 package dev.registrycache.gateway;
 
 import dev.registrycache.common.http.ErrorResponses;
+import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.oci.ErrorCode;
 import dev.registrycache.common.oci.RegistryException;
 import java.util.Map;
@@ -30,10 +31,10 @@ final class PublicPortHandler extends Handler.Wrapper {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String path = request.getHttpURI().getPath();
-        if ("/healthz".equals(path)) {
+        if (MetricsHandler.HEALTH.equals(path)) {
             return super.handle(request, response, callback); // for probes: no credentials needed
         }
-        if (!"/metrics".equals(path) && !ForwardingHandler.isApiPath(path)) {
+        if (!MetricsHandler.METRICS.equals(path) && !ForwardingHandler.isApiPath(path)) {
             ErrorResponses.send(
                     request,
                     response,

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.registrycache.common.http.WarmUp;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.FreePort;
+import dev.registrycache.testsupport.TempFolders;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,7 +18,6 @@ import java.security.KeyStore;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -65,7 +65,7 @@ class GatewayWarmUpTest {
     }
 
     private void warmsUpAndLeavesNoTrace(boolean tls) throws Exception {
-        Set<Path> before = warmUpFolders();
+        Set<Path> before = TempFolders.startingWith(WarmUp.FOLDER_PREFIX);
         try (GatewayServer gw = gateway(tls)) {
             long moved = gw.warmUp(96 * MIB).ended().get(120, TimeUnit.SECONDS);
 
@@ -77,7 +77,10 @@ class GatewayWarmUpTest {
             }
             String metrics = get(gw, tls, "/metrics").body();
             assertFalse(metrics.contains("registry_cache_gateway_requests_total{code=\"200\"}"), metrics);
-            assertEquals(before, warmUpFolders(), "the throwaway gateway's folder is removed");
+            assertEquals(
+                    before,
+                    TempFolders.startingWith(WarmUp.FOLDER_PREFIX),
+                    "the throwaway gateway's folder is removed");
         }
     }
 
@@ -125,12 +128,5 @@ class GatewayWarmUpTest {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, trust.getTrustManagers(), null);
         return context;
-    }
-
-    private static Set<Path> warmUpFolders() throws Exception {
-        try (Stream<Path> all = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return all.filter(p -> p.getFileName().toString().startsWith("registry-cache-warm-up-"))
-                    .collect(Collectors.toSet());
-        }
     }
 }

@@ -50,14 +50,10 @@ final class NodeWarmUp implements WarmUp.Rig {
 
     /** The rig for {@code real}'s node, in a new temporary folder. */
     static NodeWarmUp open(NodeConfig real) throws Exception {
-        Path folder = Files.createTempDirectory("registry-cache-warm-up-");
-        try {
+        return WarmUp.inNewFolder(folder -> {
             Files.createDirectories(folder.resolve("log"));
             return new NodeWarmUp(real, folder);
-        } catch (Exception e) {
-            FileDatastore.deleteTree(folder);
-            throw e;
-        }
+        });
     }
 
     @Override

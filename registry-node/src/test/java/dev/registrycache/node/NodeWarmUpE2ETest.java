@@ -8,6 +8,7 @@ import dev.registrycache.common.http.WarmUp;
 import dev.registrycache.common.store.StoreLayout;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.FreePort;
+import dev.registrycache.testsupport.TempFolders;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +35,7 @@ class NodeWarmUpE2ETest {
 
     @Test
     void warmsUpThroughAThrowawayNodeAndLeavesNoTrace() throws Exception {
-        Set<Path> before = warmUpFolders();
+        Set<Path> before = TempFolders.startingWith(WarmUp.FOLDER_PREFIX);
         try (NodeFixture node = new NodeFixture("quay.io", nowhere(), null)) {
             long moved = node.warmUp(96 * MIB).ended().get(120, TimeUnit.SECONDS);
 
@@ -47,7 +47,8 @@ class NodeWarmUpE2ETest {
             assertTrue(
                     metrics.contains("registry_cache_upstream_blob_bytes_total{registry=\"quay.io\"} 0\n"),
                     "no upstream bytes counted:\n" + metrics);
-            assertEquals(before, warmUpFolders(), "the throwaway node's folder is removed");
+            assertEquals(
+                    before, TempFolders.startingWith(WarmUp.FOLDER_PREFIX), "the throwaway node's folder is removed");
         }
     }
 
@@ -55,14 +56,14 @@ class NodeWarmUpE2ETest {
     void theWarmUpWaitsUntilNoRequestCameForAWhile() throws Exception {
         try (NodeFixture node = new NodeFixture("quay.io", nowhere(), null)) {
             WarmUp.Progress warmUp = node.warmUp(32 * MIB, java.time.Duration.ofSeconds(5));
-            Set<Path> before = warmUpFolders();
+            Set<Path> before = TempFolders.startingWith(WarmUp.FOLDER_PREFIX);
             for (int i = 0; i < 30; i++) { // a client probing GET /v2/ every 100 ms for 3 s
                 get(node, "/v2/");
                 Thread.sleep(100);
                 assertEquals(0, warmUp.moved().get(), "no warm-up while requests come");
                 assertFalse(warmUp.ended().isDone());
             }
-            assertEquals(before, warmUpFolders(), "not even begun: no throwaway node");
+            assertEquals(before, TempFolders.startingWith(WarmUp.FOLDER_PREFIX), "not even begun: no throwaway node");
 
             assertEquals(32 * MIB, warmUp.ended().get(120, TimeUnit.SECONDS), "once the probes stopped");
         }
@@ -95,13 +96,6 @@ class NodeWarmUpE2ETest {
     private static long listed(Path dir) throws Exception {
         try (Stream<Path> files = Files.walk(dir)) {
             return files.filter(Files::isRegularFile).count();
-        }
-    }
-
-    private static Set<Path> warmUpFolders() throws Exception {
-        try (Stream<Path> all = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return all.filter(p -> p.getFileName().toString().startsWith("registry-cache-warm-up-"))
-                    .collect(Collectors.toSet());
         }
     }
 }

@@ -14,6 +14,12 @@ import org.eclipse.jetty.util.Callback;
  * registry API; everything else goes to the wrapped handler.
  */
 public final class MetricsHandler extends Handler.Wrapper {
+    /** Prometheus text. */
+    public static final String METRICS = "/metrics";
+
+    /** The health probe's path: answered without credentials. */
+    public static final String HEALTH = "/healthz";
+
     /** A health answer: whether the process can serve, and a JSON body saying why. */
     public record Health(boolean ok, String json) {}
 
@@ -29,11 +35,11 @@ public final class MetricsHandler extends Handler.Wrapper {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String path = request.getHttpURI().getPath();
-        if ("/metrics".equals(path)) {
+        if (METRICS.equals(path)) {
             send(request, response, callback, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
             return true;
         }
-        if ("/healthz".equals(path)) {
+        if (HEALTH.equals(path)) {
             Health h = health.get();
             send(request, response, callback, h.ok() ? 200 : 503, "application/json", h.json());
             return true;

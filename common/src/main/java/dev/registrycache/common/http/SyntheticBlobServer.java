@@ -7,6 +7,7 @@ import dev.registrycache.common.store.Datastore;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -96,7 +97,7 @@ public final class SyntheticBlobServer implements AutoCloseable {
     private void answer(Request request, Response response, Callback callback) {
         if (!request.getHttpURI().getPath().contains("/blobs/")) {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-            response.write(true, ByteBuffer.wrap("{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII)), callback);
+            response.write(true, ByteBuffer.wrap("{}".getBytes(StandardCharsets.US_ASCII)), callback);
             return;
         }
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/octet-stream");

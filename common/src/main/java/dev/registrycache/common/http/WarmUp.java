@@ -1,7 +1,10 @@
 package dev.registrycache.common.http;
 
+import dev.registrycache.common.store.FileDatastore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -32,6 +35,14 @@ public final class WarmUp {
     public interface Rig extends AutoCloseable {
         /** One synthetic transfer through the copy: the bytes it moved; it ends early once {@code stop} is true. */
         long transfer(BooleanSupplier stop) throws Exception;
+    }
+
+    /** The name every rig's temporary folder starts with. */
+    public static final String FOLDER_PREFIX = "registry-cache-warm-up-";
+
+    /** Builds a rig in the temporary folder it is given. */
+    public interface InFolder<R extends Rig> {
+        R build(Path folder) throws Exception;
     }
 
     /** A synthetic transfer that takes longer has failed. */
@@ -85,6 +96,20 @@ public final class WarmUp {
             }
         }
         return read;
+    }
+
+    /**
+     * The rig {@code build} makes in a new temporary folder, which the rig removes when it closes;
+     * removed at once if the building fails.
+     */
+    public static <R extends Rig> R inNewFolder(InFolder<R> build) throws Exception {
+        Path folder = Files.createTempDirectory(FOLDER_PREFIX);
+        try {
+            return build.build(folder);
+        } catch (Exception e) {
+            FileDatastore.deleteTree(folder);
+            throw e;
+        }
     }
 
     /** Waits until {@code quiet}; false if {@code yield} says to give up first. */
