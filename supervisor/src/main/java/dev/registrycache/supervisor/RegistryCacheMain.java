@@ -8,6 +8,7 @@ import dev.registrycache.common.startup.Startup;
 import dev.registrycache.gateway.GatewayCommand;
 import dev.registrycache.logger.LoggerCommand;
 import dev.registrycache.node.NodeCommand;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,7 @@ import sun.misc.Signal;
  * product or any one process of it (systemd units, debugging).
  */
 @Command(
-        name = "registry-cache",
+        name = RegistryCacheMain.NAME,
         mixinStandardHelpOptions = true,
         version = "registry-cache 0.1.0",
         description = {
@@ -39,6 +40,7 @@ import sun.misc.Signal;
             HealthCheckCommand.class
         })
 public final class RegistryCacheMain implements Callable<Integer> {
+    static final String NAME = "registry-cache";
     private static final Logger LOG = LoggerFactory.getLogger(RegistryCacheMain.class);
     /**
      * Each stops the whole cache cleanly. SIGHUP too: nothing can be reloaded in place (a changed
@@ -93,6 +95,25 @@ public final class RegistryCacheMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new RegistryCacheMain()).execute(args));
+        CommandLine component = args.length == 0 ? null : component(args[0]);
+        if (component == null) {
+            System.exit(new CommandLine(new RegistryCacheMain()).execute(args));
+        }
+        System.exit(component.execute(Arrays.copyOfRange(args, 1, args.length)));
+    }
+
+    /**
+     * The command line of the subcommand {@code name} alone, named as in the whole tree, or null.
+     * A component's JVM builds the model of its own command only: picocli reads every command's
+     * annotations by reflection, and its classes (Java 5 bytecode) cannot go into the class-data
+     * archives, so each command's model costs every JVM's start.
+     */
+    static CommandLine component(String name) {
+        for (Class<?> sub : RegistryCacheMain.class.getAnnotation(Command.class).subcommands()) {
+            if (sub.getAnnotation(Command.class).name().equals(name)) {
+                return new CommandLine(sub).setCommandName(NAME + " " + name);
+            }
+        }
+        return null;
     }
 }

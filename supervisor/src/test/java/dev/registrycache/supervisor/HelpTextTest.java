@@ -1,7 +1,10 @@
 package dev.registrycache.supervisor;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -16,6 +19,26 @@ class HelpTextTest {
         CommandLine root = new CommandLine(new RegistryCacheMain());
         check(root);
         root.getSubcommands().values().forEach(HelpTextTest::check);
+    }
+
+    @Test
+    void aComponentAloneHasTheOptionsAndTheNameItHasInTheWholeTree() {
+        CommandLine root = new CommandLine(new RegistryCacheMain());
+        root.getSubcommands().forEach((name, whole) -> {
+            CommandLine alone = RegistryCacheMain.component(name);
+            assertEquals(optionNames(whole), optionNames(alone), name);
+            assertTrue(
+                    alone.getUsageMessage().startsWith("Usage: registry-cache " + name + " "), alone.getUsageMessage());
+        });
+        assertNull(RegistryCacheMain.component("--help"));
+        assertNull(RegistryCacheMain.component("nodes"));
+    }
+
+    private static List<String> optionNames(CommandLine command) {
+        return command.getCommandSpec().options().stream()
+                .map(o -> o.longestName())
+                .sorted()
+                .toList();
     }
 
     private static void check(CommandLine command) {
