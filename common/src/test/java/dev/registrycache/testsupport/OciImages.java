@@ -81,8 +81,18 @@ public final class OciImages {
         private Platform platform = Platform.LINUX_AMD64;
         private long[] layerSizes = {1024, 1024};
         private Path storeIn;
+        private String prints;
 
         private ImageBuilder() {}
+
+        /**
+         * Makes the image runnable on linux/amd64: a first layer holds {@code /hello}, a static
+         * executable ({@link TinyElf}) that prints {@code text}, and the config runs it.
+         */
+        public ImageBuilder runnable(String text) {
+            this.prints = Objects.requireNonNull(text);
+            return this;
+        }
 
         public ImageBuilder seed(long seed) {
             this.seed = seed;
@@ -143,7 +153,10 @@ public final class OciImages {
         }
 
         public Image build() {
-            return buildImage(format, platform, seed, layerSizes, storeIn);
+            if (prints != null && !platform.equals(Platform.LINUX_AMD64)) {
+                throw new IllegalStateException("a runnable image is linux/amd64");
+            }
+            return buildImage(format, platform, seed, layerSizes, storeIn, prints);
         }
     }
 
@@ -209,7 +222,7 @@ public final class OciImages {
             List<Object> descriptors = new ArrayList<>();
             for (int i = 0; i < platforms.size(); i++) {
                 long childSeed = seed * 1_000_003L + 7919L * (i + 1);
-                Image image = buildImage(format, platforms.get(i), childSeed, layerSizes, storeIn);
+                Image image = buildImage(format, platforms.get(i), childSeed, layerSizes, storeIn, null);
                 images.add(image);
                 Map<String, Object> descriptor = image.manifest().descriptorJson();
                 descriptor.put("platform", platforms.get(i).descriptorJson());
@@ -223,12 +236,17 @@ public final class OciImages {
         }
     }
 
-    private static Image buildImage(ImageFormat format, Platform platform, long seed, long[] layerSizes, Path storeIn) {
+    private static Image buildImage(
+            ImageFormat format, Platform platform, long seed, long[] layerSizes, Path storeIn, String prints) {
         List<Layer> layers = new ArrayList<>();
+        if (prints != null) {
+            layers.add(executableLayer(format.layerMediaType(), TinyElf.printing(prints)));
+        }
         for (int i = 0; i < layerSizes.length; i++) {
             layers.add(buildLayer(format.layerMediaType(), seed, i, layerSizes[i], storeIn));
         }
-        Blob config = Blob.ofBytes(format.configMediaType(), json(config(platform, seed, layers)));
+        Blob config = Blob.ofBytes(
+                format.configMediaType(), json(config(platform, seed, layers, prints == null ? "/bin/sh" : HELLO)));
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("schemaVersion", 2);
         manifest.put("mediaType", format.manifestMediaType());
@@ -240,10 +258,10 @@ public final class OciImages {
         return new Image(format, platform, seed, manifestBlob, config, layers);
     }
 
-    private static Map<String, Object> config(Platform platform, long seed, List<Layer> layers) {
+    private static Map<String, Object> config(Platform platform, long seed, List<Layer> layers, String cmd) {
         Map<String, Object> runtime = new LinkedHashMap<>();
         runtime.put("Env", List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
-        runtime.put("Cmd", List.of("/bin/sh"));
+        runtime.put("Cmd", List.of(cmd));
         runtime.put("Labels", Map.of("dev.registrycache.testsupport.seed", Long.toString(seed)));
         Map<String, Object> rootfs = new LinkedHashMap<>();
         rootfs.put("type", "layers");
@@ -266,6 +284,30 @@ public final class OciImages {
         config.put("rootfs", rootfs);
         config.put("history", history);
         return config;
+    }
+
+    /** The program a runnable image runs. */
+    private static final String HELLO = "/hello";
+
+    /** A layer holding {@code /hello}. */
+    private static Layer executableLayer(String mediaType, byte[] program) {
+        try {
+            ByteArrayOutputStream tarBytes = new ByteArrayOutputStream();
+            TarWriter writer = new TarWriter(tarBytes);
+            writer.executable(HELLO.substring(1), program);
+            writer.finish();
+            ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
+            try (GZIPOutputStream gzip = new FastGzip(gzipped)) {
+                tarBytes.writeTo(gzip);
+            }
+            byte[] tar = tarBytes.toByteArray();
+            return new Layer(
+                    Blob.ofBytes(mediaType, gzipped.toByteArray()),
+                    Sha256.format(Sha256.newDigest().digest(tar)),
+                    tar.length);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

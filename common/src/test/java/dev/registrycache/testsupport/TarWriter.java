@@ -37,7 +37,15 @@ final class TarWriter {
     }
 
     void file(String name, long size, Content content) throws IOException {
-        out.write(header(name, 0644, size, '0'));
+        file(name, 0644, size, content);
+    }
+
+    void executable(String name, byte[] content) throws IOException {
+        file(name, 0755, content.length, o -> o.write(content));
+    }
+
+    private void file(String name, int mode, long size, Content content) throws IOException {
+        out.write(header(name, mode, size, '0'));
         CountingOutputStream counted = new CountingOutputStream(out);
         content.writeTo(counted);
         if (counted.count() != size) {

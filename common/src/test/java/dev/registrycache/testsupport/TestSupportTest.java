@@ -39,6 +39,33 @@ class TestSupportTest {
     Path temp;
 
     @Test
+    void tinyElfRunsAndPrintsItsText(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                List.of("amd64", "x86_64").contains(System.getProperty("os.arch")), "an x86-64 program");
+        Path program = Files.write(dir.resolve("hello"), TinyElf.printing("hello, cache\n"));
+        program.toFile().setExecutable(true);
+        ProcessResult run = Tools.runOrThrow(Duration.ofSeconds(30), List.of(program.toString()));
+        assertEquals("hello, cache\n", run.stdoutText());
+    }
+
+    @Test
+    void aRunnableImageHasTheProgramInItsFirstLayerAndRunsIt() throws Exception {
+        Image image = OciImages.image().seed(3).runnable("hi\n").build();
+        assertEquals(3, image.layers().size());
+        JsonNode config = new ObjectMapper().readTree(image.config().bytes());
+        assertEquals("/hello", config.at("/config/Cmd/0").asText());
+        assertEquals(
+                image.layers().get(0).diffId(), config.at("/rootfs/diff_ids/0").asText());
+        byte[] tar;
+        try (InputStream in = new GZIPInputStream(
+                new java.io.ByteArrayInputStream(image.layers().get(0).blob().bytes()))) {
+            tar = in.readAllBytes();
+        }
+        assertEquals("hello", new String(tar, 0, 5, java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals("0000755", new String(tar, 100, 7, java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    @Test
     void awaitReturnsOnceTheConditionHoldsAndSaysWhatItSawWhenItNeverDoes() {
         int[] polls = {0};
         Await.until("the third poll", () -> ++polls[0] == 3);

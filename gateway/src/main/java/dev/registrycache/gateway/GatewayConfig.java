@@ -4,6 +4,7 @@ import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.settings.BindAddress;
 import dev.registrycache.common.settings.ConfigException;
+import dev.registrycache.common.settings.DefaultRegistry;
 import dev.registrycache.common.settings.NodeToken;
 import dev.registrycache.common.settings.PeerSettings;
 import dev.registrycache.common.settings.Setting;
@@ -20,7 +21,7 @@ import java.util.Optional;
 
 /**
  * The gateway's settings, read once and validated: where to listen, TLS or not, client
- * authentication, which node serves which registry prefix, and the shared datastore (whose
+ * authentication, which node serves which registry prefix (and repositories named without one), and the shared datastore (whose
  * stored blobs the gateway answers itself) and log dir.
  */
 record GatewayConfig(
@@ -30,6 +31,7 @@ record GatewayConfig(
         Optional<Auth> auth,
         Map<String, URI> nodes,
         Map<String, RegistryHost> registries,
+        Optional<RegistryHost> defaultRegistry,
         Path dataDir,
         Path logDir,
         Optional<NodeToken> nodeToken,
@@ -86,6 +88,7 @@ record GatewayConfig(
                 auth,
                 Collections.unmodifiableMap(nodes),
                 Collections.unmodifiableMap(registries),
+                DefaultRegistry.resolve(env, registries.values()),
                 Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)),
                 Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)),
                 NodeToken.fromEnvironment(env),

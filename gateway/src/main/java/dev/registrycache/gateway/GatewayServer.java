@@ -69,7 +69,8 @@ public final class GatewayServer extends OnePortServer {
             }
         });
         Observability observability = new Observability(metrics, config.nodes(), config.logDir(), config.nodeToken());
-        ForwardingHandler forwarding = new ForwardingHandler(new Routes(config.nodes()), datastoreBlobs, peers, proxy);
+        ForwardingHandler forwarding = new ForwardingHandler(
+                new Routes(config.nodes(), config.defaultRegistry()), datastoreBlobs, peers, proxy);
         Handler publicPort = new PublicPortHandler(
                 authenticator,
                 config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"),
@@ -152,11 +153,14 @@ public final class GatewayServer extends OnePortServer {
         }
         super.start();
         LOG.info(
-                "gateway listening on {}://{}:{} for {}{}",
+                "gateway listening on {}://{}:{} for {}{}{}",
                 config.certs().isPresent() ? "https" : "http",
                 config.host(),
                 port(),
                 config.nodes().keySet(),
+                config.defaultRegistry()
+                        .map(r -> ", names without a registry prefix for " + r.name())
+                        .orElse(""),
                 config.auth().isPresent() ? ", htpasswd authentication on" : "");
         if (peers != null) {
             LOG.info(

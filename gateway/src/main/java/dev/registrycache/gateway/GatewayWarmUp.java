@@ -58,6 +58,7 @@ final class GatewayWarmUp implements WarmUp.Rig {
                 Optional.empty(),
                 Map.of(registry.prefix(), node.uri()),
                 Map.of(registry.prefix(), registry),
+                Optional.empty(),
                 folder.resolve("data"),
                 folder.resolve("log"),
                 Optional.empty(),

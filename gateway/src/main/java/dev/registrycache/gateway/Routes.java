@@ -9,17 +9,26 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Which node serves a request: {@code /v2/<registry>/...} by its first component, and the
- * mirror form {@code /v2/<repository>/...?ns=<registry>} (what containerd sends to a mirror)
- * as if the path had the prefix.
+ * Which node serves a request, in this order: the mirror form {@code /v2/<repository>/...?ns=<registry>}
+ * (what containerd sends to a mirror) as if the path had the prefix; {@code /v2/<prefix>/...} by
+ * its first component when that is a served registry's prefix; a first component that names a
+ * registry host (it holds a '.' or a ':', or is {@code localhost}, as Docker reads image names)
+ * and is not served: {@code 404 NAME_UNKNOWN}; anything else is a repository of the default
+ * registry, if there is one ({@code /v2/library/alpine/...}, what Docker Engine asks a
+ * {@code registry-mirrors} entry for). Docker Hub's names never hold a '.' in their first
+ * component, so a prefix and a Docker Hub repository never collide.
  */
 final class Routes {
     private final Map<String, URI> nodes;
+    /** The default registry's prefix, or null. */
+    private final String defaultPrefix;
 
-    Routes(Map<String, URI> nodes) {
+    Routes(Map<String, URI> nodes, Optional<RegistryHost> defaultRegistry) {
         this.nodes = nodes;
+        this.defaultPrefix = defaultRegistry.map(RegistryHost::prefix).orElse(null);
     }
 
     /**
@@ -53,14 +62,25 @@ final class Routes {
             nodePath = "/v2/" + prefix + "/" + rest;
         } else {
             int slash = rest.indexOf('/');
-            prefix = slash < 0 ? rest : rest.substring(0, slash);
-            nodePath = path;
+            String first = slash < 0 ? rest : rest.substring(0, slash);
+            if (defaultPrefix == null || nodes.containsKey(first) || namesRegistry(first)) {
+                prefix = first;
+                nodePath = path;
+            } else {
+                prefix = defaultPrefix;
+                nodePath = "/v2/" + prefix + "/" + rest;
+            }
         }
         URI node = nodes.get(prefix);
         if (node == null) {
-            throw unknown(prefix);
+            throw ns == null && !namesRegistry(prefix) ? unknownWithoutDefault(prefix) : unknown(prefix);
         }
         return new Target(prefix, node, nodePath + query, routeOf(nodePath));
+    }
+
+    /** Whether Docker would read this first component of an image name as a registry host. */
+    private static boolean namesRegistry(String first) {
+        return first.indexOf('.') >= 0 || first.indexOf(':') >= 0 || first.equals("localhost");
     }
 
     private static ApiRoute routeOf(String nodePath) {
@@ -69,6 +89,15 @@ final class Routes {
         } catch (RegistryException e) {
             return null;
         }
+    }
+
+    private static RegistryException unknownWithoutDefault(String first) {
+        String shown = first.length() > 100 ? first.substring(0, 100) + "..." : first;
+        return new RegistryException(
+                ErrorCode.NAME_UNKNOWN,
+                "this cache does not serve registry " + shown
+                        + ", and names without a registry prefix have no default registry here (DEFAULT_REGISTRY)",
+                Map.of("registry", shown));
     }
 
     private static RegistryException unknown(String registry) {

@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.server.Handler;
@@ -47,7 +48,7 @@ class DatastoreBlobsTest {
 
     @BeforeEach
     void start() throws Exception {
-        Routes routes = new Routes(Map.of("quay.io", URI.create("http://127.0.0.1:1")));
+        Routes routes = new Routes(Map.of("quay.io", URI.create("http://127.0.0.1:1")), Optional.empty());
         DatastoreBlobs blobs = new DatastoreBlobs(store, Map.of("quay.io", RegistryHost.fromKey("quay.io")));
         server = new Server();
         ServerConnector connector = new ServerConnector(server);

@@ -5,6 +5,7 @@ import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.settings.BindAddress;
 import dev.registrycache.common.settings.CleanerSettings;
 import dev.registrycache.common.settings.ConfigException;
+import dev.registrycache.common.settings.DefaultRegistry;
 import dev.registrycache.common.settings.PeerSettings;
 import dev.registrycache.common.settings.PullSecret;
 import dev.registrycache.common.settings.Setting;
@@ -83,6 +84,7 @@ record SupervisorConfig(
                     "pull secret " + pullSecret + " (PULL_SECRET): every registry in it is in IGNOREREGISTRYLIST ("
                             + String.valueOf(ignoreList).trim() + "); nothing is left to serve");
         }
+        DefaultRegistry.resolve(env, registries);
         UpstreamEndpoints.parse(env.get(Setting.UPSTREAM_ENDPOINTS.env()));
         Setting.UPSTREAM_CA_FILE.resolveReadableFile(null, env);
         Setting.UPSTREAM_ALLOW_PRIVATE_REDIRECTS.resolveBoolean(null, env);

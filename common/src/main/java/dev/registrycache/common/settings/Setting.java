@@ -56,6 +56,11 @@ public enum Setting {
     PEER_SELF(null, "PEER_SELF", null),
     /** Space separated pull-secret keys to skip. */
     IGNOREREGISTRYLIST(null, "IGNOREREGISTRYLIST", "cloud.openshift.com"),
+    /**
+     * The registry of repositories named without a registry prefix (Docker Engine's
+     * registry-mirrors); default docker.io when served; 'none': no such route.
+     */
+    DEFAULT_REGISTRY(null, "DEFAULT_REGISTRY", null),
     /** Space separated name=url overrides of upstream endpoints. */
     UPSTREAM_ENDPOINTS(null, "UPSTREAM_ENDPOINTS", null),
     /** PEM bundle trusted for upstream TLS besides the JDK's. */
