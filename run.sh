@@ -55,33 +55,20 @@ export PORT=${PORT:-8443}
 # this machine alone unless told otherwise: a cache on every interface without htpasswd is an open proxy
 export BIND_ADDRESS=${BIND_ADDRESS:-127.0.0.1}
 
-# what the supervisor will use, arguments over environment, for the lines below
-port=$PORT certs=$CERTS host=$BIND_ADDRESS
+# the address the supervisor will listen on, the argument over the environment, for the line below
+host=$BIND_ADDRESS
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
-    next=${args[i + 1]:-}
     case ${args[i]} in
-        --port) port=$next ;;
-        --port=*) port=${args[i]#--port=} ;;
-        --certs) certs=$next ;;
-        --certs=*) certs=${args[i]#--certs=} ;;
-        --host) host=$next ;;
+        --host) host=${args[i + 1]:-} ;;
         --host=*) host=${args[i]#--host=} ;;
     esac
 done
 case $host in
-    127.* | ::1 | localhost) where=localhost ;;
-    0.0.0.0 | :: | '*') where=$(hostname) ;;
-    *) where=$host ;;
+    127.* | ::1 | localhost)
+        say "it listens on $host, for this machine alone; BIND_ADDRESS=0.0.0.0 ./run.sh serves other machines too"
+        say "  (then turn on REGISTRY_AUTH=htpasswd first: see README, Configuration)"
+        ;;
 esac
-
-if [[ -f $certs ]]; then scheme=https; else scheme=http; fi
-say "pull through it, for example:"
-say "  podman pull --tls-verify=false $where:$port/docker.io/library/alpine:latest"
-say "  skopeo copy --src-tls-verify=false docker://$where:$port/quay.io/podman/hello:latest dir:/tmp/hello"
-say "  ($scheme://$where:$port/v2/; Ctrl-C stops it)"
-if [[ $where == localhost ]]; then
-    say "it listens on $host, for this machine alone; BIND_ADDRESS=0.0.0.0 ./run.sh serves other machines too"
-    say "  (then turn on REGISTRY_AUTH=htpasswd first: see README, Configuration)"
-fi
+say "once ready it prints how to pull through it, for the registries it serves; Ctrl-C stops it"
 exec java -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:+UseSerialGC -Xms2m -Xmn1m -Xmx48m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TieredStopAtLevel=1 -jar "$JAR" "$@"

@@ -245,6 +245,7 @@ final class Supervisor {
                             config.registries().stream().map(RegistryHost::name).toList());
                     out.println("registry-cache ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms at " + scheme
                             + "://" + urlHost() + ":" + config.port() + "/ serving " + registries);
+                    PullHints.of(config, urlHost() + ":" + config.port()).forEach(out::println);
                     if (stopped.getCount() > 0) {
                         then.run();
                     }

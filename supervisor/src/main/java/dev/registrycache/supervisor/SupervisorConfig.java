@@ -41,6 +41,8 @@ record SupervisorConfig(
         boolean tls,
         boolean authenticated,
         List<RegistryHost> registries,
+        Set<RegistryHost> withCredentials,
+        Optional<RegistryHost> defaultRegistry,
         CleanerSettings cleaner,
         boolean scaledOut,
         Map<String, String> env) {
@@ -84,7 +86,7 @@ record SupervisorConfig(
                     "pull secret " + pullSecret + " (PULL_SECRET): every registry in it is in IGNOREREGISTRYLIST ("
                             + String.valueOf(ignoreList).trim() + "); nothing is left to serve");
         }
-        DefaultRegistry.resolve(env, registries);
+        Optional<RegistryHost> defaultRegistry = DefaultRegistry.resolve(env, registries);
         UpstreamEndpoints.parse(env.get(Setting.UPSTREAM_ENDPOINTS.env()));
         Setting.UPSTREAM_CA_FILE.resolveReadableFile(null, env);
         Setting.UPSTREAM_ALLOW_PRIVATE_REDIRECTS.resolveBoolean(null, env);
@@ -118,6 +120,11 @@ record SupervisorConfig(
                 tls,
                 authenticated,
                 List.copyOf(registries),
+                secret.entries().entrySet().stream()
+                        .filter(e -> e.getValue().isPresent())
+                        .map(Map.Entry::getKey)
+                        .collect(java.util.stream.Collectors.toUnmodifiableSet()),
+                defaultRegistry,
                 cleaner,
                 peerSettings.isPresent(),
                 Map.copyOf(env));

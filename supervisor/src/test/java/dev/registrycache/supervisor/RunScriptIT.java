@@ -135,8 +135,10 @@ class RunScriptIT {
                         first.printed("no PULL_SECRET given: serving the registries in "
                                 + clone.resolve(".run/pull-secret.json") + " (docker.io and quay.io"),
                         String.join("\n", first.lines()));
-                assertTrue(first.printed(
-                        "podman pull --tls-verify=false localhost:" + port + "/docker.io/library/alpine:latest"));
+                assertTrue(first.printed("docker.io (anonymously): podman pull --tls-verify=false localhost:" + port
+                        + "/docker.io/library/alpine:latest"));
+                assertTrue(first.printed("quay.io (anonymously): podman pull --tls-verify=false localhost:" + port
+                        + "/quay.io/podman/hello:latest"));
                 assertTrue(first.printed("at http://localhost:" + port + "/ serving docker.io, quay.io"));
                 assertEquals(
                         PosixFilePermissions.fromString("rw-------"),
