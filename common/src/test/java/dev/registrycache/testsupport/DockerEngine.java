@@ -1,14 +1,14 @@
 package dev.registrycache.testsupport;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +23,7 @@ import java.util.Map;
  */
 public final class DockerEngine implements AutoCloseable {
     private static final Duration TIMEOUT = Duration.ofSeconds(180);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path folder;
     private final Path socket;
@@ -38,16 +39,17 @@ public final class DockerEngine implements AutoCloseable {
     }
 
     /**
-     * Starts an engine whose {@code daemon.json} holds {@code settings} (JSON members, e.g.
-     * {@code "registry-mirrors": ["https://127.0.0.1:8443"]}) besides its private folders.
+     * Starts an engine whose {@code daemon.json} is {@code daemonJson} (e.g. the README's, with
+     * {@code registry-mirrors}) with the engine's private folders, socket and network settings
+     * added.
      */
-    public static DockerEngine start(String settings) {
+    public static DockerEngine start(String daemonJson) {
         Tools.require("dockerd");
         Tools.require("docker");
         // short: containerd's sockets live under the exec root, and a socket path has 108 bytes at most
         DockerEngine engine = new DockerEngine(TempDirs.create(Path.of("/tmp"), "dk-"));
         try {
-            engine.startDaemon(settings);
+            engine.startDaemon(daemonJson);
             return engine;
         } catch (RuntimeException | Error e) {
             engine.close();
@@ -55,24 +57,21 @@ public final class DockerEngine implements AutoCloseable {
         }
     }
 
-    private void startDaemon(String settings) {
+    private void startDaemon(String daemonJson) {
         try {
             Files.createDirectories(cliConfig);
             Files.writeString(cliConfig.resolve("config.json"), "{\"auths\":{}}");
-            Path config = Files.writeString(
-                    folder.resolve("daemon.json"),
-                    "{\n"
-                            + "  \"data-root\": \"" + folder.resolve("data") + "\",\n"
-                            + "  \"exec-root\": \"" + folder.resolve("x") + "\",\n"
-                            + "  \"pidfile\": \"" + folder.resolve("d.pid") + "\",\n"
-                            + "  \"hosts\": [\"unix://" + socket + "\"],\n"
-                            + "  \"iptables\": false,\n"
-                            + "  \"ip6tables\": false,\n"
-                            + "  \"bridge\": \"none\",\n"
-                            + "  \"storage-driver\": \"vfs\",\n"
-                            + "  \"exec-opts\": [\"native.cgroupdriver=cgroupfs\"]"
-                            + (settings.isBlank() ? "" : ",\n  " + settings)
-                            + "\n}\n");
+            ObjectNode settings = (ObjectNode) JSON.readTree(daemonJson);
+            settings.put("data-root", folder.resolve("data").toString());
+            settings.put("exec-root", folder.resolve("x").toString());
+            settings.put("pidfile", folder.resolve("d.pid").toString());
+            settings.putArray("hosts").add("unix://" + socket);
+            settings.put("iptables", false);
+            settings.put("ip6tables", false);
+            settings.put("bridge", "none");
+            settings.put("storage-driver", "vfs");
+            settings.putArray("exec-opts").add("native.cgroupdriver=cgroupfs");
+            Path config = Files.write(folder.resolve("daemon.json"), JSON.writeValueAsBytes(settings));
             daemon = Tools.start(Tools.processBuilder(List.of("dockerd", "--config-file", config.toString()))
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile()));
@@ -105,37 +104,34 @@ public final class DockerEngine implements AutoCloseable {
         return tryRun(args).orThrow();
     }
 
-    /**
-     * Stores credentials in the CLI's config for {@code server} ({@code "https://index.docker.io/v1/"}
-     * for Docker Hub, {@code host:port} for another registry), as {@code docker login} does
-     * without a credential helper, but without asking the server first.
-     */
-    public void storeCredentials(String server, TestCredentials credentials) {
-        String auth = Base64.getEncoder()
-                .encodeToString(credentials.userColonPassword().getBytes(StandardCharsets.UTF_8));
+    /** Writes the CLI's {@code config.json} (credentials by registry, as {@code docker login} keeps them). */
+    public void writeCliConfig(String json) {
         try {
-            Files.writeString(
-                    cliConfig.resolve("config.json"), "{\"auths\":{\"" + server + "\":{\"auth\":\"" + auth + "\"}}}");
+            Files.writeString(cliConfig.resolve("config.json"), json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** {@code docker login -u -p host} (the password on stdin, as users are told to). */
-    public ProcessResult tryLogin(String host, TestCredentials credentials) {
-        List<String> command = List.of(
-                "sh",
-                "-c",
-                "printf '%s' \"$PASSWORD\" | docker -H unix://" + socket + " login --username \"$USERNAME\" "
-                        + "--password-stdin " + host);
-        return Tools.run(
-                TIMEOUT,
-                command,
-                Map.of(
-                        "DOCKER_CONFIG", cliConfig.toString(),
-                        "USERNAME", credentials.username(),
-                        "PASSWORD", credentials.password()),
-                null);
+    /**
+     * Runs a shell script (a README block) with {@code docker} meaning this engine's CLI: a
+     * {@code docker} first on the PATH that adds {@code -H <socket>}, and this CLI config.
+     */
+    public ProcessResult runScript(String script, Map<String, String> env, Path workDir) {
+        Path bin = folder.resolve("bin");
+        try {
+            Files.createDirectories(bin);
+            Path wrapper = bin.resolve("docker");
+            Files.writeString(
+                    wrapper, "#!/bin/sh\nexec " + Tools.require("docker") + " -H unix://" + socket + " \"$@\"\n");
+            wrapper.toFile().setExecutable(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("PATH", bin + ":" + System.getenv("PATH"));
+        all.put("DOCKER_CONFIG", cliConfig.toString());
+        return Tools.run(TIMEOUT, List.of("sh", "-ec", script), all, workDir);
     }
 
     /** Removes every container and image, stops the engine, and deletes its folder. */

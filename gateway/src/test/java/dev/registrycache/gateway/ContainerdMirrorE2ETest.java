@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.node.LoopbackNodes;
 import dev.registrycache.node.RegistryNode;
-import dev.registrycache.testsupport.Await;
+import dev.registrycache.testsupport.Containerd;
 import dev.registrycache.testsupport.ImageIndex;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.Platform;
@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -30,8 +29,6 @@ class ContainerdMirrorE2ETest {
 
     @Test
     void ctrPullsThroughTheGatewayAsADockerHubMirror() throws Exception {
-        Tools.require("containerd");
-        Tools.require("ctr");
         ImageIndex index = OciImages.index()
                 .oci()
                 .seed(81)
@@ -39,9 +36,9 @@ class ContainerdMirrorE2ETest {
                 .layers(1)
                 .layerSize(50_000)
                 .build();
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "ctrd");
-        Process containerd = null;
-        try (UpstreamRegistry upstream = UpstreamRegistry.plain()) {
+        Path dir = Files.createTempDirectory("ctrd-test-");
+        try (UpstreamRegistry upstream = UpstreamRegistry.plain();
+                Containerd containerd = Containerd.start()) {
             upstream.push(index, "library/app", "v1");
             try (RegistryNode node = LoopbackNodes.start(
                             "docker.io", upstream.baseUrl(), dir.resolve("data"), dir.resolve("logs"));
@@ -53,63 +50,20 @@ class ContainerdMirrorE2ETest {
                                     dir.resolve("logs"),
                                     Map.of()))
                             .start()) {
-                Path socket = dir.resolve("c.sock");
-                Path config = Files.writeString(
-                        dir.resolve("config.toml"),
-                        "version = 2\n"
-                                + "root = \"" + dir.resolve("root") + "\"\n"
-                                + "state = \"" + dir.resolve("state") + "\"\n"
-                                + "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
-                                + "[grpc]\n  address = \"" + socket + "\"\n"
-                                + "[ttrpc]\n  address = \"" + dir.resolve("t.sock") + "\"\n");
-                Path hosts = Files.createDirectories(dir.resolve("hosts/docker.io"));
+                Path hosts = Files.createDirectories(containerd.folder().resolve("hosts/docker.io"));
                 Files.writeString(
                         hosts.resolve("hosts.toml"),
                         "server = \"https://registry-1.docker.io\"\n\n" + "[host.\"http://127.0.0.1:" + gateway.port()
                                 + "\"]\n  capabilities = [\"pull\", \"resolve\"]\n");
-                ProcessBuilder pb = new ProcessBuilder("containerd", "--config", config.toString())
-                        .redirectErrorStream(true)
-                        .redirectOutput(dir.resolve("containerd.log").toFile());
-                containerd = pb.start();
-                Await.until(
-                        "containerd's socket",
-                        Await.DEADLINE,
-                        () -> Files.exists(socket),
-                        () -> Tools.printed(dir.resolve("containerd.log")));
-                ProcessResult pull = Tools.run(
-                        Duration.ofSeconds(120),
-                        List.of(
-                                "ctr",
-                                "--address",
-                                socket.toString(),
-                                "images",
-                                "pull",
-                                "--hosts-dir",
-                                dir.resolve("hosts").toString(),
-                                "--platform",
-                                "linux/arm64",
-                                "docker.io/library/app:v1"));
+                ProcessResult pull = containerd.pull(hosts.getParent(), "linux/arm64", "docker.io/library/app:v1");
                 assertEquals(0, pull.exitCode(), pull.output());
-                ProcessResult list = Tools.runOrThrow(
-                        Duration.ofSeconds(30), List.of("ctr", "--address", socket.toString(), "images", "ls"));
+                ProcessResult list = containerd.ctr("images", "ls");
                 assertTrue(list.stdoutText().contains(index.manifest().digest()), list.output());
                 assertTrue(Files.readString(dir.resolve("logs/node-docker.io.access.log"))
                         .contains("\"path\":\"/v2/docker.io/library/app/manifests/v1\""));
             }
         } finally {
-            if (containerd != null) {
-                containerd.destroy();
-                if (!containerd.waitFor(10, TimeUnit.SECONDS)) {
-                    containerd.destroyForcibly();
-                }
-            }
-            Tools.run(
-                    Duration.ofSeconds(30),
-                    List.of(
-                            "sh",
-                            "-c",
-                            "umount -R " + dir + "/root 2>/dev/null; umount -R " + dir + "/state 2>/dev/null; rm -rf "
-                                    + dir));
+            Tools.run(Duration.ofSeconds(30), List.of("rm", "-rf", dir.toString()));
         }
     }
 }
