@@ -65,8 +65,19 @@ public final class Podman implements AutoCloseable {
 
     /** Runs {@code podman <global flags> args...}, whatever the exit code. */
     public ProcessResult tryRun(String... args) {
-        List<String> command = new ArrayList<>(List.of(
-                "podman",
+        List<String> command = new ArrayList<>(List.of("podman"));
+        command.addAll(globalFlags());
+        command.addAll(Arrays.asList(args));
+        // TMPDIR: where containers/image stages blobs during a pull (default /var/tmp)
+        return Tools.run(timeout, command, Map.of("TMPDIR", tmp.toString()), null);
+    }
+
+    public ProcessResult run(String... args) {
+        return tryRun(args).orThrow();
+    }
+
+    private List<String> globalFlags() {
+        return List.of(
                 "--root",
                 root.toString(),
                 "--runroot",
@@ -78,14 +89,39 @@ public final class Podman implements AutoCloseable {
                 "--events-backend",
                 "none",
                 "--cgroup-manager",
-                "cgroupfs"));
-        command.addAll(Arrays.asList(args));
-        // TMPDIR: where containers/image stages blobs during a pull (default /var/tmp)
-        return Tools.run(timeout, command, Map.of("TMPDIR", tmp.toString()), null);
+                "cgroupfs");
     }
 
-    public ProcessResult run(String... args) {
-        return tryRun(args).orThrow();
+    /**
+     * Runs a shell script (a README block) with {@code podman} meaning this private store: a
+     * {@code podman} first on the PATH that adds the global flags, and a {@code skopeo} that reads
+     * {@code CONTAINERS_REGISTRIES_CONF} as podman does; {@code env} on top (e.g.
+     * {@code CONTAINERS_REGISTRIES_CONF}, {@code REGISTRY_AUTH_FILE}). Staging goes to the
+     * store's own temporary folder, for skopeo too.
+     */
+    public ProcessResult runScript(String script, Map<String, String> env, Path workDir) {
+        Path bin = folder.resolve("bin");
+        try {
+            Files.createDirectories(bin);
+            Path wrapper = bin.resolve("podman");
+            StringBuilder text = new StringBuilder("#!/bin/sh\nexec ").append(Tools.require("podman"));
+            globalFlags().forEach(flag -> text.append(" '").append(flag).append('\''));
+            Files.writeString(wrapper, text.append(" \"$@\"\n").toString());
+            wrapper.toFile().setExecutable(true);
+            // skopeo 1.9 reads /etc/containers/registries.conf whatever CONTAINERS_REGISTRIES_CONF says
+            Path skopeo = bin.resolve("skopeo");
+            Files.writeString(
+                    skopeo,
+                    "#!/bin/sh\nexec " + Tools.require("skopeo")
+                            + " ${CONTAINERS_REGISTRIES_CONF:+--registries-conf \"$CONTAINERS_REGISTRIES_CONF\"} \"$@\"\n");
+            skopeo.toFile().setExecutable(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("PATH", bin + ":" + System.getenv("PATH"));
+        all.put("TMPDIR", tmp.toString());
+        return Tools.run(timeout, List.of("sh", "-ec", script), all, workDir);
     }
 
     /** Pulls anonymously for this machine's platform; returns the image ID. */
