@@ -121,6 +121,50 @@ class GatewayDatastoreBlobsTest {
     }
 
     @Test
+    void namesWithoutARegistryPrefixAreTheSameCacheAsTheDefaultRegistrysNames() throws Exception {
+        Path data = dir.resolve("data");
+        Path logs = dir.resolve("logs");
+        try (UpstreamRegistry upstream = UpstreamRegistry.plain()) {
+            upstream.push(image, "library/app", "v1");
+            RegistryNode node = LoopbackNodes.start("docker.io", upstream.baseUrl(), data, logs);
+            try (GatewayServer gateway = new GatewayServer(LoopbackGateways.inFrontOf(
+                            "docker.io", node.port(), dir.resolve("none.pem"), data, logs, Map.of()))
+                    .start()) {
+                RegistryClient client = new RegistryClient("http://127.0.0.1:" + gateway.port());
+                String digest = image.layer(0).digest();
+                try {
+                    // as Docker asks a registry-mirrors entry: no registry in the path
+                    assertEquals(
+                            200, client.get("/v2/library/app/blobs/" + digest).status());
+                    assertEquals(
+                            200,
+                            client.get("/v2/docker.io/library/app/blobs/" + digest)
+                                    .status());
+                    assertEquals(
+                            1, upstream.requestCount("GET", "/blobs/" + digest), "one upstream GET for both names");
+                } finally {
+                    node.close();
+                }
+                // the node is down: both names of the stored, linked blob come from the datastore, a
+                // one-part name too (library/<name> on docker.io); a repository it is not linked to does not
+                for (String path : List.of(
+                        "/v2/library/app/blobs/" + digest,
+                        "/v2/app/blobs/" + digest,
+                        "/v2/docker.io/library/app/blobs/" + digest)) {
+                    RegistryClient.Response r = client.get(path);
+                    assertEquals(200, r.status(), path);
+                    assertEquals(digest, Sha256.of(r.body()), path);
+                }
+                assertEquals(
+                        503, client.get("/v2/library/other/blobs/" + digest).status());
+            }
+            String log = Files.readString(new LogDirLayout(logs).gatewayAccessLog());
+            assertTrue(log.contains("\"registry\":\"docker.io\""), log);
+            assertTrue(log.contains("\"repository\":\"docker.io/library/app\""), log);
+        }
+    }
+
+    @Test
     void aGatewayStartedBeforeTheDatastoreExistsServesWhatTheNodeStoresLater() throws Exception {
         Path data = dir.resolve("fresh/data");
         Path logs = dir.resolve("fresh/logs");
