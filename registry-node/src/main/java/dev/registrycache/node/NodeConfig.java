@@ -5,14 +5,17 @@ import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.settings.ConfigException;
 import dev.registrycache.common.settings.Credentials;
+import dev.registrycache.common.settings.GoDuration;
 import dev.registrycache.common.settings.NodeToken;
 import dev.registrycache.common.settings.PullSecret;
 import dev.registrycache.common.settings.Setting;
+import dev.registrycache.common.settings.TagTtls;
 import dev.registrycache.common.settings.TrustedRealms;
 import dev.registrycache.common.settings.UpstreamEndpoints;
 import dev.registrycache.common.settings.WritableFolder;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -34,7 +37,13 @@ public record NodeConfig(
         int port,
         boolean allowPrivateRedirects,
         Set<String> trustedRealmHosts,
-        Optional<NodeToken> nodeToken) {
+        Optional<NodeToken> nodeToken,
+        Duration tagTtl,
+        Duration tagDeadline) {
+    /** What the short constructors use: ask the upstream on every pull by tag (no TTL). */
+    static final Duration NO_TAG_TTL = Duration.ZERO;
+
+    static final Duration DEFAULT_TAG_DEADLINE = GoDuration.parse(Setting.UPSTREAM_TAG_DEADLINE.defaultValue());
 
     /** A node that answers any local process (no {@link NodeToken}): tests, and a node run by hand. */
     public NodeConfig(
@@ -58,7 +67,9 @@ public record NodeConfig(
                 port,
                 allowPrivateRedirects,
                 Set.of(),
-                Optional.empty());
+                Optional.empty(),
+                NO_TAG_TTL,
+                DEFAULT_TAG_DEADLINE);
     }
 
     /** A node that follows upstream redirects to public addresses only (see {@code RedirectPolicy}). */
@@ -114,7 +125,42 @@ public record NodeConfig(
                 p,
                 allowPrivateRedirects,
                 trustedRealmHosts,
-                NodeToken.fromEnvironment(env));
+                NodeToken.fromEnvironment(env),
+                TagTtls.parse(env.get(Setting.TAG_TTL.env())).of(registry),
+                tagDeadline(env));
+    }
+
+    /** This configuration with another tag TTL and tag-check deadline. */
+    public NodeConfig withTagChecks(Duration ttl, Duration deadline) {
+        return new NodeConfig(
+                registry,
+                endpoint,
+                credentials,
+                upstreamCaFile,
+                dataDir,
+                logDir,
+                host,
+                port,
+                allowPrivateRedirects,
+                trustedRealmHosts,
+                nodeToken,
+                ttl,
+                deadline);
+    }
+
+    /** {@code UPSTREAM_TAG_DEADLINE}: a Go duration from 100ms to 60s. */
+    public static Duration tagDeadline(Map<String, String> env) {
+        String value = Setting.UPSTREAM_TAG_DEADLINE.resolve(null, env);
+        Duration d;
+        try {
+            d = GoDuration.parse(value);
+        } catch (InvalidValueException e) {
+            throw new ConfigException("UPSTREAM_TAG_DEADLINE: " + e.getMessage());
+        }
+        if (d.compareTo(Duration.ofMillis(100)) < 0 || d.compareTo(Duration.ofSeconds(60)) > 0) {
+            throw new ConfigException("UPSTREAM_TAG_DEADLINE: '" + value + "' is out of range (100ms to 60s)");
+        }
+        return d;
     }
 
     /** This node's access log file in the log dir. */

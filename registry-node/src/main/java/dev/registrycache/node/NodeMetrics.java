@@ -9,7 +9,9 @@ public record NodeMetrics(
         Metrics.Counter upstreamSecondsCount,
         Metrics.Counter upstreamBlobBytes,
         Metrics.Counter upstreamBlobsRefused,
-        Metrics.Gauge uploadMemoryBytes) {
+        Metrics.Gauge uploadMemoryBytes,
+        Metrics.Gauge upstreamUnwell,
+        Metrics.Counter upstreamUnwellChanges) {
 
     public static NodeMetrics in(Metrics metrics) {
         return new NodeMetrics(
@@ -40,6 +42,15 @@ public record NodeMetrics(
                 metrics.gauge(
                         "registry_cache_upload_memory_bytes",
                         "Bytes of blobs the datastore could not take, held in memory for the clients reading them",
-                        "registry"));
+                        "registry"),
+                metrics.gauge(
+                        "registry_cache_upstream_unwell",
+                        "1 while the upstream fails to answer and pulls by tag are answered from the cache at once",
+                        "registry"),
+                metrics.counter(
+                        "registry_cache_upstream_unwell_changes_total",
+                        "Times the upstream was found unwell (state=\"unwell\") or answering again (state=\"well\")",
+                        "registry",
+                        "state"));
     }
 }

@@ -15,11 +15,13 @@ import dev.registrycache.node.api.ManifestCache;
 import dev.registrycache.node.api.ManifestService;
 import dev.registrycache.node.api.RegistryApiHandler;
 import dev.registrycache.node.api.RepositoryLinks;
+import dev.registrycache.node.api.TagChecks;
 import dev.registrycache.node.api.TagService;
 import dev.registrycache.node.cache.BlobDownloads;
 import dev.registrycache.node.upstream.RedirectPolicy;
 import dev.registrycache.node.upstream.TokenRealmPolicy;
 import dev.registrycache.node.upstream.UpstreamClient;
+import dev.registrycache.node.upstream.UpstreamHealth;
 import java.nio.file.Files;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -38,6 +40,7 @@ public final class RegistryNode extends OnePortServer {
     private final UpstreamClient upstream;
     private final BlobDownloads downloads;
     private final AccessLog accessLog;
+    private final UpstreamHealth health;
     private final Metrics metrics = new Metrics();
     private final boolean announce;
 
@@ -69,7 +72,14 @@ public final class RegistryNode extends OnePortServer {
         // the budget of bodies in flight together stay under 1/3 of it
         long heap = Runtime.getRuntime().maxMemory();
         RepositoryLinks links = new RepositoryLinks(store, upstream);
-        ManifestService manifests = new ManifestService(store, upstream, links, new ManifestCache(heap / 16));
+        this.health =
+                new UpstreamHealth(config.registry().name(), () -> upstream.answers(config.tagDeadline()), nodeMetrics);
+        ManifestService manifests = new ManifestService(
+                store,
+                upstream,
+                links,
+                new ManifestCache(heap / 16),
+                TagChecks.of(config.tagTtl(), health, config.tagDeadline()));
         Handler api = new MetricsHandler(
                 metrics::render,
                 () -> new MetricsHandler.Health(true, "{\"status\":\"ok\",\"registry\":\"" + config.registry() + "\"}"),
@@ -117,6 +127,7 @@ public final class RegistryNode extends OnePortServer {
     @Override
     protected void closeAfterStop() throws Exception {
         downloads.close();
+        health.close();
         upstream.close();
         accessLog.close();
     }

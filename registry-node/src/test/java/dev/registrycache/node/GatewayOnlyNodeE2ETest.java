@@ -40,7 +40,9 @@ class GatewayOnlyNodeE2ETest {
                             0,
                             false,
                             Set.of(),
-                            Optional.of(token)))
+                            Optional.of(token),
+                            NodeConfig.NO_TAG_TTL,
+                            NodeConfig.DEFAULT_TAG_DEADLINE))
                     .start();
             try {
                 RegistryClient client = new RegistryClient("http://127.0.0.1:" + node.port());

@@ -9,10 +9,12 @@ import dev.registrycache.common.settings.DefaultRegistry;
 import dev.registrycache.common.settings.PeerSettings;
 import dev.registrycache.common.settings.PullSecret;
 import dev.registrycache.common.settings.Setting;
+import dev.registrycache.common.settings.TagTtls;
 import dev.registrycache.common.settings.TrustedRealms;
 import dev.registrycache.common.settings.UpstreamEndpoints;
 import dev.registrycache.common.settings.WritableFolder;
 import dev.registrycache.gateway.GatewayChecks;
+import dev.registrycache.node.NodeConfig;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -88,6 +90,8 @@ record SupervisorConfig(
         }
         Optional<RegistryHost> defaultRegistry = DefaultRegistry.resolve(env, registries);
         UpstreamEndpoints.parse(env.get(Setting.UPSTREAM_ENDPOINTS.env()));
+        TagTtls.parse(env.get(Setting.TAG_TTL.env()));
+        NodeConfig.tagDeadline(env);
         Setting.UPSTREAM_CA_FILE.resolveReadableFile(null, env);
         Setting.UPSTREAM_ALLOW_PRIVATE_REDIRECTS.resolveBoolean(null, env);
         TrustedRealms.parse(env.get(Setting.UPSTREAM_TRUSTED_REALMS.env()));

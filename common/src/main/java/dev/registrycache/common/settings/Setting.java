@@ -61,6 +61,16 @@ public enum Setting {
      * registry-mirrors); default docker.io when served; 'none': no such route.
      */
     DEFAULT_REGISTRY(null, "DEFAULT_REGISTRY", null),
+    /**
+     * How long a tag's answer from the upstream is trusted before asking again (Go duration, and
+     * registry=duration entries); 0s asks on every pull.
+     */
+    TAG_TTL(null, "TAG_TTL", "1m"),
+    /**
+     * How long a pull by tag waits for the upstream when the cache holds the tag: past it the
+     * cache answers from what it holds and treats the upstream as unwell for a while.
+     */
+    UPSTREAM_TAG_DEADLINE(null, "UPSTREAM_TAG_DEADLINE", "3s"),
     /** Space separated name=url overrides of upstream endpoints. */
     UPSTREAM_ENDPOINTS(null, "UPSTREAM_ENDPOINTS", null),
     /** PEM bundle trusted for upstream TLS besides the JDK's. */

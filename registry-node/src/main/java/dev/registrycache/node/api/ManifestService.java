@@ -24,9 +24,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Resolves manifests. By digest: the store first (for a repository it is not linked to yet, once
- * {@link RepositoryLinks} allows), else the upstream. By tag: ask the upstream with HEAD (which
- * Docker Hub does not count against its rate limit) and GET only a digest the store lacks; when
- * the upstream fails, answer from the tag as last cached. Bytes are stored and served exactly as
+ * {@link RepositoryLinks} allows), else the upstream. By tag: from the store when the upstream
+ * confirmed the tag within TAG_TTL or is known to be unwell ({@link TagChecks}); else ask the
+ * upstream with HEAD (which Docker Hub does not count against its rate limit), within the tag
+ * deadline when the tag is cached, and GET only a digest the store lacks; when the upstream
+ * fails, answer from the tag as last cached. Bytes are stored and served exactly as
  * received, after checking them against their digest. Every manifest a request holds in memory
  * counts against the node's {@link BodyBudget} until its response is written; what the cache needs
  * of the bytes is read by {@link ManifestSummary}, in bounded memory.
@@ -45,12 +47,19 @@ public final class ManifestService {
     private final UpstreamClient upstream;
     private final RepositoryLinks links;
     private final ManifestCache memory;
+    private final TagChecks tagChecks;
 
-    public ManifestService(Datastore store, UpstreamClient upstream, RepositoryLinks links, ManifestCache memory) {
+    public ManifestService(
+            Datastore store,
+            UpstreamClient upstream,
+            RepositoryLinks links,
+            ManifestCache memory,
+            TagChecks tagChecks) {
         this.store = store;
         this.upstream = upstream;
         this.links = links;
         this.memory = memory;
+        this.tagChecks = tagChecks;
     }
 
     /** The manifest; its bytes are reserved in {@code share} until the caller has sent them. */
@@ -74,8 +83,21 @@ public final class ManifestService {
     }
 
     private Resolved byTag(NameMapping.Names names, Tag tag, BodyBudget.Share share) {
+        Manifest fresh = storedOrNull(tagChecks.freshness().fresh(names.store(), tag), share);
+        if (fresh != null) {
+            return new Resolved(fresh, CacheOutcome.HIT); // confirmed by the upstream within TAG_TTL
+        }
+        Digest cached = store.taggedDigest(names.store(), tag);
+        if (tagChecks.health().unwell()) {
+            Manifest local = storedOrNull(cached, share);
+            if (local != null) {
+                return new Resolved(local, CacheOutcome.STALE); // the upstream is not asked while unwell
+            }
+        }
         try {
-            Digest current = headDigest(names, tag);
+            // holding the tag, the cache waits for the upstream only until the deadline
+            Digest current = headDigest(names, tag, cached != null ? tagChecks.deadline() : null);
+            tagChecks.health().answered();
             if (current != null) {
                 Manifest local = stored(current, share);
                 if (local != null) {
@@ -84,16 +106,18 @@ public final class ManifestService {
                         store.linkManifest(names.store(), current);
                         store.tag(names.store(), tag, current);
                     });
+                    tagChecks.freshness().confirmed(names.store(), tag, current);
                     return new Resolved(local, CacheOutcome.HIT);
                 }
             }
             Manifest fetched = fetch(names, current != null ? current.toString() : tag.toString(), current, share);
             save(names.store(), fetched, tag);
+            tagChecks.freshness().confirmed(names.store(), tag, fetched.digest());
             return new Resolved(fetched, CacheOutcome.MISS);
         } catch (UpstreamException e) {
+            tagChecks.failed(names.store(), tag, e);
             if (e.isOutage()) {
-                Digest cached = store.taggedDigest(names.store(), tag);
-                Manifest local = cached == null ? null : stored(cached, share);
+                Manifest local = storedOrNull(cached, share);
                 if (local != null) {
                     LOG.info(
                             "upstream failed for {}:{} ({}); serving the cached tag",
@@ -107,10 +131,18 @@ public final class ManifestService {
         }
     }
 
+    private Manifest storedOrNull(Digest digest, BodyBudget.Share share) {
+        return digest == null ? null : stored(digest, share);
+    }
+
     /** The digest the upstream's tag points at, or null if the upstream's HEAD does not say. */
-    private Digest headDigest(NameMapping.Names names, Tag tag) throws UpstreamException {
+    private Digest headDigest(NameMapping.Names names, Tag tag, java.time.Duration deadline) throws UpstreamException {
+        Map<String, String> accept = Map.of("Accept", ACCEPT);
+        String path = path(names, tag.toString());
         try (UpstreamResponse r = UpstreamClient.expectSuccess(
-                upstream.send("HEAD", path(names, tag.toString()), names.upstream(), Map.of("Accept", ACCEPT)))) {
+                deadline == null
+                        ? upstream.send("HEAD", path, names.upstream(), accept)
+                        : upstream.send("HEAD", path, names.upstream(), accept, deadline))) {
             String d = r.header("Docker-Content-Digest");
             if (d == null) {
                 return null;

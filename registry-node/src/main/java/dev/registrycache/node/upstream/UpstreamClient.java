@@ -92,6 +92,16 @@ public final class UpstreamClient implements AutoCloseable {
      */
     public UpstreamResponse send(String method, String path, String repository, Map<String, String> headers)
             throws UpstreamException {
+        return send(method, path, repository, headers, HEADERS_TIMEOUT);
+    }
+
+    /**
+     * {@link #send(String, String, String, Map)}, waiting at most {@code deadline} for each
+     * response's headers (connecting included): past it the upstream counts as not answering.
+     */
+    public UpstreamResponse send(
+            String method, String path, String repository, Map<String, String> headers, Duration deadline)
+            throws UpstreamException {
         URI uri = URI.create(endpoint.toString() + path);
         String scope = repository == null ? null : "repository:" + repository + ":pull";
         String currentMethod = method;
@@ -114,7 +124,7 @@ public final class UpstreamClient implements AutoCloseable {
                     h.put(HttpHeader.AUTHORIZATION, authorization);
                 }
             });
-            UpstreamResponse response = exchange(request);
+            UpstreamResponse response = exchange(request, deadline);
             int status = response.status();
             if (status == 401 && sameOrigin && !authRetried) {
                 AuthChallenge challenge = AuthChallenge.parse(response.header(HttpHeader.WWW_AUTHENTICATE));
@@ -168,12 +178,25 @@ public final class UpstreamClient implements AutoCloseable {
         throw new UpstreamException(kind, status, "upstream answered " + status, retryAfter, null);
     }
 
-    private UpstreamResponse exchange(Request request) throws UpstreamException {
+    /**
+     * Whether the upstream answers at all within {@code deadline}: {@code GET /v2/} without
+     * credentials, any status but a 5xx or a 429 (a 401 is an answer).
+     */
+    public boolean answers(Duration deadline) {
+        Request request = http.newRequest(URI.create(endpoint + "/v2/")).method("GET");
+        try (UpstreamResponse r = exchange(request, deadline)) {
+            return r.status() < 500 && r.status() != 429;
+        } catch (UpstreamException e) {
+            return false;
+        }
+    }
+
+    private UpstreamResponse exchange(Request request, Duration deadline) throws UpstreamException {
         SourceListener listener = new SourceListener();
         long t0 = System.nanoTime();
         request.send(listener);
         try {
-            Response response = listener.headers.get(HEADERS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            Response response = listener.headers.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
             responses
                     .labels(registry, request.getMethod(), Integer.toString(response.getStatus()))
                     .add(1);
@@ -200,7 +223,7 @@ public final class UpstreamClient implements AutoCloseable {
         if (authorization != null) {
             request.headers(h -> h.put(HttpHeader.AUTHORIZATION, authorization));
         }
-        return exchange(request);
+        return exchange(request, HEADERS_TIMEOUT);
     }
 
     private static boolean isRedirect(int status) {

@@ -1,0 +1,138 @@
+package dev.registrycache.testsupport;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A TCP relay on 127.0.0.1 in front of a real peer (an upstream registry), which a test switches
+ * between forwarding and misbehaving: {@link Mode#HANG} accepts connections and reads what is
+ * sent but never answers, as an upstream behind a broken link or a stuck load balancer does.
+ * Counts the connections it accepted, so a test can tell whether the cache asked at all.
+ */
+public final class TcpRelay implements AutoCloseable {
+    /** What the relay does with a new connection. */
+    public enum Mode {
+        FORWARD,
+        HANG
+    }
+
+    private final ServerSocket server;
+    private final InetSocketAddress target;
+    private final List<Socket> open = new CopyOnWriteArrayList<>();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private volatile Mode mode = Mode.FORWARD;
+
+    private TcpRelay(InetSocketAddress target) throws IOException {
+        this.target = target;
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(this::acceptLoop, "tcp-relay-" + server.getLocalPort());
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    /** A relay to {@code 127.0.0.1:port}. */
+    public static TcpRelay to(int port) throws IOException {
+        return new TcpRelay(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    /** Switches how connections are treated; those open are closed, so that clients connect anew. */
+    public void mode(Mode mode) {
+        this.mode = mode;
+        closeOpen();
+    }
+
+    /** Connections accepted so far. */
+    public int accepted() {
+        return accepted.get();
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket client = server.accept();
+                accepted.incrementAndGet();
+                open.add(client);
+                if (mode == Mode.HANG) {
+                    daemon(() -> drain(client), "tcp-relay-hang");
+                } else {
+                    Socket upstream = new Socket();
+                    upstream.connect(target, 10_000);
+                    open.add(upstream);
+                    daemon(() -> pipe(client, upstream), "tcp-relay-up");
+                    daemon(() -> pipe(upstream, client), "tcp-relay-down");
+                }
+            } catch (IOException e) {
+                // closed, or the target refused: the client's connection ends
+            }
+        }
+    }
+
+    private static void daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void drain(Socket socket) {
+        byte[] buffer = new byte[8192];
+        try (InputStream in = socket.getInputStream()) {
+            while (in.read(buffer) >= 0) {
+                // read and never answer
+            }
+        } catch (IOException e) {
+            // closed
+        }
+    }
+
+    private void pipe(Socket from, Socket to) {
+        byte[] buffer = new byte[64 * 1024];
+        try (InputStream in = from.getInputStream()) {
+            OutputStream out = to.getOutputStream();
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                out.write(buffer, 0, n);
+                out.flush();
+            }
+            to.shutdownOutput();
+        } catch (IOException e) {
+            closeQuietly(from);
+            closeQuietly(to);
+        }
+    }
+
+    private void closeOpen() {
+        for (Socket s : open) {
+            closeQuietly(s);
+        }
+        open.clear();
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            // already closed
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        closeOpen();
+    }
+}
