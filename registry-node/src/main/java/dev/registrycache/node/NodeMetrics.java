@@ -11,7 +11,9 @@ public record NodeMetrics(
         Metrics.Counter upstreamBlobsRefused,
         Metrics.Gauge uploadMemoryBytes,
         Metrics.Gauge upstreamUnwell,
-        Metrics.Counter upstreamUnwellChanges) {
+        Metrics.Counter upstreamUnwellChanges,
+        Metrics.Gauge upstreamRateLimit,
+        Metrics.Gauge upstreamRateLimitRemaining) {
 
     public static NodeMetrics in(Metrics metrics) {
         return new NodeMetrics(
@@ -51,6 +53,14 @@ public record NodeMetrics(
                         "registry_cache_upstream_unwell_changes_total",
                         "Times the upstream was found unwell (state=\"unwell\") or answering again (state=\"well\")",
                         "registry",
-                        "state"));
+                        "state"),
+                metrics.gauge(
+                        "registry_cache_upstream_ratelimit_limit",
+                        "Requests the upstream allows per window, as its ratelimit-limit header says (Docker Hub)",
+                        "registry"),
+                metrics.gauge(
+                        "registry_cache_upstream_ratelimit_remaining",
+                        "Requests left in the upstream's window, as its ratelimit-remaining header says (Docker Hub)",
+                        "registry"));
     }
 }

@@ -41,6 +41,7 @@ public final class UpstreamClient implements AutoCloseable {
     private final Metrics.Counter latencySum;
     private final Metrics.Counter latencyCount;
     private final String registry;
+    private final RateLimits rateLimits;
 
     public UpstreamClient(
             String registry,
@@ -54,6 +55,8 @@ public final class UpstreamClient implements AutoCloseable {
         this.responses = metrics.upstreamResponses();
         this.latencySum = metrics.upstreamSecondsSum();
         this.latencyCount = metrics.upstreamSecondsCount();
+        this.rateLimits = new RateLimits(
+                registry, metrics.upstreamRateLimit(), metrics.upstreamRateLimitRemaining(), System::nanoTime);
         this.endpoint = endpoint;
         this.auth = new UpstreamAuthentication(credentials, realms, this::getToken);
         this.redirects = redirects;
@@ -102,6 +105,15 @@ public final class UpstreamClient implements AutoCloseable {
     public UpstreamResponse send(
             String method, String path, String repository, Map<String, String> headers, Duration deadline)
             throws UpstreamException {
+        long blocked = rateLimits.blockedSeconds();
+        if (blocked > 0) {
+            throw new UpstreamException(
+                    UpstreamException.Kind.TOO_MANY_REQUESTS,
+                    429,
+                    "the upstream asked the cache to wait " + blocked + " s more (rate limit)",
+                    blocked,
+                    null);
+        }
         URI uri = URI.create(endpoint.toString() + path);
         String scope = repository == null ? null : "repository:" + repository + ":pull";
         String currentMethod = method;
@@ -183,6 +195,9 @@ public final class UpstreamClient implements AutoCloseable {
      * credentials, any status but a 5xx or a 429 (a 401 is an answer).
      */
     public boolean answers(Duration deadline) {
+        if (rateLimits.blockedSeconds() > 0) {
+            return false;
+        }
         Request request = http.newRequest(URI.create(endpoint + "/v2/")).method("GET");
         try (UpstreamResponse r = exchange(request, deadline)) {
             return r.status() < 500 && r.status() != 429;
@@ -197,6 +212,11 @@ public final class UpstreamClient implements AutoCloseable {
         request.send(listener);
         try {
             Response response = listener.headers.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+            rateLimits.observe(
+                    response.getStatus(),
+                    parseRetryAfter(response.getHeaders().get(HttpHeader.RETRY_AFTER)),
+                    response.getHeaders().get("ratelimit-limit"),
+                    response.getHeaders().get("ratelimit-remaining"));
             responses
                     .labels(registry, request.getMethod(), Integer.toString(response.getStatus()))
                     .add(1);
