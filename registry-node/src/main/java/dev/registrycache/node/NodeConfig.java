@@ -39,8 +39,9 @@ public record NodeConfig(
         Set<String> trustedRealmHosts,
         Optional<NodeToken> nodeToken,
         Duration tagTtl,
-        Duration tagDeadline) {
-    /** What the short constructors use: ask the upstream on every pull by tag (no TTL). */
+        Duration tagDeadline,
+        boolean completeImages) {
+    /** What the short constructors use: ask the upstream on every pull by tag (no TTL), no image completion. */
     static final Duration NO_TAG_TTL = Duration.ZERO;
 
     static final Duration DEFAULT_TAG_DEADLINE = GoDuration.parse(Setting.UPSTREAM_TAG_DEADLINE.defaultValue());
@@ -69,7 +70,8 @@ public record NodeConfig(
                 Set.of(),
                 Optional.empty(),
                 NO_TAG_TTL,
-                DEFAULT_TAG_DEADLINE);
+                DEFAULT_TAG_DEADLINE,
+                false);
     }
 
     /** A node that follows upstream redirects to public addresses only (see {@code RedirectPolicy}). */
@@ -127,7 +129,10 @@ public record NodeConfig(
                 trustedRealmHosts,
                 NodeToken.fromEnvironment(env),
                 TagTtls.parse(env.get(Setting.TAG_TTL.env())).of(registry),
-                tagDeadline(env));
+                tagDeadline(env),
+                // with several replicas a blob is fetched by the replica that owns it, which a node
+                // does not know: completing images there would fetch blobs twice
+                Setting.COMPLETE_IMAGES.resolveBoolean(null, env) && Setting.PEERS.resolve(null, env) == null);
     }
 
     /** This configuration with another tag TTL and tag-check deadline. */
@@ -145,7 +150,27 @@ public record NodeConfig(
                 trustedRealmHosts,
                 nodeToken,
                 ttl,
-                deadline);
+                deadline,
+                completeImages);
+    }
+
+    /** This configuration with image completion on or off. */
+    public NodeConfig withImageCompletion(boolean on) {
+        return new NodeConfig(
+                registry,
+                endpoint,
+                credentials,
+                upstreamCaFile,
+                dataDir,
+                logDir,
+                host,
+                port,
+                allowPrivateRedirects,
+                trustedRealmHosts,
+                nodeToken,
+                tagTtl,
+                tagDeadline,
+                on);
     }
 
     /** {@code UPSTREAM_TAG_DEADLINE}: a Go duration from 100ms to 60s. */

@@ -13,7 +13,9 @@ public record NodeMetrics(
         Metrics.Gauge upstreamUnwell,
         Metrics.Counter upstreamUnwellChanges,
         Metrics.Gauge upstreamRateLimit,
-        Metrics.Gauge upstreamRateLimitRemaining) {
+        Metrics.Gauge upstreamRateLimitRemaining,
+        Metrics.Counter completionBytes,
+        Metrics.Counter completionBlobs) {
 
     public static NodeMetrics in(Metrics metrics) {
         return new NodeMetrics(
@@ -61,6 +63,15 @@ public record NodeMetrics(
                 metrics.gauge(
                         "registry_cache_upstream_ratelimit_remaining",
                         "Requests left in the upstream's window, as its ratelimit-remaining header says (Docker Hub)",
-                        "registry"));
+                        "registry"),
+                metrics.counter(
+                        "registry_cache_completion_bytes_total",
+                        "Blob bytes fetched in the background to complete images clients pulled",
+                        "registry"),
+                metrics.counter(
+                        "registry_cache_completion_blobs_total",
+                        "Blobs fetched in the background to complete images (result fetched or failed)",
+                        "registry",
+                        "result"));
     }
 }

@@ -18,11 +18,13 @@ import dev.registrycache.node.api.RepositoryLinks;
 import dev.registrycache.node.api.TagChecks;
 import dev.registrycache.node.api.TagService;
 import dev.registrycache.node.cache.BlobDownloads;
+import dev.registrycache.node.cache.ImageCompletion;
 import dev.registrycache.node.upstream.RedirectPolicy;
 import dev.registrycache.node.upstream.TokenRealmPolicy;
 import dev.registrycache.node.upstream.UpstreamClient;
 import dev.registrycache.node.upstream.UpstreamHealth;
 import java.nio.file.Files;
+import java.util.Optional;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.slf4j.Logger;
@@ -41,6 +43,7 @@ public final class RegistryNode extends OnePortServer {
     private final BlobDownloads downloads;
     private final AccessLog accessLog;
     private final UpstreamHealth health;
+    private final Optional<ImageCompletion> completion;
     private final Metrics metrics = new Metrics();
     private final boolean announce;
 
@@ -66,6 +69,14 @@ public final class RegistryNode extends OnePortServer {
                 nodeMetrics);
         this.downloads = new BlobDownloads(store, upstream, config.registry().name(), nodeMetrics);
         this.accessLog = new AccessLog(config.accessLogFile(), config.registry().name(), metrics);
+        this.completion = config.completeImages()
+                ? Optional.of(new ImageCompletion(
+                        store,
+                        downloads,
+                        config.registry().name(),
+                        nodeMetrics.completionBytes(),
+                        nodeMetrics.completionBlobs()))
+                : Optional.empty();
         server().setRequestLog(accessLog);
 
         // memory for manifests and tag lists, sized from the heap: the cache of hot manifests and
@@ -86,6 +97,7 @@ public final class RegistryNode extends OnePortServer {
                 new RegistryApiHandler(
                         new NameMapping(config.registry()),
                         manifests,
+                        completion,
                         new BlobService(store, downloads, links),
                         new TagService(store, upstream),
                         BodyBudget.forHeap(heap)));
@@ -126,6 +138,7 @@ public final class RegistryNode extends OnePortServer {
 
     @Override
     protected void closeAfterStop() throws Exception {
+        completion.ifPresent(ImageCompletion::close);
         downloads.close();
         health.close();
         upstream.close();

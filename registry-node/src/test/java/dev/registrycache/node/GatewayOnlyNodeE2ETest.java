@@ -42,7 +42,8 @@ class GatewayOnlyNodeE2ETest {
                             Set.of(),
                             Optional.of(token),
                             NodeConfig.NO_TAG_TTL,
-                            NodeConfig.DEFAULT_TAG_DEADLINE))
+                            NodeConfig.DEFAULT_TAG_DEADLINE,
+                            false))
                     .start();
             try {
                 RegistryClient client = new RegistryClient("http://127.0.0.1:" + node.port());

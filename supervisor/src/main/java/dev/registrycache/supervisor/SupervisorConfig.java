@@ -92,6 +92,7 @@ record SupervisorConfig(
         UpstreamEndpoints.parse(env.get(Setting.UPSTREAM_ENDPOINTS.env()));
         TagTtls.parse(env.get(Setting.TAG_TTL.env()));
         NodeConfig.tagDeadline(env);
+        Setting.COMPLETE_IMAGES.resolveBoolean(null, env);
         Setting.UPSTREAM_CA_FILE.resolveReadableFile(null, env);
         Setting.UPSTREAM_ALLOW_PRIVATE_REDIRECTS.resolveBoolean(null, env);
         TrustedRealms.parse(env.get(Setting.UPSTREAM_TRUSTED_REALMS.env()));

@@ -71,6 +71,11 @@ public enum Setting {
      * cache answers from what it holds and treats the upstream as unwell for a while.
      */
     UPSTREAM_TAG_DEADLINE(null, "UPSTREAM_TAG_DEADLINE", "3s"),
+    /**
+     * 'true': when a node serves an image manifest it fetches, in the background, the blobs of it
+     * that the store lacks, so that every pulled image stays pullable offline; 'false' turns it off.
+     */
+    COMPLETE_IMAGES(null, "COMPLETE_IMAGES", "true"),
     /** Space separated name=url overrides of upstream endpoints. */
     UPSTREAM_ENDPOINTS(null, "UPSTREAM_ENDPOINTS", null),
     /** PEM bundle trusted for upstream TLS besides the JDK's. */

@@ -6,9 +6,11 @@ import dev.registrycache.common.http.RequestFacts;
 import dev.registrycache.common.oci.ErrorCode;
 import dev.registrycache.common.oci.NameMapping;
 import dev.registrycache.common.oci.RegistryException;
+import dev.registrycache.node.cache.ImageCompletion;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.content.ByteBufferContentSource;
@@ -32,14 +34,21 @@ public final class RegistryApiHandler extends Handler.Abstract {
 
     private final NameMapping names;
     private final ManifestService manifests;
+    private final Optional<ImageCompletion> completion;
     private final BlobService blobs;
     private final TagService tags;
     private final BodyBudget budget;
 
     public RegistryApiHandler(
-            NameMapping names, ManifestService manifests, BlobService blobs, TagService tags, BodyBudget budget) {
+            NameMapping names,
+            ManifestService manifests,
+            Optional<ImageCompletion> completion,
+            BlobService blobs,
+            TagService tags,
+            BodyBudget budget) {
         this.names = names;
         this.manifests = manifests;
+        this.completion = completion;
         this.blobs = blobs;
         this.tags = tags;
         this.budget = budget;
@@ -71,6 +80,10 @@ public final class RegistryApiHandler extends Handler.Abstract {
                     facts.digest = resolved.manifest().digest();
                     facts.outcome = resolved.outcome();
                     serveManifest(request, response, callback, resolved.manifest());
+                    if (method.equals("GET")) {
+                        ManifestService.Manifest m = resolved.manifest();
+                        completion.ifPresent(c -> c.served(mapped, m.digest(), m.bytes()));
+                    }
                 }
                 case BLOB -> {
                     facts.reference = route.digest().toString();

@@ -79,6 +79,26 @@ public final class BlobDownloads implements AutoCloseable {
         return follower;
     }
 
+    /**
+     * The download of {@code digest} in flight, or a new one started without a client, for a blob
+     * the cache should hold though nobody asked for it yet ({@link ImageCompletion}); null when
+     * the store holds it. Clients that ask meanwhile follow it as any download.
+     */
+    public BlobDownload fetchAhead(Digest digest, String upstreamRepository, RepositoryName storeName) {
+        BlobDownload[] started = new BlobDownload[1];
+        BlobDownload download = inFlight.compute(
+                digest,
+                (d, current) -> current != null
+                        ? current
+                        : store.blobSize(d) >= 0
+                                ? null
+                                : (started[0] = new BlobDownload(this, d, storeName, upstreamRepository)));
+        if (started[0] != null) {
+            threads.execute(download::run);
+        }
+        return download;
+    }
+
     void ended(BlobDownload download) {
         inFlight.remove(download.digest(), download);
     }
