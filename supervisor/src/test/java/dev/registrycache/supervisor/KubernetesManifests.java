@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -50,33 +52,51 @@ final class KubernetesManifests {
     static List<HasMetadata> read(Path file) throws IOException {
         List<HasMetadata> out = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        try (var parser = YAML.getFactory().createParser(file.toFile())) {
-            for (var docs = YAML.readValues(parser, JsonNode.class); docs.hasNext(); ) {
-                JsonNode doc = docs.next();
-                if (doc == null || doc.isNull() || doc.isMissingNode()) {
-                    continue;
-                }
-                String key =
-                        doc.path("apiVersion").asText() + "/" + doc.path("kind").asText();
-                Class<? extends HasMetadata> type = KINDS.get(key);
-                if (type == null) {
-                    problems.add(file + ": unknown apiVersion/kind " + key);
-                    continue;
-                }
-                HasMetadata object = JSON.treeToValue(doc, type);
-                String where = file.getFileName() + " " + doc.path("kind").asText() + " "
-                        + (object.getMetadata() == null
-                                ? null
-                                : object.getMetadata().getName());
-                unknownFields(object, where, problems, new IdentityHashMap<>());
-                KubernetesObjectRules.check(object, where, problems);
-                out.add(object);
+        for (JsonNode doc : documents(Files.readString(file))) {
+            String key =
+                    doc.path("apiVersion").asText() + "/" + doc.path("kind").asText();
+            Class<? extends HasMetadata> type = KINDS.get(key);
+            if (type == null) {
+                problems.add(file + ": unknown apiVersion/kind " + key);
+                continue;
             }
+            HasMetadata object = JSON.treeToValue(doc, type);
+            String where = file.getFileName() + " " + doc.path("kind").asText() + " "
+                    + (object.getMetadata() == null
+                            ? null
+                            : object.getMetadata().getName());
+            unknownFields(object, where, problems, new IdentityHashMap<>());
+            KubernetesObjectRules.check(object, where, problems);
+            out.add(object);
         }
         if (!problems.isEmpty()) {
             throw new AssertionError(String.join("\n", problems));
         }
         return out;
+    }
+
+    /** The documents of a YAML stream, empty ones left out. */
+    static List<JsonNode> documents(String yaml) throws IOException {
+        List<JsonNode> documents = new ArrayList<>();
+        try (var parser = YAML.getFactory().createParser(yaml)) {
+            for (var docs = YAML.readValues(parser, JsonNode.class); docs.hasNext(); ) {
+                JsonNode doc = docs.next();
+                if (doc != null && !doc.isNull() && !doc.isMissingNode()) {
+                    documents.add(doc);
+                }
+            }
+        }
+        return documents;
+    }
+
+    /**
+     * What the API server checks of any object's metadata (ObjectMeta's fields, the name), for objects
+     * of kinds that have no type here, such as custom resources ({@link CustomResourceSchema}).
+     */
+    static void checkMetadata(JsonNode doc, String where, List<String> problems) throws IOException {
+        GenericKubernetesResource object = JSON.treeToValue(doc, GenericKubernetesResource.class);
+        unknownFields(object.getMetadata(), where + " metadata", problems, new IdentityHashMap<>());
+        KubernetesObjectRules.check(object, where, problems);
     }
 
     /** Fields the API's schema does not know land in additionalProperties: each one is an error. */
