@@ -130,6 +130,7 @@ class RunScriptIT {
             first = start(clone, "./run.sh", env, "--port", Integer.toString(port));
             try {
                 first.awaitLine("registry-cache ready in");
+                first.awaitLine("names without a registry go to docker.io"); // the last of the hint lines
                 assertTrue(first.printed("run.sh: building"), "the first run builds the jar");
                 assertTrue(
                         first.printed("no PULL_SECRET given: serving the registries in "
