@@ -17,7 +17,6 @@ import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Trusts exactly one server certificate, whatever name it was reached by: the gateway's own, for
@@ -25,7 +24,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * warm-up's client of the throwaway gateway, and {@code registry-cache warm} filling the gateway
  * on its host.
  */
-public final class OwnCertificate extends X509ExtendedTrustManager {
+public final class OwnCertificate extends ServerTrustManager {
     private static final Pattern PEM_CERTIFICATE =
             Pattern.compile("-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\\s]+)-----END CERTIFICATE-----");
 
@@ -81,23 +80,6 @@ public final class OwnCertificate extends X509ExtendedTrustManager {
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
         checkServerTrusted(chain, authType);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("a client's trust manager");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-            throws CertificateException {
-        checkClientTrusted(chain, authType);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
-        checkClientTrusted(chain, authType);
     }
 
     @Override
