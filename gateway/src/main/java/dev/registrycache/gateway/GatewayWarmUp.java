@@ -1,5 +1,6 @@
 package dev.registrycache.gateway;
 
+import dev.registrycache.common.http.OwnCertificate;
 import dev.registrycache.common.http.SyntheticBlobServer;
 import dev.registrycache.common.http.WarmUp;
 import dev.registrycache.common.oci.NameMapping;

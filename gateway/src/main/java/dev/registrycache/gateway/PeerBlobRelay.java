@@ -91,6 +91,10 @@ final class PeerBlobRelay implements org.eclipse.jetty.client.Response.Listener 
         if (blob.range() != ByteRange.UNSATISFIABLE) {
             StoredBlobs.start(
                     proxyToClientResponse, ProxyRoute.of(clientToProxyRequest).digest(), blob.range(), size);
+            String held = response.getHeaders().get(StoredBlobs.CACHE_HEADER);
+            if (held != null) {
+                StoredBlobs.cacheHeader(proxyToClientResponse, held.equals("hit")); // as the owner's store holds it
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.common.http.StoredBlobs;
 import dev.registrycache.common.logdir.AccessLogFormat;
 import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.node.LoopbackNodes;
@@ -31,7 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Stored blobs answered by the gateway from the shared datastore: with the node stopped, a blob
  * the node stored and linked is still served (whole, ranged, HEAD, conditional), byte for byte
  * with the node's headers, and each answer is in the gateway's access log for the logger; a blob
- * not linked to the repository asked for, and every manifest, still needs the node.
+ * not linked to the repository asked for, and every manifest, still needs the node. Every blob
+ * answer says in {@code X-Registry-Cache} whether it came from the store ({@code hit}, from the
+ * gateway or the node) or not ({@code miss}).
  */
 @Tag("e2e")
 class GatewayDatastoreBlobsTest {
@@ -47,6 +50,7 @@ class GatewayDatastoreBlobsTest {
         Path logs = dir.resolve("logs");
         try (UpstreamRegistry upstream = UpstreamRegistry.plain()) {
             upstream.push(image, "team/app", "v1");
+            upstream.push(image, "team/copy", "v1");
             RegistryNode node = LoopbackNodes.start("quay.io", upstream.baseUrl(), data, logs);
             try (GatewayServer gateway = new GatewayServer(LoopbackGateways.inFrontOf(
                             "quay.io", node.port(), dir.resolve("none.pem"), data, logs, Map.of()))
@@ -56,8 +60,16 @@ class GatewayDatastoreBlobsTest {
                 String path = "/v2/quay.io/team/app/blobs/" + layer.digest();
                 RegistryClient.Response viaNode;
                 try {
+                    RegistryClient.Response coldHead = client.head(path); // asked upstream, nothing stored
+                    assertEquals(Optional.of("miss"), coldHead.header(StoredBlobs.CACHE_HEADER), coldHead.toString());
                     viaNode = client.get(path); // cold: the node fetches, stores and links it
                     assertEquals(200, viaNode.status(), viaNode.toString());
+                    assertEquals(Optional.of("miss"), viaNode.header(StoredBlobs.CACHE_HEADER));
+                    // stored, not yet linked to team/copy: the node answers it from the store once the upstream
+                    // confirms
+                    RegistryClient.Response nodeHit = client.head("/v2/quay.io/team/copy/blobs/" + layer.digest());
+                    assertEquals(200, nodeHit.status(), nodeHit.toString());
+                    assertEquals(Optional.of("hit"), nodeHit.header(StoredBlobs.CACHE_HEADER));
                 } finally {
                     node.close();
                 }
@@ -75,6 +87,7 @@ class GatewayDatastoreBlobsTest {
                     assertEquals(viaNode.header(h), whole.header(h), h);
                 }
                 assertEquals(Optional.of(Long.toString(layer.size())), whole.header("Content-Length"));
+                assertEquals(Optional.of("hit"), whole.header(StoredBlobs.CACHE_HEADER));
 
                 RegistryClient.Response range = client.get(path, "Range", "bytes=1000-1999");
                 assertEquals(206, range.status());
@@ -85,6 +98,7 @@ class GatewayDatastoreBlobsTest {
                 assertEquals(200, head.status());
                 assertEquals(Optional.of(Long.toString(layer.size())), head.header("Content-Length"));
                 assertEquals(0, head.body().length);
+                assertEquals(Optional.of("hit"), head.header(StoredBlobs.CACHE_HEADER));
 
                 assertEquals(
                         304,

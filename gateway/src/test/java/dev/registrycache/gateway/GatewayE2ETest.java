@@ -10,6 +10,7 @@ import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.Podman;
 import dev.registrycache.testsupport.ProcessResult;
+import dev.registrycache.testsupport.SelfSignedCertificate;
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.Skopeo;
 import dev.registrycache.testsupport.TestCredentials;
@@ -274,29 +275,7 @@ class GatewayE2ETest {
     @Test
     void aCertificateForAnotherNameIsServedToClientsUsingLocalhostOrAnAddress() throws Exception {
         // the README's recipe: a self-signed certificate for the host's name only
-        Tools.require("openssl");
-        Path key = work.resolve("other-key.pem");
-        Path cert = work.resolve("other-cert.pem");
-        Tools.runOrThrow(
-                Duration.ofSeconds(60),
-                List.of(
-                        "openssl",
-                        "req",
-                        "-x509",
-                        "-newkey",
-                        "rsa:2048",
-                        "-nodes",
-                        "-days",
-                        "2",
-                        "-subj",
-                        "/CN=cache.example",
-                        "-addext",
-                        "subjectAltName=DNS:cache.example",
-                        "-keyout",
-                        key.toString(),
-                        "-out",
-                        cert.toString()));
-        Path certs = Files.writeString(work.resolve("other-certs.pem"), Files.readString(cert) + Files.readString(key));
+        Path certs = SelfSignedCertificate.writeCertsPem(work.resolve("other-certs.pem"), "cache.example");
         try (GatewayServer gw = new GatewayServer(LoopbackGateways.inFrontOf(
                         "quay.io", node.port(), certs, work.resolve("data"), work.resolve("logs"), Map.of()))
                 .start()) {

@@ -162,8 +162,8 @@ class PeerForwardingTest {
     }
 
     private static byte[] ok(byte[] body, int length) {
-        byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + length
-                        + "\r\nConnection: close\r\n\r\n")
+        byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n" + StoredBlobs.CACHE_HEADER
+                        + ": hit\r\nContent-Length: " + length + "\r\nConnection: close\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
         byte[] all = Arrays.copyOf(head, head.length + body.length);
         System.arraycopy(body, 0, all, head.length, body.length);
@@ -313,6 +313,8 @@ class PeerForwardingTest {
         assertEquals(
                 Digest.sha256Of(blob).toString(),
                 whole.headers().firstValue("Docker-Content-Digest").orElseThrow());
+        assertEquals(
+                "hit", whole.headers().firstValue(StoredBlobs.CACHE_HEADER).orElseThrow(), "the owner's store held it");
 
         Got range = get(path(blob), "Range", "bytes=10-19");
         assertEquals(206, range.status());

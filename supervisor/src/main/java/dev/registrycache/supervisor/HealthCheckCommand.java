@@ -1,21 +1,15 @@
 package dev.registrycache.supervisor;
 
 import dev.registrycache.common.cli.PublicPortOptions;
-import dev.registrycache.common.settings.BindAddress;
 import dev.registrycache.common.settings.ConfigException;
-import dev.registrycache.common.settings.Setting;
+import dev.registrycache.common.settings.LocalGateway;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
@@ -47,19 +41,15 @@ public final class HealthCheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Map<String, String> env = System.getenv();
-        boolean tls = Files.exists(Path.of(Setting.CERTS.resolve(publicPort.certsFlag(), env)));
-        InetAddress address;
+        URI uri;
         try {
-            address = BindAddress.resolve(publicPort.hostFlag(), env).probeAddress();
+            uri = LocalGateway.resolve(
+                            publicPort.portFlag(), publicPort.hostFlag(), publicPort.certsFlag(), System.getenv())
+                    .resolve("/healthz");
         } catch (ConfigException e) {
             System.out.println(e.getMessage());
             return 1;
         }
-        String urlHost =
-                address instanceof Inet6Address ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
-        URI uri = URI.create((tls ? "https" : "http") + "://" + urlHost + ":"
-                + Setting.PORT.resolve(publicPort.portFlag(), env) + "/healthz");
         try {
             HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
             if (connection instanceof HttpsURLConnection https) {

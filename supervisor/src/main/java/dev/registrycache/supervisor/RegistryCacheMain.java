@@ -8,6 +8,7 @@ import dev.registrycache.common.startup.Startup;
 import dev.registrycache.gateway.GatewayCommand;
 import dev.registrycache.logger.LoggerCommand;
 import dev.registrycache.node.NodeCommand;
+import dev.registrycache.warm.WarmCommand;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -37,7 +38,8 @@ import sun.misc.Signal;
             NodeCommand.class,
             LoggerCommand.class,
             CleanerCommand.class,
-            HealthCheckCommand.class
+            HealthCheckCommand.class,
+            WarmCommand.class
         })
 public final class RegistryCacheMain implements Callable<Integer> {
     static final String NAME = "registry-cache";

@@ -9,6 +9,7 @@ import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.ProcessResult;
+import dev.registrycache.testsupport.SelfSignedCertificate;
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.Skopeo;
 import dev.registrycache.testsupport.TestCredentials;
@@ -82,28 +83,7 @@ class SystemdUnitsIT {
                             config.resolve("htpasswd").toString(),
                             CLIENT.username(),
                             CLIENT.password()));
-            Tools.runOrThrow(
-                    Duration.ofSeconds(60),
-                    List.of(
-                            "openssl",
-                            "req",
-                            "-x509",
-                            "-newkey",
-                            "rsa:2048",
-                            "-nodes",
-                            "-days",
-                            "2",
-                            "-subj",
-                            "/CN=cache.test",
-                            "-addext",
-                            "subjectAltName=DNS:cache.test",
-                            "-keyout",
-                            config.resolve("key.pem").toString(),
-                            "-out",
-                            config.resolve("cert.pem").toString()));
-            Files.writeString(
-                    config.resolve("certs.pem"),
-                    Files.readString(config.resolve("cert.pem")) + Files.readString(config.resolve("key.pem")));
+            SelfSignedCertificate.writeCertsPem(config.resolve("certs.pem"), "cache.test");
             int port = FreePort.pick();
             podman(
                             "run",

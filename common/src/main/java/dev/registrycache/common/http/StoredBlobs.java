@@ -21,6 +21,13 @@ import org.eclipse.jetty.util.Callback;
  * ours). Whether the repository may see the blob is the caller's to decide first.
  */
 public final class StoredBlobs {
+    /**
+     * On every blob answer (GET and HEAD): {@code hit} when the bytes come from the store, {@code
+     * miss} when the cache does not hold the blob (a HEAD asked of the upstream, a GET fetched from
+     * it). What {@code registry-cache warm} asks to fetch only what is not held.
+     */
+    public static final String CACHE_HEADER = "X-Registry-Cache";
+
     private static final int WINDOW = 8 * 1024 * 1024;
 
     private final Datastore store;
@@ -40,6 +47,7 @@ public final class StoredBlobs {
             return false;
         }
         facts.outcome = CacheOutcome.HIT;
+        cacheHeader(response, true);
         serve(request, response, callback, digest, blob);
         return true;
     }
@@ -111,6 +119,11 @@ public final class StoredBlobs {
         } else {
             response.setStatus(200);
         }
+    }
+
+    /** Says in {@link #CACHE_HEADER} whether the answer's blob comes from the store. */
+    public static void cacheHeader(Response response, boolean held) {
+        response.getHeaders().put(CACHE_HEADER, held ? "hit" : "miss");
     }
 
     /** The headers of a blob response with a body of {@code length} bytes (-1: unknown). */

@@ -8,17 +8,24 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import dev.registrycache.common.InvalidValueException;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * What the cache needs of a manifest: its media type as distribution decides it, and the
- * digests it references (config and layers, or an index's child manifests). Read in one
+ * digests it references (config and layers, or an index's child manifests with their
+ * platforms). Read in one
  * streaming pass whose memory does not depend on the bytes (a JSON tree of a manifest full of
  * empty objects is many times its size): this holds one token, the parser's stack (at most
  * {@link #MAX_DEPTH} levels) and the references (at most {@link #MAX_REFERENCES}). Fields the
  * cache does not use are skipped unread, however large.
  */
-public record ManifestSummary(String mediaType, List<Digest> blobs, List<Digest> manifests) {
+public record ManifestSummary(String mediaType, List<Digest> blobs, List<Entry> entries) {
+    /** An index's child manifest, with the platform it names (null when none). */
+    public record Entry(Digest digest, Platform platform) {}
+
     /** The largest manifest the cache reads, as distribution refuses larger ones. */
     public static final int MAX_BYTES = 4 * 1024 * 1024;
     /** More entries than this in {@code layers}, {@code manifests} or {@code fsLayers}: refused. */
@@ -37,7 +44,24 @@ public record ManifestSummary(String mediaType, List<Digest> blobs, List<Digest>
             .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
             .build();
 
+    private static final Set<String> PLATFORM_FIELDS = Set.of("os", "architecture", "variant");
+
     private static final ManifestSummary NOT_A_MANIFEST = new ManifestSummary(null, List.of(), List.of());
+
+    /** The digests of an index's child manifests, in its order. */
+    public List<Digest> manifests() {
+        return entries.stream().map(Entry::digest).toList();
+    }
+
+    /** The first of an index's child manifests that is an image for {@code wanted}, or null. */
+    public Digest manifestFor(Platform wanted) {
+        for (Entry entry : entries) {
+            if (entry.platform() != null && wanted.admits(entry.platform())) {
+                return entry.digest();
+            }
+        }
+        return null;
+    }
 
     /**
      * The media type and references of {@code manifest}; a null media type and no references if
@@ -59,7 +83,7 @@ public record ManifestSummary(String mediaType, List<Digest> blobs, List<Digest>
     private static final class Reader {
         private final boolean collect;
         private final List<Digest> blobs = new ArrayList<>();
-        private final List<Digest> manifests = new ArrayList<>();
+        private final List<Entry> manifests = new ArrayList<>();
         private int references;
         private String mediaType;
         private int schemaVersion;
@@ -105,10 +129,10 @@ public record ManifestSummary(String mediaType, List<Digest> blobs, List<Digest>
                 }
                 case "manifests" -> {
                     hasManifests = true;
-                    descriptors(p, field, "digest", manifests);
+                    descriptors(p, field, this::indexEntry);
                 }
-                case "layers" -> descriptors(p, field, "digest", blobs);
-                case "fsLayers" -> descriptors(p, field, "blobSum", blobs); // schema 1
+                case "layers" -> descriptors(p, field, e -> descriptor(e, "digest", blobs));
+                case "fsLayers" -> descriptors(p, field, e -> descriptor(e, "blobSum", blobs)); // schema 1
                 default -> p.skipChildren();
             }
         }
@@ -119,8 +143,13 @@ public record ManifestSummary(String mediaType, List<Digest> blobs, List<Digest>
             return result;
         }
 
-        /** An array of descriptors, each an object whose {@code digestField} is noted. */
-        private void descriptors(JsonParser p, String field, String digestField, List<Digest> into) throws IOException {
+        /** Reads one element of an array, the parser on its first token. */
+        private interface ElementReader {
+            void read(JsonParser p) throws IOException;
+        }
+
+        /** An array of descriptors, each read by {@code element}. */
+        private void descriptors(JsonParser p, String field, ElementReader element) throws IOException {
             if (p.currentToken() != JsonToken.START_ARRAY) {
                 p.skipChildren();
                 return;
@@ -130,7 +159,7 @@ public record ManifestSummary(String mediaType, List<Digest> blobs, List<Digest>
                     throw new ManifestLimitException("the manifest's " + field + " has more than " + MAX_REFERENCES
                             + " entries; this cache serves manifests with at most " + MAX_REFERENCES + " references");
                 }
-                descriptor(p, digestField, into);
+                element.read(p);
             }
         }
 
@@ -143,15 +172,71 @@ public record ManifestSummary(String mediaType, List<Digest> blobs, List<Digest>
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
-                if (collect && name.equals(digestField) && value == JsonToken.VALUE_STRING) {
-                    try {
-                        into.add(Digest.parse(p.getText()));
-                    } catch (InvalidValueException ignored) {
-                        // a reference no store could hold
-                    }
+                Digest digest = collect && name.equals(digestField) && value == JsonToken.VALUE_STRING
+                        ? digestOrNull(p.getText())
+                        : null;
+                if (digest != null) {
+                    into.add(digest);
                 } else {
                     p.skipChildren();
                 }
+            }
+        }
+
+        /** One entry of an index: its digest and platform are noted, the rest skipped. */
+        private void indexEntry(JsonParser p) throws IOException {
+            if (p.currentToken() != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                return;
+            }
+            Digest digest = null;
+            Map<String, String> platform = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (collect && name.equals("digest") && value == JsonToken.VALUE_STRING) {
+                    digest = digestOrNull(p.getText());
+                } else if (collect && name.equals("platform") && value == JsonToken.START_OBJECT) {
+                    platform = strings(p, PLATFORM_FIELDS);
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (digest != null) {
+                manifests.add(new Entry(digest, platform(platform)));
+            }
+        }
+
+        /** The string values of {@code wanted} fields of the object the parser is on; the rest skipped. */
+        private static Map<String, String> strings(JsonParser p, Set<String> wanted) throws IOException {
+            Map<String, String> values = new HashMap<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                if (p.nextToken() == JsonToken.VALUE_STRING && wanted.contains(name)) {
+                    values.put(name, p.getText());
+                } else {
+                    p.skipChildren();
+                }
+            }
+            return values;
+        }
+
+        private static Platform platform(Map<String, String> fields) {
+            if (fields == null || fields.get("os") == null || fields.get("architecture") == null) {
+                return null;
+            }
+            String variant = fields.get("variant");
+            return new Platform(
+                    fields.get("os"),
+                    fields.get("architecture"),
+                    variant == null || variant.isEmpty() ? null : variant);
+        }
+
+        private static Digest digestOrNull(String text) {
+            try {
+                return Digest.parse(text);
+            } catch (InvalidValueException e) {
+                return null; // a reference no store could hold
             }
         }
 

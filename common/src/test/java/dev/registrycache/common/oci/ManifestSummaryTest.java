@@ -67,6 +67,29 @@ class ManifestSummaryTest {
     }
 
     @Test
+    void findsTheEntryOfAPlatformInAnIndex() {
+        ManifestSummary index = ManifestSummary.read(json("{'manifests':["
+                + "{'digest':'" + A + "','platform':{'os':'linux','architecture':'amd64','os.features':['x']}},"
+                + "{'digest':'" + B + "','platform':{'architecture':'arm64','os':'linux','variant':'v8'}},"
+                + "{'digest':'" + C + "','platform':{'architecture':'arm','os':'linux','variant':'v7'}},"
+                + "{'digest':'" + C + "'},{'digest':'sha256:bad','platform':{'os':'linux','architecture':'s390x'}}]}"));
+        assertEquals(
+                List.of(
+                        new ManifestSummary.Entry(A, new Platform("linux", "amd64", null)),
+                        new ManifestSummary.Entry(B, new Platform("linux", "arm64", "v8")),
+                        new ManifestSummary.Entry(C, new Platform("linux", "arm", "v7")),
+                        new ManifestSummary.Entry(C, null)),
+                index.entries());
+        assertEquals(A, index.manifestFor(Platform.parse("linux/amd64")));
+        assertEquals(B, index.manifestFor(Platform.parse("linux/arm64")));
+        assertEquals(B, index.manifestFor(Platform.parse("linux/arm64/v8")));
+        assertEquals(C, index.manifestFor(Platform.parse("linux/arm/v7")));
+        assertNull(index.manifestFor(Platform.parse("linux/arm/v6")));
+        assertNull(index.manifestFor(Platform.parse("linux/s390x")), "an entry with no valid digest is none");
+        assertNull(index.manifestFor(Platform.parse("windows/amd64")));
+    }
+
+    @Test
     void skipsFieldsItDoesNotUseWhateverTheirSize() {
         String empties = "[" + "{},".repeat(1_300_000) + "{}]";
         byte[] crafted = json("{'schemaVersion':2,'x':" + empties + ",'config':{'digest':'" + A

@@ -104,6 +104,7 @@ public final class BlobService {
             known = links.confirmBlob(names, digest);
         }
         StoredBlobs.headers(response, digest, known);
+        StoredBlobs.cacheHeader(response, false);
         response.setStatus(200);
         callback.succeeded();
     }
@@ -154,6 +155,7 @@ public final class BlobService {
             throw new RegistryException(ErrorCode.RANGE_INVALID, "requested range not satisfiable", null);
         }
         StoredBlobs.start(response, download.digest(), range, size);
+        StoredBlobs.cacheHeader(response, false);
         ByteBuffer buffer = buffers.take();
         try {
             long first = range == null ? 0 : range.first();
