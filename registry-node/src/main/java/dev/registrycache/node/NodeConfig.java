@@ -9,6 +9,7 @@ import dev.registrycache.common.settings.GoDuration;
 import dev.registrycache.common.settings.NodeToken;
 import dev.registrycache.common.settings.PullSecret;
 import dev.registrycache.common.settings.Setting;
+import dev.registrycache.common.settings.TagDeadline;
 import dev.registrycache.common.settings.TagTtls;
 import dev.registrycache.common.settings.TrustedRealms;
 import dev.registrycache.common.settings.UpstreamEndpoints;
@@ -129,7 +130,7 @@ public record NodeConfig(
                 trustedRealmHosts,
                 NodeToken.fromEnvironment(env),
                 TagTtls.parse(env.get(Setting.TAG_TTL.env())).of(registry),
-                tagDeadline(env),
+                TagDeadline.resolve(env),
                 // with several replicas a blob is fetched by the replica that owns it, which a node
                 // does not know: completing images there would fetch blobs twice
                 Setting.COMPLETE_IMAGES.resolveBoolean(null, env) && Setting.PEERS.resolve(null, env) == null);
@@ -171,21 +172,6 @@ public record NodeConfig(
                 tagTtl,
                 tagDeadline,
                 on);
-    }
-
-    /** {@code UPSTREAM_TAG_DEADLINE}: a Go duration from 100ms to 60s. */
-    public static Duration tagDeadline(Map<String, String> env) {
-        String value = Setting.UPSTREAM_TAG_DEADLINE.resolve(null, env);
-        Duration d;
-        try {
-            d = GoDuration.parse(value);
-        } catch (InvalidValueException e) {
-            throw new ConfigException("UPSTREAM_TAG_DEADLINE: " + e.getMessage());
-        }
-        if (d.compareTo(Duration.ofMillis(100)) < 0 || d.compareTo(Duration.ofSeconds(60)) > 0) {
-            throw new ConfigException("UPSTREAM_TAG_DEADLINE: '" + value + "' is out of range (100ms to 60s)");
-        }
-        return d;
     }
 
     /** This node's access log file in the log dir. */
