@@ -138,6 +138,15 @@ public record NodeConfig(
 
     /** This configuration with another tag TTL and tag-check deadline. */
     public NodeConfig withTagChecks(Duration ttl, Duration deadline) {
+        return with(ttl, deadline, completeImages);
+    }
+
+    /** This configuration with image completion on or off. */
+    public NodeConfig withImageCompletion(boolean on) {
+        return with(tagTtl, tagDeadline, on);
+    }
+
+    private NodeConfig with(Duration ttl, Duration deadline, boolean complete) {
         return new NodeConfig(
                 registry,
                 endpoint,
@@ -152,26 +161,7 @@ public record NodeConfig(
                 nodeToken,
                 ttl,
                 deadline,
-                completeImages);
-    }
-
-    /** This configuration with image completion on or off. */
-    public NodeConfig withImageCompletion(boolean on) {
-        return new NodeConfig(
-                registry,
-                endpoint,
-                credentials,
-                upstreamCaFile,
-                dataDir,
-                logDir,
-                host,
-                port,
-                allowPrivateRedirects,
-                trustedRealmHosts,
-                nodeToken,
-                tagTtl,
-                tagDeadline,
-                on);
+                complete);
     }
 
     /** This node's access log file in the log dir. */
