@@ -5,6 +5,7 @@ import dev.registrycache.common.settings.Credentials;
 import dev.registrycache.node.NodeMetrics;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -25,7 +26,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * the credentials to a token realm only where the {@link TokenRealmPolicy} allows, follows
  * redirects itself so that credentials never go to another host (the CDN a blob is
  * redirected to) and the cache goes only where its {@link RedirectPolicy} allows, and turns
- * HTTP statuses into {@link UpstreamException}s in {@link #expectSuccess}.
+ * HTTP statuses into {@link UpstreamException}s in {@link #expectSuccess}. When the upstream
+ * refuses what the pull secret holds, the {@link PullSecretWarnings} tell the operator.
  */
 public final class UpstreamClient implements AutoCloseable {
     private static final int MAX_HOPS = 8;
@@ -36,6 +38,7 @@ public final class UpstreamClient implements AutoCloseable {
     private final RedirectPolicy redirects;
     private final HttpClient http;
     private final UpstreamAuthentication auth;
+    private final PullSecretWarnings warnings;
 
     private final Metrics.Counter responses;
     private final Metrics.Counter latencySum;
@@ -47,6 +50,7 @@ public final class UpstreamClient implements AutoCloseable {
             String registry,
             URI endpoint,
             Optional<Credentials> credentials,
+            Optional<Path> pullSecretFile,
             Optional<Path> caFile,
             RedirectPolicy redirects,
             TokenRealmPolicy realms,
@@ -58,7 +62,9 @@ public final class UpstreamClient implements AutoCloseable {
         this.rateLimits = new RateLimits(
                 registry, metrics.upstreamRateLimit(), metrics.upstreamRateLimitRemaining(), System::nanoTime);
         this.endpoint = endpoint;
-        this.auth = new UpstreamAuthentication(credentials, realms, this::getToken);
+        this.warnings =
+                new PullSecretWarnings(registry, endpoint, credentials.isPresent(), pullSecretFile, Clock.systemUTC());
+        this.auth = new UpstreamAuthentication(credentials, realms, this::getToken, warnings);
         this.redirects = redirects;
         SslContextFactory.Client tls = new SslContextFactory.Client();
         caFile.ifPresent(f -> tls.setTrustStore(UpstreamTrust.withExtraCas(f)));
@@ -138,13 +144,17 @@ public final class UpstreamClient implements AutoCloseable {
             });
             UpstreamResponse response = exchange(request, deadline);
             int status = response.status();
-            if (status == 401 && sameOrigin && !authRetried) {
-                AuthChallenge challenge = AuthChallenge.parse(response.header(HttpHeader.WWW_AUTHENTICATE));
-                if (auth.answer(challenge, scope, authorization)) {
+            if (status == 401 && sameOrigin) {
+                if (!authRetried
+                        && auth.answer(
+                                AuthChallenge.parse(response.header(HttpHeader.WWW_AUTHENTICATE)),
+                                scope,
+                                authorization)) {
                     response.close();
                     authRetried = true;
                     continue;
                 }
+                warnings.registryRefused(authorization, repository);
                 return response;
             }
             if (isRedirect(status) && response.header(HttpHeader.LOCATION) != null) {
