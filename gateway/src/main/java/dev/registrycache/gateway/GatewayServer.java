@@ -1,6 +1,7 @@
 package dev.registrycache.gateway;
 
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.http.AccessLog;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.http.OnePortServer;
@@ -137,7 +138,7 @@ public final class GatewayServer extends OnePortServer {
             LOG.warn(
                     "cannot write the access log in {} ({}): every request goes to a node",
                     config.logDir(),
-                    e.toString());
+                    Reasons.of(e));
             return null;
         }
     }

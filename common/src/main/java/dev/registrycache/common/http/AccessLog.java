@@ -3,6 +3,7 @@ package dev.registrycache.common.http;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.logdir.AccessLogFormat;
 import dev.registrycache.common.logdir.LogDirLayout;
 import java.io.ByteArrayOutputStream;
@@ -181,7 +182,7 @@ public final class AccessLog implements RequestLog, AutoCloseable {
             } catch (InterruptedException e) {
                 closed = true;
             } catch (IOException e) {
-                LOG.warn("cannot write access log {}: {}", file, e.toString());
+                LOG.warn("cannot write access log {}: {}", file, Reasons.of(e));
                 out = null;
             } finally {
                 batch.clear();

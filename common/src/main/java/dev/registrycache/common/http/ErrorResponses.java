@@ -1,5 +1,6 @@
 package dev.registrycache.common.http;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.oci.ErrorBody;
 import dev.registrycache.common.oci.ErrorCode;
 import dev.registrycache.common.oci.RegistryException;
@@ -57,9 +58,9 @@ public final class ErrorResponses {
             send(request, response, callback, e);
             return;
         }
-        facts.error = failure.getClass().getSimpleName();
+        facts.error = ErrorCode.UNKNOWN.name();
         if (response.isCommitted()) {
-            log.debug("transfer of {} broken off: {}", request.getHttpURI().getPath(), failure.toString());
+            log.debug("transfer of {} broken off: {}", request.getHttpURI().getPath(), Reasons.of(failure));
         } else {
             log.error("request {} failed", request.getHttpURI().getPath(), failure);
         }

@@ -29,14 +29,14 @@ final class BearerAuth implements UpstreamAuth {
     private final Optional<Credentials> credentials;
     private final TokenRealmPolicy realms;
     private final TokenRequest tokenRequest;
-    private final PullSecretWarnings warnings;
+    private final UpstreamWarnings warnings;
     private final TokenCache tokens = new TokenCache(Clock.systemUTC());
 
     BearerAuth(
             Optional<Credentials> credentials,
             TokenRealmPolicy realms,
             TokenRequest tokenRequest,
-            PullSecretWarnings warnings) {
+            UpstreamWarnings warnings) {
         this.credentials = credentials;
         this.realms = realms;
         this.tokenRequest = tokenRequest;

@@ -16,7 +16,7 @@ final class UpstreamAuthentication {
             Optional<Credentials> credentials,
             TokenRealmPolicy realms,
             BearerAuth.TokenRequest tokenRequest,
-            PullSecretWarnings warnings) {
+            UpstreamWarnings warnings) {
         this.basic = credentials.map(BasicAuth::new);
         this.bearer = new BearerAuth(credentials, realms, tokenRequest, warnings);
     }

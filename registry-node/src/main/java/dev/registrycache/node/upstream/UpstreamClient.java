@@ -1,6 +1,7 @@
 package dev.registrycache.node.upstream;
 
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.settings.Credentials;
 import dev.registrycache.node.NodeMetrics;
 import java.net.URI;
@@ -27,7 +28,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * redirects itself so that credentials never go to another host (the CDN a blob is
  * redirected to) and the cache goes only where its {@link RedirectPolicy} allows, and turns
  * HTTP statuses into {@link UpstreamException}s in {@link #expectSuccess}. When the upstream
- * refuses what the pull secret holds, the {@link PullSecretWarnings} tell the operator.
+ * cannot be reached or refuses what the pull secret holds, the {@link UpstreamWarnings} tell the
+ * operator.
  */
 public final class UpstreamClient implements AutoCloseable {
     private static final int MAX_HOPS = 8;
@@ -38,7 +40,7 @@ public final class UpstreamClient implements AutoCloseable {
     private final RedirectPolicy redirects;
     private final HttpClient http;
     private final UpstreamAuthentication auth;
-    private final PullSecretWarnings warnings;
+    private final UpstreamWarnings warnings;
 
     private final Metrics.Counter responses;
     private final Metrics.Counter latencySum;
@@ -63,7 +65,7 @@ public final class UpstreamClient implements AutoCloseable {
                 registry, metrics.upstreamRateLimit(), metrics.upstreamRateLimitRemaining(), System::nanoTime);
         this.endpoint = endpoint;
         this.warnings =
-                new PullSecretWarnings(registry, endpoint, credentials.isPresent(), pullSecretFile, Clock.systemUTC());
+                new UpstreamWarnings(registry, endpoint, credentials.isPresent(), pullSecretFile, Clock.systemUTC());
         this.auth = new UpstreamAuthentication(credentials, realms, this::getToken, warnings);
         this.redirects = redirects;
         SslContextFactory.Client tls = new SslContextFactory.Client();
@@ -239,13 +241,16 @@ public final class UpstreamClient implements AutoCloseable {
             throw UpstreamException.unreachable("interrupted", e);
         } catch (TimeoutException e) {
             request.abort(e);
-            responses.labels(registry, request.getMethod(), "unreachable").add(1);
-            throw UpstreamException.unreachable("upstream " + request.getHost() + " did not answer in time", e);
+            throw unreachable(request, "no answer in " + deadline.toMillis() + " ms", e);
         } catch (ExecutionException e) {
-            responses.labels(registry, request.getMethod(), "unreachable").add(1);
-            throw UpstreamException.unreachable(
-                    "upstream " + request.getHost() + " unreachable: " + e.getCause(), e.getCause());
+            throw unreachable(request, Reasons.of(e.getCause()), e.getCause());
         }
+    }
+
+    private UpstreamException unreachable(Request request, String reason, Throwable cause) {
+        responses.labels(registry, request.getMethod(), "unreachable").add(1);
+        warnings.unreachable(request.getURI(), reason);
+        return UpstreamException.unreachable("upstream " + request.getHost() + " unreachable: " + reason, cause);
     }
 
     private UpstreamResponse getToken(URI uri, String authorization) throws UpstreamException {

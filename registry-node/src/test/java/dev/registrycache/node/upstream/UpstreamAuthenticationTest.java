@@ -22,7 +22,7 @@ class UpstreamAuthenticationTest {
 
     private static UpstreamAuthentication auth(Optional<Credentials> credentials) {
         TokenRealmPolicy realms = new TokenRealmPolicy("quay.io", URI.create("http://127.0.0.1:5000"), Set.of());
-        PullSecretWarnings warnings = new PullSecretWarnings(
+        UpstreamWarnings warnings = new UpstreamWarnings(
                 "quay.io",
                 URI.create("http://127.0.0.1:5000"),
                 credentials.isPresent(),

@@ -12,18 +12,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells the operator that the upstream will not serve the cache with what its pull-secret entry
- * holds. Clients see only a 401, or an old tag served from the store, and the fix is in a file
- * they cannot see; so the node says which registry refused, which file and what to change. One
- * WARN line per kind of refusal and {@link #INTERVAL} at most: a storm of refused requests must
- * not flood the log.
+ * Tells the operator that the upstream cannot be reached, or will not serve the cache with what
+ * its pull-secret entry holds. Clients see only a 503 or 401, or an old tag served from the
+ * store, and the fix is on the operator's side (a file they cannot see, the network); so the
+ * node says which registry, which file and what to change. One WARN line per kind of trouble and
+ * {@link #INTERVAL} at most: a storm of failed requests must not flood the log.
  */
-public final class PullSecretWarnings {
-    private static final Logger LOG = LoggerFactory.getLogger(PullSecretWarnings.class);
+public final class UpstreamWarnings {
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamWarnings.class);
     static final Duration INTERVAL = Duration.ofMinutes(1);
 
-    /** What the upstream refused. */
-    enum Refusal {
+    /** What went wrong. */
+    enum Trouble {
+        /** The upstream, its token server or the target of its redirect did not answer. */
+        UNREACHABLE,
         /** The credentials were sent, to the registry or its token server, and refused. */
         CREDENTIALS_REFUSED,
         /** The pull secret holds no credentials for the registry, and it wants some. */
@@ -35,16 +37,18 @@ public final class PullSecretWarnings {
     }
 
     private final String registry;
+    private final URI endpoint;
     private final String upstream;
     private final boolean hasCredentials;
     private final String pullSecret;
     private final Clock clock;
-    private final Map<Refusal, Instant> lastWarned = new EnumMap<>(Refusal.class);
+    private final Map<Trouble, Instant> lastWarned = new EnumMap<>(Trouble.class);
 
     /** {@code pullSecretFile}: the file the credentials come from, named in the WARN lines (empty: not known). */
-    public PullSecretWarnings(
+    public UpstreamWarnings(
             String registry, URI upstream, boolean hasCredentials, Optional<Path> pullSecretFile, Clock clock) {
         this.registry = registry;
+        this.endpoint = upstream;
         this.upstream = Hosts.origin(upstream);
         this.hasCredentials = hasCredentials;
         this.pullSecret = pullSecretFile.map(f -> "the pull secret " + f).orElse("the pull secret");
@@ -57,11 +61,11 @@ public final class PullSecretWarnings {
      */
     void registryRefused(String sent, String repository) {
         if (!hasCredentials) {
-            warn(Refusal.CREDENTIALS_WANTED, "the registry", 401, "");
+            warn(Trouble.CREDENTIALS_WANTED, "the registry", 401, "");
         } else if (sent != null && sent.startsWith("Basic ")) {
-            warn(Refusal.CREDENTIALS_REFUSED, "the registry", 401, "");
+            warn(Trouble.CREDENTIALS_REFUSED, "the registry", 401, "");
         } else if (sent != null && sent.startsWith("Bearer ")) {
-            warn(Refusal.TOKEN_REFUSED, repository == null ? "a request" : "repository " + repository, 401, "");
+            warn(Trouble.TOKEN_REFUSED, repository == null ? "a request" : "repository " + repository, 401, "");
         }
         // else: a challenge the cache does not answer; the client's 401 says as much
     }
@@ -74,22 +78,30 @@ public final class PullSecretWarnings {
     void tokenServerRefused(URI realm, int status, boolean sentCredentials, Optional<String> withheldBecause) {
         String who = "its token server " + realm.toString().replaceFirst("\\?.*", "");
         if (sentCredentials) {
-            warn(Refusal.CREDENTIALS_REFUSED, who, status, "");
+            warn(Trouble.CREDENTIALS_REFUSED, who, status, "");
         } else if (!hasCredentials) {
-            warn(Refusal.CREDENTIALS_WANTED, who, status, "");
+            warn(Trouble.CREDENTIALS_WANTED, who, status, "");
         } else {
-            warn(Refusal.CREDENTIALS_WITHHELD, who, status, withheldBecause.orElse(""));
+            warn(Trouble.CREDENTIALS_WITHHELD, who, status, withheldBecause.orElse(""));
         }
     }
 
-    private void warn(Refusal refusal, String subject, int status, String detail) {
-        if (!due(refusal, clock.instant())) {
+    /** {@code target} (the upstream, its token server or a redirect's target) could not be reached: {@code reason}. */
+    void unreachable(URI target, String reason) {
+        warn(Trouble.UNREACHABLE, UpstreamClient.sameOrigin(target, endpoint) ? "" : Hosts.origin(target), 0, reason);
+    }
+
+    private void warn(Trouble trouble, String subject, int status, String detail) {
+        if (!due(trouble, clock.instant())) {
             return;
         }
         String who = "upstream " + registry + " (" + upstream + ")";
         String http = "HTTP " + status;
         LOG.warn(
-                switch (refusal) {
+                switch (trouble) {
+                    case UNREACHABLE ->
+                        who + (subject.isEmpty() ? "" : ": " + subject) + " cannot be reached: " + detail
+                                + "; the cache answers from what it holds, and 503 for the rest";
                     case CREDENTIALS_REFUSED ->
                         who + " refused the credentials of " + pullSecret + " for " + registry
                                 + " (" + http + " from " + subject
@@ -110,13 +122,13 @@ public final class PullSecretWarnings {
                 });
     }
 
-    /** Whether {@code refusal} may be warned about at {@code now}; if so, the next one waits {@link #INTERVAL}. */
-    synchronized boolean due(Refusal refusal, Instant now) {
-        Instant last = lastWarned.get(refusal);
+    /** Whether {@code trouble} may be warned about at {@code now}; if so, the next one waits {@link #INTERVAL}. */
+    synchronized boolean due(Trouble trouble, Instant now) {
+        Instant last = lastWarned.get(trouble);
         if (last != null && now.isBefore(last.plus(INTERVAL))) {
             return false;
         }
-        lastWarned.put(refusal, now);
+        lastWarned.put(trouble, now);
         return true;
     }
 }
