@@ -73,6 +73,7 @@ public final class GatewayServer extends OnePortServer {
         ForwardingHandler forwarding = new ForwardingHandler(
                 new Routes(config.nodes(), config.defaultRegistry()), datastoreBlobs, peers, proxy);
         Handler publicPort = new PublicPortHandler(
+                config.certs().isPresent(),
                 authenticator,
                 config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"),
                 new MetricsHandler(observability::metrics, observability::health, forwarding));
