@@ -20,6 +20,7 @@ import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
@@ -65,8 +66,8 @@ public final class GatewayServer extends OnePortServer {
                 accessLog == null ? null : new DatastoreBlobs(new FileDatastore(config.dataDir()), config.registries());
         server().setRequestLog((request, response) -> {
             requests.labels(Integer.toString(response.getStatus())).add(1);
-            if (accessLog != null && RequestFacts.peek(request) != null) {
-                accessLog.log(request, response); // answered from the datastore: the logger must see it
+            if (accessLog != null && answeredHere(request)) {
+                accessLog.log(request, response);
             }
         });
         Observability observability = new Observability(metrics, config.nodes(), config.logDir(), config.nodeToken());
@@ -83,6 +84,15 @@ public final class GatewayServer extends OnePortServer {
                 : new PortHandlers(publicPort, Peers.CONNECTOR, new PeerPortHandler(peers, forwarding));
         // GracefulHandler: on stop, new requests are refused while those in flight get STOP_GRACE to finish
         setHandler(new GracefulHandler(ports));
+    }
+
+    /**
+     * Whether the gateway answered {@code request} itself, so that its access log must hold it: a
+     * blob from the datastore (the logger must see that use), an error it sent (a refusal, a node
+     * that did not answer), anything it did not pass on. What a node answered, the node logs.
+     */
+    private static boolean answeredHere(Request request) {
+        return RequestFacts.peek(request) != null || ProxyRoute.of(request) == null;
     }
 
     /**

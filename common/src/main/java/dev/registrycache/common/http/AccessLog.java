@@ -28,12 +28,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An access log: one JSON object a line, written by a background thread so that requests never
- * wait for the disk. Each node writes one, and the gateway one for the stored blobs it answers
- * itself. The logger process tails these files to keep blob access times honest. Fields:
+ * wait for the disk. Each node writes one, and the gateway one for the requests it answers itself
+ * (stored blobs, refusals). The logger process tails these files to keep blob access times
+ * honest. Fields:
  *
  * <pre>
  * time        ISO-8601 instant the request completed
- * registry    the upstream whose node (or whose part of the store) answered (quay.io)
+ * registry    the upstream whose node (or whose part of the store) answered (quay.io); absent when
+ *             the gateway refused the request before it knew
  * method      GET | HEAD | ...
  * path        the request path
  * kind        base | manifest | blob | tags (absent for non-API paths)
@@ -109,7 +111,7 @@ public final class AccessLog implements RequestLog, AutoCloseable {
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField(AccessLogFormat.TIME, Instant.now().toString());
-            g.writeStringField(AccessLogFormat.REGISTRY, registry);
+            writeIfSet(g, AccessLogFormat.REGISTRY, registry); // unknown for what the gateway refuses
             g.writeStringField(AccessLogFormat.METHOD, request.getMethod());
             g.writeStringField(AccessLogFormat.PATH, request.getHttpURI().getPath());
             if (facts != null) {

@@ -19,9 +19,13 @@ public final class ErrorResponses {
         send(request, response, callback, e, Map.of());
     }
 
-    /** Sends the error with extra response headers, such as a {@code WWW-Authenticate} challenge. */
+    /**
+     * Sends the error with extra response headers, such as a {@code WWW-Authenticate} challenge,
+     * and notes its code in the request's access-log facts.
+     */
     public static void send(
             Request request, Response response, Callback callback, RegistryException e, Map<String, String> headers) {
+        RequestFacts.of(request).error = e.code().name();
         if (response.isCommitted()) {
             // headers (and maybe bytes) are out: all that is left is to break the transfer off
             callback.failed(e);
@@ -54,7 +58,6 @@ public final class ErrorResponses {
             RequestFacts facts,
             org.slf4j.Logger log) {
         if (failure instanceof RegistryException e) {
-            facts.error = e.code().name();
             send(request, response, callback, e);
             return;
         }
