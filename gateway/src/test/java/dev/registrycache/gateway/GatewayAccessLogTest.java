@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What the gateway's access log holds besides the blobs it answers from the datastore: the
  * requests it refuses itself (no node ever sees them), each with its status and OCI error code,
- * none of them a use of a blob for the logger.
+ * none of them a use of a blob for the logger; and what it leaves out: the probes.
  */
 class GatewayAccessLogTest {
     private static final TestCredentials USER = TestCredentials.of("puller", "pull-pass");
@@ -80,6 +80,30 @@ class GatewayAccessLogTest {
             AccessLogFormat.Access access = AccessLogFormat.parse(bytes, 0, bytes.length);
             assertFalse(access.isUse(), "a refused request does not make a blob recent: " + line);
         }
+    }
+
+    @Test
+    void leavesTheHealthAndMetricsProbesOut() throws Exception {
+        Path logs = dir.resolve("logs");
+        try (GatewayServer gateway = new GatewayServer(LoopbackGateways.inFrontOf(
+                        "quay.io", FreePort.pick(), dir.resolve("none.pem"), dir.resolve("data"), logs, Map.of()))
+                .start()) {
+            RegistryClient client = new RegistryClient("http://127.0.0.1:" + gateway.port());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(503, client.get("/healthz").status(), "the node is down: degraded");
+                assertEquals(200, client.get("/metrics").status());
+            }
+            assertEquals(
+                    405,
+                    client.send("DELETE", MANIFEST, HttpRequest.BodyPublishers.noBody())
+                            .status());
+        }
+        assertEquals(
+                List.of("DELETE " + MANIFEST),
+                lines(new LogDirLayout(logs).gatewayAccessLog()).stream()
+                        .map(l ->
+                                l.path("method").asText() + " " + l.path("path").asText())
+                        .toList());
     }
 
     private Map<String, String> htpasswd() throws IOException {

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * An access log: one JSON object a line, written by a background thread so that requests never
  * wait for the disk. Each node writes one, and the gateway one for the requests it answers itself
- * (stored blobs, refusals). The logger process tails these files to keep blob access times
- * honest. Fields:
+ * (stored blobs, refusals); the health and metrics probes are left out. The logger process
+ * tails these files to keep blob access times honest. Fields:
  *
  * <pre>
  * time        ISO-8601 instant the request completed
@@ -90,8 +90,12 @@ public final class AccessLog implements RequestLog, AutoCloseable {
         writer.start();
     }
 
+    /** Logs the request, unless it is a probe: those come every few seconds, and tell no one anything. */
     @Override
     public void log(Request request, Response response) {
+        if (MetricsHandler.isProbe(request.getHttpURI().getPath())) {
+            return;
+        }
         RequestFacts facts = RequestFacts.peek(request);
         long durationNanos = System.nanoTime() - request.getBeginNanoTime();
         String outcome = facts == null ? "none" : facts.outcome.logName();
