@@ -2,6 +2,7 @@ package dev.registrycache.cleaner;
 
 import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.settings.ByteSize;
@@ -156,7 +157,7 @@ public final class CleanerCommand implements Callable<Integer> {
                 case UNKNOWN -> 1;
             };
         } catch (IOException | RuntimeException e) {
-            LOG.warn("cleaning pass failed: {}", e.toString());
+            LOG.warn("cleaning pass failed: {}", Reasons.of(e));
             return 1;
         }
     }

@@ -1,5 +1,6 @@
 package dev.registrycache.cleaner;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.store.Datastore;
 import java.io.IOException;
 import java.time.Clock;
@@ -72,7 +73,7 @@ final class CleanerLease implements AutoCloseable {
             held = store.holdLease(NAME, holder, clock.instant(), term);
             heldSince = clock.millis();
         } catch (IOException | RuntimeException e) {
-            LOG.warn("cannot take the cleaner lease: {}", e.toString());
+            LOG.warn("cannot take the cleaner lease: {}", Reasons.of(e));
             held = false;
             toldWaiting = false;
             return Turn.UNKNOWN;
@@ -112,7 +113,7 @@ final class CleanerLease implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             // the volume did not answer: the turn lasts until the last renewal's term runs out
-            LOG.warn("cannot renew the cleaner lease: {}", e.toString());
+            LOG.warn("cannot renew the cleaner lease: {}", Reasons.of(e));
             if (clock.millis() - heldSince >= term.toMillis()) {
                 held = false;
             }
@@ -128,7 +129,7 @@ final class CleanerLease implements AutoCloseable {
             try {
                 store.releaseLease(NAME, holder);
             } catch (IOException | RuntimeException e) {
-                LOG.warn("cannot release the cleaner lease: {}", e.toString());
+                LOG.warn("cannot release the cleaner lease: {}", Reasons.of(e));
             }
         }
     }

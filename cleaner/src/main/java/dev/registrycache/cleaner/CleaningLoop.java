@@ -1,6 +1,7 @@
 package dev.registrycache.cleaner;
 
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.Reasons;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,7 +76,7 @@ final class CleaningLoop {
             }
             metrics.writeTo(metricsFile);
         } catch (Exception e) {
-            LOG.warn("cleaning pass failed: {}", e.toString());
+            LOG.warn("cleaning pass failed: {}", Reasons.of(e));
             nextPass = nanoTime.getAsLong() + (every == null ? 0 : every.toNanos());
         }
         long untilPass = every == null ? Long.MAX_VALUE : (nextPass - nanoTime.getAsLong()) / 1_000_000;

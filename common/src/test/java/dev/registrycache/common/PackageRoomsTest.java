@@ -32,7 +32,7 @@ class PackageRoomsTest {
             files.filter(f -> f.toString().endsWith(".java"))
                     .forEach(f -> root.add(f.getFileName().toString().replace(".java", "")));
         }
-        assertEquals(Set.of("AtomicFile", "InvalidValueException", "Json", "Metrics"), root);
+        assertEquals(Set.of("AtomicFile", "InvalidValueException", "Json", "Metrics", "Reasons"), root);
     }
 
     @Test
@@ -56,7 +56,7 @@ class PackageRoomsTest {
                         "(root)", Set.of(),
                         "oci", Set.of("(root)"),
                         "settings", Set.of("(root)", "oci"),
-                        "startup", Set.of("settings"),
+                        "startup", Set.of("(root)", "settings"),
                         "logdir", Set.of("(root)", "oci"),
                         "store", Set.of("(root)", "oci"),
                         "http", Set.of("(root)", "logdir", "oci", "settings", "startup", "store"),

@@ -1,5 +1,6 @@
 package dev.registrycache.gateway;
 
+import dev.registrycache.common.Reasons;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,7 +113,7 @@ final class BasicAuthenticator {
                 LOG.warn(
                         "htpasswd file {} changed but cannot be read ({}); keeping the previous users",
                         file,
-                        e.getMessage());
+                        Reasons.of(e));
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.registrycache.gateway;
 
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.http.AccessLog;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.http.OnePortServer;
@@ -19,6 +20,7 @@ import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
@@ -64,14 +66,15 @@ public final class GatewayServer extends OnePortServer {
                 accessLog == null ? null : new DatastoreBlobs(new FileDatastore(config.dataDir()), config.registries());
         server().setRequestLog((request, response) -> {
             requests.labels(Integer.toString(response.getStatus())).add(1);
-            if (accessLog != null && RequestFacts.peek(request) != null) {
-                accessLog.log(request, response); // answered from the datastore: the logger must see it
+            if (accessLog != null && answeredHere(request)) {
+                accessLog.log(request, response);
             }
         });
         Observability observability = new Observability(metrics, config.nodes(), config.logDir(), config.nodeToken());
         ForwardingHandler forwarding = new ForwardingHandler(
                 new Routes(config.nodes(), config.defaultRegistry()), datastoreBlobs, peers, proxy);
         Handler publicPort = new PublicPortHandler(
+                config.certs().isPresent(),
                 authenticator,
                 config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"),
                 new MetricsHandler(observability::metrics, observability::health, forwarding));
@@ -81,6 +84,15 @@ public final class GatewayServer extends OnePortServer {
                 : new PortHandlers(publicPort, Peers.CONNECTOR, new PeerPortHandler(peers, forwarding));
         // GracefulHandler: on stop, new requests are refused while those in flight get STOP_GRACE to finish
         setHandler(new GracefulHandler(ports));
+    }
+
+    /**
+     * Whether the gateway answered {@code request} itself, so that its access log must hold it: a
+     * blob from the datastore (the logger must see that use), an error it sent (a refusal, a node
+     * that did not answer), anything it did not pass on. What a node answered, the node logs.
+     */
+    private static boolean answeredHere(Request request) {
+        return RequestFacts.peek(request) != null || ProxyRoute.of(request) == null;
     }
 
     /**
@@ -137,7 +149,7 @@ public final class GatewayServer extends OnePortServer {
             LOG.warn(
                     "cannot write the access log in {} ({}): every request goes to a node",
                     config.logDir(),
-                    e.toString());
+                    Reasons.of(e));
             return null;
         }
     }

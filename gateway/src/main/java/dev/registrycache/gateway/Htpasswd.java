@@ -1,5 +1,6 @@
 package dev.registrycache.gateway;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.settings.ConfigException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,7 @@ record Htpasswd(Map<String, String> users) {
             throw new ConfigException("htpasswd file " + file + " (REGISTRY_AUTH_HTPASSWD_PATH): file not found");
         } catch (IOException e) {
             throw new ConfigException(
-                    "htpasswd file " + file + " (REGISTRY_AUTH_HTPASSWD_PATH): cannot read: " + e.getMessage());
+                    "htpasswd file " + file + " (REGISTRY_AUTH_HTPASSWD_PATH): cannot read: " + Reasons.of(e));
         }
         Map<String, String> users = new LinkedHashMap<>();
         int n = 0;

@@ -1,5 +1,6 @@
 package dev.registrycache.gateway;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.http.ErrorResponses;
 import dev.registrycache.common.oci.ErrorCode;
 import dev.registrycache.common.oci.RegistryException;
@@ -204,7 +205,7 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
                 "node {} failed for {}: {}",
                 proxyToServerRequest.getHost() + ":" + proxyToServerRequest.getPort(),
                 clientToProxyRequest.getHttpURI().getPath(),
-                failure.toString());
+                Reasons.of(failure));
         ErrorResponses.send(
                 clientToProxyRequest,
                 proxyToClientResponse,

@@ -1,5 +1,6 @@
 package dev.registrycache.gateway;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.settings.ConfigException;
 import dev.registrycache.common.settings.WritableFolder;
 import java.io.IOException;
@@ -67,12 +68,11 @@ final class PemKeyStore {
             throw new ConfigException(where + ": cannot be read by this process (uid " + WritableFolder.ownUid()
                     + "): make it readable, e.g. chmod 0640 and chgrp to this process's group");
         } catch (FileSystemException e) {
-            throw new ConfigException(where + ": cannot be read: "
-                    + (e.getReason() == null ? e.getClass().getSimpleName() : e.getReason()));
+            throw new ConfigException(where + ": cannot be read: " + Reasons.of(e));
         } catch (IOException e) {
-            throw new ConfigException(where + ": not a valid PEM file: " + e.getMessage());
+            throw new ConfigException(where + ": not a valid PEM file: " + Reasons.of(e));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new ConfigException(where + ": cannot read a certificate or key: " + e.getMessage());
+            throw new ConfigException(where + ": cannot read a certificate or key: " + Reasons.of(e));
         }
         if (chain.isEmpty()) {
             throw new ConfigException(where + ": holds no certificate");
@@ -91,7 +91,7 @@ final class PemKeyStore {
             store.setKeyEntry(ALIAS, key, PASSWORD, chain.toArray(Certificate[]::new));
             return store;
         } catch (GeneralSecurityException | IOException e) {
-            throw new ConfigException(where + ": " + e.getMessage());
+            throw new ConfigException(where + ": " + Reasons.of(e));
         }
     }
 }

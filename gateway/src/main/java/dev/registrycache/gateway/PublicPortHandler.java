@@ -4,6 +4,8 @@ import dev.registrycache.common.http.ErrorResponses;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.oci.ErrorCode;
 import dev.registrycache.common.oci.RegistryException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -12,24 +14,31 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Who may ask what on the clients' port: {@code /healthz} for probes without credentials, then
+ * Who may ask what on the clients' port: with TLS on, nothing over plain HTTP (a 400 that says to
+ * use https, and the connection closed); {@code /healthz} for probes without credentials, then
  * only the registry API and {@code /metrics}, with client authentication (htpasswd) when it is on.
  * The wrapped {@link dev.registrycache.common.http.MetricsHandler} answers the two probes'
  * paths, and passes the API to the {@link ForwardingHandler}.
  */
 final class PublicPortHandler extends Handler.Wrapper {
+    private final boolean httpsOnly;
     private final BasicAuthenticator authenticator;
     private final String challenge;
 
-    /** {@code authenticator}: null when client authentication is off. */
-    PublicPortHandler(BasicAuthenticator authenticator, String realm, Handler metricsThenApi) {
+    /** {@code httpsOnly}: the port speaks TLS; {@code authenticator}: null when client authentication is off. */
+    PublicPortHandler(boolean httpsOnly, BasicAuthenticator authenticator, String realm, Handler metricsThenApi) {
         super(metricsThenApi);
+        this.httpsOnly = httpsOnly;
         this.authenticator = authenticator;
         this.challenge = "Basic realm=\"" + realm.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        if (httpsOnly && !request.isSecure()) {
+            tellToUseHttps(request, response, callback);
+            return true;
+        }
         String path = request.getHttpURI().getPath();
         if (MetricsHandler.HEALTH.equals(path)) {
             return super.handle(request, response, callback); // for probes: no credentials needed
@@ -53,5 +62,20 @@ final class PublicPortHandler extends Handler.Wrapper {
             return true;
         }
         return super.handle(request, response, callback);
+    }
+
+    /** Plain text, for whoever typed http:// (curl, a script): a registry client reads the status. */
+    private static void tellToUseHttps(Request request, Response response, Callback callback) {
+        String host = Request.getServerName(request);
+        if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
+            host = "[" + host + "]"; // an IPv6 address
+        }
+        byte[] body = ("this port speaks HTTPS: use https://" + host + ":" + Request.getServerPort(request) + "/\n")
+                .getBytes(StandardCharsets.UTF_8);
+        response.setStatus(400);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        response.write(true, ByteBuffer.wrap(body), callback);
     }
 }

@@ -10,6 +10,7 @@ import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.DetectorConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SslConnectionFactory;
@@ -18,6 +19,9 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 /**
  * The connection factories of the gateway's TLS port: TLS 1.3 and 1.2 with the key and chain
  * of {@code certs.pem}, then HTTP/2 or HTTP/1.1 by ALPN (HTTP/1.1 for clients without ALPN).
+ * A connection whose first bytes are not TLS goes to plain HTTP/1.1, where the
+ * {@link PublicPortHandler} answers every request with a 400 that says to use https: a client
+ * given the wrong scheme learns why instead of reading a TLS alert as garbage.
  *
  * <p>Two settings are for blob throughput, measured with bench/run-gateway-bench.sh: TLS records
  * are handed to the kernel several at a time ({@link RecordBatchingEngine}), and an HTTP/2
@@ -49,8 +53,11 @@ final class TlsFactories {
             }
         };
         h2.setMaxConcurrentStreams(256);
-        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), http11.getProtocol());
         alpn.setDefaultProtocol(http11.getProtocol());
-        return new ConnectionFactory[] {new SslConnectionFactory(tls, alpn.getProtocol()), alpn, h2, http11};
+        // TLS when the first bytes are TLS, else the protocol that follows the detector: HTTP/1.1
+        DetectorConnectionFactory tlsOrPlain =
+                new DetectorConnectionFactory(new SslConnectionFactory(tls, alpn.getProtocol()));
+        return new ConnectionFactory[] {tlsOrPlain, http11, alpn, h2};
     }
 }

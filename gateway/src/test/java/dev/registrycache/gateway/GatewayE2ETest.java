@@ -250,6 +250,24 @@ class GatewayE2ETest {
     }
 
     @Test
+    void plainHttpToTheTlsPortIsToldToUseHttpsAndClosed() throws Exception {
+        try (GatewayServer gw = gateway(true, false, TestPki.KeyFormat.EC);
+                java.net.Socket socket = new java.net.Socket("127.0.0.1", gw.port())) {
+            socket.setSoTimeout((int) Duration.ofSeconds(60).toMillis());
+            socket.getOutputStream()
+                    .write(("GET /v2/quay.io/team/app/manifests/v1 HTTP/1.1\r\nHost: localhost:" + gw.port()
+                                    + "\r\n\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            // readAllBytes ends only when the gateway closes the connection
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+
+            assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+            assertTrue(answer.contains("this port speaks HTTPS: use https://localhost:" + gw.port() + "/"), answer);
+            assertFalse(answer.contains(image.manifest().digest()), "nothing served over plain HTTP: " + answer);
+        }
+    }
+
+    @Test
     void offersHttp2ByAlpnAndOnlyTls12And13() throws Exception {
         javax.net.ssl.SSLContext ctx = trustingContext();
         try (GatewayServer gw = gateway(true, false, TestPki.KeyFormat.PKCS1_RSA)) {

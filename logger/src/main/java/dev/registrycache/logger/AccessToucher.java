@@ -1,5 +1,6 @@
 package dev.registrycache.logger;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.logdir.AccessLogFormat;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.ManifestLimitException;
@@ -97,7 +98,9 @@ final class AccessToucher {
                     touch(e.getKey(), time, false);
                 }
             } catch (RuntimeException failure) {
-                skips.skip(Skips.Reason.LINE_FAILED, "the use of " + e.getKey() + " could not be applied: " + failure);
+                skips.skip(
+                        Skips.Reason.LINE_FAILED,
+                        "the use of " + e.getKey() + " could not be applied: " + Reasons.of(failure));
             }
         }
         pending.clear();
@@ -143,8 +146,7 @@ final class AccessToucher {
             return bytes == null ? null : ManifestSummary.read(bytes);
         } catch (ManifestLimitException e) {
             skips.skip(
-                    Skips.Reason.MANIFEST_BEYOND_LIMITS,
-                    "the references of manifest " + digest + ": " + e.getMessage());
+                    Skips.Reason.MANIFEST_BEYOND_LIMITS, "the references of manifest " + digest + ": " + Reasons.of(e));
             return NOTHING_TO_FOLLOW;
         } catch (IOException e) {
             return null;

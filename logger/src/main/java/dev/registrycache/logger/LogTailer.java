@@ -1,5 +1,6 @@
 package dev.registrycache.logger;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.logdir.AccessLogFormat;
 import dev.registrycache.common.logdir.LogDirLayout;
 import java.io.IOException;
@@ -271,7 +272,7 @@ final class LogTailer implements AutoCloseable {
                 sink.accept(access);
             }
         } catch (RuntimeException e) {
-            skips.skip(Skips.Reason.LINE_FAILED, "a line of the access logs could not be handled: " + e);
+            skips.skip(Skips.Reason.LINE_FAILED, "a line of the access logs could not be handled: " + Reasons.of(e));
         }
     }
 

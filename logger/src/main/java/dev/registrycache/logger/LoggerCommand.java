@@ -1,6 +1,7 @@
 package dev.registrycache.logger;
 
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.settings.ConfigException;
@@ -101,7 +102,7 @@ public final class LoggerCommand implements Callable<Integer> {
                                     toucher.flush();
                                     state.save(tailer.positions());
                                 } catch (Exception e) {
-                                    LOG.warn("cannot save positions: {}", e.toString());
+                                    LOG.warn("cannot save positions: {}", Reasons.of(e));
                                 }
                                 tailer.close();
                             }

@@ -23,7 +23,8 @@ import java.util.Set;
 
 /**
  * Everything a node needs, read once and validated before it serves: which upstream, where it
- * is, with which credentials (from the pull secret, never the command line), whether its
+ * is, with which credentials (from the pull secret, never the command line; the file is named in
+ * the WARN lines when the upstream refuses them), whether its
  * redirects may lead to private addresses, which token realm hosts besides its own may have the
  * credentials, where the store and logs are, and where to listen.
  */
@@ -41,7 +42,8 @@ public record NodeConfig(
         Optional<NodeToken> nodeToken,
         Duration tagTtl,
         Duration tagDeadline,
-        boolean completeImages) {
+        boolean completeImages,
+        Optional<Path> pullSecretFile) {
     /** What the short constructors use: ask the upstream on every pull by tag (no TTL), no image completion. */
     static final Duration NO_TAG_TTL = Duration.ZERO;
 
@@ -72,7 +74,8 @@ public record NodeConfig(
                 Optional.empty(),
                 NO_TAG_TTL,
                 DEFAULT_TAG_DEADLINE,
-                false);
+                false,
+                Optional.empty());
     }
 
     /** A node that follows upstream redirects to public addresses only (see {@code RedirectPolicy}). */
@@ -133,7 +136,8 @@ public record NodeConfig(
                 TagDeadline.resolve(env),
                 // with several replicas a blob is fetched by the replica that owns it, which a node
                 // does not know: completing images there would fetch blobs twice
-                Setting.COMPLETE_IMAGES.resolveBoolean(null, env) && Setting.PEERS.resolve(null, env) == null);
+                Setting.COMPLETE_IMAGES.resolveBoolean(null, env) && Setting.PEERS.resolve(null, env) == null,
+                Optional.of(secretFile));
     }
 
     /** This configuration with another tag TTL and tag-check deadline. */
@@ -161,7 +165,8 @@ public record NodeConfig(
                 nodeToken,
                 ttl,
                 deadline,
-                complete);
+                complete,
+                pullSecretFile);
     }
 
     /** This node's access log file in the log dir. */

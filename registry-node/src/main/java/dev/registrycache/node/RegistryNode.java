@@ -63,6 +63,7 @@ public final class RegistryNode extends OnePortServer {
                 config.registry().name(),
                 config.endpoint(),
                 config.credentials(),
+                config.pullSecretFile(),
                 config.upstreamCaFile(),
                 new RedirectPolicy(config.endpoint(), config.allowPrivateRedirects()),
                 new TokenRealmPolicy(config.registry().name(), config.endpoint(), config.trustedRealmHosts()),

@@ -43,7 +43,8 @@ class GatewayOnlyNodeE2ETest {
                             Optional.of(token),
                             NodeConfig.NO_TAG_TTL,
                             NodeConfig.DEFAULT_TAG_DEADLINE,
-                            false))
+                            false,
+                            Optional.empty()))
                     .start();
             try {
                 RegistryClient client = new RegistryClient("http://127.0.0.1:" + node.port());

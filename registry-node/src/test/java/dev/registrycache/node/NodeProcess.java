@@ -36,6 +36,7 @@ final class NodeProcess implements AutoCloseable {
 
     private final Path folder;
     private final Path output;
+    private final Path pullSecret;
     private final int port = FreePort.pick();
     private final Process process;
 
@@ -46,10 +47,17 @@ final class NodeProcess implements AutoCloseable {
 
     /** A node with {@code credentials} (null: none) in its pull-secret entry and {@code env} added to its environment. */
     NodeProcess(String upstreamUrl, TestCredentials credentials, Map<String, String> env) throws Exception {
+        this(upstreamUrl, credentials, env, null);
+    }
+
+    /** The same over the datastore {@code dataDir} (null: one of its own), which it leaves in place. */
+    NodeProcess(String upstreamUrl, TestCredentials credentials, Map<String, String> env, Path dataDir)
+            throws Exception {
         folder = Files.createTempDirectory("node-process-");
         output = folder.resolve("node.out");
         String entry = credentials == null ? "{}" : "{\"auth\":\"" + credentials.authField() + "\"}";
         Path secret = Files.writeString(folder.resolve("pull-secret.json"), "{\"auths\":{\"quay.io\":" + entry + "}}");
+        pullSecret = secret;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java));
         command.addAll(SUPERVISED_JVM);
@@ -64,7 +72,7 @@ final class NodeProcess implements AutoCloseable {
                 "--port",
                 Integer.toString(port),
                 "--data-dir",
-                folder.resolve("data").toString(),
+                (dataDir == null ? folder.resolve("data") : dataDir).toString(),
                 "--log-dir",
                 folder.resolve("logs").toString()));
         ProcessBuilder builder =
@@ -118,6 +126,11 @@ final class NodeProcess implements AutoCloseable {
     /** {@code docker://127.0.0.1:<port>/quay.io/<repository>:<tag>} for skopeo. */
     String dockerRef(String repository, String tag) {
         return "docker://127.0.0.1:" + port + "/quay.io/" + repository + ":" + tag;
+    }
+
+    /** The node's pull-secret file. */
+    Path pullSecret() {
+        return pullSecret;
     }
 
     boolean isAlive() {

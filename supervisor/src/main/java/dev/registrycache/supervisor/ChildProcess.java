@@ -1,5 +1,6 @@
 package dev.registrycache.supervisor;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.startup.SupervisorWatch;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -145,7 +146,7 @@ final class ChildProcess {
                     }
                 });
             } catch (IOException e) {
-                LOG.error("cannot start {}: {}", spec.name(), e.toString());
+                LOG.error("cannot start {}: {}", spec.name(), Reasons.of(e));
                 done.countDown();
                 return -1;
             }

@@ -1,5 +1,6 @@
 package dev.registrycache.supervisor;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.cli.PublicPortOptions;
 import dev.registrycache.common.settings.ConfigException;
 import dev.registrycache.common.settings.LocalGateway;
@@ -64,7 +65,7 @@ public final class HealthCheckCommand implements Callable<Integer> {
             System.out.println(uri + ": " + status + " " + text.strip());
             return status == 200 ? 0 : 1;
         } catch (IOException | GeneralSecurityException e) {
-            System.out.println(uri + ": " + e);
+            System.out.println(uri + ": " + Reasons.of(e));
             return 1;
         }
     }

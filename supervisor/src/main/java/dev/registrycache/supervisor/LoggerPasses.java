@@ -1,5 +1,6 @@
 package dev.registrycache.supervisor;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.logdir.LogDirLayout;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -150,7 +151,7 @@ final class LoggerPasses implements Turns {
                 }
             }
         } catch (IOException e) {
-            LOG.debug("cannot list {}: {}", logDir, e.toString());
+            LOG.debug("cannot list {}: {}", logDir, Reasons.of(e));
         }
         return seen;
     }

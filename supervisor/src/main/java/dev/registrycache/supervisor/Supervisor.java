@@ -1,6 +1,7 @@
 package dev.registrycache.supervisor;
 
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.http.OnePortServer;
 import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.oci.RegistryHost;
@@ -220,7 +221,7 @@ final class Supervisor {
         try {
             metrics.writeTo(file);
         } catch (IOException e) {
-            LOG.warn("cannot write {}: {}", file, e.toString());
+            LOG.warn("cannot write {}: {}", file, Reasons.of(e));
         }
     }
 

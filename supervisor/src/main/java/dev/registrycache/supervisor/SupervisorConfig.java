@@ -1,6 +1,7 @@
 package dev.registrycache.supervisor;
 
 import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.settings.BindAddress;
 import dev.registrycache.common.settings.CleanerSettings;
@@ -157,7 +158,7 @@ record SupervisorConfig(
                             : "another process already listens on it (ss -ltnp 'sport = :" + port
                                     + "' shows which); stop it or choose " + "another port"));
         } catch (IOException e) {
-            throw new ConfigException("PORT / --port " + port + ": cannot listen on it: " + e.getMessage());
+            throw new ConfigException("PORT / --port " + port + ": cannot listen on it: " + Reasons.of(e));
         }
     }
 }

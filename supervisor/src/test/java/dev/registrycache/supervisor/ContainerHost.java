@@ -43,22 +43,47 @@ final class ContainerHost {
             if (!Files.isRegularFile(ROOT.resolve("supervisor/target/registry-cache.jar"))) {
                 throw new IllegalStateException("no supervisor/target/registry-cache.jar: run mvn package first");
             }
-            podman(
-                            BUILD_TIMEOUT,
-                            "build",
-                            "--format",
-                            "docker",
-                            "-f",
-                            "docker/Containerfile",
-                            "--target",
-                            "prebuilt",
-                            "-t",
-                            IMAGE,
-                            ".")
-                    .orThrow();
+            build(IMAGE, "--format", "docker", "-f", "docker/Containerfile", "--target", "prebuilt", ".");
             built = true;
         }
         return IMAGE;
+    }
+
+    /**
+     * {@code podman build -t tag args...}. The image the tag named before is removed when the
+     * build made a new one: each test run rebuilds the tag, and would otherwise leave the last
+     * run's image behind, untagged (one that a container still uses stays, podman refuses).
+     */
+    static void build(String tag, String... args) {
+        String before = imageId(tag);
+        List<String> command = new ArrayList<>(List.of("build", "-t", tag));
+        command.addAll(Arrays.asList(args));
+        podman(BUILD_TIMEOUT, command.toArray(String[]::new)).orThrow();
+        String after = imageId(tag);
+        if (before != null && !before.equals(after)) {
+            podman("rmi", before);
+        }
+    }
+
+    /** The ID of the image {@code tag} names; null if none. */
+    private static String imageId(String tag) {
+        ProcessResult inspect = podman("image", "inspect", "--format", "{{.Id}}", tag);
+        return inspect.exitCode() == 0 ? inspect.stdoutText().strip() : null;
+    }
+
+    /**
+     * Stops and removes {@code container} with its anonymous volumes: the image declares VOLUMEs,
+     * and each container run without a folder mounted there gets volumes of its own.
+     */
+    static void remove(String container, Duration stopTimeout) {
+        podman(
+                stopTimeout.plusSeconds(60),
+                "rm",
+                "--force",
+                "--volumes",
+                "--time",
+                Long.toString(stopTimeout.toSeconds()),
+                container);
     }
 
     static ProcessResult podman(String... args) {
@@ -107,7 +132,7 @@ final class ContainerHost {
 
         @Override
         public void close() {
-            podman("rm", "-f", "-t", "0", name);
+            remove(name, Duration.ZERO);
         }
     }
 

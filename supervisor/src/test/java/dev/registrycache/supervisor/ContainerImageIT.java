@@ -83,7 +83,7 @@ class ContainerImageIT {
     void removeEverything() throws IOException {
         try {
             for (String c : containers) {
-                podman("rm", "-f", "-t", "0", c);
+                ContainerHost.remove(c, Duration.ZERO);
             }
         } finally {
             try (UpstreamRegistry u = upstream;

@@ -47,19 +47,15 @@ class SystemdUnitsIT {
 
     @Test
     void theReadmeStepsStartTheUnitsWhichServeRestartAndStop(@TempDir Path root) throws Exception {
-        ContainerHost.podman(
-                        Duration.ofMinutes(10),
-                        "build",
-                        "-t",
-                        HOST_IMAGE,
-                        "-f",
-                        ContainerHost.ROOT
-                                .resolve("supervisor/src/test/resources/systemd-host/Containerfile")
-                                .toString(),
-                        ContainerHost.ROOT
-                                .resolve("supervisor/src/test/resources/systemd-host")
-                                .toString())
-                .orThrow();
+        ContainerHost.build(
+                HOST_IMAGE,
+                "-f",
+                ContainerHost.ROOT
+                        .resolve("supervisor/src/test/resources/systemd-host/Containerfile")
+                        .toString(),
+                ContainerHost.ROOT
+                        .resolve("supervisor/src/test/resources/systemd-host")
+                        .toString());
         Image first =
                 OciImages.image().oci().seed(81).layers(2).layerSize(200_000).build();
         Image second =
@@ -145,7 +141,7 @@ class SystemdUnitsIT {
                 }
                 assertEquals("", exec("pgrep -a java || true").strip(), "no Java process is left");
             } finally {
-                podman(Duration.ofSeconds(60), "rm", "-f", "-t", "5", host);
+                ContainerHost.remove(host, Duration.ofSeconds(5));
             }
         }
     }

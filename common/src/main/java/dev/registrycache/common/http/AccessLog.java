@@ -3,6 +3,7 @@ package dev.registrycache.common.http;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.logdir.AccessLogFormat;
 import dev.registrycache.common.logdir.LogDirLayout;
 import java.io.ByteArrayOutputStream;
@@ -27,12 +28,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An access log: one JSON object a line, written by a background thread so that requests never
- * wait for the disk. Each node writes one, and the gateway one for the stored blobs it answers
- * itself. The logger process tails these files to keep blob access times honest. Fields:
+ * wait for the disk. Each node writes one, and the gateway one for the requests it answers itself
+ * (stored blobs, refusals); the health and metrics probes are left out. The logger process
+ * tails these files to keep blob access times honest. Fields:
  *
  * <pre>
  * time        ISO-8601 instant the request completed
- * registry    the upstream whose node (or whose part of the store) answered (quay.io)
+ * registry    the upstream whose node (or whose part of the store) answered (quay.io); absent when
+ *             the gateway refused the request before it knew
  * method      GET | HEAD | ...
  * path        the request path
  * kind        base | manifest | blob | tags (absent for non-API paths)
@@ -87,8 +90,12 @@ public final class AccessLog implements RequestLog, AutoCloseable {
         writer.start();
     }
 
+    /** Logs the request, unless it is a probe: those come every few seconds, and tell no one anything. */
     @Override
     public void log(Request request, Response response) {
+        if (MetricsHandler.isProbe(request.getHttpURI().getPath())) {
+            return;
+        }
         RequestFacts facts = RequestFacts.peek(request);
         long durationNanos = System.nanoTime() - request.getBeginNanoTime();
         String outcome = facts == null ? "none" : facts.outcome.logName();
@@ -108,7 +115,7 @@ public final class AccessLog implements RequestLog, AutoCloseable {
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField(AccessLogFormat.TIME, Instant.now().toString());
-            g.writeStringField(AccessLogFormat.REGISTRY, registry);
+            writeIfSet(g, AccessLogFormat.REGISTRY, registry); // unknown for what the gateway refuses
             g.writeStringField(AccessLogFormat.METHOD, request.getMethod());
             g.writeStringField(AccessLogFormat.PATH, request.getHttpURI().getPath());
             if (facts != null) {
@@ -181,7 +188,7 @@ public final class AccessLog implements RequestLog, AutoCloseable {
             } catch (InterruptedException e) {
                 closed = true;
             } catch (IOException e) {
-                LOG.warn("cannot write access log {}: {}", file, e.toString());
+                LOG.warn("cannot write access log {}: {}", file, Reasons.of(e));
                 out = null;
             } finally {
                 batch.clear();

@@ -1,5 +1,6 @@
 package dev.registrycache.common.http;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.oci.ErrorBody;
 import dev.registrycache.common.oci.ErrorCode;
 import dev.registrycache.common.oci.RegistryException;
@@ -18,9 +19,13 @@ public final class ErrorResponses {
         send(request, response, callback, e, Map.of());
     }
 
-    /** Sends the error with extra response headers, such as a {@code WWW-Authenticate} challenge. */
+    /**
+     * Sends the error with extra response headers, such as a {@code WWW-Authenticate} challenge,
+     * and notes its code in the request's access-log facts.
+     */
     public static void send(
             Request request, Response response, Callback callback, RegistryException e, Map<String, String> headers) {
+        RequestFacts.of(request).error = e.code().name();
         if (response.isCommitted()) {
             // headers (and maybe bytes) are out: all that is left is to break the transfer off
             callback.failed(e);
@@ -53,13 +58,12 @@ public final class ErrorResponses {
             RequestFacts facts,
             org.slf4j.Logger log) {
         if (failure instanceof RegistryException e) {
-            facts.error = e.code().name();
             send(request, response, callback, e);
             return;
         }
-        facts.error = failure.getClass().getSimpleName();
+        facts.error = ErrorCode.UNKNOWN.name();
         if (response.isCommitted()) {
-            log.debug("transfer of {} broken off: {}", request.getHttpURI().getPath(), failure.toString());
+            log.debug("transfer of {} broken off: {}", request.getHttpURI().getPath(), Reasons.of(failure));
         } else {
             log.error("request {} failed", request.getHttpURI().getPath(), failure);
         }

@@ -20,6 +20,11 @@ public final class MetricsHandler extends Handler.Wrapper {
     /** The health probe's path: answered without credentials. */
     public static final String HEALTH = "/healthz";
 
+    /** Whether {@code path} is one of the probes' (health, metrics), which the access logs leave out. */
+    public static boolean isProbe(String path) {
+        return HEALTH.equals(path) || METRICS.equals(path);
+    }
+
     /** A health answer: whether the process can serve, and a JSON body saying why. */
     public record Health(boolean ok, String json) {}
 

@@ -107,7 +107,7 @@ public abstract class OnePortServer implements AutoCloseable {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 String path = request.getHttpURI().getPath();
-                if (!MetricsHandler.HEALTH.equals(path) && !MetricsHandler.METRICS.equals(path)) {
+                if (!MetricsHandler.isProbe(path)) {
                     lastRequestNanos = System.nanoTime();
                 }
                 if (!repositoryRequestSeen && path.startsWith("/v2/") && path.length() > "/v2/".length()) {

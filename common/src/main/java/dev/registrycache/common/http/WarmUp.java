@@ -1,5 +1,6 @@
 package dev.registrycache.common.http;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.store.FileDatastore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -137,7 +138,7 @@ public final class WarmUp {
             }
         } catch (Exception e) {
             if (!yield.getAsBoolean()) {
-                LOG.info("warm-up ended early after {} MiB: {}", moved >> 20, e.toString());
+                LOG.info("warm-up ended early after {} MiB: {}", moved >> 20, Reasons.of(e));
                 return moved;
             }
         }

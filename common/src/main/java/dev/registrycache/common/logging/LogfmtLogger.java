@@ -1,6 +1,5 @@
 package dev.registrycache.common.logging;
 
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
@@ -13,11 +12,11 @@ import org.slf4j.helpers.MessageFormatter;
  * Writes one logfmt line per event to standard output, e.g.
  * {@code time=2026-11-27T18:31:36.659Z level=INFO logger=GatewayServer thread=main msg="gateway listening..."},
  * so that log collectors can parse every component's lines; a stack trace follows its line,
- * indented.
+ * indented. Standard output is looked up at each line, so that whoever replaced it (the tests,
+ * which keep the lines in files) gets them.
  */
 final class LogfmtLogger extends LegacyAbstractLogger {
     private static final long serialVersionUID = 1L;
-    private static final PrintStream OUT = System.out;
 
     private final int threshold;
     private final String shortName;
@@ -89,9 +88,7 @@ final class LogfmtLogger extends LegacyAbstractLogger {
             t.printStackTrace(new PrintWriter(trace));
             line.append('\n').append(trace.toString().stripTrailing().replace("\n", "\n    "));
         }
-        synchronized (OUT) {
-            OUT.println(line);
-        }
+        System.out.println(line); // one call: a line and its stack trace are never split by another's
     }
 
     private static int countAnchors(String pattern) {

@@ -1,5 +1,6 @@
 package dev.registrycache.common.settings;
 
+import dev.registrycache.common.Reasons;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,8 +57,8 @@ public final class NodeToken {
             return Optional.of(checked(
                     Files.readString(Path.of(file), StandardCharsets.US_ASCII).trim(), "NODE_TOKEN_FILE " + file));
         } catch (IOException e) {
-            throw new ConfigException("NODE_TOKEN_FILE " + file + ": cannot be read ("
-                    + e.getClass().getSimpleName() + "); make it with: head -c 32 /dev/urandom | base64 > " + file);
+            throw new ConfigException("NODE_TOKEN_FILE " + file + ": cannot be read (" + Reasons.of(e)
+                    + "); make it with: head -c 32 /dev/urandom | base64 > " + file);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.registrycache.common.settings;
 
+import dev.registrycache.common.Reasons;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -61,7 +62,7 @@ public record PeerSettings(
         try {
             secret = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new ConfigException("PEER_SECRET_FILE: cannot read " + file + " (" + e.getMessage()
+            throw new ConfigException("PEER_SECRET_FILE: cannot read " + file + " (" + Reasons.of(e)
                     + "): replicas need the secret they share to talk to each other");
         }
         String trimmed = new String(secret, StandardCharsets.UTF_8).strip();

@@ -3,6 +3,7 @@ package dev.registrycache.common.settings;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.Json;
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.oci.RegistryHost;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,7 @@ public final class PullSecret {
         } catch (NoSuchFileException e) {
             throw new ConfigException("pull secret " + file + " (PULL_SECRET): file not found");
         } catch (IOException e) {
-            throw new ConfigException("pull secret " + file + " (PULL_SECRET): cannot read: " + e.getMessage());
+            throw new ConfigException("pull secret " + file + " (PULL_SECRET): cannot read: " + Reasons.of(e));
         }
         return parse(bytes, file.toString());
     }

@@ -1,5 +1,6 @@
 package dev.registrycache.common.settings;
 
+import dev.registrycache.common.Reasons;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -26,11 +27,10 @@ public final class WritableFolder {
                     + owner(folder) + ": give it to uid " + ownUid() + ", e.g. chown -R " + ownUid() + ":" + ownUid()
                     + " <the host folder mounted there>, or choose another folder");
         } catch (FileSystemException e) {
-            String reason = e.getReason() == null ? e.getClass().getSimpleName() : e.getReason();
-            throw new ConfigException(what(folder, setting) + " cannot be written: " + reason
+            throw new ConfigException(what(folder, setting) + " cannot be written: " + Reasons.of(e)
                     + (e.getFile() != null && !e.getFile().equals(folder.toString()) ? " (" + e.getFile() + ")" : ""));
         } catch (IOException e) {
-            throw new ConfigException(what(folder, setting) + " cannot be written: " + e.getMessage());
+            throw new ConfigException(what(folder, setting) + " cannot be written: " + Reasons.of(e));
         }
     }
 

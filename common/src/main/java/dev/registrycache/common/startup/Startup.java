@@ -1,11 +1,14 @@
 package dev.registrycache.common.startup;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.settings.ConfigException;
+import java.io.IOException;
 
 /**
  * The start of every entry point: a component run by the supervisor exits with it, and a bad
  * configuration is refused with one line {@code registry-cache <name>: <why>} and exit status 2
- * before anything runs.
+ * before anything runs. What the machine refuses (a port in use, a file it may not read) ends
+ * it with one such line too, and status 1: a stack trace tells a person starting it nothing.
  */
 public final class Startup {
     /** Reads and validates the configuration (may build what it configures); throws {@link ConfigException}. */
@@ -32,13 +35,18 @@ public final class Startup {
     }
 
     private static <T> int start(String program, Configure<T> configure, Run<T> run) throws Exception {
-        T configured;
         try {
-            configured = configure.configure();
-        } catch (ConfigException e) {
-            System.err.println(program + ": " + e.getMessage());
-            return 2;
+            T configured;
+            try {
+                configured = configure.configure();
+            } catch (ConfigException e) {
+                System.err.println(program + ": " + e.getMessage());
+                return 2;
+            }
+            return run.run(configured);
+        } catch (IOException e) {
+            System.err.println(program + ": cannot start: " + Reasons.of(e));
+            return 1;
         }
-        return run.run(configured);
     }
 }

@@ -1,5 +1,6 @@
 package dev.registrycache.common.startup;
 
+import dev.registrycache.common.Reasons;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -144,7 +145,7 @@ public final class SupervisorWatch {
                         try {
                             r.run();
                         } catch (RuntimeException e) {
-                            System.err.println("before exiting: " + e);
+                            System.err.println("before exiting: " + Reasons.of(e));
                         }
                     }
                 },

@@ -1,5 +1,6 @@
 package dev.registrycache.common.store;
 
+import dev.registrycache.common.Reasons;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -247,7 +248,7 @@ final class FileLeases {
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
-            throw new IOException("cannot read the lease file " + file + ": " + e.getMessage(), e);
+            throw new IOException("cannot read the lease file " + file + ": " + Reasons.of(e), e);
         }
         String text = new String(bytes, StandardCharsets.ISO_8859_1).trim();
         return new Found(text, parse(text), modified);

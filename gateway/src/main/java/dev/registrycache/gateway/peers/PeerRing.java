@@ -1,5 +1,6 @@
 package dev.registrycache.gateway.peers;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.settings.PeerAddress;
 import dev.registrycache.common.settings.PeerSettings;
 import java.net.InetAddress;
@@ -92,7 +93,7 @@ public final class PeerRing {
         try {
             found = source.get();
         } catch (RuntimeException e) {
-            LOG.warn("cannot list the peers: {}", e.toString());
+            LOG.warn("cannot list the peers: {}", Reasons.of(e));
             return;
         }
         if (found == null) {

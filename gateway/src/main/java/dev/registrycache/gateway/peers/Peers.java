@@ -1,6 +1,7 @@
 package dev.registrycache.gateway.peers;
 
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.settings.PeerAddress;
 import dev.registrycache.common.settings.PeerSettings;
@@ -128,7 +129,7 @@ public final class Peers implements AutoCloseable {
                 failed.id(),
                 invalid ? "sent what is not the blob" : "failed",
                 path,
-                why.getMessage() == null ? why.toString() : why.getMessage());
+                Reasons.of(why));
         ring.markDown(failed);
         forwards.labels(failed.id(), invalid ? "invalid" : "failed").add(1);
         return owner(digest);

@@ -33,7 +33,8 @@ import org.eclipse.jetty.server.Request;
  * clients' port, in a loop when they disagree on the owner. The probe asks the registry base
  * endpoint, {@code GET /v2/}, unsigned: a public port answers it as a registry does (200, or 401
  * asking for credentials, with {@code Docker-Distribution-API-Version}), or speaks TLS, which no
- * peer port does; a peer port refuses it (403). Nothing secret is sent.
+ * peer port does (over plain HTTP it says to use https); a peer port refuses it (403). Nothing
+ * secret is sent.
  */
 public final class PortProbe {
     /** What an entry answered. */
@@ -94,11 +95,12 @@ public final class PortProbe {
         } catch (IOException e) {
             head = ""; // accepted, then closed without an answer
         }
-        if (!head.startsWith("HTTP/")) {
-            // a TLS port answers plain HTTP with an alert record, or closes
+        Answer answer = head.startsWith("HTTP/") ? classify(head) : Answer.NONE;
+        if (answer == Answer.NONE) {
+            // a TLS port answers plain HTTP with a 400 (ours), an alert record, or closes
             return speaksTls(peer) ? Answer.PUBLIC_PORT : Answer.NONE;
         }
-        return classify(head);
+        return answer;
     }
 
     /** Whether a request on the peer port is another replica's probe: refused, but not counted as an intrusion. */

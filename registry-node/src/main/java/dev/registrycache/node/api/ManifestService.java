@@ -1,6 +1,7 @@
 package dev.registrycache.node.api;
 
 import dev.registrycache.common.InvalidValueException;
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.http.CacheOutcome;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.ErrorCode;
@@ -198,7 +199,7 @@ public final class ManifestService {
             throw new UpstreamException(
                     UpstreamException.Kind.UNAVAILABLE,
                     0,
-                    "reading the manifest from upstream failed: " + e.getMessage(),
+                    "reading the manifest from upstream failed: " + Reasons.of(e),
                     -1,
                     e);
         }

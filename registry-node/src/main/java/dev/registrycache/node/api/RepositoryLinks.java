@@ -1,5 +1,6 @@
 package dev.registrycache.node.api;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.ErrorCode;
 import dev.registrycache.common.oci.NameMapping;
@@ -95,7 +96,7 @@ public final class RepositoryLinks {
                         "cannot write the link of {} in {} ({}); serving it without (a full disk?)",
                         digest,
                         names.store(),
-                        e.toString());
+                        Reasons.of(e));
             }
         }
     }

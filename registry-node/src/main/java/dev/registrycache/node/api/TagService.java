@@ -3,6 +3,7 @@ package dev.registrycache.node.api;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.registrycache.common.Json;
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.http.CacheOutcome;
 import dev.registrycache.common.oci.ErrorCode;
 import dev.registrycache.common.oci.NameMapping;
@@ -94,7 +95,7 @@ public final class TagService {
             share.releaseHeld();
             if (!store.repositoryExists(names.store())) {
                 throw new RegistryException(
-                        ErrorCode.UNAVAILABLE, "the upstream sent an invalid tag list: " + e.getMessage(), null, 10, e);
+                        ErrorCode.UNAVAILABLE, "the upstream sent an invalid tag list: " + Reasons.of(e), null, 10, e);
             }
             return local(clientName, names, limit, last, share);
         }

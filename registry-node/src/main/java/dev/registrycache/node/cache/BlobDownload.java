@@ -1,5 +1,6 @@
 package dev.registrycache.node.cache;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.ErrorCode;
 import dev.registrycache.common.oci.RegistryException;
@@ -71,7 +72,7 @@ public final class BlobDownload {
         } catch (RegistryException e) {
             error = e;
         } catch (IOException | RuntimeException e) {
-            LOG.warn("download of blob {} failed: {}", digest, e.toString());
+            LOG.warn("download of blob {} failed: {}", digest, Reasons.of(e));
             error = new RegistryException(
                     ErrorCode.UNAVAILABLE, "the download from the upstream registry failed", null, 10, e);
         } finally {
@@ -136,13 +137,13 @@ public final class BlobDownload {
         try {
             upload.commit(digest);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("blob {} was served, not stored: {}", digest, e.toString());
+            LOG.warn("blob {} was served, not stored: {}", digest, Reasons.of(e));
             return false;
         }
         try {
             owner.store.linkLayer(repository, digest);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("blob {} stored, but its link in {} cannot be written: {}", digest, repository, e.toString());
+            LOG.warn("blob {} stored, but its link in {} cannot be written: {}", digest, repository, Reasons.of(e));
         }
         return true;
     }
@@ -190,7 +191,7 @@ public final class BlobDownload {
             wait();
         }
         if (failure != null) {
-            throw new IOException("blob download failed: " + failure.getMessage(), failure);
+            throw new IOException("blob download failed: " + Reasons.of(failure), failure);
         }
         return written;
     }

@@ -1,5 +1,6 @@
 package dev.registrycache.node.cache;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.store.BlobReader;
 import dev.registrycache.common.store.BlobUpload;
@@ -84,7 +85,7 @@ public final class SpillableUpload {
                 LOG.warn(
                         "cannot write blob {} to the datastore; its clients get it without storing: {}",
                         download.digest(),
-                        e);
+                        Reasons.of(e));
                 spill();
             }
         }
@@ -260,7 +261,7 @@ public final class SpillableUpload {
                 try {
                     file = stored.openReader();
                 } catch (IOException e) {
-                    throw new BytesGone("the upload of blob " + download.digest() + " is gone: " + e);
+                    throw new BytesGone("the upload of blob " + download.digest() + " is gone: " + Reasons.of(e));
                 }
             }
             int n = file.read(dst, from);

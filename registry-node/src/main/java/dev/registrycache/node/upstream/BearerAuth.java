@@ -29,12 +29,18 @@ final class BearerAuth implements UpstreamAuth {
     private final Optional<Credentials> credentials;
     private final TokenRealmPolicy realms;
     private final TokenRequest tokenRequest;
+    private final UpstreamWarnings warnings;
     private final TokenCache tokens = new TokenCache(Clock.systemUTC());
 
-    BearerAuth(Optional<Credentials> credentials, TokenRealmPolicy realms, TokenRequest tokenRequest) {
+    BearerAuth(
+            Optional<Credentials> credentials,
+            TokenRealmPolicy realms,
+            TokenRequest tokenRequest,
+            UpstreamWarnings warnings) {
         this.credentials = credentials;
         this.realms = realms;
         this.tokenRequest = tokenRequest;
+        this.warnings = warnings;
     }
 
     @Override
@@ -84,6 +90,10 @@ final class BearerAuth implements UpstreamAuth {
             tokens.put(key(scope), token, expiresIn <= 0 ? 60 : expiresIn);
             LOG.debug("obtained token for {} valid {}s", scope, expiresIn);
         } catch (UpstreamException e) {
+            if (e.kind() == UpstreamException.Kind.UNAUTHORIZED || e.kind() == UpstreamException.Kind.DENIED) {
+                warnings.tokenServerRefused(
+                        tokenUri, e.status(), authorization != null, realms.withheldBecause(tokenUri));
+            }
             if (e.kind() == UpstreamException.Kind.NOT_FOUND) {
                 throw new UpstreamException(
                         UpstreamException.Kind.INVALID_RESPONSE, 404, "token server answered 404", -1, e);

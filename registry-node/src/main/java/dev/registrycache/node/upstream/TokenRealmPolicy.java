@@ -65,17 +65,29 @@ public final class TokenRealmPolicy {
         if (warned.size() < MAX_WARNED && warned.add(named)) {
             LOG.warn(
                     "registry {} (upstream {}) names the token realm {}, which {}: the pull secret's credentials were"
-                            + " not sent there, tokens are asked for anonymously{}",
+                            + " not sent there, tokens are asked for anonymously",
                     registry,
                     Hosts.origin(upstream),
                     named,
-                    objection.get().reason,
-                    objection.get() != Objection.ANOTHER_SITE
-                            ? ""
-                            : " (if it is the registry's own token server, UPSTREAM_TRUSTED_REALMS=" + registry + "="
-                                    + realm.getHost() + " lets it have them)");
+                    withheldBecause(realm, objection.get()));
         }
         return Optional.empty();
+    }
+
+    /**
+     * Why {@code realm} may not have the credentials, and what would let it, as the WARN lines say
+     * it ("is plain HTTP while..."); empty if it may have them.
+     */
+    Optional<String> withheldBecause(URI realm) {
+        return objection(realm).map(o -> withheldBecause(realm, o));
+    }
+
+    private String withheldBecause(URI realm, Objection objection) {
+        return objection.reason
+                + (objection != Objection.ANOTHER_SITE
+                        ? ""
+                        : " (if it is the registry's own token server, UPSTREAM_TRUSTED_REALMS=" + registry + "="
+                                + realm.getHost() + " lets it have them)");
     }
 
     /** Why {@code realm} may not have the credentials; empty if it may. */

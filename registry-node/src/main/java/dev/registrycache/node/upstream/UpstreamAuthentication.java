@@ -13,9 +13,12 @@ final class UpstreamAuthentication {
     private volatile UpstreamAuth current = new AnonymousAuth();
 
     UpstreamAuthentication(
-            Optional<Credentials> credentials, TokenRealmPolicy realms, BearerAuth.TokenRequest tokenRequest) {
+            Optional<Credentials> credentials,
+            TokenRealmPolicy realms,
+            BearerAuth.TokenRequest tokenRequest,
+            UpstreamWarnings warnings) {
         this.basic = credentials.map(BasicAuth::new);
-        this.bearer = new BearerAuth(credentials, realms, tokenRequest);
+        this.bearer = new BearerAuth(credentials, realms, tokenRequest, warnings);
     }
 
     /** The {@code Authorization} header value for a request in {@code scope}, or null. */

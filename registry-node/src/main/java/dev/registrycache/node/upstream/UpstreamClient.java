@@ -1,10 +1,12 @@
 package dev.registrycache.node.upstream;
 
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.settings.Credentials;
 import dev.registrycache.node.NodeMetrics;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -25,7 +27,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * the credentials to a token realm only where the {@link TokenRealmPolicy} allows, follows
  * redirects itself so that credentials never go to another host (the CDN a blob is
  * redirected to) and the cache goes only where its {@link RedirectPolicy} allows, and turns
- * HTTP statuses into {@link UpstreamException}s in {@link #expectSuccess}.
+ * HTTP statuses into {@link UpstreamException}s in {@link #expectSuccess}. When the upstream
+ * cannot be reached or refuses what the pull secret holds, the {@link UpstreamWarnings} tell the
+ * operator.
  */
 public final class UpstreamClient implements AutoCloseable {
     private static final int MAX_HOPS = 8;
@@ -36,6 +40,7 @@ public final class UpstreamClient implements AutoCloseable {
     private final RedirectPolicy redirects;
     private final HttpClient http;
     private final UpstreamAuthentication auth;
+    private final UpstreamWarnings warnings;
 
     private final Metrics.Counter responses;
     private final Metrics.Counter latencySum;
@@ -47,6 +52,7 @@ public final class UpstreamClient implements AutoCloseable {
             String registry,
             URI endpoint,
             Optional<Credentials> credentials,
+            Optional<Path> pullSecretFile,
             Optional<Path> caFile,
             RedirectPolicy redirects,
             TokenRealmPolicy realms,
@@ -58,7 +64,9 @@ public final class UpstreamClient implements AutoCloseable {
         this.rateLimits = new RateLimits(
                 registry, metrics.upstreamRateLimit(), metrics.upstreamRateLimitRemaining(), System::nanoTime);
         this.endpoint = endpoint;
-        this.auth = new UpstreamAuthentication(credentials, realms, this::getToken);
+        this.warnings =
+                new UpstreamWarnings(registry, endpoint, credentials.isPresent(), pullSecretFile, Clock.systemUTC());
+        this.auth = new UpstreamAuthentication(credentials, realms, this::getToken, warnings);
         this.redirects = redirects;
         SslContextFactory.Client tls = new SslContextFactory.Client();
         caFile.ifPresent(f -> tls.setTrustStore(UpstreamTrust.withExtraCas(f)));
@@ -138,13 +146,17 @@ public final class UpstreamClient implements AutoCloseable {
             });
             UpstreamResponse response = exchange(request, deadline);
             int status = response.status();
-            if (status == 401 && sameOrigin && !authRetried) {
-                AuthChallenge challenge = AuthChallenge.parse(response.header(HttpHeader.WWW_AUTHENTICATE));
-                if (auth.answer(challenge, scope, authorization)) {
+            if (status == 401 && sameOrigin) {
+                if (!authRetried
+                        && auth.answer(
+                                AuthChallenge.parse(response.header(HttpHeader.WWW_AUTHENTICATE)),
+                                scope,
+                                authorization)) {
                     response.close();
                     authRetried = true;
                     continue;
                 }
+                warnings.registryRefused(authorization, repository);
                 return response;
             }
             if (isRedirect(status) && response.header(HttpHeader.LOCATION) != null) {
@@ -229,13 +241,16 @@ public final class UpstreamClient implements AutoCloseable {
             throw UpstreamException.unreachable("interrupted", e);
         } catch (TimeoutException e) {
             request.abort(e);
-            responses.labels(registry, request.getMethod(), "unreachable").add(1);
-            throw UpstreamException.unreachable("upstream " + request.getHost() + " did not answer in time", e);
+            throw unreachable(request, "no answer in " + deadline.toMillis() + " ms", e);
         } catch (ExecutionException e) {
-            responses.labels(registry, request.getMethod(), "unreachable").add(1);
-            throw UpstreamException.unreachable(
-                    "upstream " + request.getHost() + " unreachable: " + e.getCause(), e.getCause());
+            throw unreachable(request, Reasons.of(e.getCause()), e.getCause());
         }
+    }
+
+    private UpstreamException unreachable(Request request, String reason, Throwable cause) {
+        responses.labels(registry, request.getMethod(), "unreachable").add(1);
+        warnings.unreachable(request.getURI(), reason);
+        return UpstreamException.unreachable("upstream " + request.getHost() + " unreachable: " + reason, cause);
     }
 
     private UpstreamResponse getToken(URI uri, String authorization) throws UpstreamException {

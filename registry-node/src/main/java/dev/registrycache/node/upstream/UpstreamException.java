@@ -69,7 +69,7 @@ public final class UpstreamException extends Exception {
             case UNAVAILABLE, INVALID_RESPONSE ->
                 new RegistryException(
                         ErrorCode.UNAVAILABLE,
-                        "the upstream registry is unavailable and the cache does not hold this",
+                        "the upstream registry is unavailable and the cache does not hold this: " + getMessage(),
                         null,
                         retryAfterSeconds > 0 ? retryAfterSeconds : 10,
                         this);

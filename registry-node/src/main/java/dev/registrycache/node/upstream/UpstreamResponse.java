@@ -1,5 +1,6 @@
 package dev.registrycache.node.upstream;
 
+import dev.registrycache.common.Reasons;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.CountDownLatch;
@@ -54,7 +55,7 @@ public final class UpstreamResponse implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         } catch (ExecutionException e) {
-            throw new IOException("upstream body failed: " + e.getCause(), e.getCause());
+            throw new IOException("upstream body failed: " + Reasons.of(e.getCause()), e.getCause());
         } catch (TimeoutException e) {
             throw new IOException("upstream body did not start in time", e);
         }
@@ -86,7 +87,8 @@ public final class UpstreamResponse implements AutoCloseable {
             }
             if (Content.Chunk.isFailure(chunk)) {
                 finished = true;
-                throw new IOException("upstream transfer failed: " + chunk.getFailure(), chunk.getFailure());
+                throw new IOException(
+                        "upstream transfer failed: " + Reasons.of(chunk.getFailure()), chunk.getFailure());
             }
             if (chunk.isLast()) {
                 finished = true;

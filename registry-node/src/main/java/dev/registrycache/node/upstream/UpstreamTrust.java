@@ -1,5 +1,6 @@
 package dev.registrycache.node.upstream;
 
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.settings.ConfigException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,10 +37,10 @@ final class UpstreamTrust {
             try (InputStream in = Files.newInputStream(caFile)) {
                 extra = CertificateFactory.getInstance("X.509").generateCertificates(in);
             } catch (IOException e) {
-                throw new ConfigException("UPSTREAM_CA_FILE " + caFile + ": cannot read: " + e.getMessage());
+                throw new ConfigException("UPSTREAM_CA_FILE " + caFile + ": cannot read: " + Reasons.of(e));
             } catch (GeneralSecurityException e) {
                 throw new ConfigException(
-                        "UPSTREAM_CA_FILE " + caFile + ": not a PEM certificate bundle: " + e.getMessage());
+                        "UPSTREAM_CA_FILE " + caFile + ": not a PEM certificate bundle: " + Reasons.of(e));
             }
             if (extra.isEmpty()) {
                 throw new ConfigException("UPSTREAM_CA_FILE " + caFile + ": holds no certificate");
@@ -50,7 +51,7 @@ final class UpstreamTrust {
             }
             return store;
         } catch (GeneralSecurityException | IOException e) {
-            throw new ConfigException("UPSTREAM_CA_FILE " + caFile + ": " + e.getMessage(), e);
+            throw new ConfigException("UPSTREAM_CA_FILE " + caFile + ": " + Reasons.of(e), e);
         }
     }
 }

@@ -80,6 +80,7 @@ class BlobDownloadsTest {
                 endpoint,
                 Optional.empty(),
                 Optional.empty(),
+                Optional.empty(),
                 new RedirectPolicy(endpoint, true),
                 new TokenRealmPolicy("quay.io", endpoint, Set.of()),
                 nodeMetrics);

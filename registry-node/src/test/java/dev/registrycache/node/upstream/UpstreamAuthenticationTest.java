@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.settings.Credentials;
 import java.net.URI;
+import java.time.Clock;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -21,9 +22,19 @@ class UpstreamAuthenticationTest {
 
     private static UpstreamAuthentication auth(Optional<Credentials> credentials) {
         TokenRealmPolicy realms = new TokenRealmPolicy("quay.io", URI.create("http://127.0.0.1:5000"), Set.of());
-        return new UpstreamAuthentication(credentials, realms, (uri, authorization) -> {
-            throw UpstreamException.unreachable("no token server in this test", null);
-        });
+        UpstreamWarnings warnings = new UpstreamWarnings(
+                "quay.io",
+                URI.create("http://127.0.0.1:5000"),
+                credentials.isPresent(),
+                Optional.empty(),
+                Clock.systemUTC());
+        return new UpstreamAuthentication(
+                credentials,
+                realms,
+                (uri, authorization) -> {
+                    throw UpstreamException.unreachable("no token server in this test", null);
+                },
+                warnings);
     }
 
     @Test
