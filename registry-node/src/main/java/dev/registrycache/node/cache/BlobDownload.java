@@ -127,7 +127,10 @@ public final class BlobDownload {
         try {
             return owner.store.newUpload(repository);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("cannot write to the datastore ({}); blob {} reaches its clients without storing it", e, digest);
+            LOG.warn(
+                    "cannot write to the datastore ({}); blob {} reaches its clients without storing it",
+                    Reasons.of(e),
+                    digest);
             return null;
         }
     }

@@ -1,6 +1,7 @@
 package dev.registrycache.node.cache;
 
 import dev.registrycache.common.Metrics;
+import dev.registrycache.common.Reasons;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.ManifestLimitException;
 import dev.registrycache.common.oci.ManifestSummary;
@@ -115,7 +116,7 @@ public final class ImageCompletion implements AutoCloseable {
                         manifest,
                         names.upstream(),
                         blob,
-                        e.getMessage());
+                        Reasons.of(e));
                 forget(manifest); // the next pull of the image tries again
                 return;
             } catch (InterruptedException e) {
