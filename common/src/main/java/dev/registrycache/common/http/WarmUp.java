@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.client.InputStreamResponseListener;
@@ -54,9 +55,9 @@ public final class WarmUp {
     private WarmUp() {}
 
     /** A warm-up under way: the bytes it has moved so far, and its end with the bytes moved in all. */
-    public record Progress(AtomicLong moved, CompletableFuture<Long> ended) {
+    public record Progress(AtomicBoolean begun, AtomicLong moved, CompletableFuture<Long> ended) {
         public Progress() {
-            this(new AtomicLong(), new CompletableFuture<>());
+            this(new AtomicBoolean(), new AtomicLong(), new CompletableFuture<>());
         }
     }
 
@@ -69,8 +70,7 @@ public final class WarmUp {
             String name, long budget, BooleanSupplier quiet, BooleanSupplier yield, Callable<Rig> rig) {
         Progress progress = new Progress();
         Thread thread = new Thread(
-                () -> progress.ended()
-                        .complete(awaitQuiet(quiet, yield) ? run(budget, yield, rig, progress.moved()) : 0L),
+                () -> progress.ended().complete(awaitQuiet(quiet, yield) ? run(budget, yield, rig, progress) : 0L),
                 name + "-warm-up");
         thread.setDaemon(true);
         thread.setPriority(Thread.MIN_PRIORITY);
@@ -128,13 +128,14 @@ public final class WarmUp {
         return !yield.getAsBoolean();
     }
 
-    private static long run(long budget, BooleanSupplier yield, Callable<Rig> rig, AtomicLong progress) {
+    private static long run(long budget, BooleanSupplier yield, Callable<Rig> rig, Progress progress) {
+        progress.begun().set(true); // the throwaway copy is built now
         long t0 = System.nanoTime();
         long moved = 0;
         try (Rig r = rig.call()) {
             while (r != null && moved < budget && !yield.getAsBoolean()) {
                 moved += r.transfer(yield);
-                progress.set(moved);
+                progress.moved().set(moved);
             }
         } catch (Exception e) {
             if (!yield.getAsBoolean()) {
