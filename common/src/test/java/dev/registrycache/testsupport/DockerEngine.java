@@ -118,20 +118,10 @@ public final class DockerEngine implements AutoCloseable {
      * {@code docker} first on the PATH that adds {@code -H <socket>}, and this CLI config.
      */
     public ProcessResult runScript(String script, Map<String, String> env, Path workDir) {
-        Path bin = folder.resolve("bin");
-        try {
-            Files.createDirectories(bin);
-            Path wrapper = bin.resolve("docker");
-            Files.writeString(
-                    wrapper, "#!/bin/sh\nexec " + Tools.require("docker") + " -H unix://" + socket + " \"$@\"\n");
-            wrapper.toFile().setExecutable(true);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
         Map<String, String> all = new java.util.HashMap<>(env);
-        all.put("PATH", bin + ":" + System.getenv("PATH"));
         all.put("DOCKER_CONFIG", cliConfig.toString());
-        return Tools.run(TIMEOUT, List.of("sh", "-ec", script), all, workDir);
+        String docker = "#!/bin/sh\nexec " + Tools.require("docker") + " -H unix://" + socket + " \"$@\"\n";
+        return Tools.runScript(TIMEOUT, script, folder.resolve("bin"), Map.of("docker", docker), all, workDir);
     }
 
     /** Removes every container and image, stops the engine, and deletes its folder. */

@@ -100,28 +100,21 @@ public final class Podman implements AutoCloseable {
      * store's own temporary folder, for skopeo too.
      */
     public ProcessResult runScript(String script, Map<String, String> env, Path workDir) {
-        Path bin = folder.resolve("bin");
-        try {
-            Files.createDirectories(bin);
-            Path wrapper = bin.resolve("podman");
-            StringBuilder text = new StringBuilder("#!/bin/sh\nexec ").append(Tools.require("podman"));
-            globalFlags().forEach(flag -> text.append(" '").append(flag).append('\''));
-            Files.writeString(wrapper, text.append(" \"$@\"\n").toString());
-            wrapper.toFile().setExecutable(true);
-            // skopeo 1.9 reads /etc/containers/registries.conf whatever CONTAINERS_REGISTRIES_CONF says
-            Path skopeo = bin.resolve("skopeo");
-            Files.writeString(
-                    skopeo,
-                    "#!/bin/sh\nexec " + Tools.require("skopeo")
-                            + " ${CONTAINERS_REGISTRIES_CONF:+--registries-conf \"$CONTAINERS_REGISTRIES_CONF\"} \"$@\"\n");
-            skopeo.toFile().setExecutable(true);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        StringBuilder podman = new StringBuilder("#!/bin/sh\nexec ").append(Tools.require("podman"));
+        globalFlags().forEach(flag -> podman.append(" '").append(flag).append('\''));
+        podman.append(" \"$@\"\n");
+        // skopeo 1.9 reads /etc/containers/registries.conf whatever CONTAINERS_REGISTRIES_CONF says
+        String skopeo = "#!/bin/sh\nexec " + Tools.require("skopeo")
+                + " ${CONTAINERS_REGISTRIES_CONF:+--registries-conf \"$CONTAINERS_REGISTRIES_CONF\"} \"$@\"\n";
         Map<String, String> all = new java.util.HashMap<>(env);
-        all.put("PATH", bin + ":" + System.getenv("PATH"));
         all.put("TMPDIR", tmp.toString());
-        return Tools.run(timeout, List.of("sh", "-ec", script), all, workDir);
+        return Tools.runScript(
+                timeout,
+                script,
+                folder.resolve("bin"),
+                Map.of("podman", podman.toString(), "skopeo", skopeo),
+                all,
+                workDir);
     }
 
     /** Pulls anonymously for this machine's platform; returns the image ID. */

@@ -117,6 +117,32 @@ public final class Tools {
         return run(timeout, command, env, workDir).orThrow();
     }
 
+    /**
+     * Runs a shell script (a README block) with {@code sh -e}, with {@code wrappers} (name to
+     * script text) written as executables into {@code bin} and found first on the PATH, so that
+     * the script's {@code podman} or {@code docker} is a test's private one.
+     */
+    public static ProcessResult runScript(
+            Duration timeout,
+            String script,
+            Path bin,
+            Map<String, String> wrappers,
+            Map<String, String> env,
+            Path dir) {
+        try {
+            Files.createDirectories(bin);
+            for (Map.Entry<String, String> w : wrappers.entrySet()) {
+                Path file = Files.writeString(bin.resolve(w.getKey()), w.getValue());
+                file.toFile().setExecutable(true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("PATH", bin + ":" + System.getenv("PATH"));
+        return run(timeout, List.of("sh", "-ec", script), all, dir);
+    }
+
     /** A process builder whose environment is the test JVM's without any {@code REGISTRY_*}. */
     public static ProcessBuilder processBuilder(List<String> command) {
         ProcessBuilder builder = new ProcessBuilder(command);

@@ -4,7 +4,6 @@ import dev.registrycache.node.LoopbackNodes;
 import dev.registrycache.node.RegistryNode;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
-import dev.registrycache.testsupport.ProcessResult;
 import dev.registrycache.testsupport.TestCredentials;
 import dev.registrycache.testsupport.Tools;
 import dev.registrycache.testsupport.UpstreamRegistry;
@@ -13,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -175,11 +173,6 @@ final class ClientBlocksRig implements AutoCloseable {
         public void close() throws IOException {
             deleteTree(hostDir);
         }
-    }
-
-    /** Runs {@code script} with sh, in {@code dir}, with {@code env} added. */
-    static ProcessResult sh(String script, Map<String, String> env, Path dir) {
-        return Tools.run(Duration.ofSeconds(180), List.of("sh", "-ec", script), new HashMap<>(env), dir);
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -5,7 +5,6 @@ import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.settings.ConfigException;
 import dev.registrycache.common.settings.Credentials;
-import dev.registrycache.common.settings.GoDuration;
 import dev.registrycache.common.settings.NodeToken;
 import dev.registrycache.common.settings.PullSecret;
 import dev.registrycache.common.settings.Setting;
@@ -47,7 +46,7 @@ public record NodeConfig(
     /** What the short constructors use: ask the upstream on every pull by tag (no TTL), no image completion. */
     static final Duration NO_TAG_TTL = Duration.ZERO;
 
-    static final Duration DEFAULT_TAG_DEADLINE = GoDuration.parse(Setting.UPSTREAM_TAG_DEADLINE.defaultValue());
+    static final Duration DEFAULT_TAG_DEADLINE = TagDeadline.DEFAULT;
 
     /** A node that answers any local process (no {@link NodeToken}): tests, and a node run by hand. */
     public NodeConfig(

@@ -12,6 +12,9 @@ public final class TagDeadline {
     private static final Duration MIN = Duration.ofMillis(100);
     private static final Duration MAX = Duration.ofSeconds(60);
 
+    /** The setting's default. */
+    public static final Duration DEFAULT = GoDuration.parse(Setting.UPSTREAM_TAG_DEADLINE.defaultValue());
+
     private TagDeadline() {}
 
     public static Duration resolve(Map<String, String> env) {
