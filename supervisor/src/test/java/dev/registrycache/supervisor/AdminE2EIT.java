@@ -113,7 +113,7 @@ class AdminE2EIT {
         JsonNode v1 = repository.path("tags").get(0);
         assertEquals("v1", v1.path("tag").asText());
         assertEquals(a.manifest().digest(), v1.path("digest").asText());
-        long whole = a.blobs().stream().mapToLong(blob -> blob.size()).sum();
+        long whole = a.manifest().size() + a.blobs().stream().mapToLong(blob -> blob.size()).sum();
         assertEquals(whole, v1.path("storedBytes").asLong(), "manifest, config and layers are all stored");
         assertEquals(0, v1.path("missingBlobs").asInt());
         assertFalse(v1.path("lastUse").isNull());
@@ -168,6 +168,7 @@ class AdminE2EIT {
         String output = new String(cleaner.getInputStream().readAllBytes());
         assertTrue(cleaner.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, cleaner.exitValue(), output);
+        assertTrue(stored(a.manifest().digest()), "pinned manifest kept: " + output);
         for (var blob : a.blobs()) {
             assertTrue(stored(blob.digest()), "pinned " + blob + " kept: " + output);
         }
