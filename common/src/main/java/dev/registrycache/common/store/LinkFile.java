@@ -24,14 +24,40 @@ public final class LinkFile {
             if (Files.size(link) > MAX_BYTES) {
                 return null;
             }
-            return Digest.parse(new String(Files.readAllBytes(link), StandardCharsets.US_ASCII).trim());
-        } catch (IOException | InvalidValueException e) {
+            return parse(Files.readAllBytes(link));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The digest of a link object's bytes; null if they are none (absent, too long, not a digest). */
+    public static Digest parse(byte[] bytes) {
+        if (bytes == null || bytes.length > MAX_BYTES) {
+            return null;
+        }
+        try {
+            return Digest.parse(new String(bytes, StandardCharsets.US_ASCII).trim());
+        } catch (InvalidValueException e) {
+            return null;
+        }
+    }
+
+    /** The bytes of the link to {@code digest}. */
+    public static byte[] bytes(Digest digest) {
+        return digest.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Reads a link object through a driver; null as {@link #parse}. */
+    static Digest read(StorageDriver driver, String key) {
+        try {
+            return parse(driver.get(key, MAX_BYTES));
+        } catch (IOException e) {
             return null;
         }
     }
 
     /** Writes the link atomically (readers see the old digest or the new, never a part); its folder must exist. */
     public static void write(Path link, Digest digest) throws IOException {
-        AtomicFile.write(link, digest.toString().getBytes(StandardCharsets.US_ASCII));
+        AtomicFile.write(link, bytes(digest));
     }
 }

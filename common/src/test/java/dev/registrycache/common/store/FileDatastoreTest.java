@@ -108,8 +108,8 @@ class FileDatastoreTest {
             upload.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
             List<Path> data = files(layout.uploadsDir(REPO));
             assertEquals(1, data.size());
-            Optional<StoreLayout.Entry> entry = layout.parse(data.get(0));
-            assertEquals(StoreLayout.Kind.UPLOAD_DATA, entry.orElseThrow().kind());
+            Optional<StoreKeys.Entry> entry = layout.parse(data.get(0));
+            assertEquals(StoreKeys.Kind.UPLOAD_DATA, entry.orElseThrow().kind());
             assertEquals(REPO, entry.get().repository());
             assertEquals(3, Files.size(data.get(0)));
         }

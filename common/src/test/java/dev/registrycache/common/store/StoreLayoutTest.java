@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.RepositoryName;
 import dev.registrycache.common.oci.Tag;
-import dev.registrycache.common.store.StoreLayout.Entry;
+import dev.registrycache.common.store.StoreKeys.Entry;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.UUID;
@@ -74,21 +74,23 @@ class StoreLayoutTest {
     }
 
     @Test
-    void walkersHelpersNameTheFilesOfAFolder() {
-        Path manifests = layout.repository(repo).resolve(StoreLayout.MANIFESTS);
-        Path tag = StoreLayout.tagsOf(manifests).resolve("latest");
-        assertEquals(layout.tagCurrentLink(repo, latest), StoreLayout.currentLinkOfTag(tag));
+    void walkersHelpersNameTheObjectsOfAFolder() {
+        String manifests = StoreKeys.join(StoreKeys.repository(repo), StoreKeys.MANIFESTS);
+        String tag = StoreKeys.join(manifests, StoreKeys.TAGS, "latest");
+        assertEquals(StoreKeys.tagCurrentLink(repo, latest), StoreKeys.currentLinkOfTag(tag));
         assertEquals(
-                layout.tagIndexLink(repo, latest, digest),
-                StoreLayout.linkIn(StoreLayout.indexOfTag(tag).resolve("sha256").resolve(HEX)));
+                StoreKeys.tagIndexLink(repo, latest, digest),
+                StoreKeys.linkIn(StoreKeys.join(StoreKeys.indexOfTag(tag), "sha256", HEX)));
         assertEquals(
-                layout.manifestRevisionLink(repo, digest),
-                StoreLayout.linkIn(
-                        StoreLayout.revisionsOf(manifests).resolve("sha256").resolve(HEX)));
+                StoreKeys.manifestRevisionLink(repo, digest),
+                StoreKeys.linkIn(StoreKeys.join(manifests, StoreKeys.REVISIONS, "sha256", HEX)));
+        assertEquals(StoreKeys.blobData(digest), StoreKeys.dataIn(StoreKeys.blobDir(digest)));
         assertEquals(layout.blobData(digest), StoreLayout.dataIn(layout.blobDir(digest)));
-        assertEquals(
-                layout.uploadData(repo, upload),
-                StoreLayout.dataIn(layout.uploadsDir(repo).resolve(upload.toString())));
+        assertEquals(layout.at(StoreKeys.uploadData(repo, upload)), layout.uploadData(repo, upload));
+        assertEquals(StoreKeys.uploadData(repo, upload), layout.keyOf(layout.uploadData(repo, upload)));
+        assertEquals("a/b", StoreKeys.parent("a/b/c"));
+        assertEquals("c", StoreKeys.name("a/b/c"));
+        assertEquals("", StoreKeys.parent("c"));
     }
 
     @Test

@@ -2,16 +2,7 @@ package dev.registrycache.common.store;
 
 import dev.registrycache.common.Reasons;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
@@ -20,11 +11,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Leases as files in {@code <data-dir>/.leases/}, for replicas on several hosts that share the
- * datastore over a network file system (NFS, CephFS, EFS). A lease file holds its holder and when
- * it expires ({@code <holder> <epoch millis>}). Only operations that such file systems make
- * atomic decide who holds it: making a hard link (or creating a file with {@code O_EXCL}) where
- * no file may exist yet, and renaming.
+ * Leases as objects under {@code .leases/}, for replicas on several hosts that share the datastore
+ * (a network file system, an object store). A lease object holds its holder and when it expires
+ * ({@code <holder> <epoch millis>}). Only the driver's atomic operations decide who holds it:
+ * {@link StorageDriver#putIfAbsent} (a hard link on a file system, a conditional write on an
+ * object store) where no object may exist yet, and {@link StorageDriver#put}, which replaces an
+ * object whole.
  *
  * <ul>
  *   <li>A free lease is taken by linking a file written whole to its name: of holders that try at
@@ -50,15 +42,17 @@ import org.slf4j.LoggerFactory;
  * after it was; a file that holds anything else is no lease and is taken over, with a WARN. A
  * directory, or a file that cannot be read, at the lease's path is an error that says so.
  */
-final class FileLeases {
-    private static final Logger LOG = LoggerFactory.getLogger(FileLeases.class);
+final class Leases {
+    private static final Logger LOG = LoggerFactory.getLogger(Leases.class);
     private static final Pattern WORD = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     /** More than any lease file holds: a bigger file is no lease, and is not read whole. */
     private static final int MAX_LEASE_BYTES = 512;
 
-    private final Path folder;
+    private final StorageDriver driver;
+    private final String folder;
 
-    FileLeases(Path folder) {
+    Leases(StorageDriver driver, String folder) {
+        this.driver = driver;
         this.folder = folder;
     }
 
@@ -68,13 +62,12 @@ final class FileLeases {
     boolean hold(String name, String holder, Instant now, Duration term) throws IOException {
         check(name, "lease name");
         check(holder, "lease holder");
-        createFolder();
         return take(name, holder, now, term);
     }
 
     /** {@link #hold} of a name and holder checked, also of a takeover marker (whose name is longer). */
     private boolean take(String name, String holder, Instant now, Duration term) throws IOException {
-        Path file = folder.resolve(name);
+        String file = StoreKeys.join(folder, name);
         Lease mine = new Lease(holder, now.plus(term).toEpochMilli());
         Found current = read(file);
         if (current == null) {
@@ -101,7 +94,7 @@ final class FileLeases {
 
     void release(String name, String holder) throws IOException {
         check(name, "lease name");
-        Path file = folder.resolve(name);
+        String file = StoreKeys.join(folder, name);
         Found current = read(file);
         if (current == null
                 || current.lease() == null
@@ -115,7 +108,7 @@ final class FileLeases {
         }
         try {
             if (current.equals(read(file))) {
-                Files.deleteIfExists(file);
+                driver.delete(file);
             }
         } finally {
             dropTakeover(name, marker);
@@ -131,22 +124,22 @@ final class FileLeases {
      */
     private String takeover(String name, String holder, Instant now, Duration term) throws IOException {
         String marker = markerHolder(holder);
-        return take(takeoverFile(name).getFileName().toString(), marker, now, term) ? marker : null;
+        return take(StoreKeys.name(takeoverFile(name)), marker, now, term) ? marker : null;
     }
 
     /** Removes the takeover marker of {@code name} if {@code marker} still holds it. */
     private void dropTakeover(String name, String marker) throws IOException {
-        Path file = takeoverFile(name);
+        String file = takeoverFile(name);
         Found current = read(file);
         if (current != null
                 && current.lease() != null
                 && current.lease().holder().equals(marker)) {
-            Files.deleteIfExists(file);
+            driver.delete(file);
         }
     }
 
-    private Path takeoverFile(String name) {
-        return folder.resolve("." + name + ".takeover");
+    private String takeoverFile(String name) {
+        return StoreKeys.join(folder, "." + name + ".takeover");
     }
 
     /** A holder's name for one call, that no other call holds: its name (cut short) and 12 random hex digits. */
@@ -156,7 +149,7 @@ final class FileLeases {
     }
 
     /** Whether {@code found}, another holder's, may be taken over at {@code now}; says why when that is unusual. */
-    private static boolean stale(Path file, Found found, Instant now, Duration term) {
+    private static boolean stale(String file, Found found, Instant now, Duration term) {
         Lease lease = found.lease();
         if (lease != null && lease.runsImplausiblyFar(now, term)) {
             LOG.warn(
@@ -177,81 +170,48 @@ final class FileLeases {
         return true;
     }
 
-    private void createFolder() throws IOException {
-        try {
-            Files.createDirectories(folder);
-        } catch (FileAlreadyExistsException e) {
-            throw new IOException(folder + " is a file, not the folder of the leases: remove it", e);
-        }
-    }
-
     /**
-     * Creates the lease file if it does not exist; false if it does (another holder has it). The
-     * lease is written whole beside it first and linked into place, which fails if the file
-     * exists: the file is never seen empty, where a holder that read it empty could take it for
-     * a stale one being written and take it over while its creator goes on holding it (found by
-     * eight holders at once with a clock ahead of the file system's). Without hard links: created
-     * empty and written, as a last resort.
+     * Creates the lease object if there is none; false if there is one (another holder has it). It
+     * is written whole at once ({@link StorageDriver#putIfAbsent}): never seen empty, where a holder
+     * that read it empty could take it for a stale one being written and take it over while its
+     * creator goes on holding it (found by eight holders at once with a clock ahead of the file
+     * system's).
      */
-    private boolean create(Path file, Lease lease) throws IOException {
-        Path temp = folder.resolve("." + file.getFileName() + ".new-" + UUID.randomUUID());
-        try {
-            Files.write(temp, bytes(lease), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            Files.createLink(file, temp);
-            return true;
-        } catch (FileAlreadyExistsException e) {
-            return false;
-        } catch (UnsupportedOperationException e) {
-            return createInPlace(file, lease);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+    private boolean create(String file, Lease lease) throws IOException {
+        return driver.putIfAbsent(file, bytes(lease));
     }
 
-    private static boolean createInPlace(Path file, Lease lease) throws IOException {
-        try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            out.write(bytes(lease));
-        } catch (FileAlreadyExistsException e) {
-            return false;
-        }
-        return true;
-    }
-
-    private void replace(Path file, Lease lease) throws IOException {
-        Path temp = folder.resolve("." + file.getFileName() + ".renew-" + UUID.randomUUID());
-        try {
-            Files.write(temp, bytes(lease));
-            try {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+    private void replace(String file, Lease lease) throws IOException {
+        driver.put(file, bytes(lease));
     }
 
     private static byte[] bytes(Lease lease) {
         return (lease.holder() + " " + lease.expiresMillis() + "\n").getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** What {@code file} holds; null if there is no such file. */
-    private static Found read(Path file) throws IOException {
-        if (Files.isDirectory(file)) {
-            throw new IOException(file + " is a directory, not a lease file: remove it so that the lease can be taken");
-        }
+    /** What the lease object holds; null if there is none. */
+    private Found read(String file) throws IOException {
         byte[] bytes;
-        long modified;
-        try (InputStream in = Files.newInputStream(file)) {
-            bytes = in.readNBytes(MAX_LEASE_BYTES);
-            modified = Files.getLastModifiedTime(file).toMillis();
-        } catch (NoSuchFileException e) {
-            return null;
+        StorageDriver.Info info;
+        try {
+            info = driver.stat(file);
+            if (info == null) {
+                return null;
+            }
+            bytes = driver.get(file, MAX_LEASE_BYTES);
         } catch (IOException e) {
-            throw new IOException("cannot read the lease file " + file + ": " + Reasons.of(e), e);
+            throw new IOException("cannot read the lease " + file + ": " + Reasons.of(e), e);
+        }
+        if (bytes == null) {
+            bytes = info.size() > MAX_LEASE_BYTES
+                    ? "(more than a lease holds)".getBytes(StandardCharsets.US_ASCII)
+                    : null;
+            if (bytes == null) {
+                return null; // deleted since the look-up
+            }
         }
         String text = new String(bytes, StandardCharsets.ISO_8859_1).trim();
-        return new Found(text, parse(text), modified);
+        return new Found(text, parse(text), info.modifiedMillis());
     }
 
     /** The lease {@code text} names, or null. */
