@@ -9,10 +9,12 @@ import java.util.regex.Pattern;
  * The names an admin command takes, checked before any request: as the admin API names them, with
  * the registry first ({@code quay.io/podman/hello:latest}, {@code docker.io/library/alpine@sha256:...});
  * the cache judges whether it serves them. What passes goes into the request's path as typed, so
- * only the characters of names, tags and digests pass.
+ * only the characters of names, tags and digests pass, and no part of a path that is empty or dots.
  */
 final class AdminNames {
     private static final Pattern CHARACTERS = Pattern.compile("[A-Za-z0-9._/:@-]+");
+    /** A part of a path that no name has and that would change the request's path: {@code //}, {@code /./}, {@code /../}. */
+    private static final Pattern DOT_OR_EMPTY_PART = Pattern.compile("(^|/)\\.{0,2}(/|$)");
 
     private AdminNames() {}
 
@@ -77,8 +79,10 @@ final class AdminNames {
         if (name.isEmpty()) {
             throw new InvalidValueException("an empty " + what + " name");
         }
-        if (!CHARACTERS.matcher(name).matches()) {
-            throw new InvalidValueException("'" + name + "' is not a " + what + " name");
+        if (!CHARACTERS.matcher(name).matches()
+                || DOT_OR_EMPTY_PART.matcher(name).find()) {
+            throw new InvalidValueException(
+                    "'" + name + "' is not " + (what.startsWith("i") ? "an " : "a ") + what + " name");
         }
         return name;
     }

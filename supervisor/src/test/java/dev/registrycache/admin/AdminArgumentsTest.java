@@ -106,6 +106,8 @@ class AdminArgumentsTest {
                 Arguments.of(
                         List.of("list", "quay.io/podman/he llo"), "'quay.io/podman/he llo' is not a repository name"),
                 Arguments.of(List.of("purge", "--repository", "hello"), "'hello': name the registry first"),
+                Arguments.of(List.of("purge", "quay.io/../../v2/x:1"), "'quay.io/../../v2/x:1' is not an image name"),
+                Arguments.of(List.of("list", "quay.io//hello"), "'quay.io//hello' is not a repository name"),
                 Arguments.of(
                         List.of("quarantine", "c1d6"), "quarantine: 'c1d6' is not a digest (sha256:<64 hex digits>)"),
                 Arguments.of(List.of("release"), "Missing required parameter: 'DIGEST'"));
