@@ -118,6 +118,15 @@ class AdminE2EIT {
         assertEquals(whole, v1.path("storedBytes").asLong(), "manifest, config and layers are all stored");
         assertEquals(0, v1.path("missingBlobs").asInt());
         assertFalse(v1.path("lastUse").isNull());
+        CliRun table = admin(ADMIN, "list", "quay.io/team/a");
+        assertEquals(0, table.exit(), table.output());
+        assertTrue(
+                table.output().contains("v1")
+                        && table.output().contains(a.manifest().digest()),
+                table.output());
+        CliRun refused = admin(PULLER, "list");
+        assertEquals(1, refused.exit(), refused.output());
+        assertTrue(refused.output().contains("403 DENIED"), refused.output());
     }
 
     private void aPlainUserIsRefusedEveryRoute(Image a) {
@@ -331,6 +340,21 @@ class AdminE2EIT {
                         "dir:" + dir.resolve("pulled-" + System.nanoTime()),
                         null);
     }
+
+    /** {@code registry-cache admin args} as an operator runs it, with the password in ADMIN_PASSWORD. */
+    private CliRun admin(TestCredentials who, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("admin"));
+        all.addAll(List.of(args));
+        all.addAll(List.of("--cache", "http://127.0.0.1:" + stack.port(), "-u", who.username()));
+        Process p = WholeStack.supervisor(
+                        List.of(), Map.of("ADMIN_PASSWORD", who.password()), all.toArray(String[]::new))
+                .start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        return new CliRun(p.exitValue(), output);
+    }
+
+    record CliRun(int exit, String output) {}
 
     private RegistryClient.Response call(TestCredentials who, String method, String path, String body) {
         return new RegistryClient("http://127.0.0.1:" + stack.port())
