@@ -103,7 +103,7 @@ class AdminE2EIT {
         everyRequestIsInTheAuditTrail();
     }
 
-    private void listsWhatAPullBrought(Image a) {
+    private void listsWhatAPullBrought(Image a) throws Exception {
         JsonNode registries = json(call(ADMIN, "GET", "/admin/v1/registries", null), 200);
         assertEquals(
                 "quay.io", registries.path("registries").get(0).path("name").asText());
@@ -207,9 +207,8 @@ class AdminE2EIT {
         String manifest = c.manifest().digest();
         JsonNode q = json(call(ADMIN, "PUT", "/admin/v1/quarantine/" + layer, "{\"reason\":\"CVE-2026-1234\"}"), 201);
         assertTrue(q.path("bytesDeleted").asLong() > 0, q.toString());
-        assertEquals(
-                201,
-                call(ADMIN, "PUT", "/admin/v1/quarantine/" + manifest, null).status());
+        CliRun quarantined = admin(ADMIN, "quarantine", manifest, "--reason", "re-pointed tag");
+        assertEquals(0, quarantined.exit(), quarantined.output());
         assertFalse(stored(layer));
         assertFalse(stored(manifest));
         int layerFetches = quay.requestCount("GET", "/blobs/" + layer);
@@ -229,9 +228,11 @@ class AdminE2EIT {
         assertEquals(
                 200,
                 call(ADMIN, "DELETE", "/admin/v1/quarantine/" + layer, null).status());
-        assertEquals(
-                200,
-                call(ADMIN, "DELETE", "/admin/v1/quarantine/" + manifest, null).status());
+        CliRun listed = admin(ADMIN, "quarantined", "--json");
+        assertEquals(0, listed.exit(), listed.output());
+        assertTrue(listed.output().contains(manifest) && listed.output().contains("re-pointed tag"), listed.output());
+        CliRun released = admin(ADMIN, "release", manifest);
+        assertEquals(0, released.exit(), released.output());
         pull(stack, b);
         pull(two, c);
         assertEquals(layerFetches + 1, quay.requestCount("GET", "/blobs/" + layer), "released: fetched once");
