@@ -8,7 +8,10 @@ record CleanerMetrics(
         Metrics.Counter evictedBlobs,
         Metrics.Counter evictedBytes,
         Metrics.Gauge storeBytes,
-        Metrics.Gauge maxBytes) {
+        Metrics.Gauge maxBytes,
+        Metrics.Gauge pinnedImages,
+        Metrics.Gauge pinnedBytes,
+        Metrics.Gauge quarantinedDigests) {
 
     static CleanerMetrics in(Metrics metrics) {
         return new CleanerMetrics(
@@ -18,6 +21,12 @@ record CleanerMetrics(
                 metrics.gauge(
                         "registry_cache_store_bytes",
                         "Size of the blob store, with blobs being fetched, measured every minute"),
-                metrics.gauge("registry_cache_store_max_bytes", "CLEANER_MAXSIZE"));
+                metrics.gauge("registry_cache_store_max_bytes", "CLEANER_MAXSIZE"),
+                metrics.gauge("registry_cache_pinned_images", "Images pinned, at the last cleaning pass"),
+                metrics.gauge(
+                        "registry_cache_pinned_bytes",
+                        "Bytes of the pinned images' stored blobs, kept by the cleaner, at the last cleaning pass"),
+                metrics.gauge(
+                        "registry_cache_quarantined_digests", "Digests in quarantine, at the last cleaning pass"));
     }
 }
