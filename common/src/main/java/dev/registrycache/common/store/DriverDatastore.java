@@ -106,8 +106,7 @@ public class DriverDatastore implements Datastore {
     @Override
     public long lastUse(Digest digest) {
         try {
-            StorageDriver.Info info = driver.stat(StoreKeys.blobData(digest));
-            return info == null ? -1 : info.lastUseMillis();
+            return driver.lastUse(StoreKeys.blobData(digest));
         } catch (IOException e) {
             return -1;
         }
@@ -144,7 +143,7 @@ public class DriverDatastore implements Datastore {
         for (StorageDriver.Child blob : blobs) {
             byte[] hash = StoreKeys.hashOf(algorithm, blob.name());
             if (hash != null) {
-                visitor.blob(known, hash, blob.info().size(), blob.info().lastUseMillis());
+                visitor.blob(known, hash, blob.info().size(), blob.lastUseMillis());
             }
         }
     }

@@ -53,9 +53,22 @@ public final class FileDriver implements StorageDriver {
     }
 
     private static Info info(BasicFileAttributes a) {
-        long modified = a.lastModifiedTime().toMillis();
-        return new Info(
-                a.size(), modified, Math.max(modified, a.lastAccessTime().toMillis()));
+        return new Info(a.size(), a.lastModifiedTime().toMillis());
+    }
+
+    /** A file's last use: its access time, or its write time if later. */
+    private static long lastUse(BasicFileAttributes a) {
+        return Math.max(a.lastModifiedTime().toMillis(), a.lastAccessTime().toMillis());
+    }
+
+    @Override
+    public long lastUse(String key) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(layout.at(key), BasicFileAttributes.class);
+            return a.isRegularFile() ? lastUse(a) : -1;
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     @Override
@@ -218,7 +231,7 @@ public final class FileDriver implements StorageDriver {
                 BasicFileAttributes a =
                         Files.readAttributes(dir.resolve(leaf), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 if (a.isRegularFile()) {
-                    out.add(new Child(dir.getFileName().toString(), info(a)));
+                    out.add(new Child(dir.getFileName().toString(), info(a), lastUse(a)));
                 }
             } catch (IOException e) {
                 // deleted meanwhile, or an entry without its leaf

@@ -28,21 +28,25 @@ import java.util.List;
  *     Upload#openReader} as they are written, and at their key only after {@link Upload#publish}.</li>
  * <li><b>Last use.</b> Every object has a last use: the later of its last write and the times
  *     {@link #recordUse} set (a file's access time; a small record beside an object), which
- *     {@link #stat} and {@link #list} report. A driver may count its own reads as uses.</li>
+ *     {@link #lastUse} and {@link #listObjects} report. A driver may count its own reads as
+ *     uses.</li>
  * <li><b>Absent is not an error</b>: reads of what does not exist answer null, false or empty;
  *     {@link IOException} is for a store that fails.</li>
  * </ul>
  */
 public interface StorageDriver {
 
-    /** What the store says of an object: its size, when it was last written, and its last use (epoch millis). */
-    record Info(long size, long modifiedMillis, long lastUseMillis) {}
+    /** What the store says of an object at once: its size and when it was last written (epoch millis). */
+    record Info(long size, long modifiedMillis) {}
 
-    /** An object {@code <name>/<leaf>} of a folder, found by {@link #listObjects}, with its info. */
-    record Child(String name, Info info) {}
+    /** An object {@code <name>/<leaf>} of a folder, found by {@link #listObjects}, with its info and last use. */
+    record Child(String name, Info info, long lastUseMillis) {}
 
-    /** The object's info; null if there is no object at {@code key}. */
+    /** The object's info; null if there is no object at {@code key}. As cheap as the store allows: every blob request asks. */
     Info stat(String key) throws IOException;
+
+    /** The object's last use (epoch millis); -1 if there is no object at {@code key}. */
+    long lastUse(String key) throws IOException;
 
     /** The whole object if it holds at most {@code maxBytes}; null if absent or larger. */
     byte[] get(String key, int maxBytes) throws IOException;
