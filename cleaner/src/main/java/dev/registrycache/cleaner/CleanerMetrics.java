@@ -8,7 +8,8 @@ record CleanerMetrics(
         Metrics.Counter evictedBlobs,
         Metrics.Counter evictedBytes,
         Metrics.Gauge storeBytes,
-        Metrics.Gauge maxBytes) {
+        Metrics.Gauge maxBytes,
+        Metrics.Gauge thresholdBytes) {
 
     static CleanerMetrics in(Metrics metrics) {
         return new CleanerMetrics(
@@ -18,6 +19,10 @@ record CleanerMetrics(
                 metrics.gauge(
                         "registry_cache_store_bytes",
                         "Size of the blob store, with blobs being fetched, measured every minute"),
-                metrics.gauge("registry_cache_store_max_bytes", "CLEANER_MAXSIZE"));
+                metrics.gauge("registry_cache_store_max_bytes", "CLEANER_MAXSIZE"),
+                metrics.gauge(
+                        "registry_cache_store_threshold_bytes",
+                        "Size above which a cleaning pass deletes (down to CLEANER_MAXSIZE): CLEANER_MAXSIZE plus "
+                                + "CLEANER_THRESHOLD_PERCENTAGE"));
     }
 }
