@@ -47,8 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The dashboard and the alerting rules of docker/monitoring, checked with the real tools: promtool
  * checks and unit-tests the rules, and a private Prometheus scrapes a whole stack (TLS and
  * htpasswd, two registries, one behind a front that announces Docker Hub's rate limit) while
- * skopeo pulls through it; then every query of the dashboard must answer with data, and every rule
- * must evaluate without error.
+ * skopeo pulls through it; then every query of the dashboard, and every metric the rules read,
+ * must answer with data, and every rule must evaluate without error.
  */
 @Tag("e2e")
 class DashboardsAndAlertsIT {
@@ -131,7 +131,11 @@ class DashboardsAndAlertsIT {
         pullThrough(dir, "127.0.0.1:" + port);
         askTheAdminApi(ca, port);
 
-        assertEveryQueryAnswers(prometheus, MonitoringFiles.queries());
+        List<MonitoringFiles.Query> queries = new ArrayList<>(MonitoringFiles.queries());
+        for (String metric : MonitoringFiles.metricsTheRulesRead()) {
+            queries.add(new MonitoringFiles.Query("the rules' metric " + metric, metric));
+        }
+        assertEveryQueryAnswers(prometheus, queries);
         assertEveryRuleEvaluates(prometheus);
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,6 +106,23 @@ final class MonitoringFiles {
             throw new AssertionError("a Grafana variable the tests do not know in " + expr);
         }
         return out;
+    }
+
+    /**
+     * The cache's metrics the alerting rules read: a name misspelt there would not fail the
+     * rules' unit tests (their input series would carry the same name), only never fire.
+     */
+    static Set<String> metricsTheRulesRead() {
+        try {
+            Set<String> names = new TreeSet<>();
+            Matcher m = Pattern.compile("\\bregistry_cache_\\w+").matcher(Files.readString(RULES));
+            while (m.find()) {
+                names.add(m.group());
+            }
+            return names;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + RULES, e);
+        }
     }
 
     /** The names of the alerts in the rules file. */
