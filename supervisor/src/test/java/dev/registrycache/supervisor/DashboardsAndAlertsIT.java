@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -67,19 +66,28 @@ class DashboardsAndAlertsIT {
     private static final TestCredentials CLIENT = TestCredentials.of("operator", "dashboards-pw");
     /** The name in the gateway's certificate, which Prometheus checks, though it connects to 127.0.0.1. */
     private static final String CERT_NAME = "localhost";
+    /** As long as a supervisor takes to stop its children (25 s each, at most), then it is killed with them. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(40);
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final List<Process> started = new ArrayList<>();
 
+    /** Stops every process and server the test started, each even when another fails to stop. */
     @AfterEach
     void cleanUp() throws Exception {
-        for (Process p : started) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
+        Exception failed = null;
         for (AutoCloseable c : closeables) {
-            c.close();
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
         }
     }
 
@@ -159,8 +167,8 @@ class DashboardsAndAlertsIT {
         env.put("ADMIN_USERS", CLIENT.username());
         env.put("UPSTREAM_ENDPOINTS", "quay.io=" + quay + " docker.io=" + hub);
         env.put("WARMUP_SIZE", "0"); // nothing to see in the metrics; spares a shared machine
-        Process stack = WholeStack.supervisor(List.of(), env).start();
-        started.add(stack);
+        Process stack = Tools.start(WholeStack.supervisor(List.of(), env));
+        closeables.add(() -> Tools.stop(stack, STOP_GRACE)); // SIGTERM: the supervisor stops the rest
         return stack;
     }
 
