@@ -64,7 +64,7 @@ class BlobScanTest {
             Digest d = scan.digest(i);
             int n = digests.indexOf(d);
             assertEquals(n == 300 ? content.length : ("blob " + n).length(), scan.size(i));
-            assertEquals(store.lastUseMillis(d), scan.lastUse(i));
+            assertEquals(store.lastUse(d), scan.lastUse(i));
             assertEquals(BlobScan.Known.STORED, scan.lookup(HexFormat.of().parseHex(d.hex())));
         }
         int first = 0;

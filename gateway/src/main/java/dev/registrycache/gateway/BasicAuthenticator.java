@@ -46,19 +46,24 @@ final class BasicAuthenticator {
 
     /** True when {@code authorization} is a valid {@code Basic} header for a user of the file. */
     boolean authenticate(String authorization) {
+        return user(authorization) != null;
+    }
+
+    /** The user whose valid {@code Basic} credentials {@code authorization} holds; null if it holds none. */
+    String user(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return false;
+            return null;
         }
         String decoded;
         try {
             decoded = new String(
                     Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            return false;
+            return null;
         }
         int colon = decoded.indexOf(':');
         if (colon <= 0) {
-            return false;
+            return null;
         }
         String user = decoded.substring(0, colon);
         String password = decoded.substring(colon + 1);
@@ -67,7 +72,7 @@ final class BasicAuthenticator {
         String key = cacheKey(user, password);
         Long until = verified.get(key);
         if (until != null && until > now) {
-            return true;
+            return user;
         }
         String hash = users.users().get(user);
         boolean ok =
@@ -78,7 +83,7 @@ final class BasicAuthenticator {
             }
             verified.put(key, now + CACHE_MILLIS);
         }
-        return ok;
+        return ok ? user : null;
     }
 
     private String cacheKey(String user, String password) {

@@ -1,5 +1,6 @@
 package dev.registrycache.gateway;
 
+import dev.registrycache.common.settings.AdminUsers;
 import dev.registrycache.common.settings.ConfigException;
 import dev.registrycache.common.settings.PeerAddress;
 import dev.registrycache.common.settings.PeerSettings;
@@ -24,11 +25,12 @@ public final class GatewayChecks {
 
     /**
      * Whether clients must authenticate (htpasswd); throws a {@link ConfigException} if client
-     * authentication is misconfigured.
+     * authentication or the admin API's users are misconfigured.
      */
     public static boolean checkAuthentication(Map<String, String> env) {
         Optional<GatewayConfig.Auth> auth = GatewayConfig.resolveAuth(env);
         auth.ifPresent(a -> Htpasswd.read(a.htpasswd()));
+        AdminUsers.resolve(env, auth.isPresent());
         return auth.isPresent();
     }
 

@@ -2,6 +2,7 @@ package dev.registrycache.gateway;
 
 import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.oci.RegistryHost;
+import dev.registrycache.common.settings.AdminUsers;
 import dev.registrycache.common.settings.BindAddress;
 import dev.registrycache.common.settings.ConfigException;
 import dev.registrycache.common.settings.DefaultRegistry;
@@ -21,7 +22,7 @@ import java.util.Optional;
 
 /**
  * The gateway's settings, read once and validated: where to listen, TLS or not, client
- * authentication, which node serves which registry prefix (and repositories named without one), and the shared datastore (whose
+ * authentication and the admin API's users, which node serves which registry prefix (and repositories named without one), and the shared datastore (whose
  * stored blobs the gateway answers itself) and log dir.
  */
 record GatewayConfig(
@@ -29,6 +30,7 @@ record GatewayConfig(
         int port,
         Optional<Path> certs,
         Optional<Auth> auth,
+        Optional<AdminUsers> adminUsers,
         Map<String, URI> nodes,
         Map<String, RegistryHost> registries,
         Optional<RegistryHost> defaultRegistry,
@@ -86,6 +88,7 @@ record GatewayConfig(
                 port,
                 certs,
                 auth,
+                AdminUsers.resolve(env, auth.isPresent()),
                 Collections.unmodifiableMap(nodes),
                 Collections.unmodifiableMap(registries),
                 DefaultRegistry.resolve(env, registries.values()),

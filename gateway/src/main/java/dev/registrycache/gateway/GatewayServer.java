@@ -9,11 +9,13 @@ import dev.registrycache.common.http.RequestFacts;
 import dev.registrycache.common.http.WarmUp;
 import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.store.FileDatastore;
+import dev.registrycache.gateway.admin.AdminHandler;
 import dev.registrycache.gateway.peers.Peers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.security.KeyStore;
 import java.time.Clock;
+import java.util.List;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.server.ConnectionFactory;
@@ -29,8 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gateway process: one port, TLS (TLS 1.2 and 1.3, HTTP/2 by ALPN next to HTTP/1.1) from
- * {@code certs.pem} or plain HTTP without it, optional htpasswd authentication, and a reverse
- * proxy to the node of each registry.
+ * {@code certs.pem} or plain HTTP without it, optional htpasswd authentication, a reverse
+ * proxy to the node of each registry, and the operators' admin API.
  */
 public final class GatewayServer extends OnePortServer {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
@@ -77,10 +79,21 @@ public final class GatewayServer extends OnePortServer {
         Observability observability = new Observability(metrics, config.nodes(), config.logDir(), config.nodeToken());
         ForwardingHandler forwarding = new ForwardingHandler(
                 new Routes(config.nodes(), config.defaultRegistry()), datastoreBlobs, peers, proxy);
+        String challenge = PublicPortHandler.challenge(
+                config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"));
+        AdminHandler admin = new AdminHandler(
+                config.adminUsers(),
+                authenticator == null ? null : authenticator::user,
+                challenge,
+                new FileDatastore(config.dataDir()),
+                List.copyOf(config.registries().keySet()),
+                new LogDirLayout(config.logDir()).adminAuditLog(),
+                metrics);
         Handler publicPort = new PublicPortHandler(
                 config.certs().isPresent(),
                 authenticator,
-                config.auth().map(GatewayConfig.Auth::realm).orElse("Registry Realm"),
+                challenge,
+                admin,
                 new MetricsHandler(observability::metrics, observability::health, forwarding));
         // the forwarding handler ends both ports' chains; Jetty starts and stops it once
         Handler ports = peers == null
@@ -96,6 +109,9 @@ public final class GatewayServer extends OnePortServer {
      * that did not answer), anything it did not pass on. What a node answered, the node logs.
      */
     private static boolean answeredHere(Request request) {
+        if (AdminHandler.isAdminPath(request.getHttpURI().getPath())) {
+            return false; // the admin API has its own trail
+        }
         return RequestFacts.peek(request) != null || ProxyRoute.of(request) == null;
     }
 

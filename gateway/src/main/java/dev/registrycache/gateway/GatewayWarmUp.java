@@ -57,6 +57,7 @@ final class GatewayWarmUp implements WarmUp.Rig {
                 0,
                 real.certs(),
                 Optional.empty(),
+                Optional.empty(),
                 Map.of(registry.prefix(), node.uri()),
                 Map.of(registry.prefix(), registry),
                 Optional.empty(),

@@ -4,6 +4,7 @@ import dev.registrycache.common.http.ErrorResponses;
 import dev.registrycache.common.http.MetricsHandler;
 import dev.registrycache.common.oci.ErrorCode;
 import dev.registrycache.common.oci.RegistryException;
+import dev.registrycache.gateway.admin.AdminHandler;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -16,7 +17,8 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Who may ask what on the clients' port: with TLS on, nothing over plain HTTP (a 400 that says to
  * use https, and the connection closed); {@code /healthz} for probes without credentials, then
- * only the registry API and {@code /metrics}, with client authentication (htpasswd) when it is on.
+ * only the registry API and {@code /metrics}, with client authentication (htpasswd) when it is on,
+ * and the admin API ({@link AdminHandler}), which admits its own users.
  * The wrapped {@link dev.registrycache.common.http.MetricsHandler} answers the two probes'
  * paths, and passes the API to the {@link ForwardingHandler}.
  */
@@ -24,13 +26,28 @@ final class PublicPortHandler extends Handler.Wrapper {
     private final boolean httpsOnly;
     private final BasicAuthenticator authenticator;
     private final String challenge;
+    private final Handler admin;
 
-    /** {@code httpsOnly}: the port speaks TLS; {@code authenticator}: null when client authentication is off. */
-    PublicPortHandler(boolean httpsOnly, BasicAuthenticator authenticator, String realm, Handler metricsThenApi) {
+    /**
+     * {@code httpsOnly}: the port speaks TLS; {@code authenticator}: null when client authentication
+     * is off; {@code admin}: the admin API, which checks its users itself.
+     */
+    PublicPortHandler(
+            boolean httpsOnly,
+            BasicAuthenticator authenticator,
+            String challenge,
+            Handler admin,
+            Handler metricsThenApi) {
         super(metricsThenApi);
         this.httpsOnly = httpsOnly;
         this.authenticator = authenticator;
-        this.challenge = "Basic realm=\"" + realm.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        this.challenge = challenge;
+        this.admin = admin;
+    }
+
+    /** The Basic challenge of {@code realm}, quoted. */
+    static String challenge(String realm) {
+        return "Basic realm=\"" + realm.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     @Override
@@ -42,6 +59,9 @@ final class PublicPortHandler extends Handler.Wrapper {
         String path = request.getHttpURI().getPath();
         if (MetricsHandler.HEALTH.equals(path)) {
             return super.handle(request, response, callback); // for probes: no credentials needed
+        }
+        if (AdminHandler.isAdminPath(path)) {
+            return admin.handle(request, response, callback);
         }
         if (!MetricsHandler.METRICS.equals(path) && !ForwardingHandler.isApiPath(path)) {
             ErrorResponses.send(

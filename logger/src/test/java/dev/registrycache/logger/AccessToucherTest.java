@@ -62,7 +62,7 @@ class AccessToucherTest {
     }
 
     private Instant lastUse(Digest d) {
-        return Instant.ofEpochMilli(store.lastUseMillis(d));
+        return Instant.ofEpochMilli(store.lastUse(d));
     }
 
     @Test

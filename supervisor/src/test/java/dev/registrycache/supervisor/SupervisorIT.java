@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.store.StoreLayout;
+import dev.registrycache.supervisor.WholeStack.Stack;
 import dev.registrycache.testsupport.Await;
-import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.Sha256;
@@ -31,7 +31,6 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -46,40 +45,12 @@ import org.junit.jupiter.api.io.TempDir;
 /** The whole cache started exactly as a user starts it: {@code java -jar registry-cache.jar}. */
 @Tag("e2e")
 class SupervisorIT {
-    private final List<Process> started = new ArrayList<>();
+    private final WholeStack.Starter stacks = new WholeStack.Starter();
     private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    /** A running supervisor and every line it printed. */
-    record Stack(Process process, OutputLines.Lines lines, int port) {
-        boolean printed(String text) {
-            return lines.stream().anyMatch(l -> l.contains(text));
-        }
-
-        /** Waits until every line of the supervisor's output is in {@link #lines()}: it has exited. */
-        void awaitOutputEnd() {
-            Await.until("the end of the supervisor's output", lines::complete);
-        }
-
-        List<ProcessHandle> children() {
-            return process.descendants().filter(ProcessHandle::isAlive).toList();
-        }
-
-        ProcessHandle child(String argument) {
-            return children().stream()
-                    .filter(h -> String.join(" ", h.info().arguments().orElse(new String[0]))
-                            .contains(argument))
-                    .findFirst()
-                    .orElseThrow(() -> new AssertionError("no child with " + argument + " in " + lines));
-        }
-    }
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (Process p : started) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
+        stacks.close();
         for (AutoCloseable c : closeables) {
             c.close();
         }
@@ -91,32 +62,11 @@ class SupervisorIT {
 
     /** With {@code ownGroup}, the supervisor leads a new session and process group, as in a terminal. */
     private Stack start(boolean ownGroup, Map<String, String> env, String... args) throws Exception {
-        ProcessBuilder pb = WholeStack.supervisor(ownGroup ? List.of("setsid") : List.of(), env, args);
-        Process p = pb.start();
-        started.add(p);
-        OutputLines.Lines lines = OutputLines.follow(p);
-        int port = 8443;
-        try {
-            port = Integer.parseInt(env.getOrDefault("PORT", "8443"));
-        } catch (NumberFormatException invalidOnPurpose) {
-            // a test of bad configuration
-        }
-        return new Stack(p, lines, port);
+        return stacks.start(ownGroup, env, args);
     }
 
     private Map<String, String> env(Path dir, String pullSecretJson, String endpoints) throws Exception {
-        Path secret = Files.writeString(dir.resolve("pull-secret.json"), pullSecretJson);
-        Map<String, String> env = new HashMap<>();
-        env.put("PULL_SECRET", secret.toString());
-        env.put("DATA_DIR", dir.resolve("data").toString());
-        env.put("LOG_DIR", dir.resolve("logs").toString());
-        env.put("PORT", Integer.toString(FreePort.pick()));
-        env.put("CERTS", dir.resolve("no-certs.pem").toString());
-        env.put("WARMUP_SIZE", "32M"); // each start warms up: enough to see it, light on a shared machine
-        if (endpoints != null) {
-            env.put("UPSTREAM_ENDPOINTS", endpoints);
-        }
-        return env;
+        return WholeStack.env(dir, pullSecretJson, endpoints);
     }
 
     @Test

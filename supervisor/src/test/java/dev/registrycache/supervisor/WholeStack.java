@@ -1,11 +1,15 @@
 package dev.registrycache.supervisor;
 
+import dev.registrycache.testsupport.Await;
+import dev.registrycache.testsupport.FreePort;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** How the end-to-end tests start the whole cache as a user does, {@code java -jar registry-cache.jar}, and wait on it. */
 final class WholeStack {
@@ -61,5 +65,78 @@ final class WholeStack {
                                 .contains(k));
         pb.environment().putAll(env);
         return pb;
+    }
+
+    /** A running supervisor and every line it printed. */
+    record Stack(Process process, OutputLines.Lines lines, int port) {
+        boolean printed(String text) {
+            return lines.stream().anyMatch(l -> l.contains(text));
+        }
+
+        /** Waits until every line of the supervisor's output is in {@link #lines()}: it has exited. */
+        void awaitOutputEnd() {
+            Await.until("the end of the supervisor's output", lines::complete);
+        }
+
+        List<ProcessHandle> children() {
+            return process.descendants().filter(ProcessHandle::isAlive).toList();
+        }
+
+        ProcessHandle child(String argument) {
+            return children().stream()
+                    .filter(h -> String.join(" ", h.info().arguments().orElse(new String[0]))
+                            .contains(argument))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no child with " + argument + " in " + lines));
+        }
+    }
+
+    /** Starts supervisors, and kills them with their children when closed (a test's clean-up, also on failure). */
+    static final class Starter implements AutoCloseable {
+        private final List<Process> started = new ArrayList<>();
+
+        /** With {@code ownGroup}, the supervisor leads a new session and process group, as in a terminal. */
+        Stack start(boolean ownGroup, Map<String, String> env, String... args) throws IOException {
+            ProcessBuilder pb = supervisor(ownGroup ? List.of("setsid") : List.of(), env, args);
+            Process p = pb.start();
+            started.add(p);
+            OutputLines.Lines lines = OutputLines.follow(p);
+            int port = 8443;
+            try {
+                port = Integer.parseInt(env.getOrDefault("PORT", "8443"));
+            } catch (NumberFormatException invalidOnPurpose) {
+                // a test of bad configuration
+            }
+            return new Stack(p, lines, port);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            for (Process p : started) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
+     * The environment of a stack in {@code dir}: the pull secret written there, the data and log
+     * dirs under it, a free port, no certificate (plain HTTP), a light warm-up, and the upstreams'
+     * {@code endpoints} (null: none).
+     */
+    static Map<String, String> env(Path dir, String pullSecretJson, String endpoints) throws IOException {
+        Path secret = Files.writeString(dir.resolve("pull-secret.json"), pullSecretJson);
+        Map<String, String> env = new HashMap<>();
+        env.put("PULL_SECRET", secret.toString());
+        env.put("DATA_DIR", dir.resolve("data").toString());
+        env.put("LOG_DIR", dir.resolve("logs").toString());
+        env.put("PORT", Integer.toString(FreePort.pick()));
+        env.put("CERTS", dir.resolve("no-certs.pem").toString());
+        env.put("WARMUP_SIZE", "32M"); // each start warms up: enough to see it, light on a shared machine
+        if (endpoints != null) {
+            env.put("UPSTREAM_ENDPOINTS", endpoints);
+        }
+        return env;
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
  *   node-&lt;prefix&gt;.access.log, gateway.access.log   access logs (rotated by size to .1), followed by the logger
  *   cleaner.prom, logger.prom, supervisor.prom        metrics of the processes without a port, for the gateway's /metrics
  *   .logger-state.json                                where the logger was in each access log
+ *   admin-audit.log                                   every request of the admin API (rotated by size to .1)
  * </pre>
  */
 public final class LogDirLayout {
@@ -65,6 +66,11 @@ public final class LogDirLayout {
 
     public Path supervisorMetrics() {
         return dir.resolve("supervisor" + METRICS_SUFFIX);
+    }
+
+    /** The audit trail of the admin API, written by the gateway. */
+    public Path adminAuditLog() {
+        return dir.resolve("admin-audit.log");
     }
 
     /** The logger's positions in the access logs, kept across its restarts. */

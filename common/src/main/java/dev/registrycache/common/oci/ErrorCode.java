@@ -24,6 +24,12 @@ public enum ErrorCode {
     /** distribution's code for an invalid range or parameter. */
     RANGE_INVALID(416, "requested range not satisfiable"),
     PAGINATION_NUMBER_INVALID(400, "invalid number of results requested"),
+    /** Not an OCI code; the admin API's, for a request it cannot read (a body that is not the JSON it takes). */
+    REQUEST_INVALID(400, "the request is not valid"),
+    /** Not an OCI code; the admin API's, for a change that what exists forbids (purging a pinned image). */
+    CONFLICT(409, "the request conflicts with the state of the cache"),
+    /** Not an OCI code; the admin API's, for a request body over its limit. */
+    TOO_LARGE(413, "request body too large"),
     /** distribution's code when a dependency (here: the upstream) cannot answer. */
     UNAVAILABLE(503, "service unavailable"),
     UNKNOWN(500, "unknown error");

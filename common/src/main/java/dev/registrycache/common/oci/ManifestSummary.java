@@ -16,15 +16,20 @@ import java.util.Set;
 /**
  * What the cache needs of a manifest: its media type as distribution decides it, and the
  * digests it references (config and layers, or an index's child manifests with their
- * platforms). Read in one
+ * platforms), with the sum of the sizes their descriptors declare. Read in one
  * streaming pass whose memory does not depend on the bytes (a JSON tree of a manifest full of
  * empty objects is many times its size): this holds one token, the parser's stack (at most
  * {@link #MAX_DEPTH} levels) and the references (at most {@link #MAX_REFERENCES}). Fields the
  * cache does not use are skipped unread, however large.
  */
-public record ManifestSummary(String mediaType, List<Digest> blobs, List<Entry> entries) {
+public record ManifestSummary(String mediaType, List<Digest> blobs, List<Entry> entries, long referencedBytes) {
     /** An index's child manifest, with the platform it names (null when none). */
     public record Entry(Digest digest, Platform platform) {}
+
+    /** Without the sizes: for what only follows references. */
+    public ManifestSummary(String mediaType, List<Digest> blobs, List<Entry> entries) {
+        this(mediaType, blobs, entries, 0);
+    }
 
     /** The largest manifest the cache reads, as distribution refuses larger ones. */
     public static final int MAX_BYTES = 4 * 1024 * 1024;
@@ -85,6 +90,7 @@ public record ManifestSummary(String mediaType, List<Digest> blobs, List<Entry> 
         private final List<Digest> blobs = new ArrayList<>();
         private final List<Entry> manifests = new ArrayList<>();
         private int references;
+        private long referencedBytes;
         private String mediaType;
         private int schemaVersion;
         private boolean signatures;
@@ -115,7 +121,7 @@ public record ManifestSummary(String mediaType, List<Digest> blobs, List<Entry> 
             } catch (IOException e) {
                 return NOT_A_MANIFEST;
             }
-            return new ManifestSummary(detectedType(), List.copyOf(blobs), List.copyOf(manifests));
+            return new ManifestSummary(detectedType(), List.copyOf(blobs), List.copyOf(manifests), referencedBytes);
         }
 
         private void topLevel(JsonParser p, String field, JsonToken value) throws IOException {
@@ -177,6 +183,8 @@ public record ManifestSummary(String mediaType, List<Digest> blobs, List<Entry> 
                         : null;
                 if (digest != null) {
                     into.add(digest);
+                } else if (collect && name.equals("size") && value == JsonToken.VALUE_NUMBER_INT) {
+                    addSize(p);
                 } else {
                     p.skipChildren();
                 }
@@ -196,6 +204,8 @@ public record ManifestSummary(String mediaType, List<Digest> blobs, List<Entry> 
                 JsonToken value = p.nextToken();
                 if (collect && name.equals("digest") && value == JsonToken.VALUE_STRING) {
                     digest = digestOrNull(p.getText());
+                } else if (collect && name.equals("size") && value == JsonToken.VALUE_NUMBER_INT) {
+                    addSize(p);
                 } else if (collect && name.equals("platform") && value == JsonToken.START_OBJECT) {
                     platform = strings(p, PLATFORM_FIELDS);
                 } else {
@@ -204,6 +214,17 @@ public record ManifestSummary(String mediaType, List<Digest> blobs, List<Entry> 
             }
             if (digest != null) {
                 manifests.add(new Entry(digest, platform(platform)));
+            }
+        }
+
+        /**
+         * Adds a descriptor's declared size; one that is negative or beyond a long is not counted,
+         * and the sum stops at {@code Long.MAX_VALUE} (a crafted manifest's sizes are not believed).
+         */
+        private void addSize(JsonParser p) throws IOException {
+            if (p.getNumberType() != JsonParser.NumberType.BIG_INTEGER && p.getLongValue() > 0) {
+                long sum = referencedBytes + p.getLongValue();
+                referencedBytes = sum < 0 ? Long.MAX_VALUE : sum;
             }
         }
 

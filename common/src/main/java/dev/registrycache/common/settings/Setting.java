@@ -94,6 +94,11 @@ public enum Setting {
      * themselves after a start, so that the first pulls run compiled code; 0 turns it off.
      */
     WARMUP_SIZE(null, "WARMUP_SIZE", "128M"),
+    /**
+     * Comma-separated htpasswd user names who may use the admin API ({@code /admin/v1/}); it needs
+     * REGISTRY_AUTH=htpasswd, and is off without this setting.
+     */
+    ADMIN_USERS(null, "ADMIN_USERS", null),
     /** Level of the processes' logfmt lines: ERROR, WARN, INFO, DEBUG, TRACE. */
     LOG_LEVEL(null, "LOG_LEVEL", "INFO");
 

@@ -151,6 +151,49 @@ public interface Datastore {
         return d != null && blobSize(d) >= 0 ? d : null;
     }
 
+    // ---- browsing and purging, for the cache's operators
+
+    /** Every repository that holds a link or a tag, sorted; empty when the store is. */
+    List<RepositoryName> repositories();
+
+    /** The manifests linked into the repository as revisions, whether or not they are stored. */
+    List<Digest> manifestRevisions(RepositoryName repository);
+
+    /** The blobs linked into the repository as layers (or configs), whether or not they are stored. */
+    List<Digest> layerLinks(RepositoryName repository);
+
+    /** When the blob was last used (see the class comment), in epoch millis; -1 if it is not stored. */
+    long lastUse(Digest digest);
+
+    /** Removes the repository's layer link; false if there was none. The blob stays. */
+    boolean unlinkLayer(RepositoryName repository, Digest digest);
+
+    /** Removes the repository's manifest revision link; false if there was none. The blob stays. */
+    boolean unlinkManifest(RepositoryName repository, Digest digest);
+
+    /** Removes the tag with its history; false if there was no such tag. The manifest stays. */
+    boolean untag(RepositoryName repository, Tag tag);
+
+    // ---- marks: the operators' pins and quarantines, kept in the store so every replica obeys them
+
+    /**
+     * Writes the record of {@code key} in {@code mark}, replacing what was there, atomically: a
+     * reader sees the old record or the new one. {@code key} is a short word ({@link Mark#isKey}).
+     */
+    void putMark(Mark mark, String key, byte[] record) throws IOException;
+
+    /** The record of {@code key} in {@code mark}; null if there is none. */
+    byte[] readMark(Mark mark, String key);
+
+    /** Whether {@code key} is in {@code mark}: cheap enough for every request (one look-up). */
+    boolean hasMark(Mark mark, String key);
+
+    /** Removes {@code key} from {@code mark}; false if it was not there. */
+    boolean deleteMark(Mark mark, String key);
+
+    /** The keys in {@code mark}, sorted. */
+    List<String> marks(Mark mark);
+
     // ---- leases
 
     /**

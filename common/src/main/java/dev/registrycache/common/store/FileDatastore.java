@@ -1,5 +1,6 @@
 package dev.registrycache.common.store;
 
+import dev.registrycache.common.AtomicFile;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.RepositoryName;
 import dev.registrycache.common.oci.Tag;
@@ -252,6 +253,152 @@ public final class FileDatastore implements Datastore {
         }
         tags.sort(null);
         return tags;
+    }
+
+    // ---- browsing and purging
+
+    @Override
+    public List<RepositoryName> repositories() {
+        List<RepositoryName> out = new ArrayList<>();
+        findRepositories(layout.repositoriesRoot(), out);
+        out.sort(null);
+        return out;
+    }
+
+    /** Adds the repositories at and under {@code dir}: a folder with a links folder is one, and may hold others. */
+    private void findRepositories(Path dir, List<RepositoryName> out) {
+        boolean repository = false;
+        for (Path child : folders(dir)) {
+            String name = child.getFileName().toString();
+            if (name.equals(StoreLayout.LAYERS) || name.equals(StoreLayout.MANIFESTS)) {
+                repository = true;
+            } else if (!name.startsWith("_")) {
+                findRepositories(child, out);
+            }
+        }
+        if (repository) {
+            layout.repositoryAt(dir).ifPresent(out::add);
+        }
+    }
+
+    @Override
+    public List<Digest> manifestRevisions(RepositoryName repository) {
+        return linkedDigests(
+                layout.repository(repository).resolve(StoreLayout.MANIFESTS).resolve(StoreLayout.REVISIONS));
+    }
+
+    @Override
+    public List<Digest> layerLinks(RepositoryName repository) {
+        return linkedDigests(layout.repository(repository).resolve(StoreLayout.LAYERS));
+    }
+
+    /** The digests of the {@code <alg>/<hex>/link} folders under {@code folder}, judged by their names. */
+    private static List<Digest> linkedDigests(Path folder) {
+        List<Digest> out = new ArrayList<>();
+        for (Path algorithm : folders(folder)) {
+            Digest.Algorithm known =
+                    Digest.Algorithm.byId(algorithm.getFileName().toString());
+            for (Path hexDir : known == null ? List.<Path>of() : folders(algorithm)) {
+                byte[] hash =
+                        StoreLayout.hashOf(known.id(), hexDir.getFileName().toString());
+                if (hash != null && Files.exists(StoreLayout.linkIn(hexDir))) {
+                    out.add(Digest.fromHash(known, hash));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public long lastUse(Digest digest) {
+        try {
+            BasicFileAttributes attrs = Files.readAttributes(layout.blobData(digest), BasicFileAttributes.class);
+            return Math.max(
+                    attrs.lastAccessTime().toMillis(), attrs.lastModifiedTime().toMillis());
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    @Override
+    public boolean unlinkLayer(RepositoryName repository, Digest digest) {
+        return unlink(layout.layerLink(repository, digest), repository);
+    }
+
+    @Override
+    public boolean unlinkManifest(RepositoryName repository, Digest digest) {
+        return unlink(layout.manifestRevisionLink(repository, digest), repository);
+    }
+
+    @Override
+    public boolean untag(RepositoryName repository, Tag tag) {
+        Path dir = layout.tagDir(repository, tag);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        deleteTree(dir);
+        removeEmptyUpTo(dir.getParent(), layout.repositoriesRoot());
+        return true;
+    }
+
+    /** Deletes a link file and the folders it leaves empty, up to the repositories' root. */
+    private boolean unlink(Path link, RepositoryName repository) {
+        if (!deleteQuietly(link)) {
+            return false;
+        }
+        removeEmptyUpTo(link.getParent(), layout.repositoriesRoot());
+        return true;
+    }
+
+    /** Removes {@code dir} and its parents while they are empty, stopping below {@code top}. */
+    private static void removeEmptyUpTo(Path dir, Path top) {
+        for (Path p = dir; p != null && p.startsWith(top) && !p.equals(top); p = p.getParent()) {
+            try {
+                Files.delete(p);
+            } catch (IOException e) {
+                return; // not empty (or gone): its parents are not empty either
+            }
+        }
+    }
+
+    // ---- marks
+
+    @Override
+    public void putMark(Mark mark, String key, byte[] record) throws IOException {
+        Path file = layout.markRecord(mark, key);
+        inFolder(file, () -> AtomicFile.write(file, record));
+    }
+
+    @Override
+    public byte[] readMark(Mark mark, String key) {
+        try {
+            return Files.readAllBytes(layout.markRecord(mark, key));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public boolean hasMark(Mark mark, String key) {
+        return Files.exists(layout.markRecord(mark, key));
+    }
+
+    @Override
+    public boolean deleteMark(Mark mark, String key) {
+        return deleteQuietly(layout.markRecord(mark, key));
+    }
+
+    @Override
+    public List<String> marks(Mark mark) {
+        List<String> keys = new ArrayList<>();
+        for (Path file : entries(layout.markFolder(mark))) {
+            String key = StoreLayout.markKeyOf(file.getFileName().toString());
+            if (key != null && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                keys.add(key);
+            }
+        }
+        keys.sort(null);
+        return keys;
     }
 
     // ---- file-system helpers

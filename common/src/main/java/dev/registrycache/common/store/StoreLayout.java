@@ -25,6 +25,7 @@ import java.util.UUID;
  *     _manifests/tags/&lt;tag&gt;/index/&lt;alg&gt;/&lt;hex&gt;/link           every digest the tag pointed at
  *     _uploads/&lt;id&gt;/data                                     a blob being fetched (not yet verified)
  * &lt;data-dir&gt;/.leases/&lt;name&gt;                                  a lease of replicas sharing the store (the cleaner's)
+ * &lt;data-dir&gt;/.pins/&lt;key&gt;.json, .quarantine/&lt;key&gt;.json          the operators' pins and quarantines ({@link Mark})
  * </pre>
  *
  * Every link file holds exactly {@code <alg>:<hex>} with no newline. Names carry the registry
@@ -44,9 +45,10 @@ public final class StoreLayout {
     public static final String CURRENT = "current";
     public static final String INDEX = "index";
     public static final String UPLOADS = "_uploads";
-    /** Beside {@code docker/}: the one folder that persists across container re-creations. */
     /** Beside {@code docker/}: leases of the replicas that share the datastore. */
     public static final String LEASES = ".leases";
+
+    private static final String MARK_SUFFIX = ".json";
 
     private static final HexFormat HEX = HexFormat.of();
 
@@ -113,6 +115,25 @@ public final class StoreLayout {
 
     public Path repositoriesRoot() {
         return root.resolve(REPOSITORIES);
+    }
+
+    /** {@code <data-dir>/.pins/<key>.json}, {@code <data-dir>/.quarantine/<key>.json}: the operators' marks. */
+    public Path markRecord(Mark mark, String key) {
+        return markFolder(mark).resolve(Mark.checkKey(key) + MARK_SUFFIX);
+    }
+
+    /** {@code <data-dir>/.<mark folder>}. */
+    public Path markFolder(Mark mark) {
+        return dataDir.resolve("." + mark.folder());
+    }
+
+    /** The key of a mark record's file name; null if the name is not one. */
+    public static String markKeyOf(String fileName) {
+        if (!fileName.endsWith(MARK_SUFFIX)) {
+            return null;
+        }
+        String key = fileName.substring(0, fileName.length() - MARK_SUFFIX.length());
+        return Mark.isKey(key) ? key : null;
     }
 
     /** {@code <data-dir>/.leases}. */
@@ -182,6 +203,21 @@ public final class StoreLayout {
             case TAG_INDEX_LINK -> tagIndexLink(entry.repository(), entry.tag(), entry.digest());
             case UPLOAD_DATA -> uploadData(entry.repository(), entry.upload());
         };
+    }
+
+    /** The repository whose folder {@code dir} is; empty if it is not under the repositories' root or not a valid name. */
+    public Optional<RepositoryName> repositoryAt(Path dir) {
+        Path relative = dir.toAbsolutePath().normalize();
+        Path repositories = repositoriesRoot();
+        if (!relative.startsWith(repositories) || relative.equals(repositories)) {
+            return Optional.empty();
+        }
+        relative = repositories.relativize(relative);
+        String[] e = new String[relative.getNameCount() + 1];
+        for (int i = 1; i < e.length; i++) {
+            e[i] = relative.getName(i - 1).toString();
+        }
+        return repositoryOf(e, e.length);
     }
 
     /** What file of the store {@code path} is; empty for any path the layout does not produce. */

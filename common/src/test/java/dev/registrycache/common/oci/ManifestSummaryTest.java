@@ -67,6 +67,21 @@ class ManifestSummaryTest {
     }
 
     @Test
+    void sumsTheSizesItsDescriptorsDeclareAndBelievesNoSizeBeyondALong() {
+        ManifestSummary image = ManifestSummary.read(json("{'config':{'digest':'" + A + "','size':10},'layers':["
+                + "{'digest':'" + B + "','size':200},{'digest':'" + C + "','size':-5},{'digest':'" + C
+                + "','size':'7'}],'subject':{'digest':'" + C + "','size':9000}}"));
+        assertEquals(210, image.referencedBytes());
+        ManifestSummary index = ManifestSummary.read(
+                json("{'manifests':[{'digest':'" + A + "','size':300},{'digest':'" + B + "','size':400}]}"));
+        assertEquals(700, index.referencedBytes());
+        ManifestSummary huge = ManifestSummary.read(json("{'layers':[{'digest':'" + A + "','size':" + Long.MAX_VALUE
+                + "},{'digest':'" + B + "','size':" + Long.MAX_VALUE + "},{'digest':'" + C
+                + "','size':123456789012345678901234567890}]}"));
+        assertEquals(Long.MAX_VALUE, huge.referencedBytes());
+    }
+
+    @Test
     void findsTheEntryOfAPlatformInAnIndex() {
         ManifestSummary index = ManifestSummary.read(json("{'manifests':["
                 + "{'digest':'" + A + "','platform':{'os':'linux','architecture':'amd64','os.features':['x']}},"

@@ -536,6 +536,95 @@ abstract class DatastoreContract {
     static final Duration TERM = Duration.ofMinutes(2);
     static final Instant NOW = Instant.parse("2026-12-01T00:00:00Z");
 
+    // ---- browsing and purging
+
+    @Test
+    void repositoriesAreListedSortedWithTheirLinksIncludingNestedOnes() throws IOException {
+        RepositoryName nested = RepositoryName.parse("quay.io/team/app/sub");
+        Digest layer = put(1, 10);
+        Digest manifest = put(2, 20);
+        store.linkLayer(REPO, layer);
+        store.linkManifest(REPO, manifest);
+        store.tag(OTHER, Tag.parse("v1"), manifest);
+        store.linkLayer(nested, layer);
+        assertEquals(List.of(OTHER, REPO, nested), store.repositories());
+        assertEquals(List.of(layer), store.layerLinks(REPO));
+        assertEquals(List.of(manifest), store.manifestRevisions(REPO));
+        assertEquals(List.of(), store.manifestRevisions(OTHER));
+        assertEquals(List.of(), store.layerLinks(RepositoryName.parse("quay.io/none")));
+    }
+
+    @Test
+    void unlinkingAndUntaggingRemoveTheLinksButNotTheBlobsAndEmptyRepositoriesDisappear() throws IOException {
+        Digest layer = put(1, 10);
+        Digest manifest = put(2, 20);
+        Tag v1 = Tag.parse("v1");
+        store.linkLayer(REPO, layer);
+        store.linkManifest(REPO, manifest);
+        store.tag(REPO, v1, manifest);
+        assertTrue(store.untag(REPO, v1));
+        assertFalse(store.untag(REPO, v1));
+        assertNull(store.tagTarget(REPO, v1));
+        assertEquals(List.of(), store.tags(REPO));
+        assertTrue(store.unlinkManifest(REPO, manifest));
+        assertFalse(store.unlinkManifest(REPO, manifest));
+        assertFalse(store.manifestLinked(REPO, manifest));
+        assertEquals(List.of(REPO), store.repositories());
+        assertTrue(store.unlinkLayer(REPO, layer));
+        assertFalse(store.unlinkLayer(REPO, layer));
+        assertFalse(store.layerLinked(REPO, layer));
+        assertEquals(List.of(), store.repositories());
+        assertEquals(10, store.blobSize(layer));
+        assertEquals(20, store.blobSize(manifest));
+        store.tag(REPO, v1, manifest); // the repository can be written again
+        assertEquals(manifest, store.tagTarget(REPO, v1));
+    }
+
+    @Test
+    void lastUseIsTheLatestOfWriteAndRecordedUseAndMinusOneWhenAbsent() throws IOException {
+        Digest d = Digest.sha256Of(bytes(3, 30));
+        storeWrittenAt(d, bytes(3, 30), T0);
+        assertEquals(T0, store.lastUse(d));
+        store.recordUse(d, Instant.ofEpochMilli(T0 + 5000), false);
+        assertEquals(T0 + 5000, store.lastUse(d));
+        assertEquals(scannedLastUse(d), store.lastUse(d));
+        store.deleteBlob(d);
+        assertEquals(-1, store.lastUse(d));
+    }
+
+    // ---- marks
+
+    @Test
+    void marksAreWrittenReadListedAndDeletedPerKindAndKey() throws IOException {
+        String key = Mark.keyOf(Digest.sha256Of(new byte[] {1}));
+        assertFalse(store.hasMark(Mark.QUARANTINE, key));
+        assertNull(store.readMark(Mark.QUARANTINE, key));
+        assertEquals(List.of(), store.marks(Mark.QUARANTINE));
+        store.putMark(Mark.QUARANTINE, key, new byte[] {1, 2});
+        store.putMark(Mark.QUARANTINE, key, new byte[] {3});
+        store.putMark(Mark.PIN, "b-pin", new byte[] {4});
+        store.putMark(Mark.PIN, "a-pin", new byte[] {5});
+        assertTrue(store.hasMark(Mark.QUARANTINE, key));
+        assertArrayEquals(new byte[] {3}, store.readMark(Mark.QUARANTINE, key));
+        assertEquals(List.of(key), store.marks(Mark.QUARANTINE));
+        assertEquals(List.of("a-pin", "b-pin"), store.marks(Mark.PIN));
+        assertFalse(store.hasMark(Mark.PIN, key));
+        assertTrue(store.deleteMark(Mark.QUARANTINE, key));
+        assertFalse(store.deleteMark(Mark.QUARANTINE, key));
+        assertFalse(store.hasMark(Mark.QUARANTINE, key));
+        assertEquals(List.of("a-pin", "b-pin"), store.marks(Mark.PIN));
+    }
+
+    @Test
+    void markKeysAreWordsThatCannotNameAPath() {
+        for (String bad : new String[] {"", "../x", "a/b", "A", ".hidden", "x".repeat(161), null}) {
+            assertFalse(Mark.isKey(bad), String.valueOf(bad));
+        }
+        assertTrue(Mark.isKey(Mark.keyOf(Digest.sha256Of(new byte[] {1}))));
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> store.putMark(Mark.PIN, "../escape", new byte[0]));
+    }
+
     @Test
     void aLeaseIsHeldByOneHolderUntilItExpiresAndItsHolderRenewsIt() throws IOException {
         assertTrue(store.holdLease("cleaner", "replica-a", NOW, TERM), "a free lease is taken");

@@ -129,8 +129,8 @@ public final class InMemoryDatastore implements Datastore {
         return b != null;
     }
 
-    /** The blob's last use as a scan reports it, or -1 if it is not stored. */
-    public long lastUseMillis(Digest digest) {
+    @Override
+    public long lastUse(Digest digest) {
         Blob b = blobs.get(digest);
         return b == null ? -1 : Math.max(b.writtenMillis, b.lastUseMillis);
     }
@@ -303,6 +303,90 @@ public final class InMemoryDatastore implements Datastore {
     public List<Tag> tags(RepositoryName repository) {
         Repository r = repositories.get(repository);
         return r == null ? List.of() : new ArrayList<>(r.tags.keySet());
+    }
+
+    // ---- browsing and purging
+
+    @Override
+    public List<RepositoryName> repositories() {
+        List<RepositoryName> out = new ArrayList<>();
+        repositories.forEach((name, r) -> {
+            if (!r.isEmpty()) {
+                out.add(name);
+            }
+        });
+        out.sort(null);
+        return out;
+    }
+
+    @Override
+    public List<Digest> manifestRevisions(RepositoryName repository) {
+        Repository r = repositories.get(repository);
+        return r == null ? List.of() : new ArrayList<>(r.manifests);
+    }
+
+    @Override
+    public List<Digest> layerLinks(RepositoryName repository) {
+        Repository r = repositories.get(repository);
+        return r == null ? List.of() : new ArrayList<>(r.layers);
+    }
+
+    @Override
+    public boolean unlinkLayer(RepositoryName repository, Digest digest) {
+        boolean[] removed = {false};
+        update(repository, r -> removed[0] = r.layers.remove(digest));
+        return removed[0];
+    }
+
+    @Override
+    public boolean unlinkManifest(RepositoryName repository, Digest digest) {
+        boolean[] removed = {false};
+        update(repository, r -> removed[0] = r.manifests.remove(digest));
+        return removed[0];
+    }
+
+    @Override
+    public boolean untag(RepositoryName repository, Tag tag) {
+        boolean[] removed = {false};
+        update(repository, r -> {
+            removed[0] = r.tags.remove(tag) != null;
+            r.history.remove(tag);
+        });
+        return removed[0];
+    }
+
+    // ---- marks
+
+    private final Map<Mark, Map<String, byte[]>> marks = new ConcurrentHashMap<>();
+
+    private Map<String, byte[]> marksOf(Mark mark) {
+        return marks.computeIfAbsent(mark, m -> new ConcurrentSkipListMap<>());
+    }
+
+    @Override
+    public void putMark(Mark mark, String key, byte[] record) {
+        marksOf(mark).put(Mark.checkKey(key), record.clone());
+    }
+
+    @Override
+    public byte[] readMark(Mark mark, String key) {
+        byte[] record = marksOf(mark).get(Mark.checkKey(key));
+        return record == null ? null : record.clone();
+    }
+
+    @Override
+    public boolean hasMark(Mark mark, String key) {
+        return marksOf(mark).containsKey(Mark.checkKey(key));
+    }
+
+    @Override
+    public boolean deleteMark(Mark mark, String key) {
+        return marksOf(mark).remove(Mark.checkKey(key)) != null;
+    }
+
+    @Override
+    public List<String> marks(Mark mark) {
+        return new ArrayList<>(marksOf(mark).keySet());
     }
 
     // ---- uploads and readers
