@@ -113,7 +113,8 @@ class AdminE2EIT {
         JsonNode v1 = repository.path("tags").get(0);
         assertEquals("v1", v1.path("tag").asText());
         assertEquals(a.manifest().digest(), v1.path("digest").asText());
-        long whole = a.manifest().size() + a.blobs().stream().mapToLong(blob -> blob.size()).sum();
+        long whole = a.manifest().size()
+                + a.blobs().stream().mapToLong(blob -> blob.size()).sum();
         assertEquals(whole, v1.path("storedBytes").asLong(), "manifest, config and layers are all stored");
         assertEquals(0, v1.path("missingBlobs").asInt());
         assertFalse(v1.path("lastUse").isNull());
