@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.testsupport.Await;
-import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RateLimitingFront;
 import dev.registrycache.testsupport.SelfSignedCertificate;
@@ -28,7 +27,6 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,8 +62,6 @@ class DashboardsAndAlertsIT {
     private static final TestCredentials CLIENT = TestCredentials.of("operator", "dashboards-pw");
     /** The name in the gateway's certificate, which Prometheus checks, though it connects to 127.0.0.1. */
     private static final String CERT_NAME = "localhost";
-    /** As long as a supervisor takes to stop its children (25 s each, at most), then it is killed with them. */
-    private static final Duration STOP_GRACE = Duration.ofSeconds(40);
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
@@ -114,14 +110,16 @@ class DashboardsAndAlertsIT {
 
         Path certs = SelfSignedCertificate.writeCertsPem(dir.resolve("certs.pem"), CERT_NAME);
         Path ca = Files.writeString(dir.resolve("ca.pem"), certificateOf(certs));
-        int port = FreePort.pick();
-        Process stack = startStack(dir, port, certs, quayFront.baseUrl(), hub.baseUrl());
-        OutputLines.Lines lines = OutputLines.follow(stack);
+        WholeStack.Starter starter = new WholeStack.Starter();
+        closeables.add(starter);
+        WholeStack.Stack stack = starter.start(
+                false, stackEnv(dir, certs, "quay.io=" + quayFront.baseUrl() + " docker.io=" + hub.baseUrl()));
         Await.until(
                 "the ready line",
                 Duration.ofSeconds(90),
-                () -> lines.stream().anyMatch(l -> l.contains("registry-cache ready")),
-                () -> String.join("\n", lines));
+                () -> stack.printed("registry-cache ready"),
+                () -> String.join("\n", stack.lines()));
+        int port = stack.port();
 
         Path prometheusDir = Files.createDirectories(dir.resolve("prometheus"));
         PrivatePrometheus prometheus = PrivatePrometheus.scraping(
@@ -146,29 +144,21 @@ class DashboardsAndAlertsIT {
         assertEveryRuleEvaluates(prometheus);
     }
 
-    private Process startStack(Path dir, int port, Path certs, String quay, String hub) throws IOException {
+    /** A stack over TLS with htpasswd, {@link #CLIENT} its one user and an admin, on 127.0.0.1. */
+    private static Map<String, String> stackEnv(Path dir, Path certs, String endpoints) throws IOException {
         Tools.require("htpasswd");
         Path htpasswd = dir.resolve("htpasswd");
         Tools.runOrThrow(
                 Duration.ofSeconds(30),
                 List.of("htpasswd", "-Bbc", htpasswd.toString(), CLIENT.username(), CLIENT.password()));
-        Path secret =
-                Files.writeString(dir.resolve("pull-secret.json"), "{\"auths\":{\"quay.io\":{},\"docker.io\":{}}}");
-        Map<String, String> env = new HashMap<>();
-        env.put("PULL_SECRET", secret.toString());
-        env.put("DATA_DIR", dir.resolve("data").toString());
-        env.put("LOG_DIR", dir.resolve("logs").toString());
-        env.put("PORT", Integer.toString(port));
+        Map<String, String> env = WholeStack.env(dir, "{\"auths\":{\"quay.io\":{},\"docker.io\":{}}}", endpoints);
         env.put("BIND_ADDRESS", "127.0.0.1");
         env.put("CERTS", certs.toString());
         env.put("REGISTRY_AUTH", "htpasswd");
         env.put("REGISTRY_AUTH_HTPASSWD_PATH", htpasswd.toString());
         env.put("ADMIN_USERS", CLIENT.username());
-        env.put("UPSTREAM_ENDPOINTS", "quay.io=" + quay + " docker.io=" + hub);
         env.put("WARMUP_SIZE", "0"); // nothing to see in the metrics; spares a shared machine
-        Process stack = Tools.start(WholeStack.supervisor(List.of(), env));
-        closeables.add(() -> Tools.stop(stack, STOP_GRACE)); // SIGTERM: the supervisor stops the rest
-        return stack;
+        return env;
     }
 
     /**
