@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """What a client library adds to the shaded jar: the jars of its dependency tree that the jar does not hold
-yet (by groupId:artifactId, from the META-INF/maven/*/*/pom.properties the shade plugin keeps), their bytes,
+yet (by groupId:artifactId, from the META-INF/maven/*/*/pom.properties the shade plugin keeps, or because every
+class of the jar is in it already: Bouncy Castle's jars carry no Maven metadata), their bytes,
 and the growth of the shaded jar itself when their entries (and the candidate's own classes) are added the way
 the shade plugin adds them (signatures and module-info left out, first entry of a name wins, deflated).
 
@@ -27,6 +28,11 @@ def shipped(jar):
                 if n.startswith("META-INF/maven/") and n.endswith("/pom.properties")}
 
 
+def classes_in(jar):
+    with zipfile.ZipFile(jar) as z:
+        return {n for n in z.namelist() if n.endswith(".class") and keep(n)}
+
+
 def coordinates(path):
     parts = path.split(os.sep)
     i = parts.index("repository")
@@ -42,7 +48,10 @@ def copy_into(out, names, source):
 
 def main(shaded, cp_file, classes, patterns):
     have = shipped(shaded)
-    jars = [p for p in open(cp_file).read().strip().split(":") if p and coordinates(p) not in have]
+    with zipfile.ZipFile(shaded) as z:
+        shaded_names = set(z.namelist())
+    jars = [p for p in open(cp_file).read().strip().split(":")
+            if p and coordinates(p) not in have and not (classes_in(p) and classes_in(p) <= shaded_names)]
     own = [os.path.join(root, f) for root, _, files in os.walk(classes) for f in files
            if any(fnmatch.fnmatch(os.path.relpath(os.path.join(root, f), classes), p) for p in patterns)]
     sizes = []
