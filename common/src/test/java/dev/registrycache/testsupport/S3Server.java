@@ -23,10 +23,10 @@ import java.util.Optional;
  * backend and cloud SDKs would join every test. Closing stops it and deletes the folder.
  *
  * <pre>{@code
- * try (S3Server s3 = S3Server.plain()) {
- *   driver = S3Driver.of(s3.endpoint(), S3Server.REGION, S3Server.BUCKET, S3Server.CREDENTIALS);
- *   ...
- *   assertEquals(List.of("docker/..."), s3.client().keys("docker/"));
+ * try (S3Server s3 = S3Server.withTls()) {
+ *   // the code under test gets s3.endpoint(), S3Server.REGION, S3Server.BUCKET, S3Server.CREDENTIALS
+ *   // and s3.caCertificate(); the test checks what it stored through its own client:
+ *   assertEquals(List.of("docker/registry/v2/..."), s3.client().keys("docker/"));
  * }
  * }</pre>
  */
