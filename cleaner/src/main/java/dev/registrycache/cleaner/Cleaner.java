@@ -1,5 +1,7 @@
 package dev.registrycache.cleaner;
 
+import dev.registrycache.common.marks.Pins;
+import dev.registrycache.common.marks.Quarantines;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.settings.ByteSize;
 import dev.registrycache.common.store.Datastore;
@@ -9,15 +11,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One cleaning pass: when the blob store is over MAXSIZE × (1 + p/100), deletes blobs least
  * recently used first until it is at or under MAXSIZE, never one used or written within the
- * grace period; then removes what would dangle. Uploads in progress count in the size, and
- * those left by a node that died are removed on every pass. Prints one summary line.
+ * grace period nor one of a pinned image; then removes what would dangle. Pinned blobs and
+ * uploads in progress count in the size; uploads left by a node that died are removed on every
+ * pass. Prints one summary line.
  */
 final class Cleaner {
+    private static final Logger LOG = LoggerFactory.getLogger(Cleaner.class);
+
     /**
      * A download not written to for this long is dead: a node gives up on an upstream that sends
      * nothing for 2 minutes. Independent of the blobs' grace period, which may be 0.
@@ -36,7 +44,11 @@ final class Cleaner {
             long scanMillis,
             long deleteMillis,
             long linksMillis,
-            long millis) {}
+            long millis,
+            Marks marks) {}
+
+    /** The operators' marks a pass found: the pins (images, and the bytes they keep stored) and the quarantine. */
+    record Marks(int pinnedImages, long pinnedBytes, int quarantined) {}
 
     private final Datastore datastore;
     private final long maxBytes;
@@ -87,8 +99,10 @@ final class Cleaner {
         BlobScan scan = BlobScan.of(datastore, workers);
         long scanned = System.nanoTime();
         long before = scan.totalBytes() + uploads.liveBytes();
+        Pins.Protected pinned = new Pins(datastore).protectedContent();
+        warnIfPinsExceedTheMax(pinned);
         Deletion deletion = before > thresholdBytes()
-                ? deleteLeastRecentlyUsed(scan, uploads.liveBytes(), dryRun, workers)
+                ? deleteLeastRecentlyUsed(scan, pinned.digests(), uploads.liveBytes(), dryRun, workers)
                 : new Deletion(0, 0);
         long size = before - deletion.freed();
         long deletedAt = System.nanoTime();
@@ -110,19 +124,36 @@ final class Cleaner {
                 millis(t0, scanned),
                 millis(scanned, deletedAt),
                 millis(deletedAt, end),
-                millis(t0, end));
+                millis(t0, end),
+                new Marks(
+                        pinned.pins(),
+                        pinned.storedBytes(),
+                        new Quarantines(datastore).all().size()));
         out.println(summary(pass, dryRun));
         return pass;
     }
 
     private record Deletion(int blobs, long freed) {}
 
+    /** Pinned bytes above MAXSIZE: the store cannot get under it, whatever else goes. One WARN a pass. */
+    private void warnIfPinsExceedTheMax(Pins.Protected pinned) {
+        if (pinned.storedBytes() > maxBytes) {
+            LOG.warn(
+                    "pins hold {} of max {} (CLEANER_MAXSIZE): the store stays above its max whatever else is "
+                            + "evicted; unpin images or raise the max",
+                    ByteSize.ofBytes(pinned.storedBytes()),
+                    ByteSize.ofBytes(maxBytes));
+        }
+    }
+
     /**
-     * Deletes (or, dry, lists) the least recently used blobs outside the grace period until the
-     * store is at or under MAXSIZE: the blobs that get it there are deleted together, across the
-     * workers; another round only if some of them were gone already (deleted by someone else).
+     * Deletes (or, dry, lists) the least recently used blobs outside the grace period and not
+     * {@code pinned} until the store is at or under MAXSIZE: the blobs that get it there are
+     * deleted together, across the workers; another round only if some of them were gone already
+     * (deleted by someone else).
      */
-    private Deletion deleteLeastRecentlyUsed(BlobScan scan, long uploadBytes, boolean dryRun, IoWorkers workers) {
+    private Deletion deleteLeastRecentlyUsed(
+            BlobScan scan, Set<Digest> pinned, long uploadBytes, boolean dryRun, IoWorkers workers) {
         long protectedSince = System.currentTimeMillis() - grace.toMillis();
         int[] order = scan.leastRecentlyUsedFirst();
         long size = scan.totalBytes() + uploadBytes;
@@ -134,7 +165,8 @@ final class Cleaner {
             long projected = size;
             for (; next < order.length && projected > maxBytes; next++) {
                 int i = order[next];
-                if (scan.lastUse(i) <= protectedSince) { // else used or written within the grace period
+                // else used or written within the grace period, or pinned
+                if (scan.lastUse(i) <= protectedSince && !pinned.contains(scan.digest(i))) {
                     victims[n++] = i;
                     projected -= scan.size(i);
                 }
@@ -183,7 +215,7 @@ final class Cleaner {
                 Locale.ROOT,
                 "cleaner%s: store %s in %d blobs before, %s after (max %s, cleaning above %s); "
                         + "%s %d blobs, %s freed; %s %d dangling links, %d tags, %d dead uploads (%d in progress, %s); "
-                        + "scan %d ms, delete %d ms, links %d ms; %d ms",
+                        + "pinned: %d images, %s; quarantined: %d digests; scan %d ms, delete %d ms, links %d ms; %d ms",
                 dryRun ? " (dry run)" : "",
                 ByteSize.ofBytes(p.before()),
                 p.candidates(),
@@ -199,6 +231,9 @@ final class Cleaner {
                 p.uploads().stale(),
                 p.uploads().live(),
                 ByteSize.ofBytes(p.uploads().liveBytes()),
+                p.marks().pinnedImages(),
+                ByteSize.ofBytes(p.marks().pinnedBytes()),
+                p.marks().quarantined(),
                 p.scanMillis(),
                 p.deleteMillis(),
                 p.linksMillis(),

@@ -9,7 +9,10 @@ record CleanerMetrics(
         Metrics.Counter evictedBytes,
         Metrics.Gauge storeBytes,
         Metrics.Gauge maxBytes,
-        Metrics.Gauge thresholdBytes) {
+        Metrics.Gauge thresholdBytes,
+        Metrics.Gauge pinnedImages,
+        Metrics.Gauge pinnedBytes,
+        Metrics.Gauge quarantinedDigests) {
 
     static CleanerMetrics in(Metrics metrics) {
         return new CleanerMetrics(
@@ -23,6 +26,12 @@ record CleanerMetrics(
                 metrics.gauge(
                         "registry_cache_store_threshold_bytes",
                         "Size above which a cleaning pass deletes (down to CLEANER_MAXSIZE): CLEANER_MAXSIZE plus "
-                                + "CLEANER_THRESHOLD_PERCENTAGE"));
+                                + "CLEANER_THRESHOLD_PERCENTAGE"),
+                metrics.gauge("registry_cache_pinned_images", "Images pinned, at the last cleaning pass"),
+                metrics.gauge(
+                        "registry_cache_pinned_bytes",
+                        "Bytes of the pinned images' stored blobs, kept by the cleaner, at the last cleaning pass"),
+                metrics.gauge(
+                        "registry_cache_quarantined_digests", "Digests in quarantine, at the last cleaning pass"));
     }
 }

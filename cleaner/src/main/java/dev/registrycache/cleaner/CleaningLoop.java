@@ -96,6 +96,9 @@ final class CleaningLoop {
             cleanerMetrics.evictedBlobs().labels().add(pass.deleted());
             cleanerMetrics.evictedBytes().labels().add(pass.freed());
             cleanerMetrics.storeBytes().set(pass.after());
+            cleanerMetrics.pinnedImages().set(pass.marks().pinnedImages());
+            cleanerMetrics.pinnedBytes().set(pass.marks().pinnedBytes());
+            cleanerMetrics.quarantinedDigests().set(pass.marks().quarantined());
         }
         return turn;
     }

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Common's code sits in packages that name their job (OCI values, settings, start-up, the log dir,
- * the datastore, HTTP answers, command-line options, logging), and they depend on each other in
- * one direction. The root keeps only the plumbing that every package uses.
+ * the datastore, the operators' marks in it, HTTP answers, command-line options, logging), and
+ * they depend on each other in one direction. The root keeps only the plumbing that every
+ * package uses.
  */
 class PackageRoomsTest {
     private static final Path SOURCES =
@@ -59,6 +60,7 @@ class PackageRoomsTest {
                         "startup", Set.of("(root)", "settings"),
                         "logdir", Set.of("(root)", "oci"),
                         "store", Set.of("(root)", "oci"),
+                        "marks", Set.of("(root)", "oci", "store"),
                         "http", Set.of("(root)", "logdir", "oci", "settings", "startup", "store"),
                         "cli", Set.of(),
                         "logging", Set.of()),

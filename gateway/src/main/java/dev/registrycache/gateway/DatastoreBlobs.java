@@ -4,6 +4,7 @@ import dev.registrycache.common.http.ApiRoute;
 import dev.registrycache.common.http.ErrorResponses;
 import dev.registrycache.common.http.RequestFacts;
 import dev.registrycache.common.http.StoredBlobs;
+import dev.registrycache.common.marks.Quarantines;
 import dev.registrycache.common.oci.NameMapping;
 import dev.registrycache.common.oci.RegistryException;
 import dev.registrycache.common.oci.RegistryHost;
@@ -23,18 +24,21 @@ import org.slf4j.LoggerFactory;
  * costs neither. Everything else goes to the node, including a blob stored but not linked to this
  * repository: the node serves and links it only once the upstream confirms the repository holds
  * it. The requests answered here are written to the gateway's access log, which the logger
- * follows like the nodes' logs.
+ * follows like the nodes' logs. A quarantined blob is refused here as the node refuses it, in case
+ * its bytes are still stored (a race with the quarantine that deletes them).
  */
 final class DatastoreBlobs {
     private static final Logger LOG = LoggerFactory.getLogger(DatastoreBlobs.class);
 
     private final Datastore store;
     private final StoredBlobs stored;
+    private final Quarantines quarantines;
     private final Map<String, NameMapping> byPrefix = new HashMap<>();
 
     DatastoreBlobs(Datastore store, Map<String, RegistryHost> registries) {
         this.store = store;
         this.stored = new StoredBlobs(store);
+        this.quarantines = new Quarantines(store);
         registries.forEach((prefix, registry) -> byPrefix.put(prefix, new NameMapping(registry)));
     }
 
@@ -65,6 +69,7 @@ final class DatastoreBlobs {
         facts.digest = route.digest();
         response.getHeaders().put("Docker-Distribution-API-Version", "registry/2.0");
         try {
+            quarantines.refuseIfQuarantined(route.digest());
             if (stored.answer(request, response, callback, route.digest(), facts)) {
                 return true;
             }

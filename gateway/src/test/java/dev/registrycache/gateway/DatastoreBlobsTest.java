@@ -3,8 +3,11 @@ package dev.registrycache.gateway;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.http.RequestFacts;
+import dev.registrycache.common.marks.Quarantine;
+import dev.registrycache.common.marks.Quarantines;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.oci.RepositoryName;
@@ -13,6 +16,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
@@ -135,6 +140,26 @@ class DatastoreBlobsTest {
         HttpResponse<byte[]> notModified = get("team/app", "If-None-Match", "\"" + DIGEST + "\"");
         assertEquals(304, notModified.statusCode());
         assertEquals(0, notModified.body().length);
+    }
+
+    @Test
+    void aQuarantinedBlobStillStoredIsRefusedAsTheNodeRefusesIt() throws Exception {
+        storeLinked("quay.io/team/app"); // a replica, or a race with the quarantine that deletes its bytes
+        new Quarantines(store).add(new Quarantine(DIGEST, "bad layer", "admin", Instant.parse("2026-12-05T10:00:00Z")));
+        HttpResponse<byte[]> r = get("team/app");
+        String body = new String(r.body(), StandardCharsets.UTF_8);
+        assertEquals(403, r.statusCode(), body);
+        assertTrue(
+                body.contains("\"DENIED\"")
+                        && body.contains(DIGEST + " is quarantined by the cache's administrators: bad layer"),
+                body);
+        HttpResponse<byte[]> head = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/v2/quay.io/team/app/blobs/" + DIGEST))
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(403, head.statusCode());
+        assertEquals("DENIED", lastFacts.get().error, "answered here, in the gateway's access log");
     }
 
     @Test

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.common.marks.Quarantine;
+import dev.registrycache.common.marks.Quarantines;
 import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.testsupport.Await;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,8 +30,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Requests that meet a blob's download while its digest cannot be verified yet: the upstream has
  * sent half of the bytes and waits for the test's release. A range of what arrived must not
- * complete before the blob is verified, and a request for another repository joins the download
- * only if the upstream confirms that repository holds the blob.
+ * complete before the blob is verified, a request for another repository joins the download
+ * only if the upstream confirms that repository holds the blob, and a blob quarantined meanwhile
+ * is not stored.
  */
 class RequestsDuringDownloadTest {
     private static final int SIZE = 1 << 20;
@@ -153,6 +157,24 @@ class RequestsDuringDownloadTest {
         assertEquals(DIGEST, Digest.sha256Of(joined.get().body()));
         assertEquals(1, upstream.blobGets());
         assertFalse(Files.exists(node.dataDir.resolve("docker/registry/v2/repositories/quay.io/team/none")));
+    }
+
+    @Test
+    void aBlobQuarantinedWhileItDownloadsIsNotStoredAndItsTransferBreaksOff() throws Exception {
+        start(BLOB, "team/app");
+        HttpResponse<InputStream> first = http.send(get("team/app"), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, first.statusCode());
+        new Quarantines(new FileDatastore(node.dataDir))
+                .add(new Quarantine(DIGEST, "bad layer", "admin", java.time.Instant.now()));
+        upstream.release();
+        try (InputStream body = first.body()) {
+            assertThrows(IOException.class, body::readAllBytes, "the last byte is held back, then refused");
+        }
+        assertFalse(Files.exists(storedBlob()), "not stored");
+        HttpResponse<String> next = http.send(get("team/app"), HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, next.statusCode(), next.body());
+        assertTrue(next.body().contains("DENIED") && next.body().contains("bad layer"), next.body());
+        assertEquals(1, upstream.blobGets());
     }
 
     private HttpRequest get(String repository, String... headers) {

@@ -1,5 +1,6 @@
 package dev.registrycache.supervisor;
 
+import dev.registrycache.admin.AdminCommand;
 import dev.registrycache.cleaner.CleanerCommand;
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.cli.PublicPortOptions;
@@ -39,7 +40,8 @@ import sun.misc.Signal;
             LoggerCommand.class,
             CleanerCommand.class,
             HealthCheckCommand.class,
-            WarmCommand.class
+            WarmCommand.class,
+            AdminCommand.class
         })
 public final class RegistryCacheMain implements Callable<Integer> {
     static final String NAME = "registry-cache";

@@ -1,5 +1,6 @@
 package dev.registrycache.warm;
 
+import dev.registrycache.client.CacheFailure;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,10 +33,10 @@ final class CacheWarmer {
             t.setDaemon(true);
             return t;
         });
-        try (CacheClient cache = new CacheClient(settings.cache(), settings.credentials());
+        try (CacheClient cache = new CacheClient(settings.cache());
                 Progress progress = Progress.to(out, terminal, settings.images().size())) {
             cache.start();
-            WarmFailure refused = access(cache);
+            CacheFailure refused = access(cache);
             ImageWarmer warmer = new ImageWarmer(cache, settings.platform(), transfers, progress);
             for (ImageName image : settings.images()) {
                 ImageResult result =
@@ -52,11 +53,11 @@ final class CacheWarmer {
     }
 
     /** Why the cache cannot be used at all (unreachable, credentials refused), or null. */
-    private static WarmFailure access(CacheClient cache) {
+    private static CacheFailure access(CacheClient cache) {
         try {
             cache.checkAccess();
             return null;
-        } catch (WarmFailure e) {
+        } catch (CacheFailure e) {
             return e;
         }
     }

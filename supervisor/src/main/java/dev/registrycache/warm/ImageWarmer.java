@@ -1,5 +1,6 @@
 package dev.registrycache.warm;
 
+import dev.registrycache.client.CacheFailure;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.ManifestSummary;
 import dev.registrycache.common.oci.Platform;
@@ -47,13 +48,13 @@ final class ImageWarmer {
                 }
             }
             return ImageResult.warmed(image, top.digest(), blobs.size(), held, fetched);
-        } catch (WarmFailure e) {
+        } catch (CacheFailure e) {
             return ImageResult.failed(image, e.getMessage());
         }
     }
 
     /** The manifest for {@link #platform} that {@code index} lists. */
-    private CacheClient.Manifest platformManifest(ImageName image, CacheClient.Manifest index) throws WarmFailure {
+    private CacheClient.Manifest platformManifest(ImageName image, CacheClient.Manifest index) throws CacheFailure {
         ManifestSummary summary = index.summary();
         Digest digest = summary.manifestFor(platform);
         if (digest == null) {
@@ -62,34 +63,34 @@ final class ImageWarmer {
                     .map(e -> e.platform().toString())
                     .distinct()
                     .collect(Collectors.joining(", "));
-            throw new WarmFailure("the index has no " + platform + " image"
+            throw new CacheFailure("the index has no " + platform + " image"
                     + (offered.isEmpty() ? "" : " (it has " + offered + "); choose one with --platform"));
         }
         CacheClient.Manifest manifest = cache.manifest(image, Reference.of(digest));
         if (manifest.isIndex()) {
-            throw new WarmFailure("the index's " + platform + " entry is another index, which warm does not follow");
+            throw new CacheFailure("the index's " + platform + " entry is another index, which warm does not follow");
         }
         return manifest;
     }
 
     /** Each blob held (-1) or fetched (its bytes), up to the pool's size at once; the first failure if any failed. */
-    private List<Long> transfer(ImageName image, List<Digest> blobs) throws WarmFailure {
+    private List<Long> transfer(ImageName image, List<Digest> blobs) throws CacheFailure {
         List<Future<Long>> pending = new ArrayList<>();
         for (Digest blob : blobs) {
             pending.add(transfers.submit(() -> warmBlob(image, blob)));
         }
         List<Long> outcomes = new ArrayList<>();
-        WarmFailure first = null;
+        CacheFailure first = null;
         for (Future<Long> transfer : pending) {
             try {
                 outcomes.add(transfer.get());
             } catch (ExecutionException e) {
                 if (first == null) {
-                    first = e.getCause() instanceof WarmFailure f ? f : unexpected(e.getCause());
+                    first = e.getCause() instanceof CacheFailure f ? f : unexpected(e.getCause());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new WarmFailure("interrupted");
+                throw new CacheFailure("interrupted");
             }
         }
         if (first != null) {
@@ -98,15 +99,15 @@ final class ImageWarmer {
         return outcomes;
     }
 
-    private static WarmFailure unexpected(Throwable bug) {
-        return new WarmFailure(
+    private static CacheFailure unexpected(Throwable bug) {
+        return new CacheFailure(
                 "an unexpected error (" + (bug.getMessage() == null ? "no detail given" : bug.getMessage()) + ")");
     }
 
-    private long warmBlob(ImageName image, Digest blob) throws WarmFailure {
+    private long warmBlob(ImageName image, Digest blob) throws CacheFailure {
         try {
             return cache.holds(image, blob) ? -1 : cache.fetch(image, blob, progress::fetched);
-        } catch (WarmFailure e) {
+        } catch (CacheFailure e) {
             throw e.about("blob " + blob);
         }
     }

@@ -1,5 +1,6 @@
 package dev.registrycache.warm;
 
+import dev.registrycache.client.CacheOptions;
 import dev.registrycache.common.settings.ConfigException;
 import java.io.Console;
 import java.io.InputStream;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -40,11 +42,8 @@ public final class WarmCommand implements Callable<Integer> {
     /** Exit status of a command line or settings that cannot be used. */
     static final int USAGE = 2;
 
-    @Option(
-            names = "--cache",
-            paramLabel = "URL",
-            description = "the cache's public port, http(s)://<host>[:<port>] (default: the gateway on this host)")
-    String cache;
+    @Mixin
+    CacheOptions cache = new CacheOptions();
 
     @Option(
             names = {"-f", "--file"},
@@ -57,15 +56,6 @@ public final class WarmCommand implements Callable<Integer> {
             paramLabel = "OS/ARCH[/VARIANT]",
             description = "which image of an index to warm, e.g. linux/arm64 (default: this host's platform)")
     String platform;
-
-    @Option(
-            names = {"-u", "--username"},
-            paramLabel = "NAME",
-            description = "the user of a cache with htpasswd; the password is in WARM_PASSWORD or on standard input")
-    String username;
-
-    @Option(names = "--password-stdin", description = "read the password from the first line of standard input")
-    boolean passwordStdin;
 
     @Parameters(
             paramLabel = "IMAGE",
@@ -86,8 +76,7 @@ public final class WarmCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         WarmSettings settings;
         try {
-            settings = WarmSettings.resolve(
-                    new WarmSettings.Flags(cache, file, platform, username, passwordStdin, images), env, stdin);
+            settings = WarmSettings.resolve(new WarmSettings.Flags(cache, file, platform, images), env, stdin);
         } catch (ConfigException e) {
             spec.commandLine().getErr().println(spec.qualifiedName() + ": " + e.getMessage());
             spec.commandLine().getErr().flush();

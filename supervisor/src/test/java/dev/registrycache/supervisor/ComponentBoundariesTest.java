@@ -13,14 +13,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the supervisor takes from the components it runs: their commands (the one jar runs each of
- * them, and the cache's client, warm) and the gateway's configuration checks. Settings that two
+ * them, and the cache's clients, warm and admin) and the gateway's configuration checks. Settings that two
  * processes read are parsed in common, so that validating them does not pull in a component's
  * insides.
  */
 class ComponentBoundariesTest {
     private static final Path SOURCES = Path.of(System.getProperty("user.dir"), "src", "main", "java");
-    private static final Pattern COMPONENT_IMPORT =
-            Pattern.compile("(?m)^import (dev\\.registrycache\\.(?:gateway|node|logger|cleaner|warm)\\.[\\w.]+);");
+    private static final Pattern COMPONENT_IMPORT = Pattern.compile(
+            "(?m)^import (dev\\.registrycache\\.(?:gateway|node|logger|cleaner|warm|admin)\\.[\\w.]+);");
 
     @Test
     void theSupervisorImportsOnlyTheComponentsCommandsAndTheGatewaysChecks() throws Exception {
@@ -35,6 +35,7 @@ class ComponentBoundariesTest {
         }
         assertEquals(
                 Set.of(
+                        "dev.registrycache.admin.AdminCommand",
                         "dev.registrycache.cleaner.CleanerCommand",
                         "dev.registrycache.gateway.GatewayChecks",
                         "dev.registrycache.gateway.GatewayCommand",

@@ -16,9 +16,7 @@ import picocli.CommandLine;
 class HelpTextTest {
     @Test
     void everyDescriptionParagraphIsAWholeSentence() {
-        CommandLine root = new CommandLine(new RegistryCacheMain());
-        check(root);
-        root.getSubcommands().values().forEach(HelpTextTest::check);
+        check(new CommandLine(new RegistryCacheMain()));
     }
 
     @Test
@@ -30,6 +28,8 @@ class HelpTextTest {
             assertTrue(
                     alone.getUsageMessage().startsWith("Usage: registry-cache " + name + " "), alone.getUsageMessage());
         });
+        assertEquals(
+                "registry-cache admin", RegistryCacheMain.component("admin").getCommandName());
         assertNull(RegistryCacheMain.component("--help"));
         assertNull(RegistryCacheMain.component("nodes"));
     }
@@ -52,5 +52,6 @@ class HelpTextTest {
                             == text.chars().filter(c -> c == ')').count(),
                     command.getCommandName() + ": '" + text + "' leaves a parenthesis open");
         }
+        command.getSubcommands().values().forEach(HelpTextTest::check);
     }
 }

@@ -4,20 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.registrycache.common.oci.ErrorBody;
 import dev.registrycache.common.oci.ErrorCode;
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.CertificateException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
-import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
 
-/** The reasons a user reads: words for each answer of the cache and each way of not reaching it. */
+/** The reasons a user of warm reads: words for each answer of the cache. */
 class RefusalsTest {
-    private static final URI CACHE = URI.create("https://127.0.0.1:8443");
-
     private static String reason(int status, ErrorCode code, String message) {
         return Refusals.of(status, ErrorBody.of(code, message, null), false, null)
                 .getMessage();
@@ -63,31 +54,6 @@ class RefusalsTest {
                                         null),
                                 false,
                                 "puller")
-                        .getMessage());
-    }
-
-    @Test
-    void namesWhyTheCacheCouldNotBeReachedWithoutClassNames() {
-        assertEquals(
-                "cannot connect to the cache at https://127.0.0.1:8443: connection refused",
-                Refusals.unreachable(CACHE, new ExecutionException(new ConnectException("Connection refused")))
-                        .getMessage());
-        assertEquals(
-                "the cache at https://127.0.0.1:8443 did not answer in time",
-                Refusals.unreachable(CACHE, new TimeoutException()).getMessage());
-        SSLHandshakeException wrongName = new SSLHandshakeException("No subject alternative names matching IP");
-        wrongName.initCause(
-                new CertificateException("No subject alternative names matching IP address 127.0.0.1 found"));
-        assertEquals(
-                "no TLS connection to the cache at https://127.0.0.1:8443: its certificate is not for 127.0.0.1 (No "
-                        + "subject alternative names matching IP address 127.0.0.1 found)",
-                Refusals.unreachable(CACHE, new ExecutionException(wrongName)).getMessage());
-        assertEquals(
-                "the connection to the cache at https://127.0.0.1:8443 broke: closed by the peer",
-                Refusals.unreachable(
-                                CACHE,
-                                new IOException(
-                                        "org.eclipse.jetty.io.EofException: java.io.IOException: closed by the peer"))
                         .getMessage());
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.client.CommandRun;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.ImageIndex;
 import dev.registrycache.testsupport.OciImages;
@@ -46,7 +47,7 @@ class WarmE2ETest {
         try (WarmRig rig = new WarmRig(dir)) {
             rig.upstream.push(hello, "podman/hello", "latest");
 
-            WarmRig.Run run = WarmRig.warm("--cache", rig.cacheUrl(), "quay.io/podman/hello:latest", "nope:1");
+            CommandRun run = WarmRig.warm("--cache", rig.cacheUrl(), "quay.io/podman/hello:latest", "nope:1");
 
             assertEquals(1, run.exit(), run.toString());
             assertTrue(
@@ -76,14 +77,14 @@ class WarmE2ETest {
             Path release = Files.writeString(
                     dir.resolve("release.txt"), "# release 42\nquay.io/podman/hello:latest\n\nalpine:3.19\n");
 
-            WarmRig.Run first = WarmRig.warm("--cache", rig.cacheUrl(), "--file", release.toString());
+            CommandRun first = WarmRig.warm("--cache", rig.cacheUrl(), "--file", release.toString());
             assertEquals(0, first.exit(), first.toString());
             assertTrue(first.out().contains("warmed 2 of 2 images in "), first.toString());
             int blobRequests =
                     rig.upstream.requestCount("GET", "/blobs/") + rig.upstream.requestCount("HEAD", "/blobs/");
             assertEquals(5, rig.upstream.requestCount("GET", "/blobs/"), "each blob fetched once: " + first);
 
-            WarmRig.Run second =
+            CommandRun second =
                     WarmRig.warm(Map.of(), "", true, "--cache", rig.cacheUrl(), "--file", release.toString());
 
             assertEquals(0, second.exit(), second.toString());
@@ -109,7 +110,7 @@ class WarmE2ETest {
         try (WarmRig rig = new WarmRig(dir)) {
             rig.upstream.push(multi, "team/multi", "v1");
 
-            WarmRig.Run run =
+            CommandRun run =
                     WarmRig.warm("--cache", rig.cacheUrl(), "--platform", "linux/arm64", "quay.io/team/multi:v1");
 
             assertEquals(0, run.exit(), run.toString());
@@ -125,7 +126,7 @@ class WarmE2ETest {
                 assertEquals(0, rig.upstream.requestCount("GET", "/blobs/" + blob.digest()), "amd64's " + blob);
             }
 
-            WarmRig.Run none =
+            CommandRun none =
                     WarmRig.warm("--cache", rig.cacheUrl(), "--platform", "linux/s390x", "quay.io/team/multi:v1");
             assertEquals(1, none.exit(), none.toString());
             assertTrue(
@@ -151,13 +152,13 @@ class WarmE2ETest {
             Map<String, String> onThisHost = Map.of(
                     "PORT", Integer.toString(gateway.port()), "BIND_ADDRESS", "127.0.0.1", "CERTS", certs.toString());
 
-            WarmRig.Run anonymous = WarmRig.warm(onThisHost, "", false, "quay.io/podman/hello:latest");
+            CommandRun anonymous = WarmRig.warm(onThisHost, "", false, "quay.io/podman/hello:latest");
             assertEquals(1, anonymous.exit(), anonymous.toString());
             assertTrue(
                     anonymous.out().contains("failed: quay.io/podman/hello:latest (" + CREDENTIALS_HINT + ")"),
                     anonymous.toString());
 
-            WarmRig.Run wrong = WarmRig.warm(
+            CommandRun wrong = WarmRig.warm(
                     with(onThisHost, "WARM_PASSWORD", "not-it"),
                     "",
                     false,
@@ -167,7 +168,7 @@ class WarmE2ETest {
             assertEquals(1, wrong.exit(), wrong.toString());
             assertTrue(wrong.out().contains("(the cache refused the credentials of user puller)"), wrong.toString());
 
-            WarmRig.Run fromEnv = WarmRig.warm(
+            CommandRun fromEnv = WarmRig.warm(
                     with(onThisHost, "WARM_PASSWORD", "s3cret"),
                     "",
                     false,
@@ -177,7 +178,7 @@ class WarmE2ETest {
             assertEquals(0, fromEnv.exit(), fromEnv.toString());
             assertTrue(fromEnv.out().contains("warmed 1 of 1 image in "), fromEnv.toString());
 
-            WarmRig.Run fromStdin = WarmRig.warm(
+            CommandRun fromStdin = WarmRig.warm(
                     Map.of("CERTS", certs.toString()),
                     "s3cret\n",
                     false,
@@ -191,7 +192,7 @@ class WarmE2ETest {
             assertTrue(fromStdin.out().contains(": 2 blobs, all already held"), fromStdin.toString());
 
             // without the CERTS file the gateway's certificate is a stranger: the JDK's CAs decide
-            WarmRig.Run untrusted = WarmRig.warm(
+            CommandRun untrusted = WarmRig.warm(
                     Map.of("CERTS", dir.resolve("absent.pem").toString(), "WARM_PASSWORD", "s3cret"),
                     "",
                     false,
@@ -209,7 +210,7 @@ class WarmE2ETest {
                                     + "JDK trusts)"),
                     untrusted.toString());
 
-            for (WarmRig.Run run : List.of(anonymous, wrong, fromEnv, fromStdin, untrusted)) {
+            for (CommandRun run : List.of(anonymous, wrong, fromEnv, fromStdin, untrusted)) {
                 assertFalse((run.out() + run.err()).contains("s3cret"), run.toString());
                 assertFalse(run.out().contains("Exception"), "reasons in words: " + run);
             }

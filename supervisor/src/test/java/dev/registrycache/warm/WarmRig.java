@@ -1,19 +1,17 @@
 package dev.registrycache.warm;
 
+import dev.registrycache.client.CommandRun;
 import dev.registrycache.gateway.GatewayServer;
 import dev.registrycache.gateway.LoopbackGateways;
 import dev.registrycache.node.LoopbackNodes;
 import dev.registrycache.node.RegistryNode;
 import dev.registrycache.testsupport.UpstreamRegistry;
 import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import picocli.CommandLine;
 
 /**
  * A whole cache in-process for {@code warm} to fill: Debian's docker-registry as the upstream of
@@ -29,14 +27,6 @@ final class WarmRig implements AutoCloseable {
     private final RegistryNode quay;
     private final RegistryNode hub;
     private final GatewayServer gateway;
-
-    /** What a run printed, and its exit status. */
-    record Run(int exit, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + exit + "\n--- out:\n" + out + "--- err:\n" + err;
-        }
-    }
 
     WarmRig(Path work) throws Exception {
         data = work.resolve("data");
@@ -75,22 +65,16 @@ final class WarmRig implements AutoCloseable {
     }
 
     /** Runs {@code registry-cache warm args} (not on a terminal) with an empty environment. */
-    static Run warm(String... args) {
+    static CommandRun warm(String... args) {
         return warm(Map.of(), "", false, args);
     }
 
-    static Run warm(Map<String, String> env, String stdin, boolean terminal, String... args) {
+    static CommandRun warm(Map<String, String> env, String stdin, boolean terminal, String... args) {
         WarmCommand command = new WarmCommand();
         command.env = env;
         command.stdin = new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
         command.terminal = terminal;
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = new CommandLine(command)
-                .setOut(new PrintWriter(out, true))
-                .setErr(new PrintWriter(err, true))
-                .execute(args);
-        return new Run(exit, out.toString(), err.toString());
+        return CommandRun.of(command, args);
     }
 
     @Override

@@ -62,7 +62,7 @@ final class AdminActions {
             case REGISTRIES -> catalog.registries();
             case REPOSITORIES ->
                 route.target().isEmpty()
-                        ? catalog.repositories(registry)
+                        ? catalog.repositories(registry == null ? null : ImageRef.servedName(registry))
                         : catalog.repository(ImageRef.repository(route.target()));
             case PINS -> Map.of("pins", pins.all().stream().map(this::pinJson).toList());
             case QUARANTINE ->
@@ -93,8 +93,7 @@ final class AdminActions {
         Pin pin = new Pin(image.repository(), digest, image.reference().toString(), user, clock.instant());
         boolean added = pins.add(pin);
         Pin kept = pins.find(image.repository(), digest).orElse(pin);
-        return new Answer(
-                added ? 201 : 200, Map.of("pin", pinJson(kept)), added ? "pinned " + digest : "already pinned");
+        return new Answer(added ? 201 : 200, pinJson(kept), added ? "pinned " + digest : "already pinned");
     }
 
     private Answer unpin(ImageRef image) {
@@ -124,7 +123,7 @@ final class AdminActions {
         json.put("bytesDeleted", deleted);
         return new Answer(
                 added ? 201 : 200,
-                Map.of("quarantined", json),
+                json,
                 (added ? "quarantined " : "already quarantined ") + digest + ", " + deleted + " bytes deleted");
     }
 

@@ -9,7 +9,8 @@ import dev.registrycache.common.oci.RepositoryName;
 
 /**
  * An image as operators write it, with the registry it came from: {@code quay.io/podman/hello:latest}
- * or {@code quay.io/podman/hello@sha256:...}; Docker Hub's one-part names mean {@code library/}.
+ * or {@code quay.io/podman/hello@sha256:...}; Docker Hub's one-part names mean {@code library/}, and
+ * a registry with a port is named with it ({@code registry.local:5000/team/app:1}).
  */
 record ImageRef(RepositoryName repository, Reference reference) {
 
@@ -37,7 +38,7 @@ record ImageRef(RepositoryName repository, Reference reference) {
     static RepositoryName repository(String text) {
         RepositoryName name;
         try {
-            name = RepositoryName.parse(text);
+            name = RepositoryName.parse(servedName(text));
         } catch (InvalidValueException e) {
             throw new RegistryException(
                     ErrorCode.NAME_INVALID, "'" + text + "' is not a repository name: " + e.getMessage());
@@ -51,6 +52,16 @@ record ImageRef(RepositoryName repository, Reference reference) {
             return RepositoryName.parse(RegistryHost.DOCKER_HUB + "/library/" + name.withoutFirstComponent());
         }
         return name;
+    }
+
+    /**
+     * {@code text} with its registry as the store names it: a registry with a port, {@code
+     * registry.local:5000/team/app}, is {@code registry.local_5000/team/app} in the store.
+     */
+    static String servedName(String text) {
+        int slash = text.indexOf('/');
+        String registry = slash < 0 ? text : text.substring(0, slash);
+        return registry.replace(':', '_') + (slash < 0 ? "" : text.substring(slash));
     }
 
     private static Reference reference(String image, String text) {

@@ -4,6 +4,7 @@ import dev.registrycache.common.http.ByteRange;
 import dev.registrycache.common.http.CacheOutcome;
 import dev.registrycache.common.http.RequestFacts;
 import dev.registrycache.common.http.StoredBlobs;
+import dev.registrycache.common.marks.Quarantines;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.ErrorCode;
 import dev.registrycache.common.oci.NameMapping;
@@ -29,6 +30,8 @@ import org.eclipse.jetty.util.Callback;
  * starting its single upstream download ({@link BlobDownloads}) and streaming it as it arrives. A HEAD of a missing
  * blob asks the upstream with HEAD and downloads nothing. A stored blob, or a download started
  * for another repository, is served under a repository only as {@link RepositoryLinks} allows.
+ * A quarantined blob ({@link Quarantines}) is refused before any of that: not served from the
+ * store, not asked of the upstream.
  */
 public final class BlobService {
     /** How a download fails when the upstream refuses its repository, not the blob. */
@@ -39,6 +42,7 @@ public final class BlobService {
     private final StoredBlobs stored;
     private final BlobDownloads downloads;
     private final RepositoryLinks links;
+    private final Quarantines quarantines;
     private final TransferBuffers buffers = new TransferBuffers();
 
     public BlobService(Datastore store, BlobDownloads downloads, RepositoryLinks links) {
@@ -46,6 +50,7 @@ public final class BlobService {
         this.stored = new StoredBlobs(store);
         this.downloads = downloads;
         this.links = links;
+        this.quarantines = new Quarantines(store);
     }
 
     public void serve(
@@ -56,6 +61,7 @@ public final class BlobService {
             Digest digest,
             RequestFacts facts)
             throws Exception {
+        quarantines.refuseIfQuarantined(digest);
         if (answerStored(request, response, callback, names, digest, facts)) {
             return;
         }

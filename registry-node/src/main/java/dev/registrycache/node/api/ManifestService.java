@@ -3,6 +3,7 @@ package dev.registrycache.node.api;
 import dev.registrycache.common.InvalidValueException;
 import dev.registrycache.common.Reasons;
 import dev.registrycache.common.http.CacheOutcome;
+import dev.registrycache.common.marks.Quarantines;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.ErrorCode;
 import dev.registrycache.common.oci.ManifestLimitException;
@@ -32,7 +33,10 @@ import org.slf4j.LoggerFactory;
  * fails, answer from the tag as last cached. Bytes are stored and served exactly as
  * received, after checking them against their digest. Every manifest a request holds in memory
  * counts against the node's {@link BodyBudget} until its response is written; what the cache needs
- * of the bytes is read by {@link ManifestSummary}, in bounded memory.
+ * of the bytes is read by {@link ManifestSummary}, in bounded memory. A quarantined digest
+ * ({@link Quarantines}) is refused whichever way it is reached: asked by digest, or the digest a
+ * tag resolves to (fresh, stale or from the upstream); the refusal is the answer then, never an
+ * older digest of the tag, and a quarantined manifest is never stored.
  */
 public final class ManifestService {
     private static final Logger LOG = LoggerFactory.getLogger(ManifestService.class);
@@ -49,6 +53,7 @@ public final class ManifestService {
     private final RepositoryLinks links;
     private final ManifestCache memory;
     private final TagChecks tagChecks;
+    private final Quarantines quarantines;
 
     public ManifestService(
             Datastore store,
@@ -61,6 +66,7 @@ public final class ManifestService {
         this.links = links;
         this.memory = memory;
         this.tagChecks = tagChecks;
+        this.quarantines = new Quarantines(store);
     }
 
     /** The manifest; its bytes are reserved in {@code share} until the caller has sent them. */
@@ -69,6 +75,7 @@ public final class ManifestService {
     }
 
     private Resolved byDigest(NameMapping.Names names, Digest digest, BodyBudget.Share share) {
+        unlessQuarantined(digest); // before the memory, the store and the upstream
         Manifest local = stored(digest, share);
         if (local != null) {
             links.requireManifest(names, digest);
@@ -84,13 +91,13 @@ public final class ManifestService {
     }
 
     private Resolved byTag(NameMapping.Names names, Tag tag, BodyBudget.Share share) {
-        Manifest fresh = storedOrNull(tagChecks.freshness().fresh(names.store(), tag), share);
+        Manifest fresh = storedOrNull(unlessQuarantined(tagChecks.freshness().fresh(names.store(), tag)), share);
         if (fresh != null) {
             return new Resolved(fresh, CacheOutcome.HIT); // confirmed by the upstream within TAG_TTL
         }
         Digest cached = store.taggedDigest(names.store(), tag);
         if (tagChecks.health().unwell()) {
-            Manifest local = storedOrNull(cached, share);
+            Manifest local = cachedTag(names, tag, share);
             if (local != null) {
                 return new Resolved(local, CacheOutcome.STALE); // the upstream is not asked while unwell
             }
@@ -99,6 +106,7 @@ public final class ManifestService {
             // holding the tag, the cache waits for the upstream only until the deadline
             Digest current = headDigest(names, tag, cached != null ? tagChecks.deadline() : null);
             tagChecks.health().answered();
+            unlessQuarantined(current); // the tag's answer now: the refusal, not the digest cached before
             if (current != null) {
                 Manifest local = stored(current, share);
                 if (local != null) {
@@ -118,7 +126,7 @@ public final class ManifestService {
         } catch (UpstreamException e) {
             tagChecks.failed(names.store(), tag, e);
             if (e.isOutage()) {
-                Manifest local = storedOrNull(cached, share);
+                Manifest local = cachedTag(names, tag, share);
                 if (local != null) {
                     LOG.info(
                             "upstream failed for {}:{} ({}); serving the cached tag",
@@ -130,6 +138,27 @@ public final class ManifestService {
             }
             throw e.toRegistryException(ErrorCode.MANIFEST_UNKNOWN);
         }
+    }
+
+    /**
+     * {@code digest} (null stays null), unless it is quarantined: then the clients' refusal is
+     * thrown. One look-up in the store each time, so that a quarantine another replica wrote holds
+     * from the next request on.
+     */
+    private Digest unlessQuarantined(Digest digest) {
+        if (digest != null) {
+            quarantines.refuseIfQuarantined(digest);
+        }
+        return digest;
+    }
+
+    /**
+     * The manifest the tag points at in the cache, for a stale answer; null if it is not stored.
+     * Refused if that digest is quarantined, stored or not (the quarantine deleted its bytes): the
+     * tag's answer is the refusal, not an older digest nor a miss.
+     */
+    private Manifest cachedTag(NameMapping.Names names, Tag tag, BodyBudget.Share share) {
+        return storedOrNull(unlessQuarantined(store.tagTarget(names.store(), tag)), share);
     }
 
     private Manifest storedOrNull(Digest digest, BodyBudget.Share share) {
@@ -205,7 +234,9 @@ public final class ManifestService {
         }
     }
 
+    /** Stores a manifest fetched from the upstream: never one quarantined (perhaps while it was fetched). */
     private void save(RepositoryName storeName, Manifest m, Tag tag) {
+        unlessQuarantined(m.digest());
         try {
             store.putBlob(storeName, m.digest(), m.bytes());
             store.linkManifest(storeName, m.digest());

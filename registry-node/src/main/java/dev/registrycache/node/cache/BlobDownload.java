@@ -116,6 +116,8 @@ public final class BlobDownload {
             throw new RegistryException(
                     ErrorCode.DIGEST_INVALID, "the upstream sent content that does not match digest " + digest, null);
         }
+        // quarantined while it downloaded: not stored, and its followers' answers break off before their last byte
+        owner.quarantines.refuseIfQuarantined(digest);
         return publish();
     }
 

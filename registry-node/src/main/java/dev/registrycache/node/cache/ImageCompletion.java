@@ -23,10 +23,10 @@ import org.slf4j.LoggerFactory;
  * them, so the cache would never hold them, and the next client could not pull the image while the
  * upstream is down. So when the node serves an image manifest (an index's children come as their
  * own manifests, for the platforms clients ask for), it fetches in the background, once per
- * manifest, each of its blobs the store lacks: through {@link BlobDownloads#fetchAhead}, the same
- * one download per blob that clients follow, on {@value #WORKERS} low-priority threads per node,
- * one blob at a time each, so that client requests come first. A full queue drops the work (the
- * next pull of the image offers it again).
+ * manifest, each of its blobs the store lacks, none quarantined: through {@link
+ * BlobDownloads#fetchAhead}, the same one download per blob that clients follow, on {@value
+ * #WORKERS} low-priority threads per node, one blob at a time each, so that client requests come
+ * first. A full queue drops the work (the next pull of the image offers it again).
  */
 public final class ImageCompletion implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ImageCompletion.class);

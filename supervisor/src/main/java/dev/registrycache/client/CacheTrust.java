@@ -1,4 +1,4 @@
-package dev.registrycache.warm;
+package dev.registrycache.client;
 
 import dev.registrycache.common.http.OwnCertificate;
 import dev.registrycache.common.http.ServerTrustManager;
@@ -14,7 +14,7 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * Whom {@code warm} believes to be the cache over TLS: the gateway's own certificate (from its
+ * Whom the cache's clients ({@code warm}, {@code admin}) believe to be the cache over TLS: the gateway's own certificate (from its
  * {@code CERTS} file), at whatever address it is reached, since the gateway on this host is
  * reached at 127.0.0.1 or its bind address, which its certificate need not name; any other
  * certificate as the JDK would, its CAs and the host name checked.
