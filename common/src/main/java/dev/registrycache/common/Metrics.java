@@ -10,11 +10,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.DoubleAdder;
 
 /**
- * A small registry of counters and gauges in the Prometheus text format (version 0.0.4): each process
- * counts what it does, and the gateway's {@code /metrics} puts the processes' texts together.
- * Label values are escaped; series are created on first use.
+ * A small registry of counters, gauges and histograms in the Prometheus text format (version
+ * 0.0.4): each process counts what it does, and the gateway's {@code /metrics} puts the
+ * processes' texts together. Label values are escaped; series are created on first use.
  */
 public final class Metrics {
+    /** The samples of a histogram family: its name with one of these. */
+    private static final java.util.List<String> HISTOGRAM_SUFFIXES = java.util.List.of("_bucket", "_sum", "_count");
+
     /** A family of series under one name, with its HELP and TYPE lines. */
     private interface Family {
         String name();
@@ -99,8 +102,6 @@ public final class Metrics {
         }
         out.append(' ').append(format(value)).append('\n');
     }
-
-    private static final java.util.List<String> HISTOGRAM_SUFFIXES = java.util.List.of("_bucket", "_sum", "_count");
 
     private final Map<String, Family> families = new ConcurrentHashMap<>();
 
