@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 export DEBIAN_FRONTEND=noninteractive
 
-PACKAGES="docker-registry skopeo podman containerd docker.io apache2-utils systemd openssl"
+PACKAGES="docker-registry skopeo podman containerd docker.io apache2-utils systemd openssl prometheus"
 if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
 missing=
 for p in $PACKAGES; do

@@ -9,6 +9,7 @@ record CleanerMetrics(
         Metrics.Counter evictedBytes,
         Metrics.Gauge storeBytes,
         Metrics.Gauge maxBytes,
+        Metrics.Gauge thresholdBytes,
         Metrics.Gauge pinnedImages,
         Metrics.Gauge pinnedBytes,
         Metrics.Gauge quarantinedDigests) {
@@ -22,6 +23,10 @@ record CleanerMetrics(
                         "registry_cache_store_bytes",
                         "Size of the blob store, with blobs being fetched, measured every minute"),
                 metrics.gauge("registry_cache_store_max_bytes", "CLEANER_MAXSIZE"),
+                metrics.gauge(
+                        "registry_cache_store_threshold_bytes",
+                        "Size above which a cleaning pass deletes (down to CLEANER_MAXSIZE): CLEANER_MAXSIZE plus "
+                                + "CLEANER_THRESHOLD_PERCENTAGE"),
                 metrics.gauge("registry_cache_pinned_images", "Images pinned, at the last cleaning pass"),
                 metrics.gauge(
                         "registry_cache_pinned_bytes",

@@ -50,6 +50,7 @@ final class CleaningLoop {
         this.metrics = metrics;
         this.cleanerMetrics = CleanerMetrics.in(metrics);
         cleanerMetrics.maxBytes().set(cleaner.maxBytes());
+        cleanerMetrics.thresholdBytes().set(cleaner.thresholdBytes());
         this.metricsFile = metricsFile;
         this.nanoTime = nanoTime;
         this.nextPass = nanoTime.getAsLong();

@@ -26,6 +26,7 @@ class CleaningLoopTest {
     private final TestClock clock = new TestClock(Instant.parse("2026-12-01T00:00:00Z"));
     private final InMemoryDatastore store = new InMemoryDatastore(clock);
     private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    private final Metrics metrics = new Metrics();
 
     private CleaningLoop loop(CleanerLease lease) {
         Cleaner cleaner = new Cleaner(
@@ -34,7 +35,7 @@ class CleaningLoopTest {
                 20,
                 Duration.ZERO,
                 new PrintStream(printed, true, StandardCharsets.UTF_8));
-        return new CleaningLoop(cleaner, lease, EVERY, new Metrics(), dir.resolve("cleaner.prom"), clock::nanoTime);
+        return new CleaningLoop(cleaner, lease, EVERY, metrics, dir.resolve("cleaner.prom"), clock::nanoTime);
     }
 
     private boolean cleaned() {
@@ -56,6 +57,18 @@ class CleaningLoopTest {
                     "the first pass came " + Duration.between(start, clock.instant())
                             + " after the lease was found held: expected one term (" + TERM
                             + ") later, not a whole CLEANER_RUNEVERY_TIME (" + EVERY + ")");
+        }
+    }
+
+    @Test
+    void itsMetricsGiveTheSizeItCleansDownToAndTheSizeAboveWhichItCleans() {
+        try (CleanerLease lease = new CleanerLease(store, "replica-a", TERM, clock, false)) {
+            loop(lease).step();
+            String text = metrics.render();
+            // CLEANER_MAXSIZE 1000 and CLEANER_THRESHOLD_PERCENTAGE 20: a pass deletes when the store holds more than
+            // 1200
+            assertTrue(text.contains("\nregistry_cache_store_max_bytes 1000\n"), text);
+            assertTrue(text.contains("\nregistry_cache_store_threshold_bytes 1200\n"), text);
         }
     }
 }

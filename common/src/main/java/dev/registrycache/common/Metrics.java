@@ -10,31 +10,102 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.DoubleAdder;
 
 /**
- * A small registry of counters and gauges in the Prometheus text format (version 0.0.4): each process
- * counts what it does, and the gateway's {@code /metrics} puts the processes' texts together.
- * Label values are escaped; series are created on first use.
+ * A small registry of counters, gauges and histograms in the Prometheus text format (version
+ * 0.0.4): each process counts what it does, and the gateway's {@code /metrics} puts the
+ * processes' texts together. Label values are escaped; series are created on first use.
  */
 public final class Metrics {
-    private record Family(String name, String help, String type, String[] labels, Map<String, DoubleAdder> series) {
+    /** The samples of a histogram family: its name with one of these. */
+    private static final java.util.List<String> HISTOGRAM_SUFFIXES = java.util.List.of("_bucket", "_sum", "_count");
+
+    /** A family of series under one name, with its HELP and TYPE lines. */
+    private interface Family {
+        String name();
+
+        void render(StringBuilder out);
+    }
+
+    /** Counters or gauges: one number per series. */
+    private record Simple(String name, String help, String type, String[] labels, Map<String, DoubleAdder> series)
+            implements Family {
         DoubleAdder series(String... values) {
-            if (values.length != labels.length) {
-                throw new IllegalArgumentException(name + " takes " + labels.length + " labels");
-            }
-            StringBuilder key = new StringBuilder();
-            for (int i = 0; i < values.length; i++) {
-                key.append(i == 0 ? "" : ",")
-                        .append(labels[i])
-                        .append("=\"")
-                        .append(escape(values[i]))
-                        .append('"');
-            }
-            return series.computeIfAbsent(key.toString(), k -> new DoubleAdder());
+            return series.computeIfAbsent(key(name, labels, values), k -> new DoubleAdder());
         }
+
+        @Override
+        public void render(StringBuilder out) {
+            head(out, name, help, type);
+            for (Map.Entry<String, DoubleAdder> s : new TreeMap<>(series).entrySet()) {
+                sample(out, name, s.getKey(), s.getValue().sum());
+            }
+        }
+    }
+
+    /**
+     * A histogram: per series, the count of observations at or below each bound (cumulative),
+     * their sum and their count, as Prometheus' {@code histogram_quantile} reads them.
+     */
+    private record HistogramFamily(
+            String name, String help, String[] labels, double[] bounds, Map<String, Buckets> series) implements Family {
+        @Override
+        public void render(StringBuilder out) {
+            head(out, name, help, "histogram");
+            for (Map.Entry<String, Buckets> s : new TreeMap<>(series).entrySet()) {
+                String prefix = s.getKey().isEmpty() ? "" : s.getKey() + ",";
+                Buckets b = s.getValue();
+                for (int i = 0; i < bounds.length; i++) {
+                    sample(out, name + "_bucket", prefix + "le=\"" + format(bounds[i]) + "\"", b.atOrBelow[i].sum());
+                }
+                sample(out, name + "_bucket", prefix + "le=\"+Inf\"", b.count.sum());
+                sample(out, name + "_sum", s.getKey(), b.sum.sum());
+                sample(out, name + "_count", s.getKey(), b.count.sum());
+            }
+        }
+    }
+
+    /** One histogram series: observations at or below each bound, their sum and their count. */
+    private record Buckets(DoubleAdder[] atOrBelow, DoubleAdder sum, DoubleAdder count) {
+        static Buckets of(int bounds) {
+            DoubleAdder[] atOrBelow = new DoubleAdder[bounds];
+            for (int i = 0; i < bounds; i++) {
+                atOrBelow[i] = new DoubleAdder();
+            }
+            return new Buckets(atOrBelow, new DoubleAdder(), new DoubleAdder());
+        }
+    }
+
+    /** The labels of a series as the exposition text writes them between braces: {@code a="x",b="y"}. */
+    private static String key(String name, String[] labels, String[] values) {
+        if (values.length != labels.length) {
+            throw new IllegalArgumentException(name + " takes " + labels.length + " labels");
+        }
+        StringBuilder key = new StringBuilder();
+        for (int i = 0; i < values.length; i++) {
+            key.append(i == 0 ? "" : ",")
+                    .append(labels[i])
+                    .append("=\"")
+                    .append(escape(values[i]))
+                    .append('"');
+        }
+        return key.toString();
+    }
+
+    private static void head(StringBuilder out, String name, String help, String type) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static void sample(StringBuilder out, String name, String labels, double value) {
+        out.append(name);
+        if (!labels.isEmpty()) {
+            out.append('{').append(labels).append('}');
+        }
+        out.append(' ').append(format(value)).append('\n');
     }
 
     private final Map<String, Family> families = new ConcurrentHashMap<>();
 
-    /** A family of counters: {@code name} should end in {@code _total} (or {@code _sum}/{@code _count}). */
+    /** A family of counters: {@code name} should end in {@code _total}. */
     public Counter counter(String name, String help, String... labels) {
         return new Counter(family(name, help, "counter", labels));
     }
@@ -44,15 +115,30 @@ public final class Metrics {
         return new Gauge(family(name, help, "gauge", labels));
     }
 
-    private Family family(String name, String help, String type, String[] labels) {
-        return families.computeIfAbsent(name, n -> new Family(n, help, type, labels, new ConcurrentHashMap<>()));
+    /**
+     * A family of histograms with {@code bounds} (ascending, without {@code +Inf}): durations or
+     * sizes whose distribution matters, not only their mean.
+     */
+    public Histogram histogram(String name, String help, double[] bounds, String... labels) {
+        for (int i = 1; i < bounds.length; i++) {
+            if (bounds[i] <= bounds[i - 1]) {
+                throw new IllegalArgumentException(name + ": bounds must ascend");
+            }
+        }
+        return new Histogram((HistogramFamily) families.computeIfAbsent(
+                name, n -> new HistogramFamily(n, help, labels, bounds.clone(), new ConcurrentHashMap<>())));
+    }
+
+    private Simple family(String name, String help, String type, String[] labels) {
+        return (Simple)
+                families.computeIfAbsent(name, n -> new Simple(n, help, type, labels, new ConcurrentHashMap<>()));
     }
 
     /** A counter family's handle; {@link #labels} selects a series to add to. */
     public static final class Counter {
-        private final Family family;
+        private final Simple family;
 
-        private Counter(Family family) {
+        private Counter(Simple family) {
             this.family = family;
         }
 
@@ -63,9 +149,9 @@ public final class Metrics {
 
     /** A gauge family's handle. */
     public static final class Gauge {
-        private final Family family;
+        private final Simple family;
 
-        private Gauge(Family family) {
+        private Gauge(Simple family) {
             this.family = family;
         }
 
@@ -75,6 +161,27 @@ public final class Metrics {
                 a.reset();
                 a.add(value);
             }
+        }
+    }
+
+    /** A histogram family's handle. */
+    public static final class Histogram {
+        private final HistogramFamily family;
+
+        private Histogram(HistogramFamily family) {
+            this.family = family;
+        }
+
+        /** Counts {@code value} in the series of {@code labels}. */
+        public void observe(double value, String... labels) {
+            Buckets b = family.series()
+                    .computeIfAbsent(
+                            key(family.name(), family.labels(), labels), k -> Buckets.of(family.bounds().length));
+            for (int i = family.bounds().length - 1; i >= 0 && value <= family.bounds()[i]; i--) {
+                b.atOrBelow()[i].add(1);
+            }
+            b.sum().add(value);
+            b.count().add(1);
         }
     }
 
@@ -92,7 +199,8 @@ public final class Metrics {
      * Puts several processes' exposition texts together so that each family's HELP and TYPE
      * appear once, followed by the series of every process; a series that more than one process
      * reports (the same name and labels: requests answered by a node and by the gateway) is
-     * given once, with the sum of their values.
+     * given once, with the sum of their values. A histogram's {@code _bucket}, {@code _sum} and
+     * {@code _count} samples stay under its HELP and TYPE.
      */
     public static String merge(java.util.List<String> texts) {
         Map<String, String[]> heads = new TreeMap<>();
@@ -113,7 +221,7 @@ public final class Metrics {
                 } else {
                     Sample sample = Sample.parse(line);
                     if (sample != null) {
-                        series.computeIfAbsent(sample.name(), k -> new java.util.LinkedHashMap<>())
+                        series.computeIfAbsent(familyOf(sample.name(), heads), k -> new java.util.LinkedHashMap<>())
                                         .computeIfAbsent(sample.series(), k -> new double[1])[0] +=
                                 sample.value();
                     }
@@ -135,6 +243,19 @@ public final class Metrics {
                     (key, v) -> out.append(key).append(' ').append(format(v[0])).append('\n'));
         });
         return out.toString();
+    }
+
+    /** The family a sample belongs to: its own name, or the histogram whose samples it is part of. */
+    private static String familyOf(String sampleName, Map<String, String[]> heads) {
+        for (String suffix : HISTOGRAM_SUFFIXES) {
+            if (sampleName.endsWith(suffix)) {
+                String[] head = heads.get(sampleName.substring(0, sampleName.length() - suffix.length()));
+                if (head != null && head[1] != null && head[1].endsWith(" histogram")) {
+                    return sampleName.substring(0, sampleName.length() - suffix.length());
+                }
+            }
+        }
+        return sampleName;
     }
 
     /** One sample line of the exposition text: {@code name{labels} value}. */
@@ -178,8 +299,9 @@ public final class Metrics {
         }
         for (String line : Files.readString(file, StandardCharsets.UTF_8).split("\n")) {
             Sample sample = Sample.parse(line);
-            Family family = sample == null ? null : families.get(sample.name());
-            if (family != null && family.type().equals("counter")) {
+            if (sample != null
+                    && families.get(sample.name()) instanceof Simple family
+                    && family.type().equals("counter")) {
                 family.series()
                         .computeIfAbsent(sample.labels(), k -> new DoubleAdder())
                         .add(sample.value());
@@ -195,15 +317,7 @@ public final class Metrics {
     public String render() {
         StringBuilder out = new StringBuilder();
         for (Family f : new TreeMap<>(families).values()) {
-            out.append("# HELP ").append(f.name()).append(' ').append(f.help()).append('\n');
-            out.append("# TYPE ").append(f.name()).append(' ').append(f.type()).append('\n');
-            for (Map.Entry<String, DoubleAdder> s : new TreeMap<>(f.series()).entrySet()) {
-                out.append(f.name());
-                if (!s.getKey().isEmpty()) {
-                    out.append('{').append(s.getKey()).append('}');
-                }
-                out.append(' ').append(format(s.getValue().sum())).append('\n');
-            }
+            f.render(out);
         }
         return out.toString();
     }

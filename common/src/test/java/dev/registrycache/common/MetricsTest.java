@@ -52,6 +52,51 @@ class MetricsTest {
     }
 
     @Test
+    void rendersAHistogramWithCumulativeBucketsInOrderThenSumAndCount() {
+        Metrics m = new Metrics();
+        Metrics.Histogram h = m.histogram("t_seconds", "Time", new double[] {0.1, 1, 2.5}, "registry");
+        h.observe(0.25, "quay.io");
+        h.observe(0.5, "quay.io");
+        h.observe(3, "quay.io");
+        h.observe(0.1, "docker.io");
+        assertEquals(
+                "# HELP t_seconds Time\n# TYPE t_seconds histogram\n"
+                        + "t_seconds_bucket{registry=\"docker.io\",le=\"0.1\"} 1\n"
+                        + "t_seconds_bucket{registry=\"docker.io\",le=\"1\"} 1\n"
+                        + "t_seconds_bucket{registry=\"docker.io\",le=\"2.5\"} 1\n"
+                        + "t_seconds_bucket{registry=\"docker.io\",le=\"+Inf\"} 1\n"
+                        + "t_seconds_sum{registry=\"docker.io\"} 0.1\n"
+                        + "t_seconds_count{registry=\"docker.io\"} 1\n"
+                        + "t_seconds_bucket{registry=\"quay.io\",le=\"0.1\"} 0\n"
+                        + "t_seconds_bucket{registry=\"quay.io\",le=\"1\"} 2\n"
+                        + "t_seconds_bucket{registry=\"quay.io\",le=\"2.5\"} 2\n"
+                        + "t_seconds_bucket{registry=\"quay.io\",le=\"+Inf\"} 3\n"
+                        + "t_seconds_sum{registry=\"quay.io\"} 3.75\n"
+                        + "t_seconds_count{registry=\"quay.io\"} 3\n",
+                m.render());
+    }
+
+    @Test
+    void mergingKeepsAHistogramsSamplesUnderItsFamilyAndAddsUpTheSameSeries() {
+        Metrics node = new Metrics();
+        node.histogram("t_seconds", "Time", new double[] {1}, "registry").observe(0.5, "quay.io");
+        Metrics other = new Metrics();
+        other.histogram("t_seconds", "Time", new double[] {1}, "registry").observe(2, "quay.io");
+        other.counter("t_seconds_a_total", "Sorts between the family's sample names")
+                .labels()
+                .add(1);
+        assertEquals(
+                "# HELP t_seconds Time\n# TYPE t_seconds histogram\n"
+                        + "t_seconds_bucket{registry=\"quay.io\",le=\"1\"} 1\n"
+                        + "t_seconds_bucket{registry=\"quay.io\",le=\"+Inf\"} 2\n"
+                        + "t_seconds_sum{registry=\"quay.io\"} 2.5\n"
+                        + "t_seconds_count{registry=\"quay.io\"} 2\n"
+                        + "# HELP t_seconds_a_total Sorts between the family's sample names\n"
+                        + "# TYPE t_seconds_a_total counter\nt_seconds_a_total 1\n",
+                Metrics.merge(List.of(node.render(), other.render())));
+    }
+
+    @Test
     void writesItsFileWholeAndLeavesNoTemporaryFile(@TempDir Path dir) throws Exception {
         Metrics m = new Metrics();
         Metrics.Counter c = m.counter("x_total", "Things");

@@ -3,7 +3,8 @@ package dev.registrycache.gateway;
 import dev.registrycache.common.Metrics;
 
 /** Every metric the gateway reports besides its access log's (blobs answered from the datastore). */
-record GatewayMetrics(Metrics.Counter requests, Metrics.Counter peerForwards, Metrics.Counter peerRequests) {
+record GatewayMetrics(
+        Metrics.Counter requests, Metrics.Counter peerForwards, Metrics.Counter peerRequests, Metrics.Gauge replicas) {
 
     static GatewayMetrics in(Metrics metrics) {
         return new GatewayMetrics(
@@ -19,6 +20,10 @@ record GatewayMetrics(Metrics.Counter requests, Metrics.Counter peerForwards, Me
                         "registry_cache_peer_requests_total",
                         "Requests on the peer port (result: accepted, signed by a replica; refused; probe, another replica "
                                 + "checking that this is a peer port)",
-                        "result"));
+                        "result"),
+                metrics.gauge(
+                        "registry_cache_replicas",
+                        "Replicas sharing the datastore as this gateway knows them (PEERS, or the addresses of its DNS "
+                                + "name), itself included: 1 without PEERS"));
     }
 }

@@ -58,8 +58,12 @@ public final class GatewayServer extends OnePortServer {
                 .orElse(null);
         GatewayMetrics gatewayMetrics = GatewayMetrics.in(metrics);
         peers = config.peers()
-                .map(p -> new Peers(p, gatewayMetrics.peerForwards(), gatewayMetrics.peerRequests()))
+                .map(p -> new Peers(
+                        p, gatewayMetrics.peerForwards(), gatewayMetrics.peerRequests(), gatewayMetrics.replicas()))
                 .orElse(null);
+        if (peers == null) {
+            gatewayMetrics.replicas().set(1);
+        }
         peerConnector = peers == null ? null : peerConnector(peers);
         NodeProxyHandler proxy = new NodeProxyHandler(server().getByteBufferPool(), config.nodeToken(), peers);
         Metrics.Counter requests = gatewayMetrics.requests();

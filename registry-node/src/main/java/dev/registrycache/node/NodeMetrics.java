@@ -5,8 +5,7 @@ import dev.registrycache.common.Metrics;
 /** Every metric a node reports besides its access log's requests and bytes served. */
 public record NodeMetrics(
         Metrics.Counter upstreamResponses,
-        Metrics.Counter upstreamSecondsSum,
-        Metrics.Counter upstreamSecondsCount,
+        Metrics.Histogram upstreamSeconds,
         Metrics.Counter upstreamBlobBytes,
         Metrics.Counter upstreamBlobsRefused,
         Metrics.Gauge uploadMemoryBytes,
@@ -17,6 +16,13 @@ public record NodeMetrics(
         Metrics.Counter completionBytes,
         Metrics.Counter completionBlobs) {
 
+    /**
+     * The buckets of the upstream's answer times: from a registry next door (tens of
+     * milliseconds) to one that makes the node wait for its token and its TLS handshake over a
+     * slow link (seconds), up to the 30 s a node waits for response headers.
+     */
+    private static final double[] UPSTREAM_SECONDS_BOUNDS = {0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
     public static NodeMetrics in(Metrics metrics) {
         return new NodeMetrics(
                 metrics.counter(
@@ -25,14 +31,10 @@ public record NodeMetrics(
                         "registry",
                         "method",
                         "code"),
-                metrics.counter(
-                        "registry_cache_upstream_response_seconds_sum",
+                metrics.histogram(
+                        "registry_cache_upstream_response_seconds",
                         "Time until the upstream's response headers arrived",
-                        "registry",
-                        "method"),
-                metrics.counter(
-                        "registry_cache_upstream_response_seconds_count",
-                        "Upstream responses timed in registry_cache_upstream_response_seconds_sum",
+                        UPSTREAM_SECONDS_BOUNDS,
                         "registry",
                         "method"),
                 metrics.counter(

@@ -215,7 +215,18 @@ class AdminE2EIT {
         for (Stack cache : List.of(stack, two)) {
             ProcessResult refusedLayer = tryPull(cache, b);
             assertFalse(refusedLayer.succeeded(), refusedLayer.output());
-            assertTrue(refusedLayer.output().contains("quarantined"), refusedLayer.output());
+            // skopeo shows a blob's status only; the body, which any client can show, names the quarantine
+            assertTrue(refusedLayer.output().contains("403"), refusedLayer.output());
+            RegistryClient.Response blob = new RegistryClient("http://127.0.0.1:" + cache.port())
+                    .send(
+                            "GET",
+                            "/v2/quay.io/team/b/blobs/" + layer,
+                            HttpRequest.BodyPublishers.noBody(),
+                            "Authorization",
+                            PULLER.basicAuthorization());
+            assertEquals(403, blob.status());
+            assertTrue(
+                    blob.text().contains("is quarantined by the cache's administrators: CVE-2026-1234"), blob.text());
             ProcessResult refusedManifest = tryPull(cache, c);
             assertFalse(refusedManifest.succeeded(), refusedManifest.output());
             assertTrue(refusedManifest.output().contains("quarantined"), refusedManifest.output());

@@ -47,15 +47,18 @@ public final class Peers implements AutoCloseable {
     private final ScheduledExecutorService refresher;
     private final Metrics.Counter forwards;
     private final Metrics.Counter received;
+    private final Metrics.Gauge replicas;
 
     /**
      * @param forwards counts blob GETs sent to other replicas, by {@code peer} and {@code result}
      * @param received counts requests on the peer port, by {@code result}
+     * @param replicas set to the number of replicas at each refresh of their list
      */
-    public Peers(PeerSettings settings, Metrics.Counter forwards, Metrics.Counter received) {
+    public Peers(PeerSettings settings, Metrics.Counter forwards, Metrics.Counter received, Metrics.Gauge replicas) {
         this.settings = settings;
         this.forwards = forwards;
         this.received = received;
+        this.replicas = replicas;
         this.ring = new PeerRing(
                 settings.self(),
                 new PublicPortFilter(PeerRing.source(settings), settings.self(), PortProbe::probeAll),
@@ -66,7 +69,14 @@ public final class Peers implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        refresher.scheduleWithFixedDelay(ring::refresh, REFRESH_SECONDS, REFRESH_SECONDS, TimeUnit.SECONDS);
+        replicas.set(ring.peers().size());
+        refresher.scheduleWithFixedDelay(this::refresh, REFRESH_SECONDS, REFRESH_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Asks for the list of replicas again, and counts them. */
+    private void refresh() {
+        ring.refresh();
+        replicas.set(ring.peers().size());
     }
 
     public PeerSettings settings() {

@@ -43,8 +43,7 @@ public final class UpstreamClient implements AutoCloseable {
     private final UpstreamWarnings warnings;
 
     private final Metrics.Counter responses;
-    private final Metrics.Counter latencySum;
-    private final Metrics.Counter latencyCount;
+    private final Metrics.Histogram latency;
     private final String registry;
     private final RateLimits rateLimits;
 
@@ -59,8 +58,7 @@ public final class UpstreamClient implements AutoCloseable {
             NodeMetrics metrics) {
         this.registry = registry;
         this.responses = metrics.upstreamResponses();
-        this.latencySum = metrics.upstreamSecondsSum();
-        this.latencyCount = metrics.upstreamSecondsCount();
+        this.latency = metrics.upstreamSeconds();
         this.rateLimits = new RateLimits(
                 registry, metrics.upstreamRateLimit(), metrics.upstreamRateLimitRemaining(), System::nanoTime);
         this.endpoint = endpoint;
@@ -232,8 +230,7 @@ public final class UpstreamClient implements AutoCloseable {
             responses
                     .labels(registry, request.getMethod(), Integer.toString(response.getStatus()))
                     .add(1);
-            latencySum.labels(registry, request.getMethod()).add((System.nanoTime() - t0) / 1e9);
-            latencyCount.labels(registry, request.getMethod()).add(1);
+            latency.observe((System.nanoTime() - t0) / 1e9, registry, request.getMethod());
             return new UpstreamResponse(request, response, listener, IDLE_TIMEOUT.toMillis());
         } catch (InterruptedException e) {
             request.abort(e);
