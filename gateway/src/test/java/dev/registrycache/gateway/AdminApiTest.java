@@ -337,6 +337,11 @@ class AdminApiTest {
             assertTrue(r.text().contains((String) c[4]), what);
             assertTrue(r.text().startsWith("{\"errors\":["), what);
         }
+        String huge = "{\"reason\":\"" + "z".repeat(300_000) + "\"}";
+        for (int i = 0; i < 20; i++) { // the client is still sending when the answer is ready: it must get it
+            assertEquals(
+                    413, send(admin, "PUT", "/admin/v1/quarantine/" + own, huge).status());
+        }
         assertTrue(store.blobSize(own) > 0, "no bad request quarantined anything");
     }
 

@@ -39,6 +39,8 @@ public final class AdminHandler extends Handler.Abstract {
     public static final String PATHS = "/admin/";
     /** The largest request body read (a quarantine's reason); larger ones get 413. */
     static final int MAX_BODY = 64 * 1024;
+    /** How much of a body too large is read and dropped so that its sender gets the 413. */
+    static final long MAX_DRAINED = 4L * 1024 * 1024;
 
     private final Optional<AdminUsers> admins;
     private final UnaryOperator<String> authenticate;
@@ -129,18 +131,19 @@ public final class AdminHandler extends Handler.Abstract {
         return query.getValue("registry");
     }
 
-    /** The request's JSON body, null when it has none; 413 over {@link #MAX_BODY}, 400 if it is not a JSON object. */
+    /**
+     * The request's JSON body, null when it has none; 413 over {@link #MAX_BODY}, 400 if it is not
+     * a JSON object. A body too large is read on (up to {@link #MAX_DRAINED}) before the answer, so
+     * that the client, still sending, gets the 413 rather than a connection reset.
+     */
     private static JsonNode body(Request request) throws IOException {
-        long declared = request.getLength();
-        if (declared > MAX_BODY) {
-            throw tooLarge();
-        }
         byte[] bytes;
         try (InputStream in = Request.asInputStream(request)) {
-            bytes = in.readNBytes(MAX_BODY + 1);
-        }
-        if (bytes.length > MAX_BODY) {
-            throw tooLarge();
+            bytes = request.getLength() > MAX_BODY ? null : in.readNBytes(MAX_BODY + 1);
+            if (bytes == null || bytes.length > MAX_BODY) {
+                drain(in);
+                throw new RegistryException(ErrorCode.TOO_LARGE, "the body is larger than " + MAX_BODY + " bytes");
+            }
         }
         if (bytes.length == 0) {
             return null;
@@ -156,8 +159,13 @@ public final class AdminHandler extends Handler.Abstract {
         }
     }
 
-    private static RegistryException tooLarge() {
-        return new RegistryException(ErrorCode.TOO_LARGE, "the body is larger than " + MAX_BODY + " bytes");
+    /** Reads and drops what is left of a body, up to {@link #MAX_DRAINED}. */
+    private static void drain(InputStream in) throws IOException {
+        byte[] sink = new byte[16 * 1024];
+        long left = MAX_DRAINED;
+        for (int n; left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) >= 0; ) {
+            left -= n;
+        }
     }
 
     private static void send(Response response, Callback callback, int status, Map<String, Object> json)
