@@ -6,10 +6,10 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 
 /** A {@link BlobReader} over an open file; windows are memory mappings, unmapped on release. */
-final class FileBlobReader implements BlobReader {
+public final class FileBlobReader implements BlobReader {
     private final FileChannel file;
 
-    FileBlobReader(FileChannel file) {
+    public FileBlobReader(FileChannel file) {
         this.file = file;
     }
 
