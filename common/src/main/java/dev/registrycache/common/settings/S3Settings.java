@@ -65,11 +65,12 @@ public record S3Settings(
         if (value == null) {
             return URI.create("https://s3." + region + ".amazonaws.com");
         }
+        String shown = value.replaceAll("//[^/@]*@", "//****@"); // no credentials in a message
         URI uri;
         try {
             uri = new URI(value);
         } catch (URISyntaxException e) {
-            throw new ConfigException("S3_ENDPOINT: '" + value + "' is not a URL: " + e.getReason());
+            throw new ConfigException("S3_ENDPOINT: '" + shown + "' is not a URL: " + e.getReason());
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         boolean bare = (uri.getRawPath() == null
@@ -80,7 +81,7 @@ public record S3Settings(
                 && uri.getRawUserInfo() == null;
         if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null || !bare) {
             throw new ConfigException(
-                    "S3_ENDPOINT: '" + value + "': expected http(s)://host[:port], without a path or credentials");
+                    "S3_ENDPOINT: '" + shown + "': expected http(s)://host[:port], without a path or credentials");
         }
         return URI.create(scheme + "://" + uri.getRawAuthority());
     }

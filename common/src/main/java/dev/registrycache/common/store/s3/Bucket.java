@@ -203,7 +203,7 @@ final class Bucket {
                         false),
                 OK,
                 MAX_XML);
-        answered(answer, "CompleteMultipartUploadResult", "complete multipart upload", key);
+        answered(answer, S3Xml::completed, "complete multipart upload", key);
     }
 
     /** Aborts a multipart upload; one gone already is no error. */
@@ -254,7 +254,7 @@ final class Bucket {
     void copy(String from, String to) throws IOException {
         S3Client.Answer answer = client.exchange(
                 call("PUT", to, null, Map.of("x-amz-copy-source", address.copySource(from)), null, true), OK, MAX_XML);
-        answered(answer, "CopyObjectResult", "copy " + address.describe(from) + " to", to);
+        answered(answer, S3Xml::copied, "copy " + address.describe(from) + " to", to);
     }
 
     /** Copies bytes {@code first} to {@code last} of {@code from} as part {@code number} of an upload to {@code to}; its ETag. */
@@ -274,13 +274,18 @@ final class Bucket {
                         true),
                 OK,
                 MAX_XML);
-        return answered(answer, "CopyPartResult", "copy part " + number + " of " + address.describe(from) + " to", to);
+        return answered(answer, S3Xml::copied, "copy part " + number + " of " + address.describe(from) + " to", to);
     }
 
-    /** The ETag of a result that S3 may answer with 200 and an Error. */
-    private String answered(S3Client.Answer answer, String root, String what, String key) throws IOException {
+    /** How an answer that S3 may give with 200 and an Error is read. */
+    private interface Result<T> {
+        T read(byte[] xml) throws IOException;
+    }
+
+    /** What a result says, or the S3Exception of the Error S3 answered instead. */
+    private <T> T answered(S3Client.Answer answer, Result<T> result, String what, String key) throws IOException {
         try {
-            return S3Xml.copied(answer.body(), root);
+            return result.read(answer.body());
         } catch (S3Xml.ErrorAnswer e) {
             throw new S3Exception(
                     what,

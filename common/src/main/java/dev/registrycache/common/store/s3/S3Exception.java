@@ -61,6 +61,9 @@ public final class S3Exception extends IOException {
         if (hint == null && status >= 500) {
             hint = "the store is failing or overloaded";
         }
+        if (hint == null && status == 0) {
+            hint = "the store cannot be reached or stopped answering: check S3_ENDPOINT (and S3_CA_FILE for TLS)";
+        }
         if (hint == null && (status == 401 || status == 403)) {
             hint = "check the S3 credentials and the bucket's policy";
         }

@@ -148,9 +148,20 @@ final class S3Xml {
                 truncated ? doc.field("NextUploadIdMarker") : null);
     }
 
-    /** The ETag of a part copied (CopyPartResult) or an object copied (CopyObjectResult), which S3 may answer with an Error and 200. */
-    static String copied(byte[] xml, String expectedRoot) throws IOException {
-        return expect(read(xml, Set.of()), expectedRoot, xml).field("ETag");
+    /**
+     * The ETag of an object copied (CopyObjectResult) or of a part (CopyPartResult, which some
+     * stores, s3proxy among them, call CopyObjectResult too); S3 may answer either with 200 and an
+     * Error.
+     */
+    static String copied(byte[] xml) throws IOException {
+        Document doc = read(xml, Set.of());
+        String root = "CopyPartResult".equals(doc.root()) ? "CopyPartResult" : "CopyObjectResult";
+        return expect(doc, root, xml).field("ETag");
+    }
+
+    /** The ETag of a completed multipart upload, which S3 may answer with 200 and an Error. */
+    static String completed(byte[] xml) throws IOException {
+        return expect(read(xml, Set.of()), "CompleteMultipartUploadResult", xml).field("ETag");
     }
 
     /** The keys a DeleteObjects answer says it could not delete, with their error codes. */
