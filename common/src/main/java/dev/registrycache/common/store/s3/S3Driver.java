@@ -252,19 +252,27 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
         return view.info() != null;
     }
 
-    /** Deletes every object under {@code folder}, and aborts the multipart uploads under it (those of a crashed writer). */
+    /**
+     * Deletes every object under {@code folder}; where an upload's progress record is among them
+     * (every upload has one until it is published or discarded), also the multipart uploads under
+     * it, which no listing of objects shows: those of a writer that crashed.
+     */
     @Override
     public void deleteTree(String folder) throws IOException {
         String prefix = folderPrefix(folder);
         List<String> keys = new ArrayList<>();
+        boolean uploads = false;
         for (S3Xml.Listed listed : bucket.listAll(prefix)) {
             keys.add(listed.key());
+            uploads |= SideRecords.isProgress(listed.key());
         }
         if (!keys.isEmpty()) {
             bucket.deleteAll(keys);
         }
-        for (String[] upload : bucket.multipartUploads(prefix)) {
-            bucket.abortMultipart(upload[0], upload[1]);
+        if (uploads) {
+            for (String[] upload : bucket.multipartUploads(prefix)) {
+                bucket.abortMultipart(upload[0], upload[1]);
+            }
         }
     }
 
@@ -274,6 +282,7 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
         return false;
     }
 
+    /** Writes a use record if it moves the last use later (or overwrites it), then deletes the older records. */
     @Override
     public boolean recordUse(String key, Instant time, boolean overwrite) throws IOException {
         ObjectView view = view(check(key));
@@ -284,10 +293,12 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
         if (!overwrite && millis <= view.lastUse()) {
             return true;
         }
-        String record = SideRecords.use(key, millis);
-        bucket.put(record, S3Client.Body.of(new byte[0]));
         List<String> older = new ArrayList<>(view.useKeys());
-        older.remove(record);
+        if (millis > view.info().modifiedMillis()) { // else the write is the last use
+            String record = SideRecords.use(key, millis);
+            bucket.put(record, S3Client.Body.of(new byte[0]));
+            older.remove(record);
+        }
         if (older.size() == 1) {
             bucket.delete(older.get(0));
         } else if (!older.isEmpty()) {

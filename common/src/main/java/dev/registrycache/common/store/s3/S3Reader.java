@@ -71,6 +71,9 @@ final class S3Reader implements BlobReader {
                     throw new IOException("the answer ended at " + streamAt + " of " + size + " bytes");
                 }
                 streamAt += n;
+                if (streamAt == size) {
+                    finish();
+                }
                 return n;
             } catch (IOException e) {
                 closeStream();
@@ -79,6 +82,15 @@ final class S3Reader implements BlobReader {
                             "S3 GET " + bucket.address().describe(key) + " at " + position + ": " + e.getMessage(), e);
                 }
             }
+        }
+    }
+
+    /** Reads the end of a stream that gave all its bytes, so that its connection serves again. */
+    private void finish() {
+        try {
+            stream.readAll(0);
+        } catch (IOException e) {
+            closeStream(); // it said more than the object holds, or broke off: the next read opens another
         }
     }
 

@@ -59,6 +59,12 @@ final class SideRecords {
         }
     }
 
+    /** Whether {@code key} is an upload's progress record. */
+    static boolean isProgress(String key) {
+        int mark = key.lastIndexOf(MARK);
+        return mark >= 0 && key.startsWith(WRITTEN, mark);
+    }
+
     /** Whether a name (a key's segment) is part of a side record's key rather than an object's. */
     static boolean isSide(String name) {
         return name.indexOf(MARK) >= 0;

@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.common.oci.RepositoryName;
 import dev.registrycache.common.settings.S3Settings;
 import dev.registrycache.common.store.BlobReader;
+import dev.registrycache.common.store.BlobUpload;
+import dev.registrycache.common.store.Datastore;
+import dev.registrycache.common.store.DriverDatastore;
 import dev.registrycache.common.store.StorageDriver;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.S3Server;
@@ -192,6 +196,28 @@ class S3DriverTest {
         try (var files = Files.list(scratch)) {
             assertEquals(0, files.count(), "the local copy is deleted");
         }
+    }
+
+    @Test
+    void theCleanersRemovalOfAStaleUploadAlsoAbortsItsMultipartUpload() throws Exception {
+        Datastore store = new DriverDatastore(driver);
+        RepositoryName repository = RepositoryName.parse("quay.io/team/app");
+        BlobUpload abandoned = store.newUpload(repository); // its writer crashed: never closed
+        byte[] b = bytes(8, (int) (6 * MIB));
+        for (int at = 0; at < b.length; at += 64 * 1024) {
+            abandoned.write(ByteBuffer.wrap(b, at, 64 * 1024));
+        }
+        Await.until(
+                "a part is sent",
+                () -> multipartUploads() == 1
+                        && store.scanUploads(Duration.ofDays(1), false).liveBytes() >= 5 * MIB);
+        Await.until( // S3's write times are whole seconds
+                "the upload's record is in the past",
+                () -> store.scanUploads(Duration.ZERO, false).stale() == 1);
+        assertEquals(1, store.scanUploads(Duration.ZERO, true).stale());
+        assertEquals(List.of(), keys());
+        assertEquals(0, multipartUploads(), "aborted with the stale upload's records");
+        abandoned.close();
     }
 
     @Test
