@@ -6,6 +6,7 @@ import dev.registrycache.common.store.StorageDriver;
 import dev.registrycache.common.store.StoreKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,6 +68,13 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
             long firstPart,
             long maxSingleCopy,
             long copyPart) {
+        public Options {
+            if (idleTimeout.isNegative() || idleTimeout.isZero() || attempts < 1 || firstPause.isNegative()) {
+                throw new IllegalArgumentException("a positive idle timeout, at least one attempt, no negative pause");
+            }
+            new Parts(firstPart, maxSingleCopy, copyPart); // checks the sizes
+        }
+
         public static Options of(Path scratchDir) {
             return new Options(
                     scratchDir,
@@ -113,6 +121,7 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
         S3Client client = new S3Client(settings, options.idleTimeout(), options.attempts(), options.firstPause());
         S3Driver driver = new S3Driver(client, options);
         try {
+            Files.createDirectories(options.scratchDir());
             client.start();
             driver.bucket.list("", "/", null);
             driver.checkConditionalWrites();

@@ -87,8 +87,9 @@ final class S3Upload implements StorageDriver.Upload {
         if (closed || published != null) {
             throw new IOException("the upload " + scratchData + " is " + (closed ? "closed" : "published"));
         }
-        written += bytes.remaining();
+        int n = bytes.remaining();
         HeapSlices.write(out, bytes);
+        written += n; // only the writer changes it
         if (recorded == 0 && written > 0) {
             recordQuietly(); // a scan tells an upload under way from one that got no byte
         }
