@@ -237,6 +237,34 @@ class S3DriverTest {
         assertEquals(List.of(), keys(), "the object and its record");
     }
 
+    /** More keys than one answer of S3 holds (1000): listings go on page after page, and a batch delete in batches. */
+    @Test
+    void listingsAndDeletesOfManyKeysGoPageByPage() throws Exception {
+        int n = Bucket.DELETE_BATCH + 5;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<?>> puts = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String key = "many/" + String.format("%04d", i) + "/data";
+                puts.add(pool.submit(() -> {
+                    driver.put(key, new byte[] {1, 2});
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> put : puts) {
+                put.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(n, driver.list("many").size());
+        List<StorageDriver.Child> objects = driver.listObjects("many", "data");
+        assertEquals(n, objects.size());
+        assertTrue(objects.stream().allMatch(c -> c.info().size() == 2));
+        driver.deleteTree("many");
+        assertEquals(List.of(), driver.list("many"));
+    }
+
     @Test
     void keysThatAreNotTheDatastoresAreRefused() {
         for (String key : new String[] {"a~b/data", "a//b", "../a", "a/./b", "", "/a"}) {
