@@ -53,17 +53,18 @@ class PackageRoomsTest {
             }
         }
         assertEquals(
-                Map.of(
-                        "(root)", Set.of(),
-                        "oci", Set.of("(root)"),
-                        "settings", Set.of("(root)", "oci"),
-                        "startup", Set.of("(root)", "settings"),
-                        "logdir", Set.of("(root)", "oci"),
-                        "store", Set.of("(root)", "oci"),
-                        "marks", Set.of("(root)", "oci", "store"),
-                        "http", Set.of("(root)", "logdir", "oci", "settings", "startup", "store"),
-                        "cli", Set.of(),
-                        "logging", Set.of()),
+                Map.ofEntries(
+                        Map.entry("(root)", Set.<String>of()),
+                        Map.entry("oci", Set.of("(root)")),
+                        Map.entry("settings", Set.of("(root)", "oci")),
+                        Map.entry("startup", Set.of("(root)", "settings")),
+                        Map.entry("logdir", Set.of("(root)", "oci")),
+                        Map.entry("store", Set.of("(root)", "oci")),
+                        Map.entry("store.s3", Set.of("(root)", "settings", "store")),
+                        Map.entry("marks", Set.of("(root)", "oci", "store")),
+                        Map.entry("http", Set.of("(root)", "logdir", "oci", "settings", "startup", "store")),
+                        Map.entry("cli", Set.<String>of()),
+                        Map.entry("logging", Set.<String>of())),
                 uses);
     }
 

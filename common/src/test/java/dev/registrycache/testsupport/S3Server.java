@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -91,6 +93,23 @@ public final class S3Server implements AutoCloseable {
     /** The PEM certificate a client must trust for a server started {@link #withTls()}. */
     public Optional<Path> caCertificate() {
         return caCertificate;
+    }
+
+    /**
+     * The environment that points the product's S3 settings at this server's bucket, under
+     * {@code prefix} (empty: the bucket's root), so that tests sharing one server keep apart.
+     */
+    public Map<String, String> environment(String prefix) {
+        Map<String, String> env = new HashMap<>();
+        env.put("S3_ENDPOINT", endpoint.toString());
+        env.put("S3_REGION", REGION);
+        env.put("S3_BUCKET", BUCKET);
+        env.put("S3_PATH_STYLE", "true");
+        env.put("S3_PREFIX", prefix);
+        env.put("S3_ACCESS_KEY_ID", CREDENTIALS.username());
+        env.put("S3_SECRET_ACCESS_KEY", CREDENTIALS.password());
+        caCertificate.ifPresent(ca -> env.put("S3_CA_FILE", ca.toString()));
+        return env;
     }
 
     /** The folder s3proxy keeps its buckets in, one folder each, for tests that damage the store. */

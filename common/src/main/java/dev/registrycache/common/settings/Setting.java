@@ -17,6 +17,33 @@ public enum Setting {
     PULL_SECRET("--pull-secret", "PULL_SECRET", "/pull-secret.json"),
     /** The datastore, in distribution's filesystem layout. */
     DATA_DIR("--data-dir", "DATA_DIR", "/var/lib/registry"),
+    /**
+     * The S3 API endpoint of the datastore's bucket ({@code https://host[:port]}); unset:
+     * {@code https://s3.<S3_REGION>.amazonaws.com}. See {@link S3Settings}.
+     */
+    S3_ENDPOINT(null, "S3_ENDPOINT", null),
+    /** The bucket's region, which requests are signed for; unset: us-east-1. */
+    S3_REGION(null, "S3_REGION", null),
+    /** The bucket that holds the datastore. */
+    S3_BUCKET(null, "S3_BUCKET", null),
+    /** The key prefix the datastore lives under in the bucket ({@code a/b}); unset: the bucket's root. */
+    S3_PREFIX(null, "S3_PREFIX", null),
+    /** 'true': the bucket in the path ({@code https://host/bucket/key}); unset or 'false': in the host name. */
+    S3_PATH_STYLE(null, "S3_PATH_STYLE", null),
+    /** The access key id; with S3_SECRET_ACCESS_KEY, before AWS_ACCESS_KEY_ID and S3_CREDENTIALS_FILE. */
+    S3_ACCESS_KEY_ID(null, "S3_ACCESS_KEY_ID", null),
+    /** The secret access key of S3_ACCESS_KEY_ID. */
+    S3_SECRET_ACCESS_KEY(null, "S3_SECRET_ACCESS_KEY", null),
+    /** An AWS credentials file whose {@code [default]} profile holds the keys (a Kubernetes Secret). */
+    S3_CREDENTIALS_FILE(null, "S3_CREDENTIALS_FILE", null),
+    /** The AWS SDKs' variables, read when neither S3_ACCESS_KEY_ID nor S3_CREDENTIALS_FILE is set. */
+    AWS_ACCESS_KEY_ID(null, "AWS_ACCESS_KEY_ID", null),
+    /** The secret access key of AWS_ACCESS_KEY_ID. */
+    AWS_SECRET_ACCESS_KEY(null, "AWS_SECRET_ACCESS_KEY", null),
+    /** The session token of temporary AWS_ACCESS_KEY_ID credentials. */
+    AWS_SESSION_TOKEN(null, "AWS_SESSION_TOKEN", null),
+    /** PEM bundle trusted for the S3 endpoint's TLS besides the JDK's. */
+    S3_CA_FILE(null, "S3_CA_FILE", null),
     /** Access logs that nodes write and the logger tails. */
     LOG_DIR("--log-dir", "LOG_DIR", "/var/log/registry-cache"),
     /** The gateway's one public port. */

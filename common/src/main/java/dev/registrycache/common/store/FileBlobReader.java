@@ -5,11 +5,14 @@ import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 
-/** A {@link BlobReader} over an open file; windows are memory mappings, unmapped on release. */
-final class FileBlobReader implements BlobReader {
+/**
+ * A {@link BlobReader} over an open file: a stored blob, or an upload followed as it grows (the S3
+ * driver keeps its uploads in a local file too); windows are memory mappings, unmapped on release.
+ */
+public final class FileBlobReader implements BlobReader {
     private final FileChannel file;
 
-    FileBlobReader(FileChannel file) {
+    public FileBlobReader(FileChannel file) {
         this.file = file;
     }
 

@@ -11,13 +11,13 @@ import java.nio.channels.FileChannel;
  * direct memory per request thread (a few dozen at once exhausted a node's, and unrelated
  * requests failed).
  */
-final class HeapSlices {
+public final class HeapSlices {
     static final int SLICE = 64 * 1024;
 
     private HeapSlices() {}
 
     /** Writes all of {@code bytes} at the file's position. */
-    static void write(FileChannel file, ByteBuffer bytes) throws IOException {
+    public static void write(FileChannel file, ByteBuffer bytes) throws IOException {
         while (bytes.hasRemaining()) {
             ByteBuffer slice = slice(bytes);
             while (slice.hasRemaining()) {
@@ -28,7 +28,7 @@ final class HeapSlices {
     }
 
     /** Reads into {@code dst} from {@code position}, as {@link FileChannel#read(ByteBuffer, long)}. */
-    static int read(FileChannel file, ByteBuffer dst, long position) throws IOException {
+    public static int read(FileChannel file, ByteBuffer dst, long position) throws IOException {
         ByteBuffer slice = slice(dst);
         int n = file.read(slice, position);
         if (n > 0) {

@@ -46,6 +46,15 @@ abstract class DatastoreContract {
     /** Stores {@code bytes} as the blob {@code digest}, written and last used at {@code millis}. */
     abstract void storeWrittenAt(Digest digest, byte[] bytes, long millis) throws IOException;
 
+    /**
+     * Whether the store keeps folders apart from objects (a file system), which a prune removes
+     * and counts once empty; an object store has only keys, so a "folder" goes with its last
+     * object and a prune counts none.
+     */
+    boolean storeKeepsEmptyFolders() {
+        return true;
+    }
+
     @BeforeEach
     void open() throws IOException {
         store = newDatastore();
@@ -434,7 +443,7 @@ abstract class DatastoreContract {
         Datastore.PruneSummary pruned = prune(stored, false);
         assertEquals(4, pruned.links());
         assertEquals(1, pruned.tags());
-        assertTrue(pruned.folders() > 0, "the other repository is left empty");
+        assertEquals(storeKeepsEmptyFolders(), pruned.folders() > 0, "the other repository is left empty");
         assertTrue(store.layerLinked(REPO, layer));
         assertFalse(store.layerLinked(REPO, goneLayer));
         assertTrue(store.manifestLinked(REPO, manifest));
@@ -456,7 +465,7 @@ abstract class DatastoreContract {
             discarded.write(ByteBuffer.wrap(new byte[3]));
         }
         assertEquals(new Datastore.PruneSummary(1, 0, 0), prune(Set.of(), true));
-        assertTrue(prune(Set.of(), false).folders() > 0);
+        assertEquals(storeKeepsEmptyFolders(), prune(Set.of(), false).folders() > 0);
         assertFalse(store.repositoryExists(REPO));
     }
 

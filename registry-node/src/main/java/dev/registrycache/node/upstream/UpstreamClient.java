@@ -3,6 +3,8 @@ package dev.registrycache.node.upstream;
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.Reasons;
 import dev.registrycache.common.settings.Credentials;
+import dev.registrycache.common.settings.Setting;
+import dev.registrycache.common.settings.TrustedCas;
 import dev.registrycache.node.NodeMetrics;
 import java.net.URI;
 import java.nio.file.Path;
@@ -67,7 +69,7 @@ public final class UpstreamClient implements AutoCloseable {
         this.auth = new UpstreamAuthentication(credentials, realms, this::getToken, warnings);
         this.redirects = redirects;
         SslContextFactory.Client tls = new SslContextFactory.Client();
-        caFile.ifPresent(f -> tls.setTrustStore(UpstreamTrust.withExtraCas(f)));
+        caFile.ifPresent(f -> tls.setTrustStore(TrustedCas.withExtraCas(f, Setting.UPSTREAM_CA_FILE.env())));
         this.http = new HttpClient();
         http.setSslContextFactory(tls);
         QueuedThreadPool pool = new QueuedThreadPool(64, 4);
