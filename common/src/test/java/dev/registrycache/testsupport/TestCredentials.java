@@ -1,7 +1,11 @@
 package dev.registrycache.testsupport;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -40,5 +44,21 @@ public record TestCredentials(String username, String password) {
     @Override
     public String toString() {
         return "TestCredentials[" + username + ":***]";
+    }
+
+    /** Writes {@code file} anew as an htpasswd file (bcrypt, as {@code htpasswd -B} does) of {@code users}. */
+    public static Path writeHtpasswd(Path file, TestCredentials... users) throws IOException {
+        Tools.require("htpasswd");
+        for (int i = 0; i < users.length; i++) {
+            Tools.runOrThrow(
+                    Duration.ofSeconds(30),
+                    List.of(
+                            "htpasswd",
+                            i == 0 ? "-Bbc" : "-Bb",
+                            file.toString(),
+                            users[i].username(),
+                            users[i].password()));
+        }
+        return file;
     }
 }

@@ -15,13 +15,11 @@ import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.TestCredentials;
-import dev.registrycache.testsupport.Tools;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -402,13 +400,7 @@ class AdminApiTest {
     private Map<String, String> htpasswd() throws IOException {
         Path file = dir.resolve("htpasswd");
         if (!Files.exists(file)) {
-            Tools.require("htpasswd");
-            Tools.runOrThrow(
-                    Duration.ofSeconds(30),
-                    List.of("htpasswd", "-Bbc", file.toString(), ADMIN.username(), ADMIN.password()));
-            Tools.runOrThrow(
-                    Duration.ofSeconds(30),
-                    List.of("htpasswd", "-Bb", file.toString(), PULLER.username(), PULLER.password()));
+            TestCredentials.writeHtpasswd(file, ADMIN, PULLER);
         }
         return Map.of("REGISTRY_AUTH", "htpasswd", "REGISTRY_AUTH_HTPASSWD_PATH", file.toString());
     }

@@ -17,7 +17,6 @@ import dev.registrycache.testsupport.ProcessResult;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.Skopeo;
 import dev.registrycache.testsupport.TestCredentials;
-import dev.registrycache.testsupport.Tools;
 import dev.registrycache.testsupport.UpstreamRegistry;
 import java.io.IOException;
 import java.net.http.HttpRequest;
@@ -305,13 +304,7 @@ class AdminE2EIT {
         Map<String, String> env = WholeStack.env(home, "{\"auths\":{\"quay.io\":{}}}", "quay.io=" + quay.baseUrl());
         Path htpasswd = dir.resolve("htpasswd");
         if (!Files.exists(htpasswd)) {
-            Tools.require("htpasswd");
-            Tools.runOrThrow(
-                    Duration.ofSeconds(30),
-                    List.of("htpasswd", "-Bbc", htpasswd.toString(), ADMIN.username(), ADMIN.password()));
-            Tools.runOrThrow(
-                    Duration.ofSeconds(30),
-                    List.of("htpasswd", "-Bb", htpasswd.toString(), PULLER.username(), PULLER.password()));
+            TestCredentials.writeHtpasswd(htpasswd, ADMIN, PULLER);
         }
         env.put("REGISTRY_AUTH", "htpasswd");
         env.put("REGISTRY_AUTH_HTPASSWD_PATH", htpasswd.toString());

@@ -135,11 +135,7 @@ class DashboardsAndAlertsIT {
 
     /** A stack over TLS with htpasswd, {@link #CLIENT} its one user and an admin, on 127.0.0.1. */
     private static Map<String, String> stackEnv(Path dir, Path certs, String endpoints) throws IOException {
-        Tools.require("htpasswd");
-        Path htpasswd = dir.resolve("htpasswd");
-        Tools.runOrThrow(
-                Duration.ofSeconds(30),
-                List.of("htpasswd", "-Bbc", htpasswd.toString(), CLIENT.username(), CLIENT.password()));
+        Path htpasswd = TestCredentials.writeHtpasswd(dir.resolve("htpasswd"), CLIENT);
         Map<String, String> env = WholeStack.env(dir, "{\"auths\":{\"quay.io\":{},\"docker.io\":{}}}", endpoints);
         env.put("BIND_ADDRESS", "127.0.0.1");
         env.put("CERTS", certs.toString());

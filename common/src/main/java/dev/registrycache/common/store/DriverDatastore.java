@@ -118,8 +118,8 @@ public class DriverDatastore implements Datastore {
     @Override
     public List<String> blobPartitions() {
         List<String> out = new ArrayList<>();
-        for (String algorithm : names(StoreKeys.blobsRoot())) {
-            for (String prefix : names(StoreKeys.join(StoreKeys.blobsRoot(), algorithm))) {
+        for (String algorithm : BestEffort.names(driver, StoreKeys.blobsRoot())) {
+            for (String prefix : BestEffort.names(driver, StoreKeys.join(StoreKeys.blobsRoot(), algorithm))) {
                 out.add(algorithm + "/" + prefix);
             }
         }
@@ -187,7 +187,7 @@ public class DriverDatastore implements Datastore {
 
     @Override
     public boolean repositoryExists(RepositoryName repository) {
-        return !names(StoreKeys.repository(repository)).isEmpty();
+        return !BestEffort.names(driver, StoreKeys.repository(repository)).isEmpty();
     }
 
     @Override
@@ -208,7 +208,7 @@ public class DriverDatastore implements Datastore {
     @Override
     public List<Tag> tags(RepositoryName repository) {
         List<Tag> tags = new ArrayList<>();
-        for (String name : names(StoreKeys.tagsDir(repository))) {
+        for (String name : BestEffort.names(driver, StoreKeys.tagsDir(repository))) {
             if (Tag.isValid(name)) {
                 tags.add(Tag.parse(name));
             }
@@ -230,7 +230,7 @@ public class DriverDatastore implements Datastore {
     /** Adds the repositories at and under {@code folder}: one with a links folder is one, and may hold others. */
     private void findRepositories(String folder, List<RepositoryName> out) {
         boolean repository = false;
-        for (String name : names(folder)) {
+        for (String name : BestEffort.names(driver, folder)) {
             if (name.equals(StoreKeys.LAYERS) || name.equals(StoreKeys.MANIFESTS)) {
                 repository = true;
             } else if (!name.startsWith("_")) {
@@ -255,7 +255,7 @@ public class DriverDatastore implements Datastore {
     /** The digests of the {@code <alg>/<hex>/link} objects under {@code folder}, named by their folders. */
     private List<Digest> linkedDigests(String folder) {
         List<Digest> out = new ArrayList<>();
-        for (String algorithm : names(folder)) {
+        for (String algorithm : BestEffort.names(driver, folder)) {
             Digest.Algorithm known = Digest.Algorithm.byId(algorithm);
             if (known == null) {
                 continue;
@@ -287,7 +287,7 @@ public class DriverDatastore implements Datastore {
     @Override
     public boolean untag(RepositoryName repository, Tag tag) {
         String dir = StoreKeys.tagDir(repository, tag);
-        if (names(dir).isEmpty()) {
+        if (BestEffort.names(driver, dir).isEmpty()) {
             return false;
         }
         try {
@@ -348,7 +348,7 @@ public class DriverDatastore implements Datastore {
     @Override
     public List<String> marks(Mark mark) {
         List<String> keys = new ArrayList<>();
-        for (String name : names(StoreKeys.markFolder(mark))) {
+        for (String name : BestEffort.names(driver, StoreKeys.markFolder(mark))) {
             String key = StoreKeys.markKeyOf(name);
             if (key != null) {
                 keys.add(key);
@@ -377,15 +377,6 @@ public class DriverDatastore implements Datastore {
             return driver.stat(key) != null;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    /** The names in {@code folder}; none if it is gone or the store failed (left for the next look). */
-    private List<String> names(String folder) {
-        try {
-            return driver.list(folder);
-        } catch (IOException e) {
-            return List.of();
         }
     }
 }

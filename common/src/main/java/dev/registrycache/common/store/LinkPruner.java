@@ -1,7 +1,6 @@
 package dev.registrycache.common.store;
 
 import dev.registrycache.common.oci.Digest;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,7 +53,7 @@ final class LinkPruner {
      * met is added to {@code emptied} after its children (deepest first), to be removed if empty.
      */
     private void visit(String folder, List<Runnable> tasks, List<String> emptied) {
-        for (String name : names(folder)) {
+        for (String name : BestEffort.names(driver, folder)) {
             String child = StoreKeys.join(folder, name);
             switch (name) {
                 case StoreKeys.LAYERS -> tasks.add(() -> pruneLinkFolders(child));
@@ -75,13 +74,13 @@ final class LinkPruner {
 
     /** {@code <folder>/<alg>/<hex>/link}: removes the {@code <hex>} folders whose blob is gone. */
     private void pruneLinkFolders(String folder) {
-        for (String algorithm : names(folder)) {
+        for (String algorithm : BestEffort.names(driver, folder)) {
             String algorithmDir = StoreKeys.join(folder, algorithm);
-            for (String hex : names(algorithmDir)) {
+            for (String hex : BestEffort.names(driver, algorithmDir)) {
                 if (!isStored(algorithm, hex)) {
                     links.incrementAndGet();
                     if (!dryRun) {
-                        deleteTree(StoreKeys.join(algorithmDir, hex));
+                        BestEffort.deleteTree(driver, StoreKeys.join(algorithmDir, hex));
                     }
                 }
             }
@@ -91,13 +90,13 @@ final class LinkPruner {
     }
 
     private void pruneTags(String tagsDir) {
-        for (String name : names(tagsDir)) {
+        for (String name : BestEffort.names(driver, tagsDir)) {
             String tag = StoreKeys.join(tagsDir, name);
             Digest current = LinkFile.read(driver, StoreKeys.currentLinkOfTag(tag));
             if (current != null && !isStored(current.algorithm().id(), current.hex())) {
                 tags.incrementAndGet();
                 if (!dryRun) {
-                    deleteTree(tag);
+                    BestEffort.deleteTree(driver, tag);
                 }
                 continue;
             }
@@ -110,22 +109,6 @@ final class LinkPruner {
     private void removeIfEmpty(String folder) {
         if (!dryRun && driver.deleteEmptyFolders(folder, StoreKeys.parent(folder))) {
             folders.incrementAndGet();
-        }
-    }
-
-    private void deleteTree(String folder) {
-        try {
-            driver.deleteTree(folder);
-        } catch (IOException e) {
-            // left for the next pass
-        }
-    }
-
-    private List<String> names(String folder) {
-        try {
-            return driver.list(folder);
-        } catch (IOException e) {
-            return List.of();
         }
     }
 }

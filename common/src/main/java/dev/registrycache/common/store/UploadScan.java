@@ -32,7 +32,7 @@ final class UploadScan {
     }
 
     private void visit(String folder, long cutoff, boolean remove) {
-        for (String name : names(folder)) {
+        for (String name : BestEffort.names(driver, folder)) {
             String child = StoreKeys.join(folder, name);
             if (name.equals(StoreKeys.UPLOADS)) {
                 uploads(child, cutoff, remove);
@@ -60,10 +60,10 @@ final class UploadScan {
             dead++;
             deadBytes += upload.info().size();
             if (remove) {
-                deleteTree(StoreKeys.join(uploadsDir, upload.name()));
+                BestEffort.deleteTree(driver, StoreKeys.join(uploadsDir, upload.name()));
             }
         }
-        for (String name : names(uploadsDir)) {
+        for (String name : BestEffort.names(driver, uploadsDir)) {
             if (!seen.contains(name)) {
                 // a folder without data: left by a node that died before writing (or being made this
                 // instant, whose writer makes it again); removed only while empty
@@ -72,22 +72,6 @@ final class UploadScan {
                     driver.deleteEmptyFolders(StoreKeys.join(uploadsDir, name), uploadsDir);
                 }
             }
-        }
-    }
-
-    private void deleteTree(String folder) {
-        try {
-            driver.deleteTree(folder);
-        } catch (IOException e) {
-            // left for the next pass
-        }
-    }
-
-    private List<String> names(String folder) {
-        try {
-            return driver.list(folder);
-        } catch (IOException e) {
-            return List.of();
         }
     }
 }
