@@ -44,9 +44,19 @@ class QuarantineThroughPeersE2ETest {
         Path secret = Files.writeString(dir.resolve("peer-secret"), "a secret the replicas share");
         PeerAddress here = new PeerAddress("127.0.0.1", FreePort.pick());
         PeerAddress owner = new PeerAddress("127.0.0.1", FreePort.pick());
-        Image image =
-                OciImages.image().oci().seed(2520).layers(4).layerSize(10_000).build();
-        Layer owned = ownedBy(owner, List.of(here, owner), image);
+        Image image = null;
+        Layer owned = null;
+        // The ports are free ones, so which replica owns a digest changes from run to run: take the first
+        // image with a layer the other replica owns (each layer is the owner's with even odds).
+        for (int seed = 2520; owned == null; seed++) {
+            image = OciImages.image()
+                    .oci()
+                    .seed(seed)
+                    .layers(4)
+                    .layerSize(10_000)
+                    .build();
+            owned = ownedBy(owner, List.of(here, owner), image);
+        }
         try (UpstreamRegistry upstream = UpstreamRegistry.plain()) {
             upstream.push(image, "team/app", "v1");
             new Quarantines(new FileDatastore(data))
@@ -91,12 +101,12 @@ class QuarantineThroughPeersE2ETest {
                 .start();
     }
 
-    /** A layer of {@code image} whose digest {@code owner} owns among {@code replicas}. */
+    /** A layer of {@code image} whose digest {@code owner} owns among {@code replicas}, or null if none is. */
     private static Layer ownedBy(PeerAddress owner, List<PeerAddress> replicas, Image image) {
         PeerRing ring = new PeerRing(replicas.get(0), PeerRing.staticList(replicas), Clock.systemUTC());
         return image.layers().stream()
                 .filter(l -> ring.owner(l.digest()).equals(owner))
                 .findFirst()
-                .orElseThrow(() -> new AssertionError("no layer of the image is owned by " + owner + ": another seed"));
+                .orElse(null);
     }
 }
