@@ -12,7 +12,8 @@ import dev.registrycache.common.settings.GoDuration;
 import dev.registrycache.common.settings.Setting;
 import dev.registrycache.common.startup.Startup;
 import dev.registrycache.common.startup.SupervisorWatch;
-import dev.registrycache.common.store.FileDatastore;
+import dev.registrycache.common.store.Datastore;
+import dev.registrycache.common.store.StoreLocation;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -77,11 +78,18 @@ public final class CleanerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return Startup.component(
-                "cleaner", () -> new Configured(CleanerSettings.from(System.getenv()), graceTime()), this::run);
+        return Startup.component("cleaner", this::configure, this::run);
     }
 
-    private record Configured(CleanerSettings settings, Duration grace) {}
+    private Configured configure() {
+        Map<String, String> env = System.getenv();
+        return new Configured(
+                CleanerSettings.from(env),
+                graceTime(),
+                StoreLocation.of(Path.of(Setting.DATA_DIR.resolve(folders.dataDirFlag(), env)), env));
+    }
+
+    private record Configured(CleanerSettings settings, Duration grace, StoreLocation store) {}
 
     private Duration graceTime() {
         try {
@@ -97,8 +105,7 @@ public final class CleanerCommand implements Callable<Integer> {
         int threshold = configured.settings().thresholdPercentage();
         Duration every = configured.settings().runEvery();
         Duration graceTime = configured.grace();
-        Path data = Path.of(Setting.DATA_DIR.resolve(folders.dataDirFlag(), env));
-        FileDatastore store = new FileDatastore(data);
+        Datastore store = configured.store().open("cleaner");
         Cleaner cleaner = new Cleaner(store, max, threshold, graceTime, System.out);
         if (dryRun) {
             cleaner.run(true); // deletes nothing: needs no turn
@@ -133,7 +140,7 @@ public final class CleanerCommand implements Callable<Integer> {
         }
         LOG.info(
                 "cleaner for {}: every {}, max {}, threshold {}%, grace {}",
-                data.toAbsolutePath(),
+                configured.store().describe(),
                 every == null ? "off (CLEANER_RUNEVERY_TIME=off: a CronJob cleans)" : every,
                 max,
                 threshold,

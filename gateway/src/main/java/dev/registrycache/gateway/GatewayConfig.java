@@ -9,6 +9,7 @@ import dev.registrycache.common.settings.DefaultRegistry;
 import dev.registrycache.common.settings.NodeToken;
 import dev.registrycache.common.settings.PeerSettings;
 import dev.registrycache.common.settings.Setting;
+import dev.registrycache.common.store.StoreLocation;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ record GatewayConfig(
         Map<String, URI> nodes,
         Map<String, RegistryHost> registries,
         Optional<RegistryHost> defaultRegistry,
-        Path dataDir,
+        StoreLocation store,
         Path logDir,
         Optional<NodeToken> nodeToken,
         Optional<PeerSettings> peers) {
@@ -92,7 +93,7 @@ record GatewayConfig(
                 Collections.unmodifiableMap(nodes),
                 Collections.unmodifiableMap(registries),
                 DefaultRegistry.resolve(env, registries.values()),
-                Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)),
+                StoreLocation.of(Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), env),
                 Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)),
                 NodeToken.fromEnvironment(env),
                 PeerSettings.from(env));

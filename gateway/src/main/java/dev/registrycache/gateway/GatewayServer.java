@@ -8,7 +8,7 @@ import dev.registrycache.common.http.OnePortServer;
 import dev.registrycache.common.http.RequestFacts;
 import dev.registrycache.common.http.WarmUp;
 import dev.registrycache.common.logdir.LogDirLayout;
-import dev.registrycache.common.store.FileDatastore;
+import dev.registrycache.common.store.Datastore;
 import dev.registrycache.gateway.admin.AdminHandler;
 import dev.registrycache.gateway.peers.Peers;
 import java.io.IOException;
@@ -42,17 +42,19 @@ public final class GatewayServer extends OnePortServer {
     private final AccessLog accessLog;
     private final Peers peers;
     private final ServerConnector peerConnector;
+    private final Datastore store;
     private final boolean announce;
 
-    GatewayServer(GatewayConfig config) {
+    GatewayServer(GatewayConfig config) throws IOException {
         this(config, true);
     }
 
     /** @param announce whether {@link #start()} says what it serves: not for the warm-up's throwaway gateway */
-    GatewayServer(GatewayConfig config, boolean announce) {
+    GatewayServer(GatewayConfig config, boolean announce) throws IOException {
         super("gateway", bufferPool(), config.host(), config.port(), connectionFactories(config));
         this.config = config;
         this.announce = announce;
+        this.store = config.store().open("gateway");
         BasicAuthenticator authenticator = config.auth()
                 .map(a -> new BasicAuthenticator(a.htpasswd(), Clock.systemUTC()))
                 .orElse(null);
@@ -68,8 +70,7 @@ public final class GatewayServer extends OnePortServer {
         NodeProxyHandler proxy = new NodeProxyHandler(server().getByteBufferPool(), config.nodeToken(), peers);
         Metrics.Counter requests = gatewayMetrics.requests();
         accessLog = openAccessLog(config, metrics);
-        DatastoreBlobs datastoreBlobs =
-                accessLog == null ? null : new DatastoreBlobs(new FileDatastore(config.dataDir()), config.registries());
+        DatastoreBlobs datastoreBlobs = accessLog == null ? null : new DatastoreBlobs(store, config.registries());
         server().setRequestLog((request, response) -> {
             requests.labels(Integer.toString(response.getStatus())).add(1);
             if (accessLog != null && answeredHere(request)) {
@@ -85,7 +86,7 @@ public final class GatewayServer extends OnePortServer {
                 config.adminUsers(),
                 authenticator == null ? null : authenticator::user,
                 challenge,
-                new FileDatastore(config.dataDir()),
+                store,
                 List.copyOf(config.registries().keySet()),
                 new LogDirLayout(config.logDir()).adminAuditLog(),
                 metrics);
@@ -217,5 +218,6 @@ public final class GatewayServer extends OnePortServer {
         if (accessLog != null) {
             accessLog.close();
         }
+        store.close();
     }
 }

@@ -7,6 +7,7 @@ import dev.registrycache.common.oci.NameMapping;
 import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.oci.RepositoryName;
 import dev.registrycache.common.store.FileDatastore;
+import dev.registrycache.common.store.StoreLocation;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.cert.Certificate;
@@ -61,12 +62,12 @@ final class GatewayWarmUp implements WarmUp.Rig {
                 Map.of(registry.prefix(), node.uri()),
                 Map.of(registry.prefix(), registry),
                 Optional.empty(),
-                folder.resolve("data"),
+                StoreLocation.folder(folder.resolve("data")),
                 folder.resolve("log"),
                 Optional.empty(),
                 Optional.empty());
         node.storeIn(
-                new FileDatastore(copy.dataDir()),
+                new FileDatastore(copy.store().dataDir()),
                 new NameMapping(registry)
                         .map(RepositoryName.parse(registry.prefix() + "/" + STORED))
                         .store());

@@ -8,7 +8,7 @@ import dev.registrycache.common.settings.ConfigException;
 import dev.registrycache.common.settings.Setting;
 import dev.registrycache.common.settings.WritableFolder;
 import dev.registrycache.common.startup.Startup;
-import dev.registrycache.common.store.FileDatastore;
+import dev.registrycache.common.store.StoreLocation;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -62,7 +62,7 @@ public final class LoggerCommand implements Callable<Integer> {
     }
 
     /** The folders; the log dir is checked writable, as the logger keeps its place and metrics there. */
-    private record Configured(LogDirLayout logs, Path stateFile, Path data) {}
+    private record Configured(LogDirLayout logs, Path stateFile, StoreLocation store) {}
 
     private Configured configure() {
         if (pollMillis < 1) {
@@ -74,16 +74,15 @@ public final class LoggerCommand implements Callable<Integer> {
         return new Configured(
                 logs,
                 stateFile != null ? Path.of(stateFile) : logs.loggerState(),
-                Path.of(Setting.DATA_DIR.resolve(folders.dataDirFlag(), env)));
+                StoreLocation.of(Path.of(Setting.DATA_DIR.resolve(folders.dataDirFlag(), env)), env));
     }
 
     private int run(Configured configured) throws Exception {
         Path logs = configured.logs().dir();
-        Path data = configured.data();
         TailState state = new TailState(configured.stateFile());
         Metrics metrics = new Metrics();
         Skips skips = new Skips(LoggerMetrics.in(metrics));
-        AccessToucher toucher = new AccessToucher(new FileDatastore(data), skips);
+        AccessToucher toucher = new AccessToucher(configured.store().open("logger"), skips);
         // touches are applied (flushed) in batches, and a position is saved only right after the
         // touches of the lines before it were applied
         LogTailer tailer = new LogTailer(logs, state.load(), toucher::accept, LogTailer.POLL_BYTES, skips);
@@ -109,7 +108,10 @@ public final class LoggerCommand implements Callable<Integer> {
                         },
                         "logger-shutdown"));
         if (!once) {
-            LOG.info("logger following {} for the datastore {}", logs, data);
+            LOG.info(
+                    "logger following {} for the datastore {}",
+                    logs,
+                    configured.store().describe());
         }
         long lastFlush = 0;
         long lastSave = 0;

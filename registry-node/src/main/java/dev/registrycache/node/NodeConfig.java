@@ -13,6 +13,7 @@ import dev.registrycache.common.settings.TagTtls;
 import dev.registrycache.common.settings.TrustedRealms;
 import dev.registrycache.common.settings.UpstreamEndpoints;
 import dev.registrycache.common.settings.WritableFolder;
+import dev.registrycache.common.store.StoreLocation;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +33,7 @@ public record NodeConfig(
         URI endpoint,
         Optional<Credentials> credentials,
         Optional<Path> upstreamCaFile,
-        Path dataDir,
+        StoreLocation store,
         Path logDir,
         String host,
         int port,
@@ -64,7 +65,7 @@ public record NodeConfig(
                 endpoint,
                 credentials,
                 upstreamCaFile,
-                dataDir,
+                StoreLocation.folder(dataDir),
                 logDir,
                 host,
                 port,
@@ -124,7 +125,9 @@ public record NodeConfig(
                 endpoints.endpointFor(registry),
                 credentials,
                 caFile,
-                WritableFolder.require(Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), Setting.DATA_DIR),
+                StoreLocation.of(
+                        WritableFolder.require(Path.of(Setting.DATA_DIR.resolve(dataDirFlag, env)), Setting.DATA_DIR),
+                        env),
                 WritableFolder.require(Path.of(Setting.LOG_DIR.resolve(logDirFlag, env)), Setting.LOG_DIR),
                 host == null ? "127.0.0.1" : host,
                 p,
@@ -155,7 +158,7 @@ public record NodeConfig(
                 endpoint,
                 credentials,
                 upstreamCaFile,
-                dataDir,
+                store,
                 logDir,
                 host,
                 port,
@@ -165,6 +168,26 @@ public record NodeConfig(
                 ttl,
                 deadline,
                 complete,
+                pullSecretFile);
+    }
+
+    /** This configuration with the datastore in {@code location}. */
+    public NodeConfig withStore(StoreLocation location) {
+        return new NodeConfig(
+                registry,
+                endpoint,
+                credentials,
+                upstreamCaFile,
+                location,
+                logDir,
+                host,
+                port,
+                allowPrivateRedirects,
+                trustedRealmHosts,
+                nodeToken,
+                tagTtl,
+                tagDeadline,
+                completeImages,
                 pullSecretFile);
     }
 

@@ -8,7 +8,6 @@ import dev.registrycache.common.http.WarmUp;
 import dev.registrycache.common.oci.NameMapping;
 import dev.registrycache.common.settings.NodeToken;
 import dev.registrycache.common.store.Datastore;
-import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.node.api.BlobService;
 import dev.registrycache.node.api.BodyBudget;
 import dev.registrycache.node.api.ManifestCache;
@@ -39,6 +38,7 @@ public final class RegistryNode extends OnePortServer {
     private static final Logger LOG = LoggerFactory.getLogger(RegistryNode.class);
 
     private final NodeConfig config;
+    private final Datastore store;
     private final UpstreamClient upstream;
     private final BlobDownloads downloads;
     private final AccessLog accessLog;
@@ -56,8 +56,8 @@ public final class RegistryNode extends OnePortServer {
         super("node", null, config.host(), config.port(), new HttpConnectionFactory(httpConfiguration()));
         this.config = config;
         this.announce = announce;
-        Files.createDirectories(config.dataDir());
-        Datastore store = new FileDatastore(config.dataDir());
+        Files.createDirectories(config.store().dataDir());
+        this.store = config.store().open("node-" + config.registry().name());
         NodeMetrics nodeMetrics = NodeMetrics.in(metrics);
         this.upstream = new UpstreamClient(
                 config.registry().name(),
@@ -121,7 +121,7 @@ public final class RegistryNode extends OnePortServer {
                 config.registry().prefix(),
                 config.host(),
                 port(),
-                config.dataDir(),
+                config.store().describe(),
                 config.nodeToken().isPresent() ? ", for the gateway only" : "");
         if (config.nodeToken().isEmpty()) {
             LOG.warn(
@@ -144,5 +144,6 @@ public final class RegistryNode extends OnePortServer {
         health.close();
         upstream.close();
         accessLog.close();
+        store.close();
     }
 }

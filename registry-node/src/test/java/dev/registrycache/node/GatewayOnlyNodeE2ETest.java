@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.settings.NodeToken;
+import dev.registrycache.common.store.StoreLocation;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;
@@ -34,7 +35,7 @@ class GatewayOnlyNodeE2ETest {
                             URI.create(upstream.baseUrl()),
                             Optional.empty(),
                             Optional.empty(),
-                            dir.resolve("data"),
+                            StoreLocation.folder(dir.resolve("data")),
                             dir.resolve("logs"),
                             "127.0.0.1",
                             0,

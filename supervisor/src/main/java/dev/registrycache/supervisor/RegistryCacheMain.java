@@ -80,6 +80,9 @@ public final class RegistryCacheMain implements Callable<Integer> {
     }
 
     private static int supervise(SupervisorConfig config) throws Exception {
+        // a bucket that is missing, refuses the credentials or lacks conditional writes stops the
+        // start here, once, rather than every child failing and restarting in a loop
+        config.store().open("supervisor").close();
         Supervisor supervisor = new Supervisor(config, System.out);
         Runnable shutdown = () -> {
             supervisor.stop();

@@ -15,6 +15,7 @@ import dev.registrycache.common.settings.TagTtls;
 import dev.registrycache.common.settings.TrustedRealms;
 import dev.registrycache.common.settings.UpstreamEndpoints;
 import dev.registrycache.common.settings.WritableFolder;
+import dev.registrycache.common.store.StoreLocation;
 import dev.registrycache.gateway.GatewayChecks;
 import java.io.IOException;
 import java.net.BindException;
@@ -37,6 +38,7 @@ import java.util.Set;
 record SupervisorConfig(
         Path pullSecret,
         Path dataDir,
+        StoreLocation store,
         Path logDir,
         int port,
         BindAddress host,
@@ -119,6 +121,7 @@ record SupervisorConfig(
         return new SupervisorConfig(
                 pullSecret,
                 dataDir,
+                StoreLocation.of(dataDir, env),
                 logDir,
                 port,
                 host,

@@ -36,6 +36,36 @@ public record S3Settings(
     private static final Pattern REGION = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Pattern PREFIX_SEGMENT = Pattern.compile("[A-Za-z0-9._-]{1,255}");
 
+    /** The S3_* variables that only mean something with S3_BUCKET. */
+    private static final java.util.List<Setting> NEED_A_BUCKET = java.util.List.of(
+            Setting.S3_ENDPOINT,
+            Setting.S3_REGION,
+            Setting.S3_PREFIX,
+            Setting.S3_PATH_STYLE,
+            Setting.S3_ACCESS_KEY_ID,
+            Setting.S3_SECRET_ACCESS_KEY,
+            Setting.S3_CREDENTIALS_FILE,
+            Setting.S3_CA_FILE);
+
+    /**
+     * The S3 datastore if S3_BUCKET is set, validated; empty (the datastore is DATA_DIR) if it is
+     * not. Another S3_* variable without S3_BUCKET stops the start: the user meant S3 and would
+     * otherwise get a local folder without a word. (The AWS_* variables are not checked: they are
+     * often set for other tools.)
+     */
+    public static Optional<S3Settings> fromEnvironment(Map<String, String> env) {
+        if (Setting.S3_BUCKET.resolve(null, env) != null) {
+            return Optional.of(from(env));
+        }
+        for (Setting s : NEED_A_BUCKET) {
+            if (s.resolve(null, env) != null) {
+                throw new ConfigException(s.env() + " is set but S3_BUCKET is not: set S3_BUCKET to keep the datastore"
+                        + " in that bucket, or unset " + s.env() + " to keep it in DATA_DIR");
+            }
+        }
+        return Optional.empty();
+    }
+
     public static S3Settings from(Map<String, String> env) {
         String bucket = Setting.S3_BUCKET.resolve(null, env);
         if (bucket == null) {

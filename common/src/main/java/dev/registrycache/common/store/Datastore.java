@@ -36,7 +36,11 @@ import java.util.List;
  * </ul>
  * Methods do not throw for what is simply absent: they return -1, null, false or empty.
  */
-public interface Datastore {
+public interface Datastore extends AutoCloseable {
+
+    /** Lets go of what the datastore holds (its driver's connections); the stored objects stay. */
+    @Override
+    default void close() {}
 
     // ---- blobs
 

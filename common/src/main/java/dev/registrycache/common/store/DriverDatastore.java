@@ -30,6 +30,11 @@ public class DriverDatastore implements Datastore {
         return driver;
     }
 
+    @Override
+    public void close() {
+        driver.close();
+    }
+
     // ---- blobs
 
     @Override

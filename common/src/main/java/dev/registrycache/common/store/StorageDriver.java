@@ -34,7 +34,11 @@ import java.util.List;
  *     {@link IOException} is for a store that fails.</li>
  * </ul>
  */
-public interface StorageDriver {
+public interface StorageDriver extends AutoCloseable {
+
+    /** Lets go of what the driver holds (an S3 client's connections and threads); a folder holds nothing. */
+    @Override
+    default void close() {}
 
     /** What the store says of an object at once: its size and when it was last written (epoch millis). */
     record Info(long size, long modifiedMillis) {}

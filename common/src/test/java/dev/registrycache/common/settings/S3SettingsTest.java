@@ -39,6 +39,24 @@ class S3SettingsTest {
     }
 
     @Test
+    void withoutABucketTheDatastoreIsTheFolderUnlessAnotherS3VariableSaysTheUserMeantS3() {
+        assertEquals(Optional.empty(), S3Settings.fromEnvironment(Map.of()));
+        assertEquals(
+                Optional.empty(),
+                S3Settings.fromEnvironment(Map.of("AWS_ACCESS_KEY_ID", "AKID", "AWS_SECRET_ACCESS_KEY", "x")),
+                "the AWS variables are often set for other tools");
+        assertEquals("registry-cache", S3Settings.fromEnvironment(env()).orElseThrow().bucket());
+        for (String variable : new String[] {"S3_ENDPOINT", "S3_PREFIX", "S3_CREDENTIALS_FILE", "S3_PATH_STYLE"}) {
+            String message = assertThrows(
+                            ConfigException.class,
+                            () -> S3Settings.fromEnvironment(Map.of(variable, "http://minio.local:9000")))
+                    .getMessage();
+            assertTrue(message.startsWith(variable + " is set but S3_BUCKET is not"), message);
+        }
+        assertThrows(ConfigException.class, () -> S3Settings.fromEnvironment(env("S3_BUCKET", "No_Bucket")));
+    }
+
+    @Test
     void aBucketAloneMeansAwsInUsEast1WithVirtualHostAddressing() {
         S3Settings s = S3Settings.from(env());
         assertEquals(URI.create("https://s3.us-east-1.amazonaws.com"), s.endpoint());
