@@ -1,5 +1,6 @@
 package dev.registrycache.common.store.s3;
 
+import dev.registrycache.common.Metrics;
 import dev.registrycache.common.settings.S3Settings;
 import dev.registrycache.common.store.BlobReader;
 import dev.registrycache.common.store.StorageDriver;
@@ -118,7 +119,13 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
      * IOException says what is wrong, and nothing is left running.
      */
     public static S3Driver open(S3Settings settings, Options options) throws IOException {
-        S3Client client = new S3Client(settings, options.idleTimeout(), options.attempts(), options.firstPause());
+        return open(settings, options, new Metrics());
+    }
+
+    /** As {@link #open(S3Settings, Options)}, its requests counted in {@code metrics}. */
+    public static S3Driver open(S3Settings settings, Options options, Metrics metrics) throws IOException {
+        S3Client client =
+                new S3Client(settings, options.idleTimeout(), options.attempts(), options.firstPause(), metrics);
         S3Driver driver = new S3Driver(client, options);
         try {
             Files.createDirectories(options.scratchDir());
