@@ -46,15 +46,13 @@ class ReplicasOnS3IT {
     @Test
     void threeReplicasOnOneBucketFetchEachBlobOnceServeEachOthersBlobsWithoutTheUpstreamAndCleanOneAtATime(
             @TempDir Path dir) throws Exception {
-        Image image =
-                OciImages.image().oci().seed(2605).layers(4).layerSize(300_000).build();
-        List<String> blobs = new ArrayList<>(image.layerDigests());
-        blobs.add(image.config().digest());
         try (S3Server s3 = S3Server.plain();
                 UpstreamRegistry upstream = UpstreamRegistry.plain();
                 Replicas stacks = new Replicas(dir)) {
-            upstream.push(image, "team/app", "v1");
             List<Replica> replicas = stacks.start(3, upstream.baseUrl(), i -> onTheBucket(s3, dir, i));
+            Image image = ownedByEach(replicas);
+            upstream.push(image, "team/app", "v1");
+            List<String> blobs = blobs(image);
 
             pullThroughEachAtOnce(replicas, image, dir);
             for (String digest : blobs) {
@@ -72,7 +70,8 @@ class ReplicasOnS3IT {
             holder.kill();
             upstream.stop();
             List<Replica> survivors = replicas.stream().filter(r -> r != holder).toList();
-            // every blob, those the killed replica fetched among them, from the bucket through the others
+            // every blob from the bucket through the others, those the killed replica fetched among them
+            assertTrue(blobs.stream().anyMatch(d -> Replicas.owner(replicas, d) == holder));
             for (String digest : blobs) {
                 for (Replica via : survivors) {
                     assertEquals(digest, Replicas.pullBlob(via, "team/app", digest, 1, null));
@@ -80,6 +79,32 @@ class ReplicasOnS3IT {
             }
             theOneLeaseHolder(s3, survivors, Optional.of(holder));
         }
+    }
+
+    /** An image that each replica owns blobs of: each fetches some of it from the upstream, for all. */
+    private static Image ownedByEach(List<Replica> replicas) {
+        for (long seed = 2605; ; seed++) {
+            Image image = OciImages.image()
+                    .oci()
+                    .seed(seed)
+                    .layers(4)
+                    .layerSize(300_000)
+                    .build();
+            if (blobs(image).stream()
+                            .map(d -> Replicas.owner(replicas, d).peer())
+                            .distinct()
+                            .count()
+                    == replicas.size()) {
+                return image;
+            }
+        }
+    }
+
+    /** The layers and the config. */
+    private static List<String> blobs(Image image) {
+        List<String> blobs = new ArrayList<>(image.layerDigests());
+        blobs.add(image.config().digest());
+        return blobs;
     }
 
     /** The S3 settings (one bucket and prefix for all) and a data folder of replica {@code i}'s own. */
