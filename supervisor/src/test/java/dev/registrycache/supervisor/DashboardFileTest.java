@@ -102,7 +102,8 @@ class DashboardFileTest {
                 "registry_cache_pinned_images",
                 "registry_cache_pinned_bytes",
                 "registry_cache_quarantined_digests",
-                "registry_cache_admin_actions_total")) {
+                "registry_cache_admin_actions_total",
+                "registry_cache_s3_requests_total")) { // the datastore's bucket
             assertTrue(queries.stream().anyMatch(q -> q.reads(metric)), metric + " on no panel");
         }
     }
