@@ -51,6 +51,46 @@ class MetricsTest {
                 Metrics.merge(List.of(node.render(), gateway.render())));
     }
 
+    /**
+     * The datastore's bucket requests as the gateway's /metrics shows them: the nodes' and the
+     * gateway's from their registries, the logger's and the cleaner's from the files they write
+     * to the log dir, one family with each series summed over the four processes.
+     */
+    @Test
+    void mergingAddsUpTheBucketRequestsOfProcessesWithAPortAndOfThoseWritingFiles(@TempDir Path dir) throws Exception {
+        LogDirLayout logs = new LogDirLayout(dir);
+        Metrics node = bucketRequests(5, 1, 0);
+        Metrics gateway = bucketRequests(2, 0, 0);
+        bucketRequests(1, 0, 2).writeTo(logs.loggerMetrics());
+        bucketRequests(3, 2, 1).writeTo(logs.cleanerMetrics());
+        assertEquals(
+                "# HELP registry_cache_s3_requests_total Requests to the bucket\n"
+                        + "# TYPE registry_cache_s3_requests_total counter\n"
+                        + "registry_cache_s3_requests_total{operation=\"GET\",result=\"ok\"} 11\n"
+                        + "registry_cache_s3_requests_total{operation=\"GET\",result=\"retried\"} 3\n"
+                        + "registry_cache_s3_requests_total{operation=\"GET\",result=\"failed\"} 3\n",
+                Metrics.merge(List.of(
+                        node.render(),
+                        gateway.render(),
+                        Files.readString(logs.loggerMetrics()),
+                        Files.readString(logs.cleanerMetrics()))));
+    }
+
+    /** A process's registry with its GET requests to the bucket counted; a result never seen has no series. */
+    private static Metrics bucketRequests(int ok, int retried, int failed) {
+        Metrics m = new Metrics();
+        Metrics.Counter requests =
+                m.counter("registry_cache_s3_requests_total", "Requests to the bucket", "operation", "result");
+        int[] counts = {ok, retried, failed};
+        String[] results = {"ok", "retried", "failed"};
+        for (int i = 0; i < results.length; i++) {
+            if (counts[i] > 0) {
+                requests.labels("GET", results[i]).add(counts[i]);
+            }
+        }
+        return m;
+    }
+
     @Test
     void rendersAHistogramWithCumulativeBucketsInOrderThenSumAndCount() {
         Metrics m = new Metrics();
