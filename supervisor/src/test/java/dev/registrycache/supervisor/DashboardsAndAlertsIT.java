@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RateLimitingFront;
+import dev.registrycache.testsupport.S3Server;
 import dev.registrycache.testsupport.SelfSignedCertificate;
 import dev.registrycache.testsupport.Skopeo;
 import dev.registrycache.testsupport.TestCredentials;
@@ -45,13 +47,18 @@ import org.junit.jupiter.api.io.TempDir;
  * checks and unit-tests the rules, and a private Prometheus scrapes a whole stack (TLS and
  * htpasswd, two registries, one behind a front that announces Docker Hub's rate limit) while
  * skopeo pulls through it; then every query of the dashboard, and every metric the rules read,
- * must answer with data, and every rule must evaluate without error.
+ * must answer with data, and every rule must evaluate without error. The stack keeps its
+ * datastore in a bucket (s3proxy): what every stack reports does not depend on the datastore, and
+ * the bucket's requests, which a stack on files does not count, are on the dashboard and in the
+ * rules too.
  */
 @Tag("e2e")
 class DashboardsAndAlertsIT {
     private static final TestCredentials CLIENT = TestCredentials.of("operator", "dashboards-pw");
     /** The name in the gateway's certificate, which Prometheus checks, though it connects to 127.0.0.1. */
     private static final String CERT_NAME = "localhost";
+
+    private static final String BUCKET_REQUESTS = "registry_cache_s3_requests_total";
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
@@ -98,12 +105,17 @@ class DashboardsAndAlertsIT {
         hub.push(
                 OciImages.image().docker().seed(93).layers(1).layerSize(100_000).build(), "library/b", "v2");
 
+        S3Server s3 = S3Server.plain();
+        closeables.add(s3);
+
         Path certs = SelfSignedCertificate.writeCertsPem(dir.resolve("certs.pem"), CERT_NAME);
         Path ca = Files.writeString(dir.resolve("ca.pem"), certificateOf(certs));
         WholeStack.Starter starter = new WholeStack.Starter();
-        closeables.add(starter);
-        WholeStack.Stack stack = starter.start(
-                false, stackEnv(dir, certs, "quay.io=" + quayFront.baseUrl() + " docker.io=" + hub.baseUrl()));
+        closeables.add(0, starter); // stopped before the upstreams and the bucket it uses
+        Map<String, String> env =
+                stackEnv(dir, certs, "quay.io=" + quayFront.baseUrl() + " docker.io=" + hub.baseUrl());
+        env.putAll(s3.environment("dashboards"));
+        WholeStack.Stack stack = starter.start(false, env);
         Await.until(
                 "the ready line",
                 Duration.ofSeconds(90),
@@ -131,6 +143,7 @@ class DashboardsAndAlertsIT {
         }
         assertEveryQueryAnswers(prometheus, queries);
         assertEveryRuleEvaluates(prometheus);
+        assertTheBucketRequestsOfTheProcessesWithoutAPortReachTheGateway(dir, ca, port);
     }
 
     /** A stack over TLS with htpasswd, {@link #CLIENT} its one user and an admin, on 127.0.0.1. */
@@ -173,15 +186,68 @@ class DashboardsAndAlertsIT {
         skopeo.inspectRaw("docker://" + cache + "/quay.io/team/c:v1", CLIENT);
     }
 
+    /**
+     * The logger and the cleaner count their requests to the bucket in their metrics files, and
+     * the gateway's /metrics declares the family once, with every series they wrote.
+     */
+    private static void assertTheBucketRequestsOfTheProcessesWithoutAPortReachTheGateway(Path dir, Path ca, int port)
+            throws Exception {
+        LogDirLayout logs = new LogDirLayout(dir.resolve("logs"));
+        Set<String> written = new TreeSet<>();
+        Await.until(
+                "bucket requests in the logger's and the cleaner's metrics files",
+                Duration.ofMinutes(2),
+                () -> {
+                    Set<String> logger = bucketSeries(logs.loggerMetrics());
+                    Set<String> cleaner = bucketSeries(logs.cleanerMetrics());
+                    written.clear();
+                    written.addAll(logger);
+                    written.addAll(cleaner);
+                    return !logger.isEmpty() && !cleaner.isEmpty();
+                },
+                written::toString);
+        String metrics = get(ca, port, "/metrics").body();
+        assertEquals(
+                1,
+                metrics.lines()
+                        .filter(l -> l.equals("# TYPE " + BUCKET_REQUESTS + " counter"))
+                        .count(),
+                metrics);
+        for (String series : written) {
+            assertTrue(metrics.contains("\n" + series + " "), series + " in\n" + metrics);
+        }
+    }
+
+    /** The series of the bucket's requests in a metrics file (none while it is not written yet). */
+    private static Set<String> bucketSeries(Path promFile) {
+        if (!Files.isRegularFile(promFile)) {
+            return Set.of();
+        }
+        try {
+            return Files.readString(promFile)
+                    .lines()
+                    .filter(l -> l.startsWith(BUCKET_REQUESTS + "{"))
+                    .map(l -> l.substring(0, l.lastIndexOf(' ')))
+                    .collect(Collectors.toCollection(TreeSet::new));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Lists the pins through the admin API, so that {@code registry_cache_admin_actions_total} counts an action. */
     private static void askTheAdminApi(Path ca, int port) throws Exception {
+        HttpResponse<String> pins = get(ca, port, "/admin/v1/pins");
+        assertEquals(200, pins.statusCode(), pins.body());
+    }
+
+    /** A GET of {@code path} on the gateway, over TLS as {@link #CLIENT}. */
+    private static HttpResponse<String> get(Path ca, int port, String path) throws Exception {
         HttpClient https = HttpClient.newBuilder().sslContext(trusting(ca)).build();
-        HttpResponse<String> pins = https.send(
-                HttpRequest.newBuilder(URI.create("https://" + CERT_NAME + ":" + port + "/admin/v1/pins"))
+        return https.send(
+                HttpRequest.newBuilder(URI.create("https://" + CERT_NAME + ":" + port + path))
                         .header("Authorization", CLIENT.basicAuthorization())
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, pins.statusCode(), pins.body());
     }
 
     /**
