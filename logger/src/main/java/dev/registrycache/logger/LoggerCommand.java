@@ -32,6 +32,9 @@ import picocli.CommandLine.Option;
                     + "file across restarts."
         })
 public final class LoggerCommand implements Callable<Integer> {
+    /** How often the metrics file is written when only counters other than the skips moved. */
+    private static final long METRICS_EVERY_MILLIS = 10_000;
+
     private static final Logger LOG = LoggerFactory.getLogger(LoggerCommand.class);
 
     @Mixin
@@ -118,6 +121,8 @@ public final class LoggerCommand implements Callable<Integer> {
         Map<String, TailState.Position> applied = null;
         Map<String, TailState.Position> saved = null;
         long skipsWritten = 0;
+        long metricsCheckedAt = System.currentTimeMillis();
+        String metricsWritten = "";
         while (!stopping.get()) {
             boolean behind;
             synchronized (lock) {
@@ -138,8 +143,16 @@ public final class LoggerCommand implements Callable<Integer> {
                     saved = applied;
                     lastSave = now;
                 }
-                if (skips.count() != skipsWritten || once && !behind) {
+                // a new skip at once; the other counters (the bucket's requests) when they moved, every 10 s
+                boolean due = now - metricsCheckedAt >= METRICS_EVERY_MILLIS;
+                if (due) {
+                    metricsCheckedAt = now;
+                }
+                if (skips.count() != skipsWritten
+                        || once && !behind
+                        || due && !metrics.render().equals(metricsWritten)) {
                     skipsWritten = skips.count();
+                    metricsWritten = metrics.render();
                     metrics.writeTo(metricsFile);
                 }
                 if (once && !behind) {
