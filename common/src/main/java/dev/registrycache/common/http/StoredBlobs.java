@@ -17,8 +17,10 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Answers a GET or HEAD of a stored blob, the same from a node and from the gateway (which
  * answers stored blobs itself to spare the relay): status, headers, ranges, {@code If-None-Match}
- * and the body, written from the datastore's windows (memory mappings of the file: no copy of
- * ours). Whether the repository may see the blob is the caller's to decide first.
+ * and the body, written from the datastore's windows in the size the reader asks for: memory
+ * mappings of a file (no copy of ours), or small buffers of an object store's GET, so that each
+ * reader holds little memory and its first bytes go out as soon as they come. Whether the
+ * repository may see the blob is the caller's to decide first.
  */
 public final class StoredBlobs {
     /**
@@ -27,8 +29,6 @@ public final class StoredBlobs {
      * it). What {@code registry-cache warm} asks to fetch only what is not held.
      */
     public static final String CACHE_HEADER = "X-Registry-Cache";
-
-    private static final int WINDOW = 8 * 1024 * 1024;
 
     private final Datastore store;
 
@@ -78,7 +78,7 @@ public final class StoredBlobs {
                 return;
             }
             while (position < end) {
-                int length = (int) Math.min(WINDOW, end - position);
+                int length = (int) Math.min(blob.windowSize(), end - position);
                 ByteBuffer window = blob.window(position, length);
                 try (Blocker.Callback written = Blocker.callback()) {
                     response.write(false, window, written);
