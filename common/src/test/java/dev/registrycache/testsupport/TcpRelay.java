@@ -31,6 +31,7 @@ public final class TcpRelay implements AutoCloseable {
     private final InetSocketAddress target;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger connected = new AtomicInteger();
     private volatile Mode mode = Mode.FORWARD;
     private volatile long answerLimit = Long.MAX_VALUE;
     private volatile CountDownLatch held = new CountDownLatch(1);
@@ -54,6 +55,11 @@ public final class TcpRelay implements AutoCloseable {
 
     public String baseUrl() {
         return "http://127.0.0.1:" + port();
+    }
+
+    /** Connections forwarded whose client has not closed them (nor the relay). */
+    public int openConnections() {
+        return connected.get();
     }
 
     /** Switches how connections are treated; those open are closed, so that clients connect anew. */
@@ -93,7 +99,13 @@ public final class TcpRelay implements AutoCloseable {
                     open.add(upstream);
                     long limit = answerLimit;
                     CountDownLatch release = held;
-                    daemon(() -> pipe(client, upstream, Long.MAX_VALUE, release), "tcp-relay-up");
+                    connected.incrementAndGet();
+                    daemon(
+                            () -> {
+                                pipe(client, upstream, Long.MAX_VALUE, release);
+                                connected.decrementAndGet();
+                            },
+                            "tcp-relay-up");
                     daemon(() -> pipe(upstream, client, limit, release), "tcp-relay-down");
                 }
             } catch (IOException e) {

@@ -9,6 +9,7 @@ import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.settings.S3Settings;
 import dev.registrycache.common.store.StoreKeys;
 import dev.registrycache.common.store.StoreLocation;
+import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.Layer;
 import dev.registrycache.testsupport.OciImages;
@@ -19,6 +20,7 @@ import dev.registrycache.testsupport.TcpRelay;
 import dev.registrycache.testsupport.UpstreamRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Warm blobs served by a node from an S3 datastore (s3proxy, behind a relay that can stall or
  * break the store's answers): the bytes go out as the store's GET brings them, not once a large
  * buffer of them is full; a GET that breaks off and cannot resume breaks the client's transfer
- * off, never ending it short as if complete; ranges and {@code If-None-Match} answer as on files.
+ * off, never ending it short as if complete; a client that stops reading holds the store's
+ * connection only until its idle timeout; ranges and {@code If-None-Match} answer as on files.
  */
 @Tag("e2e")
 class S3WarmBlobsE2ETest {
@@ -100,6 +103,19 @@ class S3WarmBlobsE2ETest {
             relay.mode(TcpRelay.Mode.FORWARD); // breaks the store's GET off; the next one finds no object
             IOException cut = assertThrows(IOException.class, reader::readToEnd);
             assertTrue(cut.getMessage().contains("cut"), cut.getMessage());
+        }
+    }
+
+    @Test
+    void aClientThatStopsReadingHoldsNoConnectionToTheStoreForLong() throws IOException {
+        try (SlowClient reader =
+                SlowClient.get(node.port(), "/v2/" + REPOSITORY + "/blobs/" + layer.digest(), SlowClient.Pace.FAST)) {
+            reader.readUntil(1 << 20);
+            // and no more: the node's GET of the object waits on it, until the store's idle timeout (30 s)
+            Await.until(
+                    "the node holds no connection to the store",
+                    Duration.ofSeconds(120),
+                    () -> relay.openConnections() == 0);
         }
     }
 
