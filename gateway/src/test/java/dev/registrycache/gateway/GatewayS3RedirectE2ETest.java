@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The gateway on an S3 datastore with S3_REDIRECT=true answers a GET of a stored, linked blob
  * with a 307 to its pre-signed URL in the bucket (s3proxy), logged as a use of the blob: skopeo and
  * podman pulling a warm image through the gateway follow it and get the image's digests, and the
- * URL answers ranges.
+ * URL answers ranges. The node's redirect of a blob it serves reaches the client unchanged.
  */
 @Tag("e2e")
 class GatewayS3RedirectE2ETest {
@@ -54,6 +54,7 @@ class GatewayS3RedirectE2ETest {
         try (S3Server s3 = S3Server.plain();
                 UpstreamRegistry upstream = UpstreamRegistry.plain()) {
             upstream.push(image, "team/app", "v1");
+            upstream.push(image, "team/copy", "v1");
             Map<String, String> env = new HashMap<>(s3.environment("gw"));
             env.put("S3_REDIRECT", "true");
             NodeConfig nodeConfig = LoopbackNodes.config("quay.io", upstream.baseUrl(), Optional.empty(), data, logs, 0)
@@ -91,6 +92,14 @@ class GatewayS3RedirectE2ETest {
                 RegistryClient.Response range = client.get(location, "Range", "bytes=5000-5999");
                 assertEquals(206, range.status(), range.toString());
                 assertArrayEquals(Arrays.copyOfRange(layer.blob().bytes(), 5000, 6000), range.body());
+
+                // stored, not linked to team/copy: the node answers (once the upstream confirms), its
+                // redirect passed on as it is, though the bucket is on the gateway's host too
+                RegistryClient.Response viaNode = client.get("/v2/quay.io/team/copy/blobs/" + layer.digest());
+                assertEquals(307, viaNode.status(), viaNode.toString());
+                String nodeLocation = viaNode.header("Location").orElseThrow();
+                assertTrue(nodeLocation.startsWith(s3.endpoint() + "/"), nodeLocation);
+                assertEquals(layer.digest(), client.get(nodeLocation).sha256());
             }
         }
     }
