@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.logdir.AccessLogFormat;
 import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.settings.S3Settings;
 import dev.registrycache.common.store.StoreLocation;
 import dev.registrycache.node.LoopbackNodes;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;
+import dev.registrycache.testsupport.AccessLogLines;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.Layer;
@@ -21,8 +21,6 @@ import dev.registrycache.testsupport.S3Server;
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.Skopeo;
 import dev.registrycache.testsupport.UpstreamRegistry;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -75,13 +73,15 @@ class GatewayS3RedirectE2ETest {
                 }
                 Path log = new LogDirLayout(logs).gatewayAccessLog();
                 int blobs = image.layers().size() + 1; // and the config
-                Await.until("the gateway redirected the warm copy's blobs", () -> redirects(log) == blobs);
+                Await.until(
+                        "the gateway redirected the warm copy's blobs",
+                        () -> AccessLogLines.usesWithStatus(log, 307) == blobs);
 
                 try (Podman podman = Podman.create()) {
                     podman.pull(reference);
                     assertEquals(image.manifest().digest(), podman.digest(reference));
                 }
-                Await.until("and podman's", () -> redirects(log) == 2L * blobs);
+                Await.until("and podman's", () -> AccessLogLines.usesWithStatus(log, 307) == 2L * blobs);
 
                 Layer layer = image.layer(1);
                 RegistryClient client = new RegistryClient("http://127.0.0.1:" + gateway.port());
@@ -101,19 +101,6 @@ class GatewayS3RedirectE2ETest {
                 assertTrue(nodeLocation.startsWith(s3.endpoint() + "/"), nodeLocation);
                 assertEquals(layer.digest(), client.get(nodeLocation).sha256());
             }
-        }
-    }
-
-    /** The access log's lines that are 307s of blobs and count as uses of them. */
-    private static long redirects(Path log) {
-        try {
-            return Files.readAllLines(log).stream()
-                    .map(l -> l.getBytes(StandardCharsets.UTF_8))
-                    .map(b -> AccessLogFormat.parse(b, 0, b.length))
-                    .filter(a -> a != null && a.status() == 307 && a.isUse())
-                    .count();
-        } catch (IOException e) {
-            return -1;
         }
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.logdir.AccessLogFormat;
 import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.marks.Quarantine;
 import dev.registrycache.common.marks.Quarantines;
@@ -14,6 +13,7 @@ import dev.registrycache.common.settings.S3Settings;
 import dev.registrycache.common.store.DriverDatastore;
 import dev.registrycache.common.store.StoreLocation;
 import dev.registrycache.common.store.s3.S3Driver;
+import dev.registrycache.testsupport.AccessLogLines;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.Layer;
@@ -24,14 +24,11 @@ import dev.registrycache.testsupport.S3Server;
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.Skopeo;
 import dev.registrycache.testsupport.UpstreamRegistry;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -124,7 +121,9 @@ class S3RedirectE2ETest {
                 client.get(path, "If-None-Match", "\"" + layer.digest() + "\"").status());
 
         Path log = new LogDirLayout(dir.resolve("logs")).nodeAccessLog(RegistryHost.fromKey("quay.io"));
-        Await.until("the redirect is in the access log, as a use of the blob", () -> redirects(log) == 1);
+        Await.until(
+                "the redirect is in the access log, as a use of the blob",
+                () -> AccessLogLines.usesWithStatus(log, 307) == 1);
 
         try (DriverDatastore store =
                 new DriverDatastore(S3Driver.open(settings(), S3Driver.Options.of(dir.resolve("admin"))))) {
@@ -132,20 +131,6 @@ class S3RedirectE2ETest {
                     .add(new Quarantine(Digest.parse(layer.digest()), "CVE-2026-0002", "admin", Instant.now()));
         }
         assertEquals(403, client.get(path).status());
-    }
-
-    /** The access log's lines that are 307s of blobs and count as uses of them. */
-    private static long redirects(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return lines.stream()
-                    .map(l -> l.getBytes(StandardCharsets.UTF_8))
-                    .map(b -> AccessLogFormat.parse(b, 0, b.length))
-                    .filter(a -> a != null && a.status() == 307 && a.isUse())
-                    .count();
-        } catch (IOException e) {
-            return -1;
-        }
     }
 
     @Test
@@ -162,12 +147,12 @@ class S3RedirectE2ETest {
         }
         Path log = new LogDirLayout(dir.resolve("logs")).nodeAccessLog(RegistryHost.fromKey("quay.io"));
         int blobs = image.layers().size() + 1; // and the config
-        Await.until("the warm copy's blobs were redirected", () -> redirects(log) == blobs);
+        Await.until("the warm copy's blobs were redirected", () -> AccessLogLines.usesWithStatus(log, 307) == blobs);
 
         try (Podman podman = Podman.create()) {
             podman.pull(reference);
             assertEquals(image.manifest().digest(), podman.digest(reference));
         }
-        Await.until("podman's blobs were redirected too", () -> redirects(log) == 2L * blobs);
+        Await.until("podman's blobs were redirected too", () -> AccessLogLines.usesWithStatus(log, 307) == 2L * blobs);
     }
 }
