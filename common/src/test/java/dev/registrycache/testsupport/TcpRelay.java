@@ -9,13 +9,16 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP relay on 127.0.0.1 in front of a real peer (an upstream registry), which a test switches
  * between forwarding and misbehaving: {@link Mode#HANG} accepts connections and reads what is
  * sent but never answers, as an upstream behind a broken link or a stuck load balancer does.
- * Counts the connections it accepted, so a test can tell whether the cache asked at all.
+ * Counts the connections it accepted, so a test can tell whether the cache asked at all. {@link
+ * #holdAnswersAfter} makes it pass only the first bytes of each connection's answers and hold the
+ * rest, as a peer does whose link stalls in the middle of a body.
  */
 public final class TcpRelay implements AutoCloseable {
     /** What the relay does with a new connection. */
@@ -28,7 +31,10 @@ public final class TcpRelay implements AutoCloseable {
     private final InetSocketAddress target;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger connected = new AtomicInteger();
     private volatile Mode mode = Mode.FORWARD;
+    private volatile long answerLimit = Long.MAX_VALUE;
+    private volatile CountDownLatch held = new CountDownLatch(1);
 
     private TcpRelay(InetSocketAddress target) throws IOException {
         this.target = target;
@@ -51,9 +57,26 @@ public final class TcpRelay implements AutoCloseable {
         return "http://127.0.0.1:" + port();
     }
 
+    /** Connections forwarded whose client has not closed them (nor the relay). */
+    public int openConnections() {
+        return connected.get();
+    }
+
     /** Switches how connections are treated; those open are closed, so that clients connect anew. */
     public void mode(Mode mode) {
         this.mode = mode;
+        this.answerLimit = Long.MAX_VALUE;
+        closeOpen();
+    }
+
+    /**
+     * Forwards, but of each new connection only the first {@code bytes} that the target answers
+     * (headers included); the rest is held, the connection left open, until the next switch
+     * ({@link #mode}, which closes it). Those open are closed, so that clients connect anew.
+     */
+    public void holdAnswersAfter(long bytes) {
+        this.mode = Mode.FORWARD;
+        this.answerLimit = bytes;
         closeOpen();
     }
 
@@ -74,8 +97,16 @@ public final class TcpRelay implements AutoCloseable {
                     Socket upstream = new Socket();
                     upstream.connect(target, 10_000);
                     open.add(upstream);
-                    daemon(() -> pipe(client, upstream), "tcp-relay-up");
-                    daemon(() -> pipe(upstream, client), "tcp-relay-down");
+                    long limit = answerLimit;
+                    CountDownLatch release = held;
+                    connected.incrementAndGet();
+                    daemon(
+                            () -> {
+                                pipe(client, upstream, Long.MAX_VALUE, release);
+                                connected.decrementAndGet();
+                            },
+                            "tcp-relay-up");
+                    daemon(() -> pipe(upstream, client, limit, release), "tcp-relay-down");
                 }
             } catch (IOException e) {
                 // closed, or the target refused: the client's connection ends
@@ -100,22 +131,33 @@ public final class TcpRelay implements AutoCloseable {
         }
     }
 
-    private void pipe(Socket from, Socket to) {
+    /** Copies until the end, or {@code limit} bytes, then waits for {@code release} (the sockets closed). */
+    private void pipe(Socket from, Socket to, long limit, CountDownLatch release) {
         byte[] buffer = new byte[64 * 1024];
+        long left = limit;
         try (InputStream in = from.getInputStream()) {
             OutputStream out = to.getOutputStream();
-            for (int n; (n = in.read(buffer)) >= 0; ) {
+            for (int n; left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) >= 0; ) {
                 out.write(buffer, 0, n);
                 out.flush();
+                left -= n;
+            }
+            if (left == 0) {
+                release.await();
             }
             to.shutdownOutput();
         } catch (IOException e) {
             closeQuietly(from);
             closeQuietly(to);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
     private void closeOpen() {
+        CountDownLatch release = held;
+        held = new CountDownLatch(1);
+        release.countDown();
         for (Socket s : open) {
             closeQuietly(s);
         }

@@ -67,7 +67,11 @@ public final class GatewayServer extends OnePortServer {
             gatewayMetrics.replicas().set(1);
         }
         peerConnector = peers == null ? null : peerConnector(peers);
-        NodeProxyHandler proxy = new NodeProxyHandler(server().getByteBufferPool(), config.nodeToken(), peers);
+        NodeProxyHandler proxy = new NodeProxyHandler(
+                server().getByteBufferPool(),
+                config.nodeToken(),
+                peers,
+                config.nodes().values());
         Metrics.Counter requests = gatewayMetrics.requests();
         accessLog = openAccessLog(config, metrics);
         DatastoreBlobs datastoreBlobs = accessLog == null ? null : new DatastoreBlobs(store, config.registries());

@@ -9,8 +9,10 @@ import dev.registrycache.gateway.peers.PeerAuth;
 import dev.registrycache.gateway.peers.Peers;
 import java.net.URI;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
@@ -29,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * its registry, or to the replica that owns the blob it asks for. Keeps Jetty's safe defaults (no
  * redirect following, no content decoding, hop-by-hop headers dropped, bodies streamed). A node
  * that is down or restarting gets the client a 503 with an OCI body and {@code Retry-After}; a
- * {@code Location} pointing at a node is made relative. A blob GET sent to another replica has a
+ * {@code Location} pointing at a node is made relative (one elsewhere, such as a blob's URL in
+ * the bucket, is passed on as it is). A blob GET sent to another replica has a
  * deadline for the owner's headers, and its answer is checked against the digest on its way
  * ({@link PeerBlobRelay}).
  */
@@ -42,17 +45,21 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
     private final ByteBufferPool buffers;
     private final Optional<NodeToken> nodeToken;
     private final Peers peers;
+    private final Set<String> nodeAuthorities;
 
     /**
      * @param buffers   the server's pool, which must keep buffers of {@link #RESPONSE_BUFFER}
      * @param nodeToken the secret the nodes ask for, when they ask for one
      * @param peers     the other replicas, some requests going to them; null for one replica alone
+     * @param nodes     the nodes' URLs: a {@code Location} at one of them is made relative
      */
-    NodeProxyHandler(ByteBufferPool buffers, Optional<NodeToken> nodeToken, Peers peers) {
+    NodeProxyHandler(
+            ByteBufferPool buffers, Optional<NodeToken> nodeToken, Peers peers, java.util.Collection<URI> nodes) {
         super(request -> HttpURI.from(ProxyRoute.of(request).url()));
         this.buffers = buffers;
         this.nodeToken = nodeToken;
         this.peers = peers;
+        this.nodeAuthorities = nodes.stream().map(URI::getRawAuthority).collect(Collectors.toUnmodifiableSet());
     }
 
     /** Whether the request goes to another replica (rather than to a node here). */
@@ -151,7 +158,8 @@ final class NodeProxyHandler extends ProxyHandler.Reverse {
             String value = field.getValue();
             try {
                 URI uri = URI.create(value);
-                if (uri.isAbsolute() && ("127.0.0.1".equals(uri.getHost()) || "localhost".equals(uri.getHost()))) {
+                // a node's own URL, not another server's (a blob's URL in the bucket, S3_REDIRECT)
+                if (uri.isAbsolute() && nodeAuthorities.contains(uri.getRawAuthority())) {
                     String relative = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
                     return new HttpField(HttpHeader.LOCATION, relative);
                 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -24,7 +25,9 @@ import org.eclipse.jetty.util.Callback;
  * out when the next one has arrived, so that the last one waits for the verification. An answer
  * that is not the blob fails as a broken owner does: re-routed while nothing has gone out, a
  * broken transfer (which the client retries) after. Errors (4xx, 5xx) pass through as Jetty's
- * relay sends them; any other answer (206, 304, 3xx) is not one to a GET of the whole blob.
+ * relay sends them, and so does a 307 (the owner sends the client to the blob's URL in the
+ * bucket, S3_REDIRECT: the client checks those bytes); any other answer (206, 304, other 3xx) is
+ * not one to a GET of the whole blob.
  */
 final class PeerBlobRelay implements org.eclipse.jetty.client.Response.Listener {
     /** The request headers that would get an answer other than the whole blob. */
@@ -44,7 +47,7 @@ final class PeerBlobRelay implements org.eclipse.jetty.client.Response.Listener 
     private final Callback proxyToClientCallback;
     private final org.eclipse.jetty.client.Response.Listener passThrough;
     private final Object lock = new Object();
-    private boolean error;
+    private boolean passedOn;
     private RelayedBlob blob;
     private Content.Chunk held;
     private ByteBuffer heldPart;
@@ -69,8 +72,9 @@ final class PeerBlobRelay implements org.eclipse.jetty.client.Response.Listener 
     @Override
     public void onBegin(org.eclipse.jetty.client.Response response) {
         int status = response.getStatus();
-        error = status >= 400;
-        if (error) {
+        // errors, and a 307 to the blob's URL in the bucket (S3_REDIRECT), which the client follows
+        passedOn = status >= 400 || status == HttpStatus.TEMPORARY_REDIRECT_307;
+        if (passedOn) {
             passThrough.onBegin(response);
         } else if (status != 200) {
             response.abort(new RelayedBlob.Invalid("answered " + status + " to a GET of the whole blob"));
@@ -79,7 +83,7 @@ final class PeerBlobRelay implements org.eclipse.jetty.client.Response.Listener 
 
     @Override
     public void onHeaders(org.eclipse.jetty.client.Response response) {
-        if (error) {
+        if (passedOn) {
             passThrough.onHeaders(response);
             return;
         }
@@ -101,7 +105,7 @@ final class PeerBlobRelay implements org.eclipse.jetty.client.Response.Listener 
     @Override
     public void onContent(org.eclipse.jetty.client.Response response, Content.Chunk chunk, Runnable demander)
             throws Exception {
-        if (error) {
+        if (passedOn) {
             passThrough.onContent(response, chunk, demander);
             return;
         }
@@ -143,14 +147,14 @@ final class PeerBlobRelay implements org.eclipse.jetty.client.Response.Listener 
 
     @Override
     public void onSuccess(org.eclipse.jetty.client.Response response) {
-        if (error) {
+        if (passedOn) {
             passThrough.onSuccess(response);
         }
     }
 
     @Override
     public void onComplete(Result result) {
-        if (error) {
+        if (passedOn) {
             passThrough.onComplete(result);
             return;
         }

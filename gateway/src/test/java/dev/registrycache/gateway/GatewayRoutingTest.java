@@ -31,6 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The gateway in-process in front of small Jetty servers standing in for nodes. */
 class GatewayRoutingTest {
+    private static final String ELSEWHERE =
+            "http://127.0.0.1:9/bucket/docker/registry/v2/blobs/sha256/ab/ab/data?X-Amz-Signature=00";
+
     @TempDir
     Path dir;
 
@@ -58,6 +61,12 @@ class GatewayRoutingTest {
                 seen.add(request.getMethod() + " " + uri + " connection="
                         + request.getHeaders().get(HttpHeader.CONNECTION) + " keepalive="
                         + request.getHeaders().get("Keep-Alive"));
+                if (uri.contains("/elsewhere")) { // a blob's URL in an S3 bucket on this host (S3_REDIRECT)
+                    response.setStatus(307);
+                    response.getHeaders().put(HttpHeader.LOCATION, ELSEWHERE);
+                    callback.succeeded();
+                    return true;
+                }
                 if (uri.contains("/redirect")) {
                     response.setStatus(307);
                     response.getHeaders()
@@ -194,6 +203,16 @@ class GatewayRoutingTest {
         assertEquals(
                 "/v2/quay.io/x/blobs/y?z=1", r.headers().firstValue("Location").orElseThrow());
         assertTrue(seen.get(0).endsWith("keepalive=null"), seen.get(0));
+    }
+
+    @Test
+    void passesOnLocationsAtOtherServersOfTheSameHost() throws Exception {
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v2/quay.io/x/elsewhere"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(307, r.statusCode());
+        assertEquals(ELSEWHERE, r.headers().firstValue("Location").orElseThrow());
     }
 
     @Test

@@ -303,6 +303,21 @@ class PeerForwardingTest {
     }
 
     @Test
+    void theOwnersRedirectToTheBlobsUrlInTheBucketReachesTheClient() throws Exception {
+        byte[] blob = blobOwnedByTheFake(1 << 20);
+        String url = "http://127.0.0.1:9/bucket/docker/registry/v2/blobs/data?X-Amz-Signature=00";
+        owner.answer = head -> ("HTTP/1.1 307 Temporary Redirect\r\nLocation: " + url
+                        + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+
+        Got got = get(path(blob));
+        assertEquals(307, got.status());
+        assertEquals(url, got.headers().firstValue("Location").orElseThrow());
+        assertTrue(nodeRequests.isEmpty(), "the owner answered: " + nodeRequests);
+        assertEquals("0", forwards("invalid"));
+    }
+
+    @Test
     void theOwnersRightBytesPassAsTheWholeBlobAndAsRanges() throws Exception {
         byte[] blob = blobOwnedByTheFake(2 << 20);
         owner.answer = head -> ok(blob, blob.length);

@@ -6,9 +6,11 @@ import dev.registrycache.common.oci.RegistryException;
 import dev.registrycache.common.store.BlobReader;
 import dev.registrycache.common.store.Datastore;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Blocker;
@@ -17,8 +19,12 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Answers a GET or HEAD of a stored blob, the same from a node and from the gateway (which
  * answers stored blobs itself to spare the relay): status, headers, ranges, {@code If-None-Match}
- * and the body, written from the datastore's windows (memory mappings of the file: no copy of
- * ours). Whether the repository may see the blob is the caller's to decide first.
+ * and the body, written from the datastore's windows in the size the reader asks for: memory
+ * mappings of a file (no copy of ours), or small buffers of an object store's GET, so that each
+ * reader holds little memory and its first bytes go out as soon as they come. Whether the
+ * repository may see the blob is the caller's to decide first. With S3_REDIRECT, a GET is sent
+ * to the blob's pre-signed URL in the bucket instead ({@link Datastore#blobRedirect}); a HEAD
+ * and a {@code 304} are still answered here.
  */
 public final class StoredBlobs {
     /**
@@ -27,8 +33,6 @@ public final class StoredBlobs {
      * it). What {@code registry-cache warm} asks to fetch only what is not held.
      */
     public static final String CACHE_HEADER = "X-Registry-Cache";
-
-    private static final int WINDOW = 8 * 1024 * 1024;
 
     private final Datastore store;
 
@@ -42,6 +46,12 @@ public final class StoredBlobs {
      */
     public boolean answer(Request request, Response response, Callback callback, Digest digest, RequestFacts facts)
             throws IOException {
+        URI direct =
+                "GET".equals(request.getMethod()) && !notModified(request, digest) ? store.blobRedirect(digest) : null;
+        if (direct != null) {
+            redirect(response, callback, digest, direct, facts);
+            return true;
+        }
         BlobReader blob = store.openBlob(digest);
         if (blob == null) {
             return false;
@@ -52,16 +62,36 @@ public final class StoredBlobs {
         return true;
     }
 
+    /**
+     * Sends the client to the blob's own URL in the store: a {@code 307}, so that it asks there
+     * with the same method and headers ({@code Range} included, which the store answers). A use of
+     * the blob like a {@code 200}, in the access log too.
+     */
+    private static void redirect(Response response, Callback callback, Digest digest, URI url, RequestFacts facts) {
+        facts.outcome = CacheOutcome.HIT;
+        cacheHeader(response, true);
+        response.setStatus(HttpStatus.TEMPORARY_REDIRECT_307);
+        var h = response.getHeaders();
+        h.put(HttpHeader.LOCATION, url.toASCIIString());
+        h.put("Docker-Content-Digest", digest.toString());
+        h.put(HttpHeader.CACHE_CONTROL, "no-store"); // the URL expires
+        h.put(HttpHeader.CONTENT_LENGTH, 0);
+        response.write(true, null, callback);
+    }
+
+    private static boolean notModified(Request request, Digest digest) {
+        return ("\"" + digest + "\"").equals(request.getHeaders().get(HttpHeader.IF_NONE_MATCH));
+    }
+
     /** Serves the open blob, which this method closes. */
     private static void serve(Request request, Response response, Callback callback, Digest digest, BlobReader blob)
             throws IOException {
         boolean closed = false;
         try {
             long size = blob.size();
-            String etag = "\"" + digest + "\"";
-            if (etag.equals(request.getHeaders().get(HttpHeader.IF_NONE_MATCH))) {
+            if (notModified(request, digest)) {
                 response.setStatus(304);
-                response.getHeaders().put(HttpHeader.ETAG, etag);
+                response.getHeaders().put(HttpHeader.ETAG, "\"" + digest + "\"");
                 callback.succeeded();
                 return;
             }
@@ -78,7 +108,7 @@ public final class StoredBlobs {
                 return;
             }
             while (position < end) {
-                int length = (int) Math.min(WINDOW, end - position);
+                int length = (int) Math.min(blob.windowSize(), end - position);
                 ByteBuffer window = blob.window(position, length);
                 try (Blocker.Callback written = Blocker.callback()) {
                     response.write(false, window, written);

@@ -36,10 +36,13 @@ public final class AccessLogFormat {
 
     /** What the logger needs of a line: when, what kind of object, which digest, and the status. */
     public record Access(Instant time, String kind, Digest digest, int status) {
-        /** A successful manifest or blob request: one that counts as a use of its blob. */
+        /**
+         * A successful manifest or blob request: one that counts as a use of its blob; a {@code
+         * 307} is a stored blob's redirect to its URL in the bucket (S3_REDIRECT).
+         */
         public boolean isUse() {
             return digest != null
-                    && (status == 200 || status == 206 || status == 304)
+                    && (status == 200 || status == 206 || status == 304 || status == 307)
                     && ("manifest".equals(kind) || "blob".equals(kind));
         }
 

@@ -3,6 +3,7 @@ package dev.registrycache.common.settings;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +20,8 @@ import java.util.regex.Pattern;
  * @param prefix    the key prefix the datastore lives under ({@code a/b}, no slash at either end), or empty
  * @param pathStyle the bucket in the path ({@code host/bucket/key}) rather than the host name ({@code bucket.host/key})
  * @param caFile    a PEM bundle trusted for the endpoint's TLS besides the JDK's
+ * @param redirect  GETs of stored blobs answered with a redirect to a pre-signed URL of the
+ *                  object (for {@link #REDIRECT_LIFETIME}), rather than with the bytes
  */
 public record S3Settings(
         URI endpoint,
@@ -27,8 +30,16 @@ public record S3Settings(
         String prefix,
         boolean pathStyle,
         S3Credentials credentials,
-        Optional<Path> caFile) {
+        Optional<Path> caFile,
+        boolean redirect) {
     public static final String DEFAULT_REGION = "us-east-1";
+
+    /**
+     * How long a redirect's pre-signed URL works: long enough for a client that follows it at
+     * once and reads a large layer over a slow link (S3 checks the expiry when the GET starts, not
+     * while the bytes flow), short enough that a URL seen in a log soon opens nothing.
+     */
+    public static final Duration REDIRECT_LIFETIME = Duration.ofMinutes(20);
 
     /** AWS's rule, which every S3-compatible store accepts: 3-63 of a-z 0-9 . -, a letter or digit at each end. */
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
@@ -45,7 +56,8 @@ public record S3Settings(
             Setting.S3_ACCESS_KEY_ID,
             Setting.S3_SECRET_ACCESS_KEY,
             Setting.S3_CREDENTIALS_FILE,
-            Setting.S3_CA_FILE);
+            Setting.S3_CA_FILE,
+            Setting.S3_REDIRECT);
 
     /**
      * The S3 datastore if S3_BUCKET is set, validated; empty (the datastore is DATA_DIR) if it is
@@ -87,7 +99,8 @@ public record S3Settings(
                 prefix(Setting.S3_PREFIX.resolve(null, env)),
                 Setting.S3_PATH_STYLE.resolveBoolean(null, env),
                 S3Credentials.from(env),
-                Setting.S3_CA_FILE.resolveReadableFile(null, env));
+                Setting.S3_CA_FILE.resolveReadableFile(null, env),
+                Setting.S3_REDIRECT.resolveBoolean(null, env));
     }
 
     /** The endpoint as given, or AWS's for the region; refused unless {@code http(s)://host[:port]}. */

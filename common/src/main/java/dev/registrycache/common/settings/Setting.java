@@ -44,6 +44,12 @@ public enum Setting {
     AWS_SESSION_TOKEN(null, "AWS_SESSION_TOKEN", null),
     /** PEM bundle trusted for the S3 endpoint's TLS besides the JDK's. */
     S3_CA_FILE(null, "S3_CA_FILE", null),
+    /**
+     * 'true': a GET of a stored blob is answered with a redirect (307) to a pre-signed URL of its
+     * object, which the client fetches from the bucket itself; unset or 'false': the bytes are
+     * streamed through the node or gateway. Clients then need network access to S3_ENDPOINT.
+     */
+    S3_REDIRECT(null, "S3_REDIRECT", null),
     /** Access logs that nodes write and the logger tails. */
     LOG_DIR("--log-dir", "LOG_DIR", "/var/log/registry-cache"),
     /** The gateway's one public port. */

@@ -9,6 +9,8 @@ import java.nio.ByteBuffer;
  * serves any range; not for use by several threads at once.
  */
 public interface BlobReader extends Closeable {
+    /** The window size of a reader whose windows are memory mappings, which hold none of our memory. */
+    int MAPPED_WINDOW = 8 * 1024 * 1024;
 
     /** Bytes readable now: the blob's size, or what an upload has written so far. */
     long size() throws IOException;
@@ -22,6 +24,16 @@ public interface BlobReader extends Closeable {
      * back with {@link #release} once written.
      */
     ByteBuffer window(long position, int length) throws IOException;
+
+    /**
+     * The largest {@link #window} worth asking for, for a caller that writes a blob window after
+     * window: a file's windows are mappings, large and free; a store's are buffers that the reader
+     * fills before the caller can write a byte of them, so they are small, and hold little memory
+     * per reader while its client reads them.
+     */
+    default int windowSize() {
+        return MAPPED_WINDOW;
+    }
 
     /** Gives back a {@link #window}, which must not be used afterwards. */
     void release(ByteBuffer window);

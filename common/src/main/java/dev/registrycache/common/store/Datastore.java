@@ -4,6 +4,7 @@ import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.RepositoryName;
 import dev.registrycache.common.oci.Tag;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -49,6 +50,15 @@ public interface Datastore extends AutoCloseable {
 
     /** Opens a stored blob for reading; null if it is not (or no longer) stored. Close the reader. */
     BlobReader openBlob(Digest digest) throws IOException;
+
+    /**
+     * A URL from which a client may GET the stored blob itself for a while (an S3 pre-signed URL),
+     * if the datastore is set to send clients there (S3_REDIRECT); null if it is not, or if the
+     * blob is not stored.
+     */
+    default URI blobRedirect(Digest digest) throws IOException {
+        return null;
+    }
 
     /** The bytes of a stored blob of at most {@code maxBytes} (a manifest); null if absent or larger. */
     byte[] readBlob(Digest digest, int maxBytes) throws IOException;

@@ -4,6 +4,7 @@ import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.RepositoryName;
 import dev.registrycache.common.oci.Tag;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,6 +51,13 @@ public class DriverDatastore implements Datastore {
     @Override
     public BlobReader openBlob(Digest digest) throws IOException {
         return driver.reader(StoreKeys.blobData(digest));
+    }
+
+    @Override
+    public URI blobRedirect(Digest digest) throws IOException {
+        String key = StoreKeys.blobData(digest);
+        URI url = driver.directUrl(key);
+        return url != null && driver.stat(key) != null ? url : null;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.registrycache.common.store;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
@@ -64,6 +65,15 @@ public interface StorageDriver extends AutoCloseable {
      * link or exclusive create; an object store's conditional write).
      */
     boolean putIfAbsent(String key, byte[] bytes) throws IOException;
+
+    /**
+     * A URL from which anyone may GET the object at {@code key} for a while, without credentials
+     * (an S3 pre-signed URL), if the store is set to hand such URLs out (S3_REDIRECT); null if it
+     * is not. Says nothing of whether the object exists.
+     */
+    default URI directUrl(String key) {
+        return null;
+    }
 
     /** Opens the object for positional reads; null if there is none. Close the reader. */
     BlobReader reader(String key) throws IOException;

@@ -71,6 +71,20 @@ class S3SettingsTest {
     }
 
     @Test
+    void redirectsToTheBucketAreOffUnlessS3RedirectSaysTrueAndNeedABucket() {
+        assertFalse(S3Settings.from(env()).redirect());
+        assertTrue(S3Settings.from(env("S3_REDIRECT", "true")).redirect());
+        assertTrue(S3Settings.from(env("S3_REDIRECT", "TRUE")).redirect());
+        assertFalse(S3Settings.from(env("S3_REDIRECT", "false")).redirect());
+        String wrong = refused(env("S3_REDIRECT", "yes"));
+        assertTrue(wrong.startsWith("S3_REDIRECT: 'yes' is neither true nor false"), wrong);
+        String alone = assertThrows(
+                        ConfigException.class, () -> S3Settings.fromEnvironment(Map.of("S3_REDIRECT", "true")))
+                .getMessage();
+        assertTrue(alone.startsWith("S3_REDIRECT is set but S3_BUCKET is not"), alone);
+    }
+
+    @Test
     void anS3CompatibleStoreIsGivenByEndpointRegionPrefixAndPathStyle() {
         S3Settings s = S3Settings.from(env(
                 "S3_ENDPOINT", "http://minio.local:9000/",

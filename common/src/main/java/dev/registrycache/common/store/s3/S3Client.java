@@ -94,6 +94,11 @@ final class S3Client implements AutoCloseable {
         return address;
     }
 
+    /** A URL that GETs the object at {@code key} without credentials until {@code lifetime} from now. */
+    URI presignGet(String key, Duration lifetime) {
+        return signer.presign("GET", address.object(key, null), lifetime, Instant.now());
+    }
+
     /** A request body: made anew for each attempt, with the SHA-256 it is signed with. */
     record Body(Supplier<Request.Content> content, String sha256) {
         static Body of(byte[] bytes) {

@@ -6,6 +6,7 @@ import dev.registrycache.common.store.BlobReader;
 import dev.registrycache.common.store.StorageDriver;
 import dev.registrycache.common.store.StoreKeys;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +44,8 @@ import java.util.UUID;
  *       the use later (or overwrites), then deletes the older: a use costs one LIST and one PUT,
  *       never a read-modify-write of a shared object, and two replicas recording at once both
  *       land (the later wins). The logger batches uses, so this is once per blob per batch.
+ *   <li>{@link #directUrl} is a pre-signed GET URL of the object (with S3_REDIRECT), made here
+ *       with the driver's credentials: no request.
  *   <li>There are no folders: a "folder" exists while an object is under it, so {@link
  *       #deleteEmptyFolders} has nothing to do.
  * </ul>
@@ -54,6 +57,7 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
     private final S3Client client;
     private final Bucket bucket;
     private final Options options;
+    private final boolean redirect;
 
     /**
      * How the driver works, besides where the bucket is: the local folder of the uploads' bytes,
@@ -107,8 +111,9 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
         }
     }
 
-    private S3Driver(S3Client client, Options options) {
+    private S3Driver(S3Client client, Options options, boolean redirect) {
         this.client = client;
+        this.redirect = redirect;
         this.bucket = new Bucket(client);
         this.options = options;
     }
@@ -126,7 +131,7 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
     public static S3Driver open(S3Settings settings, Options options, Metrics metrics) throws IOException {
         S3Client client =
                 new S3Client(settings, options.idleTimeout(), options.attempts(), options.firstPause(), metrics);
-        S3Driver driver = new S3Driver(client, options);
+        S3Driver driver = new S3Driver(client, options, settings.redirect());
         try {
             Files.createDirectories(options.scratchDir());
             client.start();
@@ -159,6 +164,11 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
 
     Bucket bucket() {
         return bucket;
+    }
+
+    @Override
+    public URI directUrl(String key) {
+        return redirect ? client.presignGet(check(key), S3Settings.REDIRECT_LIFETIME) : null;
     }
 
     @Override

@@ -12,11 +12,15 @@ import java.nio.ByteBuffer;
  * with the first GET: it holds the object's bytes that the store streams to it even if the
  * object is deleted meanwhile, but a later GET of a deleted object fails, and one of an object
  * replaced since fails too ({@code If-Match} its ETag), never mixing old and new bytes. Windows
- * are heap buffers filled by reads: there is no file to map.
+ * are heap buffers filled by reads (there is no file to map), of {@value #WINDOW} bytes: as much
+ * as one of Jetty's response buffers, so that a reader holds about two of them while its client
+ * reads, and a window's bytes go out as soon as they come; the reader keeps one for the next.
  */
 final class S3Reader implements BlobReader {
     /** GETs that break off at the same position before a read gives up. */
     private static final int REOPENS = 3;
+
+    private static final int WINDOW = 64 * 1024;
 
     private final Bucket bucket;
     private final String key;
@@ -24,6 +28,7 @@ final class S3Reader implements BlobReader {
     private final String etag;
     private S3Response stream;
     private long streamAt;
+    private ByteBuffer spare;
 
     private S3Reader(Bucket bucket, String key, S3Response first) {
         this.bucket = bucket;
@@ -114,8 +119,17 @@ final class S3Reader implements BlobReader {
     }
 
     @Override
+    public int windowSize() {
+        return WINDOW;
+    }
+
+    @Override
     public ByteBuffer window(long position, int length) throws IOException {
-        ByteBuffer window = ByteBuffer.allocate(length);
+        ByteBuffer window = length > WINDOW
+                ? ByteBuffer.allocate(length)
+                : spare != null ? spare.clear() : ByteBuffer.allocate(WINDOW);
+        spare = null;
+        window.limit(length);
         while (window.hasRemaining()) {
             if (read(window, position + window.position()) < 0) {
                 throw new IOException("S3 object " + bucket.address().describe(key) + " ends at " + size
@@ -127,7 +141,9 @@ final class S3Reader implements BlobReader {
 
     @Override
     public void release(ByteBuffer window) {
-        // a heap buffer: the garbage collector's
+        if (window.capacity() == WINDOW) {
+            spare = window; // for the next window; larger ones are the garbage collector's
+        }
     }
 
     private void closeStream() {
