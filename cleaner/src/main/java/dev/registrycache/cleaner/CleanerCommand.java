@@ -13,7 +13,7 @@ import dev.registrycache.common.settings.Setting;
 import dev.registrycache.common.startup.Startup;
 import dev.registrycache.common.startup.SupervisorWatch;
 import dev.registrycache.common.store.Datastore;
-import dev.registrycache.common.store.StoreLocation;
+import dev.registrycache.common.store.location.StoreLocation;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;

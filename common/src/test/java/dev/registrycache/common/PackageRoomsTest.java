@@ -61,6 +61,7 @@ class PackageRoomsTest {
                         Map.entry("logdir", Set.of("(root)", "oci")),
                         Map.entry("store", Set.of("(root)", "oci")),
                         Map.entry("store.s3", Set.of("(root)", "settings", "store")),
+                        Map.entry("store.location", Set.of("(root)", "settings", "store", "store.s3")),
                         Map.entry("marks", Set.of("(root)", "oci", "store")),
                         Map.entry("http", Set.of("(root)", "logdir", "oci", "settings", "startup", "store")),
                         Map.entry("cli", Set.<String>of()),

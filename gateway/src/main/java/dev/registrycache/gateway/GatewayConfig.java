@@ -9,7 +9,7 @@ import dev.registrycache.common.settings.DefaultRegistry;
 import dev.registrycache.common.settings.NodeToken;
 import dev.registrycache.common.settings.PeerSettings;
 import dev.registrycache.common.settings.Setting;
-import dev.registrycache.common.store.StoreLocation;
+import dev.registrycache.common.store.location.StoreLocation;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;

@@ -7,7 +7,7 @@ import dev.registrycache.common.oci.NameMapping;
 import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.oci.RepositoryName;
 import dev.registrycache.common.store.FileDatastore;
-import dev.registrycache.common.store.StoreLocation;
+import dev.registrycache.common.store.location.StoreLocation;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.cert.Certificate;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.logdir.LogDirLayout;
 import dev.registrycache.common.settings.S3Settings;
-import dev.registrycache.common.store.StoreLocation;
+import dev.registrycache.common.store.location.StoreLocation;
 import dev.registrycache.node.LoopbackNodes;
 import dev.registrycache.node.NodeConfig;
 import dev.registrycache.node.RegistryNode;

@@ -8,7 +8,7 @@ import dev.registrycache.common.settings.ConfigException;
 import dev.registrycache.common.settings.Setting;
 import dev.registrycache.common.settings.WritableFolder;
 import dev.registrycache.common.startup.Startup;
-import dev.registrycache.common.store.StoreLocation;
+import dev.registrycache.common.store.location.StoreLocation;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;

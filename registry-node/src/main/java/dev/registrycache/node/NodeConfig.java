@@ -13,7 +13,7 @@ import dev.registrycache.common.settings.TagTtls;
 import dev.registrycache.common.settings.TrustedRealms;
 import dev.registrycache.common.settings.UpstreamEndpoints;
 import dev.registrycache.common.settings.WritableFolder;
-import dev.registrycache.common.store.StoreLocation;
+import dev.registrycache.common.store.location.StoreLocation;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

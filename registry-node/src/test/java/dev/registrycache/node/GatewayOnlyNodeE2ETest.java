@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.settings.NodeToken;
-import dev.registrycache.common.store.StoreLocation;
+import dev.registrycache.common.store.location.StoreLocation;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;

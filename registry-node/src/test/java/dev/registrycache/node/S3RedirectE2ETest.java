@@ -11,7 +11,7 @@ import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.RegistryHost;
 import dev.registrycache.common.settings.S3Settings;
 import dev.registrycache.common.store.DriverDatastore;
-import dev.registrycache.common.store.StoreLocation;
+import dev.registrycache.common.store.location.StoreLocation;
 import dev.registrycache.common.store.s3.S3Driver;
 import dev.registrycache.testsupport.AccessLogLines;
 import dev.registrycache.testsupport.Await;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.settings.S3Settings;
 import dev.registrycache.common.store.StoreKeys;
-import dev.registrycache.common.store.StoreLocation;
+import dev.registrycache.common.store.location.StoreLocation;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.Layer;

@@ -15,7 +15,7 @@ import dev.registrycache.common.settings.TagTtls;
 import dev.registrycache.common.settings.TrustedRealms;
 import dev.registrycache.common.settings.UpstreamEndpoints;
 import dev.registrycache.common.settings.WritableFolder;
-import dev.registrycache.common.store.StoreLocation;
+import dev.registrycache.common.store.location.StoreLocation;
 import dev.registrycache.gateway.GatewayChecks;
 import java.io.IOException;
 import java.net.BindException;

@@ -1,7 +1,10 @@
-package dev.registrycache.common.store;
+package dev.registrycache.common.store.location;
 
 import dev.registrycache.common.Metrics;
 import dev.registrycache.common.settings.S3Settings;
+import dev.registrycache.common.store.Datastore;
+import dev.registrycache.common.store.DriverDatastore;
+import dev.registrycache.common.store.FileDatastore;
 import dev.registrycache.common.store.s3.S3Driver;
 import java.io.IOException;
 import java.nio.file.Files;
