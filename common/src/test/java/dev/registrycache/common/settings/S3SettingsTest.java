@@ -45,7 +45,9 @@ class S3SettingsTest {
                 Optional.empty(),
                 S3Settings.fromEnvironment(Map.of("AWS_ACCESS_KEY_ID", "AKID", "AWS_SECRET_ACCESS_KEY", "x")),
                 "the AWS variables are often set for other tools");
-        assertEquals("registry-cache", S3Settings.fromEnvironment(env()).orElseThrow().bucket());
+        assertEquals(
+                "registry-cache",
+                S3Settings.fromEnvironment(env()).orElseThrow().bucket());
         for (String variable : new String[] {"S3_ENDPOINT", "S3_PREFIX", "S3_CREDENTIALS_FILE", "S3_PATH_STYLE"}) {
             String message = assertThrows(
                             ConfigException.class,
