@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,15 +15,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A TCP relay on 127.0.0.1 in front of a real peer (an upstream registry), which a test switches
  * between forwarding and misbehaving: {@link Mode#HANG} accepts connections and reads what is
- * sent but never answers, as an upstream behind a broken link or a stuck load balancer does.
+ * sent but never answers, as an upstream behind a broken link or a stuck load balancer does;
+ * {@link Mode#UNAVAILABLE} answers each connection's first request {@code 503 Service Unavailable}
+ * with an S3 error body and closes it, as an overloaded object store does.
  * Counts the connections it accepted, so a test can tell whether the cache asked at all.
  */
 public final class TcpRelay implements AutoCloseable {
     /** What the relay does with a new connection. */
     public enum Mode {
         FORWARD,
-        HANG
+        HANG,
+        UNAVAILABLE
     }
+
+    private static final String UNAVAILABLE_BODY =
+            "<Error><Code>ServiceUnavailable</Code><Message>Please reduce your request rate.</Message></Error>";
+    private static final byte[] UNAVAILABLE_ANSWER =
+            ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\n" + "Content-Length: "
+                            + UNAVAILABLE_BODY.length() + "\r\nConnection: close\r\n\r\n" + UNAVAILABLE_BODY)
+                    .getBytes(StandardCharsets.US_ASCII);
 
     private final ServerSocket server;
     private final InetSocketAddress target;
@@ -70,6 +81,10 @@ public final class TcpRelay implements AutoCloseable {
                 open.add(client);
                 if (mode == Mode.HANG) {
                     daemon(() -> drain(client), "tcp-relay-hang");
+                } else if (mode == Mode.UNAVAILABLE) {
+                    daemon(() -> drain(client), "tcp-relay-unavailable");
+                    client.getOutputStream().write(UNAVAILABLE_ANSWER);
+                    client.shutdownOutput();
                 } else {
                     Socket upstream = new Socket();
                     upstream.connect(target, 10_000);
