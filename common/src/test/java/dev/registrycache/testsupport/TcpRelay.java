@@ -40,6 +40,10 @@ public final class TcpRelay implements AutoCloseable {
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile Mode mode = Mode.FORWARD;
+    /** Connections still to answer as {@link Mode#UNAVAILABLE} does before the mode applies again. */
+    private final AtomicInteger unavailableFor = new AtomicInteger();
+
+    private final AtomicInteger unavailableAnswers = new AtomicInteger();
 
     private TcpRelay(InetSocketAddress target) throws IOException {
         this.target = target;
@@ -68,6 +72,21 @@ public final class TcpRelay implements AutoCloseable {
         closeOpen();
     }
 
+    /**
+     * Answers the next {@code connections} new connections {@code 503}, as {@link
+     * Mode#UNAVAILABLE} does, then treats them by the mode again: a store failing for a moment.
+     * Those open are closed, so that the next request connects anew.
+     */
+    public void unavailableFor(int connections) {
+        unavailableFor.set(connections);
+        closeOpen();
+    }
+
+    /** The 503 answers sent so far. */
+    public int unavailableAnswers() {
+        return unavailableAnswers.get();
+    }
+
     /** Connections accepted so far. */
     public int accepted() {
         return accepted.get();
@@ -81,8 +100,9 @@ public final class TcpRelay implements AutoCloseable {
                 open.add(client);
                 if (mode == Mode.HANG) {
                     daemon(() -> drain(client), "tcp-relay-hang");
-                } else if (mode == Mode.UNAVAILABLE) {
+                } else if (mode == Mode.UNAVAILABLE || unavailableFor.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     daemon(() -> drain(client), "tcp-relay-unavailable");
+                    unavailableAnswers.incrementAndGet();
                     client.getOutputStream().write(UNAVAILABLE_ANSWER);
                     client.shutdownOutput();
                 } else {
