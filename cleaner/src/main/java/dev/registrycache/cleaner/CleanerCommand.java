@@ -105,7 +105,8 @@ public final class CleanerCommand implements Callable<Integer> {
         int threshold = configured.settings().thresholdPercentage();
         Duration every = configured.settings().runEvery();
         Duration graceTime = configured.grace();
-        Datastore store = configured.store().open("cleaner");
+        Metrics metrics = new Metrics();
+        Datastore store = configured.store().open("cleaner", metrics);
         Cleaner cleaner = new Cleaner(store, max, threshold, graceTime, System.out);
         if (dryRun) {
             cleaner.run(true); // deletes nothing: needs no turn
@@ -136,7 +137,7 @@ public final class CleanerCommand implements Callable<Integer> {
                 new LogDirLayout(Path.of(Setting.LOG_DIR.resolve(folders.logDirFlag(), env))).cleanerMetrics();
         if (scheduled) {
             return scheduledPass(
-                    lease, new CleaningLoop(cleaner, lease, every, new Metrics(), metricsFile, System::nanoTime));
+                    lease, new CleaningLoop(cleaner, lease, every, metrics, metricsFile, System::nanoTime));
         }
         LOG.info(
                 "cleaner for {}: every {}, max {}, threshold {}%, grace {}",
@@ -145,7 +146,7 @@ public final class CleanerCommand implements Callable<Integer> {
                 max,
                 threshold,
                 graceTime);
-        new CleaningLoop(cleaner, lease, every, new Metrics(), metricsFile, System::nanoTime).run();
+        new CleaningLoop(cleaner, lease, every, metrics, metricsFile, System::nanoTime).run();
         return 0;
     }
 

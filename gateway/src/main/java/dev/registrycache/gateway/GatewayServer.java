@@ -54,7 +54,7 @@ public final class GatewayServer extends OnePortServer {
         super("gateway", bufferPool(), config.host(), config.port(), connectionFactories(config));
         this.config = config;
         this.announce = announce;
-        this.store = config.store().open("gateway");
+        this.store = config.store().open("gateway", metrics);
         BasicAuthenticator authenticator = config.auth()
                 .map(a -> new BasicAuthenticator(a.htpasswd(), Clock.systemUTC()))
                 .orElse(null);

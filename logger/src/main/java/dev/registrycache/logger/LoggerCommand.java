@@ -82,7 +82,7 @@ public final class LoggerCommand implements Callable<Integer> {
         TailState state = new TailState(configured.stateFile());
         Metrics metrics = new Metrics();
         Skips skips = new Skips(LoggerMetrics.in(metrics));
-        AccessToucher toucher = new AccessToucher(configured.store().open("logger"), skips);
+        AccessToucher toucher = new AccessToucher(configured.store().open("logger", metrics), skips);
         // touches are applied (flushed) in batches, and a position is saved only right after the
         // touches of the lines before it were applied
         LogTailer tailer = new LogTailer(logs, state.load(), toucher::accept, LogTailer.POLL_BYTES, skips);

@@ -57,7 +57,7 @@ public final class RegistryNode extends OnePortServer {
         this.config = config;
         this.announce = announce;
         Files.createDirectories(config.store().dataDir());
-        this.store = config.store().open("node-" + config.registry().name());
+        this.store = config.store().open("node-" + config.registry().name(), metrics);
         NodeMetrics nodeMetrics = NodeMetrics.in(metrics);
         this.upstream = new UpstreamClient(
                 config.registry().name(),

@@ -61,6 +61,12 @@ class S3DatastoreNodeE2ETest {
                 assertTrue(
                         keys.stream().anyMatch(k -> k.endsWith("/_manifests/tags/v1/current/link")), keys.toString());
 
+                String metrics = client.get("/metrics").text();
+                assertTrue(
+                        metrics.contains("registry_cache_s3_requests_total{operation=\"PUT\",result=\"ok\"}")
+                                && !metrics.contains("result=\"failed\""),
+                        "the bucket's requests are counted: " + metrics);
+
                 upstream.stop();
                 assertEquals(200, client.getManifest("quay.io/team/app", "v1").status());
                 for (Layer layer : image.layers()) {

@@ -2,6 +2,7 @@ package dev.registrycache.supervisor;
 
 import dev.registrycache.admin.AdminCommand;
 import dev.registrycache.cleaner.CleanerCommand;
+import dev.registrycache.common.Metrics;
 import dev.registrycache.common.cli.FolderOptions;
 import dev.registrycache.common.cli.PublicPortOptions;
 import dev.registrycache.common.cli.PullSecretOption;
@@ -82,7 +83,7 @@ public final class RegistryCacheMain implements Callable<Integer> {
     private static int supervise(SupervisorConfig config) throws Exception {
         // a bucket that is missing, refuses the credentials or lacks conditional writes stops the
         // start here, once, rather than every child failing and restarting in a loop
-        config.store().open("supervisor").close();
+        config.store().open("supervisor", new Metrics()).close();
         Supervisor supervisor = new Supervisor(config, System.out);
         Runnable shutdown = () -> {
             supervisor.stop();

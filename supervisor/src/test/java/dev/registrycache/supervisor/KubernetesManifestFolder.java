@@ -2,11 +2,13 @@ package dev.registrycache.supervisor;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -34,7 +36,8 @@ import java.util.stream.Stream;
  * KubernetesManifests}), and the references between them right, as only a cluster running them would
  * otherwise tell: Services, the PodDisruptionBudget and the Route select or name what exists (a
  * selector that matches no pod is accepted by the API server and serves nothing), ports resolve to
- * the containers' ports, claims and Secrets exist with the keys the pods read. {@link
+ * the containers' ports, claims and Secrets exist with the keys the pods read (mounted or as env
+ * values), and every claim is mounted by some pod. {@link
  * KubernetesScaleOutRules} adds what registry-cache itself needs of its pods.
  */
 final class KubernetesManifestFolder {
@@ -78,18 +81,25 @@ final class KubernetesManifestFolder {
             return out;
         }
 
-        /** Secrets the pods mount that no file defines: they are made by hand (kubectl create secret). */
+        /**
+         * Secrets the pods mount or take env values from that no file defines: they are made by hand
+         * (kubectl create secret).
+         */
         Set<String> secretsNotDefined() {
             Set<String> names = new TreeSet<>();
             for (Workload w : workloads()) {
                 for (Volume v : w.pod().getVolumes()) {
-                    if (v.getSecret() != null
-                            && named(Secret.class, v.getSecret().getSecretName())
-                                    .isEmpty()) {
+                    if (v.getSecret() != null) {
                         names.add(v.getSecret().getSecretName());
                     }
                 }
+                for (Container c : w.containers()) {
+                    for (EnvVar e : c.getEnv()) {
+                        secretKeyRef(e).ifPresent(ref -> names.add(ref.getName()));
+                    }
+                }
             }
+            names.removeIf(name -> named(Secret.class, name).isPresent());
             return names;
         }
     }
@@ -116,13 +126,25 @@ final class KubernetesManifestFolder {
 
     /** Every {@code .yaml} file of the folder, each valid, all referring to one another rightly. */
     static Contents read(Path folder) throws IOException {
-        List<Path> files;
+        return read(manifests(folder), folder.resolve("README.md"));
+    }
+
+    /** The {@code .yaml} files of a folder (not of its subfolders), in order. */
+    static List<Path> manifests(Path folder) throws IOException {
         try (Stream<Path> list = Files.list(folder)) {
-            files = list.filter(
-                            f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml"))
+            return list.filter(f -> Files.isRegularFile(f)
+                            && (f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")))
                     .sorted()
                     .toList();
         }
+    }
+
+    /**
+     * The files of one installation (what its README applies, from one folder or several), each
+     * valid, all referring to one another rightly; a Secret that none defines must be one {@code
+     * readme} makes.
+     */
+    static Contents read(List<Path> files, Path readme) throws IOException {
         List<String> problems = new ArrayList<>();
         List<HasMetadata> objects = new ArrayList<>();
         for (Path file : files) {
@@ -135,7 +157,7 @@ final class KubernetesManifestFolder {
         if (problems.isEmpty()) {
             Contents contents = new Contents(List.copyOf(objects));
             references(contents, problems);
-            secretsMadeByHand(contents, folder.resolve("README.md"), problems);
+            secretsMadeByHand(contents, readme, problems);
             KubernetesScaleOutRules.check(contents, problems);
         }
         if (!problems.isEmpty()) {
@@ -165,6 +187,13 @@ final class KubernetesManifestFolder {
         }
         for (Workload w : contents.workloads()) {
             volumes(contents, w, problems);
+            secretValues(contents, w, problems);
+        }
+        for (PersistentVolumeClaim pvc : contents.all(PersistentVolumeClaim.class)) {
+            if (contents.workloads().stream()
+                    .noneMatch(w -> claims(w, pvc.getMetadata().getName()))) {
+                problems.add("PersistentVolumeClaim " + pvc.getMetadata().getName() + ": no pod mounts it");
+            }
         }
         for (Route r : contents.all(Route.class)) {
             route(contents, r, problems);
@@ -306,12 +335,37 @@ final class KubernetesManifestFolder {
     private static boolean sharedByPods(Contents contents, String claim) {
         int pods = 0;
         for (Workload w : contents.workloads()) {
-            boolean mounts = w.pod().getVolumes().stream()
-                    .anyMatch(v -> v.getPersistentVolumeClaim() != null
-                            && claim.equals(v.getPersistentVolumeClaim().getClaimName()));
-            pods += mounts ? Math.max(w.replicas(), 1) : 0;
+            pods += claims(w, claim) ? Math.max(w.replicas(), 1) : 0;
         }
         return pods > 1;
+    }
+
+    /** Whether the workload's pods have a volume of the claim. */
+    private static boolean claims(Workload w, String claim) {
+        return w.pod().getVolumes().stream()
+                .anyMatch(v -> v.getPersistentVolumeClaim() != null
+                        && claim.equals(v.getPersistentVolumeClaim().getClaimName()));
+    }
+
+    /** Env values taken from a Secret a file defines name a key it has. */
+    private static void secretValues(Contents contents, Workload w, List<String> problems) {
+        for (Container c : w.containers()) {
+            for (EnvVar e : c.getEnv()) {
+                Optional<SecretKeySelector> ref = secretKeyRef(e);
+                Optional<Secret> secret = ref.flatMap(r -> contents.named(Secret.class, r.getName()));
+                if (secret.isPresent()
+                        && !KubernetesObjectRules.secretKeys(secret.get())
+                                .contains(ref.get().getKey())) {
+                    problems.add(w.where() + ": env " + e.getName() + " is key "
+                            + ref.get().getKey() + " of Secret " + ref.get().getName() + ", which has no such key");
+                }
+            }
+        }
+    }
+
+    /** The Secret and key an env var takes its value from, if it does. */
+    static Optional<SecretKeySelector> secretKeyRef(EnvVar e) {
+        return Optional.ofNullable(e.getValueFrom()).map(v -> v.getSecretKeyRef());
     }
 
     /** The Secret key a file of a secret volume holds: its items' mapping, or the key of that name. */

@@ -13,10 +13,12 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.openshift.api.model.Route;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -190,6 +192,17 @@ final class KubernetesObjectRules {
                 problems.add(where + ": data." + key + " is not base64 (stringData takes plain text)");
             }
         });
+    }
+
+    /** The value of a Secret's key as a pod reads it: stringData's text, or data's decoded; empty if it has no such key. */
+    static Optional<String> secretValue(Secret s, String key) {
+        if (s.getStringData() != null && s.getStringData().containsKey(key)) {
+            return Optional.of(s.getStringData().get(key));
+        }
+        if (s.getData() != null && s.getData().containsKey(key)) {
+            return Optional.of(new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8));
+        }
+        return Optional.empty();
     }
 
     /** The keys of a Secret, in data and stringData. */

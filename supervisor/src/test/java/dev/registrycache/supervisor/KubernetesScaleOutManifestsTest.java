@@ -2,7 +2,6 @@ package dev.registrycache.supervisor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Container;
@@ -36,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * what the README and the code expect; the checks catch broken references.
  */
 class KubernetesScaleOutManifestsTest {
-    private static final Path FOLDER = ContainerHost.ROOT.resolve("docker/kubernetes");
+    private static final Path FOLDER = KubernetesInstallations.FOLDER;
 
     @Test
     void everyFileOfTheFolderIsReadAndValid() throws Exception {
@@ -52,10 +51,12 @@ class KubernetesScaleOutManifestsTest {
                         "pdb.yaml",
                         "pvc.yaml",
                         "route.yaml",
+                        "s3",
                         "secret-peers.yaml",
                         "service.yaml")),
                 files,
-                "a new file here must be a manifest the folder check reads, or the README");
+                "a new file here must be a manifest the folder check reads, or the README; s3/ is the variant on a"
+                        + " bucket (KubernetesS3ManifestsTest)");
         var contents = KubernetesManifestFolder.read(FOLDER);
         assertEquals(
                 Map.of(
@@ -225,6 +226,11 @@ class KubernetesScaleOutManifestsTest {
                 "deployment.yaml",
                 s -> s.replace("secretName: registry-cache-certs", "secretName: registry-cache-cert"),
                 "Secret registry-cache-cert is mounted, but neither a file here defines it nor README.md makes it");
+        assertRefused(
+                dir,
+                "deployment.yaml",
+                s -> s.replace("- name: CLEANER_LEASE_TERM ", "- name: CLEANER_LEASE_TIME "),
+                "env CLEANER_LEASE_TIME is no setting of registry-cache");
         assertRefused(dir, "pvc.yaml", s -> s.replace("- ReadWriteMany", "- ReadWriteOnce"), "must be ReadWriteMany");
         assertRefused(dir, "pvc.yaml", s -> s.replace("storage: 60Gi", "storage: 40Gi"), "is less than the 40G +20%");
         assertRefused(
@@ -252,18 +258,6 @@ class KubernetesScaleOutManifestsTest {
     /** The folder with one file changed is refused, with a message that says why. */
     private static void assertRefused(Path dir, String file, UnaryOperator<String> change, String expected)
             throws IOException {
-        Path copy = Files.createTempDirectory(dir, "k8s");
-        try (Stream<Path> list = Files.list(FOLDER)) {
-            for (Path f : list.toList()) {
-                Files.copy(f, copy.resolve(f.getFileName()));
-            }
-        }
-        String before = Files.readString(copy.resolve(file));
-        String after = change.apply(before);
-        assertTrue(!after.equals(before), "the change to " + file + " applies");
-        Files.writeString(copy.resolve(file), after);
-        String message = assertThrows(AssertionError.class, () -> KubernetesManifestFolder.read(copy))
-                .getMessage();
-        assertTrue(message.contains(expected), "expected '" + expected + "' in:\n" + message);
+        KubernetesInstallations.assertRefused(dir, KubernetesInstallations::onASharedVolume, file, change, expected);
     }
 }

@@ -29,10 +29,11 @@ import java.util.regex.Matcher;
 /**
  * What registry-cache needs of the pods of a scale-out installation (docker/kubernetes/), besides
  * valid objects that refer to each other rightly: the image's user and a read-only root with a
- * writable /tmp; the datastore on the shared claim, large enough for the cleaner's bounds, and the
- * logs on each pod's own volume; probes on /healthz over the scheme the gateway serves; the peers'
- * settings agreeing with the ports and the headless Service that lists them; a cleaner CronJob
- * bounded like the replicas' cleaner.
+ * writable /tmp; env names the product reads; the datastore on the shared claim, large enough for
+ * the cleaner's bounds, or in a bucket ({@link KubernetesS3Rules}), and the logs on each pod's own
+ * volume; probes on /healthz over the scheme the gateway serves; the peers' settings agreeing with
+ * the ports and the headless Service that lists them; the pods that clean one store bounding it
+ * alike, a cleaner CronJob like the replicas' cleaner.
  */
 final class KubernetesScaleOutRules {
     /** The image's user and group (docker/Containerfile). */
@@ -41,6 +42,8 @@ final class KubernetesScaleOutRules {
     static final String DEFAULT_PEER_PORT = "5443";
 
     static final String DEFAULT_PEER_SECRET_FILE = "/peer/secret";
+    /** The pod's address among the peers (downward API), which the product reads besides its {@link Setting}s. */
+    static final String POD_IP = "POD_IP";
     /** The container port the peers' headless Service reaches. */
     static final String PEER_PORT_NAME = "peers";
     /** How long the supervisor gives the gateway to stop: transfers in flight finish, then it exits. */
@@ -137,10 +140,12 @@ final class KubernetesScaleOutRules {
             problems.add(where + ": the root is read-only, so /tmp (the JVMs' hsperfdata and temporary files) needs an"
                     + " emptyDir");
         }
+        knownNames(c, where, problems);
+        KubernetesS3Rules.check(contents, w, c, problems);
         String dataDir = Setting.DATA_DIR.resolve(null, env);
         Optional<FileSource> data = KubernetesManifestFolder.fileSource(w, c, dataDir + "/x");
-        if (data.isEmpty() || data.get().volume().getPersistentVolumeClaim() == null) {
-            problems.add(where + ": DATA_DIR " + dataDir + " must be the shared claim's mount");
+        if (!KubernetesS3Rules.onS3(c) && (data.isEmpty() || data.get().volume().getPersistentVolumeClaim() == null)) {
+            problems.add(where + ": DATA_DIR " + dataDir + " must be the shared claim's mount (or set S3_BUCKET)");
         }
         if (!w.isDeployment()) {
             return;
@@ -164,6 +169,35 @@ final class KubernetesScaleOutRules {
                 .isPresent();
         probes(w, c, env, tls, problems);
         peers(contents, w, c, env, problems);
+    }
+
+    /**
+     * Every env var is one the product reads ({@link Setting}, and POD_IP) or one that another of the
+     * container's values refers to ({@code $(POD_NAMESPACE)}): a misspelt name is otherwise ignored
+     * without a word, and its default used.
+     */
+    private static void knownNames(Container c, String where, List<String> problems) {
+        Set<String> known = new HashSet<>(List.of(POD_IP));
+        for (Setting s : Setting.values()) {
+            if (s.env() != null) {
+                known.add(s.env());
+            }
+        }
+        List<String> values = new ArrayList<>(c.getCommand());
+        values.addAll(c.getArgs());
+        c.getEnv().stream().map(EnvVar::getValue).filter(Objects::nonNull).forEach(values::add);
+        for (String value : values) {
+            Matcher reference = KubernetesPodRules.VARIABLE_REFERENCE.matcher(value);
+            while (reference.find()) {
+                known.add(reference.group(1));
+            }
+        }
+        for (EnvVar e : c.getEnv()) {
+            if (!known.contains(e.getName())) {
+                problems.add(where + ": env " + e.getName() + " is no setting of registry-cache (Setting lists them),"
+                        + " nor does another value refer to it");
+            }
+        }
     }
 
     /** The env vars with a value of their own (valueFrom ones are left out), as the programs read them. */
@@ -232,7 +266,7 @@ final class KubernetesScaleOutRules {
             problems.add(where + ": PEER_PORT " + peerPort + " must be the container port named " + PEER_PORT_NAME);
         }
         EnvVar podIp = c.getEnv().stream()
-                .filter(e -> e.getName().equals("POD_IP"))
+                .filter(e -> e.getName().equals(POD_IP))
                 .findFirst()
                 .orElse(null);
         if (podIp == null
@@ -241,25 +275,37 @@ final class KubernetesScaleOutRules {
                 || !"status.podIP".equals(podIp.getValueFrom().getFieldRef().getFieldPath())) {
             problems.add(where + ": POD_IP must come from the downward API, fieldRef status.podIP");
         }
-        String secretFile = env.getOrDefault("PEER_SECRET_FILE", DEFAULT_PEER_SECRET_FILE);
-        Optional<FileSource> secret = KubernetesManifestFolder.fileSource(w, c, secretFile);
-        if (secret.isEmpty() || secret.get().volume().getSecret() == null) {
-            problems.add(where + ": PEER_SECRET_FILE " + secretFile + " must come from a Secret volume");
-        } else {
-            Volume v = secret.get().volume();
-            var defined = contents.named(Secret.class, v.getSecret().getSecretName());
-            String key = KubernetesManifestFolder.secretKey(v, secret.get().path());
-            if (defined.isPresent()
-                    && (key == null
-                            || !KubernetesObjectRules.secretKeys(defined.get()).contains(key))) {
-                problems.add(where + ": PEER_SECRET_FILE " + secretFile + " is key " + key + " of Secret "
-                        + v.getSecret().getSecretName() + ", which has no such key");
-            }
-        }
+        secretFile(
+                contents,
+                w,
+                c,
+                "PEER_SECRET_FILE",
+                env.getOrDefault("PEER_SECRET_FILE", DEFAULT_PEER_SECRET_FILE),
+                problems);
         if (peers.startsWith("dns:")) {
             peersService(contents, w, c, peers.substring(4), peerPort, problems);
         } else if (!peers.matches("[^,:\\s]+:\\d+(,[^,:\\s]+:\\d+)*")) {
             problems.add(where + ": PEERS '" + peers + "' is neither dns:<name> nor host:port,host:port");
+        }
+    }
+
+    /** A file of secrets the setting names comes from a Secret volume, of a key the Secret has if a file defines it. */
+    static void secretFile(
+            Contents contents, Workload w, Container c, String setting, String file, List<String> problems) {
+        String where = w.where() + " container " + c.getName();
+        Optional<FileSource> secret = KubernetesManifestFolder.fileSource(w, c, file);
+        if (secret.isEmpty() || secret.get().volume().getSecret() == null) {
+            problems.add(where + ": " + setting + " " + file + " must come from a Secret volume");
+            return;
+        }
+        Volume v = secret.get().volume();
+        var defined = contents.named(Secret.class, v.getSecret().getSecretName());
+        String key = KubernetesManifestFolder.secretKey(v, secret.get().path());
+        if (defined.isPresent()
+                && (key == null
+                        || !KubernetesObjectRules.secretKeys(defined.get()).contains(key))) {
+            problems.add(where + ": " + setting + " " + file + " is key " + key + " of Secret "
+                    + v.getSecret().getSecretName() + ", which has no such key");
         }
     }
 
@@ -314,37 +360,54 @@ final class KubernetesScaleOutRules {
         }
     }
 
-    /** The pods that clean one store bound it alike, and the store's claim holds what they let it grow to. */
+    /** The claim holds what the cleaner of {@code w} lets the store grow to. */
+    private static void claimHolds(
+            Contents contents, String claim, String max, String threshold, Workload w, List<String> problems) {
+        var storage = contents.named(PersistentVolumeClaim.class, claim)
+                .map(KubernetesObjectRules::storage)
+                .orElse(null);
+        if (storage == null) {
+            return;
+        }
+        BigDecimal most = BigDecimal.valueOf(ByteSize.parseStoreLimit(max).bytes())
+                .multiply(BigDecimal.valueOf(100 + Integer.parseInt(threshold)))
+                .divide(BigDecimal.valueOf(100));
+        if (storage.getNumericalAmount().compareTo(most) < 0) {
+            problems.add("PersistentVolumeClaim " + claim + ": " + storage + " is less than the " + max + " +"
+                    + threshold + "% the store may grow to before " + w.where() + " cleans it");
+        }
+    }
+
+    /**
+     * The pods that clean one store (a claim, or a bucket and prefix) bound it alike, and the store's
+     * claim holds what they let it grow to.
+     */
     private static void cleaning(Contents contents, List<String> problems) {
-        Map<String, String> boundsByClaim = new HashMap<>();
+        Map<String, String> boundsByStore = new HashMap<>();
         for (Workload w : contents.workloads()) {
             for (Container c : w.containers()) {
                 Map<String, String> env = literalEnv(c);
                 var data = KubernetesManifestFolder.fileSource(w, c, Setting.DATA_DIR.resolve(null, env) + "/x");
-                if (data.isEmpty() || data.get().volume().getPersistentVolumeClaim() == null) {
+                String claim = data.map(d -> d.volume().getPersistentVolumeClaim())
+                        .map(pvc -> pvc.getClaimName())
+                        .orElse(null);
+                String store = KubernetesS3Rules.onS3(c)
+                        ? "bucket " + env.get(Setting.S3_BUCKET.env()) + "/"
+                                + Objects.requireNonNullElse(env.get(Setting.S3_PREFIX.env()), "")
+                        : claim == null ? null : "claim " + claim;
+                if (store == null) {
                     continue;
                 }
-                String claim = data.get().volume().getPersistentVolumeClaim().getClaimName();
                 String max = Setting.CLEANER_MAXSIZE.resolve(null, env);
                 String threshold = Setting.CLEANER_THRESHOLD_PERCENTAGE.resolve(null, env);
                 String bounds = max + " +" + threshold + "%";
-                String before = boundsByClaim.putIfAbsent(claim, bounds);
+                String before = boundsByStore.putIfAbsent(store, bounds);
                 if (before != null && !before.equals(bounds)) {
-                    problems.add(w.where() + ": cleans claim " + claim + " down to " + bounds + ", another pod to "
-                            + before + ": CLEANER_MAXSIZE and CLEANER_THRESHOLD_PERCENTAGE must agree");
+                    problems.add(w.where() + ": cleans " + store + " down to " + bounds + ", another pod to " + before
+                            + ": CLEANER_MAXSIZE and CLEANER_THRESHOLD_PERCENTAGE must agree");
                 }
-                var pvc = contents.named(PersistentVolumeClaim.class, claim);
-                var storage = pvc.map(KubernetesObjectRules::storage).orElse(null);
-                if (storage != null) {
-                    BigDecimal most = BigDecimal.valueOf(
-                                    ByteSize.parseStoreLimit(max).bytes())
-                            .multiply(BigDecimal.valueOf(100 + Integer.parseInt(threshold)))
-                            .divide(BigDecimal.valueOf(100));
-                    if (storage.getNumericalAmount().compareTo(most) < 0) {
-                        problems.add("PersistentVolumeClaim " + claim + ": " + storage + " is less than the "
-                                + max + " +" + threshold + "% the store may grow to before " + w.where()
-                                + " cleans it");
-                    }
+                if (claim != null) {
+                    claimHolds(contents, claim, max, threshold, w, problems);
                 }
             }
         }

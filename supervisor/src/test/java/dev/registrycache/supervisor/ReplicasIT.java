@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.registrycache.common.settings.PeerAddress;
 import dev.registrycache.gateway.peers.PeerAuth;
 import dev.registrycache.gateway.peers.PeerRing;
+import dev.registrycache.supervisor.Replicas.Replica;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.Image;
@@ -29,7 +29,6 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -49,129 +48,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("e2e")
 class ReplicasIT {
-    private static final String SECRET = "the replicas' shared secret, for tests";
-    private final List<Process> started = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    /** One replica: its supervisor, its ports and every line it printed. */
-    record Replica(Process process, List<String> lines, int port, int peerPort) {
-        boolean printed(String text) {
-            return lines.stream().anyMatch(l -> l.contains(text));
-        }
-
-        String base() {
-            return "http://127.0.0.1:" + port;
-        }
-
-        PeerAddress peer() {
-            return new PeerAddress("127.0.0.1", peerPort);
-        }
-
-        void kill() {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-        }
-    }
-
     @AfterEach
     void cleanUp() throws Exception {
-        for (Process p : started) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
-        for (AutoCloseable c : closeables) {
-            c.close();
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
         }
     }
 
-    private List<Replica> replicas(Path dir, int n, String upstream, Map<String, String> extra) throws Exception {
-        Files.writeString(dir.resolve("peer-secret"), SECRET);
-        Files.writeString(dir.resolve("pull-secret.json"), "{\"auths\":{\"quay.io\":{}}}");
-        int[] ports = new int[n];
-        int[] peerPorts = new int[n];
-        List<String> peers = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            ports[i] = FreePort.pick();
-            peerPorts[i] = FreePort.pick();
-            peers.add("127.0.0.1:" + peerPorts[i]);
-        }
-        List<Replica> all = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            Map<String, String> env =
-                    replicaEnv(dir, "logs-" + i, ports[i], peerPorts[i], String.join(",", peers), upstream);
-            env.putAll(extra);
-            all.add(start(env, ports[i], peerPorts[i]));
-        }
-        for (Replica r : all) {
-            Await.until("replica ready", Duration.ofSeconds(90), () -> r.printed("registry-cache ready"));
-        }
-        return all;
-    }
-
-    /** The environment of one replica sharing {@code dir}'s data folder, pull secret and peer secret. */
-    private static Map<String, String> replicaEnv(
-            Path dir, String logs, int port, int peerPort, String peers, String upstream) {
-        Map<String, String> env = new HashMap<>();
-        env.put("PULL_SECRET", dir.resolve("pull-secret.json").toString());
-        env.put("DATA_DIR", dir.resolve("shared-data").toString());
-        env.put("LOG_DIR", dir.resolve(logs).toString());
-        env.put("PORT", Integer.toString(port));
-        env.put("CERTS", dir.resolve("no-certs.pem").toString());
-        env.put("UPSTREAM_ENDPOINTS", "quay.io=" + upstream);
-        env.put("PEERS", peers);
-        env.put("PEER_PORT", Integer.toString(peerPort));
-        env.put("PEER_SECRET_FILE", dir.resolve("peer-secret").toString());
-        return env;
-    }
-
-    private Replica start(Map<String, String> env, int port, int peerPort) throws IOException {
-        ProcessBuilder pb = WholeStack.supervisor(List.of(), env);
-        Process p = pb.start();
-        started.add(p);
-        return new Replica(p, OutputLines.follow(p), port, peerPort);
-    }
-
-    /** GETs a blob, following it to the end, and returns its sha256 digest; retries a broken transfer. */
-    private String pullBlob(Replica via, String repository, String digest, int attempts, AtomicLong progress)
-            throws Exception {
-        Exception last = null;
-        for (int attempt = 0; attempt < attempts; attempt++) {
-            try {
-                HttpResponse<InputStream> r = http.send(
-                        HttpRequest.newBuilder(
-                                        URI.create(via.base() + "/v2/quay.io/" + repository + "/blobs/" + digest))
-                                .timeout(Duration.ofMinutes(3))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofInputStream());
-                if (r.statusCode() != 200) {
-                    r.body().close();
-                    throw new IOException("HTTP " + r.statusCode());
-                }
-                MessageDigest sha = MessageDigest.getInstance("SHA-256");
-                byte[] buffer = new byte[64 * 1024];
-                try (InputStream in = r.body()) {
-                    int n;
-                    while ((n = in.read(buffer)) > 0) {
-                        sha.update(buffer, 0, n);
-                        if (progress != null) {
-                            progress.addAndGet(n);
-                        }
-                    }
-                }
-                String got = "sha256:" + HexFormat.of().formatHex(sha.digest());
-                if (!got.equals(digest)) {
-                    throw new IOException("served " + got + " for " + digest); // a complete, wrong answer: never
-                }
-                return got;
-            } catch (IOException e) {
-                last = e;
-                Thread.sleep(500); // a client's pause before it tries a broken transfer again, as podman's
-            }
-        }
-        throw new AssertionError("no complete transfer of " + digest + " in " + attempts + " attempts", last);
+    /** Replicas with their secrets in {@code dir}, killed after the test. */
+    private Replicas replicas(Path dir) throws IOException {
+        Replicas replicas = new Replicas(dir);
+        closeables.add(replicas);
+        return replicas;
     }
 
     @Test
@@ -182,7 +74,8 @@ class ReplicasIT {
         Image image =
                 OciImages.image().oci().seed(71).layers(4).layerSize(300_000).build();
         upstream.push(image, "team/app", "v1");
-        List<Replica> replicas = replicas(dir, 3, upstream.baseUrl(), Map.of());
+        Replicas stacks = replicas(dir);
+        List<Replica> replicas = stacks.start(3, upstream.baseUrl(), i -> Map.of());
 
         ExecutorService clients = Executors.newFixedThreadPool(30);
         try {
@@ -190,10 +83,10 @@ class ReplicasIT {
             for (int c = 0; c < 30; c++) {
                 Replica via = replicas.get(c % 3);
                 for (String digest : image.layerDigests()) {
-                    pulls.add(clients.submit(() -> pullBlob(via, "team/app", digest, 1, null)));
+                    pulls.add(clients.submit(() -> Replicas.pullBlob(via, "team/app", digest, 1, null)));
                 }
                 pulls.add(clients.submit(
-                        () -> pullBlob(via, "team/app", image.config().digest(), 1, null)));
+                        () -> Replicas.pullBlob(via, "team/app", image.config().digest(), 1, null)));
             }
             for (Future<String> f : pulls) {
                 f.get(5, TimeUnit.MINUTES);
@@ -208,11 +101,7 @@ class ReplicasIT {
         }
         StringBuilder metrics = new StringBuilder();
         for (Replica r : replicas) {
-            metrics.append(http.send(
-                            HttpRequest.newBuilder(URI.create(r.base() + "/metrics"))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString())
-                    .body());
+            metrics.append(Replicas.metrics(r));
         }
         assertTrue(
                 metrics.toString()
@@ -223,20 +112,16 @@ class ReplicasIT {
         // a replica started later serves them from the shared store, without the upstream
         int port = FreePort.pick();
         int peerPort = FreePort.pick();
-        Replica late = start(
-                replicaEnv(
-                        dir,
-                        "logs-late",
-                        port,
-                        peerPort,
-                        "127.0.0.1:" + peerPort + "," + replicas.get(0).peer().id(),
-                        upstream.baseUrl()),
+        Replica late = stacks.start(stacks.env(
+                "logs-late",
                 port,
-                peerPort);
-        Await.until("the late replica ready", Duration.ofSeconds(60), () -> late.printed("registry-cache ready"));
+                peerPort,
+                "127.0.0.1:" + peerPort + "," + replicas.get(0).peer().id(),
+                upstream.baseUrl()));
+        Replicas.awaitReady(late);
         int before = upstream.requests().size();
         for (String digest : blobs) {
-            assertEquals(digest, pullBlob(late, "team/app", digest, 1, null));
+            assertEquals(digest, Replicas.pullBlob(late, "team/app", digest, 1, null));
         }
         assertEquals(before, upstream.requests().size(), "no upstream request: " + upstream.requests());
     }
@@ -248,7 +133,8 @@ class ReplicasIT {
         Image image =
                 OciImages.image().oci().seed(72).layers(1).layerSize(100_000).build();
         upstream.push(image, "team/app", "v1");
-        List<Replica> replicas = replicas(dir, 2, upstream.baseUrl(), Map.of());
+        Replicas stacks = replicas(dir);
+        List<Replica> replicas = stacks.start(2, upstream.baseUrl(), i -> Map.of());
         String digest = image.layerDigests().get(0);
         String path = "/v2/quay.io/team/app/blobs/" + digest;
         URI peerUri = URI.create("http://127.0.0.1:" + replicas.get(0).peerPort() + path);
@@ -264,7 +150,7 @@ class ReplicasIT {
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(403, forged.statusCode(), forged.body());
-        PeerAuth right = new PeerAuth(SECRET.getBytes(StandardCharsets.UTF_8), Clock.systemUTC());
+        PeerAuth right = new PeerAuth(Replicas.SECRET.getBytes(StandardCharsets.UTF_8), Clock.systemUTC());
         HttpResponse<String> replayedElsewhere = http.send(
                 HttpRequest.newBuilder(
                                 URI.create("http://127.0.0.1:" + replicas.get(0).peerPort() + "/metrics"))
@@ -272,11 +158,7 @@ class ReplicasIT {
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(403, replayedElsewhere.statusCode(), "a signature is good for its own request line only");
-        String metrics = http.send(
-                        HttpRequest.newBuilder(URI.create(replicas.get(0).base() + "/metrics"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
+        String metrics = Replicas.metrics(replicas.get(0));
         assertTrue(metrics.contains("registry_cache_peer_requests_total{result=\"refused\"} 3"), metrics);
         assertEquals(0, upstream.requestCount("GET", "/blobs/" + digest));
 
@@ -308,11 +190,7 @@ class ReplicasIT {
                         .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, notForwarded.statusCode());
-        String metrics0 = http.send(
-                        HttpRequest.newBuilder(URI.create(replicas.get(0).base() + "/metrics"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
+        String metrics0 = Replicas.metrics(replicas.get(0));
         assertFalse(
                 metrics0.contains("registry_cache_peer_requests_total{result=\"accepted\"}"),
                 "replica 1 forwarded it to replica 0");
@@ -321,20 +199,11 @@ class ReplicasIT {
         int port = FreePort.pick();
         int peerPort = FreePort.pick();
         String publicPort = "127.0.0.1:" + replicas.get(0).port();
-        Process refused = WholeStack.supervisor(
-                        List.of(),
-                        replicaEnv(
-                                dir,
-                                "logs-refused",
-                                port,
-                                peerPort,
-                                "127.0.0.1:" + peerPort + "," + publicPort,
-                                upstream.baseUrl()))
-                .start();
-        started.add(refused);
-        List<String> lines = OutputLines.follow(refused);
-        assertTrue(refused.waitFor(60, TimeUnit.SECONDS), "the start is refused, not served");
-        assertEquals(2, refused.exitValue(), String.join("\n", lines));
+        Replica refused = stacks.start(stacks.env(
+                "logs-refused", port, peerPort, "127.0.0.1:" + peerPort + "," + publicPort, upstream.baseUrl()));
+        List<String> lines = refused.lines();
+        assertTrue(refused.process().waitFor(60, TimeUnit.SECONDS), "the start is refused, not served");
+        assertEquals(2, refused.process().exitValue(), String.join("\n", lines));
         Await.until(
                 "the refusal's message",
                 Duration.ofSeconds(10),
@@ -372,16 +241,10 @@ class ReplicasIT {
         // the upstream at 40 MB/s, so that the owner is killed while it still fetches
         ThrottledRelay slow = new ThrottledRelay(upstream.port(), 40_000_000);
         closeables.add(slow);
-        List<Replica> replicas = replicas(dir, 3, "http://127.0.0.1:" + slow.port(), Map.of());
+        Replicas stacks = replicas(dir);
+        List<Replica> replicas = stacks.start(3, "http://127.0.0.1:" + slow.port(), i -> Map.of());
         String digest = image.layerDigests().get(0);
-        PeerRing ring = new PeerRing(
-                replicas.get(0).peer(),
-                PeerRing.staticList(replicas.stream().map(Replica::peer).toList()),
-                Clock.systemUTC());
-        Replica owner = replicas.stream()
-                .filter(r -> r.peer().equals(ring.owner(digest)))
-                .findFirst()
-                .orElseThrow();
+        Replica owner = Replicas.owner(replicas, digest);
         List<Replica> others = replicas.stream().filter(r -> r != owner).toList();
 
         ExecutorService clients = Executors.newFixedThreadPool(4);
@@ -390,7 +253,7 @@ class ReplicasIT {
             List<Future<String>> pulls = new ArrayList<>();
             for (int c = 0; c < 4; c++) {
                 Replica via = others.get(c % others.size());
-                pulls.add(clients.submit(() -> pullBlob(via, "team/app", digest, 10, received)));
+                pulls.add(clients.submit(() -> Replicas.pullBlob(via, "team/app", digest, 10, received)));
             }
             Await.until("bytes flowing through the owner", Duration.ofSeconds(60), () -> received.get() > 20L << 20);
             owner.kill();
@@ -402,8 +265,9 @@ class ReplicasIT {
         }
         assertTrue(upstream.requestCount("GET", "/blobs/" + digest) >= 2, "the next owner fetched it again");
         // what is stored under the digest is the blob: nothing partial or corrupt was published
-        Path stored = dir.resolve("shared-data/docker/registry/v2/blobs/sha256/" + digest.substring(7, 9) + "/"
-                + digest.substring(7) + "/data");
+        Path stored = stacks.sharedData()
+                .resolve("docker/registry/v2/blobs/sha256/" + digest.substring(7, 9) + "/" + digest.substring(7)
+                        + "/data");
         assertTrue(Files.isRegularFile(stored));
         try (InputStream in = Files.newInputStream(stored)) {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -420,12 +284,9 @@ class ReplicasIT {
     void exactlyOneReplicaCleansAndAKilledHoldersLeasePassesToAnother(@TempDir Path dir) throws Exception {
         UpstreamRegistry upstream = UpstreamRegistry.plain();
         closeables.add(upstream);
-        List<Replica> replicas = replicas(
-                dir,
-                3,
-                upstream.baseUrl(), // a term long enough that a holder starved of CPU on a busy CI machine still renews
-                // in time
-                Map.of("CLEANER_RUNEVERY_TIME", "1s", "CLEANER_LEASE_TERM", "8s"));
+        // a term long enough that a holder starved of CPU on a busy CI machine still renews in time
+        List<Replica> replicas = replicas(dir)
+                .start(3, upstream.baseUrl(), i -> Map.of("CLEANER_RUNEVERY_TIME", "1s", "CLEANER_LEASE_TERM", "8s"));
         Await.until(
                 "a replica taking the cleaner lease",
                 Duration.ofSeconds(60),

@@ -53,6 +53,8 @@ final class WholeStack {
                 .removeIf(k -> k.startsWith("REGISTRY_")
                         || k.startsWith("CLEANER_")
                         || k.startsWith("PEER")
+                        || k.startsWith("S3_")
+                        || k.startsWith("AWS_")
                         || List.of(
                                         "UPSTREAM_ENDPOINTS",
                                         "PULL_SECRET",

@@ -59,12 +59,20 @@ public interface Datastore extends AutoCloseable {
      */
     BlobUpload newUpload(RepositoryName repository) throws IOException;
 
+    /**
+     * As {@link #newUpload(RepositoryName)}, for the blob {@code digest} (fetched by its digest):
+     * it may only be committed as {@code digest}, which lets an object store write it in place.
+     */
+    default BlobUpload newUpload(RepositoryName repository, Digest digest) throws IOException {
+        return newUpload(repository);
+    }
+
     /** Stores small bytes, already verified to be {@code digest}'s, as a blob (nothing if stored). */
     default void putBlob(RepositoryName repository, Digest digest, byte[] bytes) throws IOException {
         if (blobSize(digest) == bytes.length) {
             return;
         }
-        try (BlobUpload upload = newUpload(repository)) {
+        try (BlobUpload upload = newUpload(repository, digest)) {
             upload.write(java.nio.ByteBuffer.wrap(bytes));
             upload.commit(digest);
         }

@@ -59,7 +59,15 @@ public class DriverDatastore implements Datastore {
 
     @Override
     public BlobUpload newUpload(RepositoryName repository) throws IOException {
-        StorageDriver.Upload upload = driver.upload(StoreKeys.uploadDir(repository, UUID.randomUUID()));
+        return upload(driver.upload(StoreKeys.uploadDir(repository, UUID.randomUUID())));
+    }
+
+    @Override
+    public BlobUpload newUpload(RepositoryName repository, Digest digest) throws IOException {
+        return upload(driver.upload(StoreKeys.uploadDir(repository, UUID.randomUUID()), StoreKeys.blobData(digest)));
+    }
+
+    private static BlobUpload upload(StorageDriver.Upload upload) {
         return new BlobUpload() {
             @Override
             public void write(ByteBuffer bytes) throws IOException {

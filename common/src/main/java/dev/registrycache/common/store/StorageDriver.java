@@ -76,6 +76,16 @@ public interface StorageDriver extends AutoCloseable {
      */
     Upload upload(String scratch) throws IOException;
 
+    /**
+     * As {@link #upload(String)}, for bytes whose key is known before they come (a blob fetched
+     * by its digest): the upload must then be published at {@code key} and nowhere else. A driver
+     * may write the bytes there at once, provided nothing is readable at {@code key} before the
+     * publish (an object store's multipart upload, which a publish completes instead of copying).
+     */
+    default Upload upload(String scratch, String key) throws IOException {
+        return upload(scratch);
+    }
+
     /** An object being written by one writer and followed by any number of readers. */
     interface Upload extends AutoCloseable {
         /** Appends all of {@code bytes}. */

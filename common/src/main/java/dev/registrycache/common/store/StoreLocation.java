@@ -1,5 +1,6 @@
 package dev.registrycache.common.store;
 
+import dev.registrycache.common.Metrics;
 import dev.registrycache.common.settings.S3Settings;
 import dev.registrycache.common.store.s3.S3Driver;
 import java.io.IOException;
@@ -38,16 +39,16 @@ public record StoreLocation(Path dataDir, Optional<S3Settings> s3) {
      * Opens the datastore for the process named {@code process} (a folder name: {@code
      * node-quay.io}, {@code gateway}). A bucket is checked first (it answers with these
      * credentials, it honours conditional writes): an IOException says what is wrong. Close it when
-     * the process stops.
+     * the process stops. The bucket's requests are counted in {@code metrics}.
      */
-    public Datastore open(String process) throws IOException {
+    public Datastore open(String process, Metrics metrics) throws IOException {
         if (s3.isEmpty()) {
             return new FileDatastore(dataDir);
         }
         Path scratch = dataDir.resolve(SCRATCH).resolve(process);
         FileDatastore.deleteTree(scratch); // a previous run's bytes: no reader is left
         Files.createDirectories(scratch);
-        return new DriverDatastore(S3Driver.open(s3.get(), S3Driver.Options.of(scratch)));
+        return new DriverDatastore(S3Driver.open(s3.get(), S3Driver.Options.of(scratch), metrics));
     }
 
     /** For log lines: the folder, or {@code s3://bucket/prefix at endpoint}. */

@@ -127,7 +127,7 @@ public final class BlobDownload {
      */
     private BlobUpload newUpload() {
         try {
-            return owner.store.newUpload(repository);
+            return owner.store.newUpload(repository, digest);
         } catch (IOException | RuntimeException e) {
             LOG.warn(
                     "cannot write to the datastore ({}); blob {} reaches its clients without storing it",

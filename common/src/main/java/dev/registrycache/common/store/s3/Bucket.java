@@ -140,18 +140,7 @@ final class Bucket {
         if (token != null) {
             query.append("&continuation-token=").append(SigV4.encode(token));
         }
-        S3Client.Answer answer = client.exchange(
-                new S3Client.Call(
-                        "GET",
-                        address.bucketUrl(query.toString()),
-                        Map.of(),
-                        null,
-                        "LIST",
-                        address.describe(prefix),
-                        true),
-                OK,
-                MAX_XML);
-        S3Xml.ListPage page = S3Xml.listPage(answer.body());
+        S3Xml.ListPage page = S3Xml.listPage(bucketGet(query, "LIST", prefix));
         List<S3Xml.Listed> objects = new ArrayList<>();
         for (S3Xml.Listed o : page.objects()) {
             objects.add(new S3Xml.Listed(address.storeKey(o.key()), o.size(), o.modifiedMillis()));
@@ -213,6 +202,22 @@ final class Bucket {
                 MAX_XML);
     }
 
+    /** The XML body of a GET of the bucket with {@code query}, a listing named {@code what} of {@code prefix}. */
+    private byte[] bucketGet(CharSequence query, String what, String prefix) throws IOException {
+        return client.exchange(
+                        new S3Client.Call(
+                                "GET",
+                                address.bucketUrl(query.toString()),
+                                Map.of(),
+                                null,
+                                what,
+                                address.describe(prefix),
+                                true),
+                        OK,
+                        MAX_XML)
+                .body();
+    }
+
     /** The multipart uploads in progress under {@code prefix}, each as its datastore key and upload id. */
     List<String[]> multipartUploads(String prefix) throws IOException {
         List<String[]> out = new ArrayList<>();
@@ -228,18 +233,7 @@ final class Bucket {
                     query.append("&upload-id-marker=").append(SigV4.encode(idMarker));
                 }
             }
-            S3Client.Answer answer = client.exchange(
-                    new S3Client.Call(
-                            "GET",
-                            address.bucketUrl(query.toString()),
-                            Map.of(),
-                            null,
-                            "list multipart uploads",
-                            address.describe(prefix),
-                            true),
-                    OK,
-                    MAX_XML);
-            S3Xml.Uploads page = S3Xml.uploads(answer.body());
+            S3Xml.Uploads page = S3Xml.uploads(bucketGet(query, "list multipart uploads", prefix));
             for (Map<String, String> upload : page.uploads()) {
                 out.add(new String[] {address.storeKey(upload.get("Key")), upload.get("UploadId")});
             }

@@ -1,5 +1,6 @@
 package dev.registrycache.common.store.s3;
 
+import dev.registrycache.common.Metrics;
 import dev.registrycache.common.Reasons;
 import dev.registrycache.common.settings.S3Settings;
 import dev.registrycache.common.settings.TrustedCas;
@@ -35,6 +36,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * idle timeout.
  */
 final class S3Client implements AutoCloseable {
+    static final String REQUESTS = "registry_cache_s3_requests_total";
     private static final int RESPONSE_BUFFER = 64 * 1024;
     private static final int MAX_ERROR_BODY = 64 * 1024;
     private static final Set<String> RETRIED_CODES =
@@ -46,8 +48,16 @@ final class S3Client implements AutoCloseable {
     private final long idleMillis;
     private final int attempts;
     private final Duration firstPause;
+    private final Metrics.Counter requests;
 
-    S3Client(S3Settings settings, Duration idleTimeout, int attempts, Duration firstPause) {
+    /** @param metrics where {@value #REQUESTS} counts the requests by operation and result */
+    S3Client(S3Settings settings, Duration idleTimeout, int attempts, Duration firstPause, Metrics metrics) {
+        this.requests = metrics.counter(
+                REQUESTS,
+                "Requests to the datastore's S3 bucket by operation and result: ok (the answer expected), retried (an"
+                        + " attempt that failed and was repeated), failed (the error reached the caller)",
+                "operation",
+                "result");
         this.signer = new SigV4(settings.credentials(), settings.region());
         this.address = BucketAddress.of(settings);
         this.idleMillis = idleTimeout.toMillis();
@@ -123,19 +133,24 @@ final class S3Client implements AutoCloseable {
                 throw e;
             } catch (IOException e) {
                 if (call.idempotent() && attempt < attempts) {
+                    count(call, "retried");
                     pause(attempt);
                     continue;
                 }
+                count(call, "failed");
                 throw new S3Exception(call.what(), call.where(), 0, null, Reasons.of(e), e);
             }
             if (expected.contains(response.status())) {
+                count(call, "ok");
                 return response;
             }
             S3Exception error = error(call, response);
             if (call.idempotent() && attempt < attempts && retried(error)) {
+                count(call, "retried");
                 pause(attempt);
                 continue;
             }
+            count(call, "failed");
             throw error;
         }
     }
@@ -169,6 +184,11 @@ final class S3Client implements AutoCloseable {
         String code = error != null ? error.code() : response.header("x-amz-error-code");
         String message = error != null ? error.message() : (body.length > 0 ? S3Xml.excerpt(body) : null);
         return new S3Exception(call.what(), call.where(), response.status(), code, message);
+    }
+
+    /** The operation as a label: {@code GET}, {@code PUT ?partNumber}, {@code LIST}... */
+    private void count(Call call, String result) {
+        requests.labels(call.what(), result).add(1);
     }
 
     private static boolean retried(S3Exception e) {

@@ -1,5 +1,6 @@
 package dev.registrycache.common.store.s3;
 
+import dev.registrycache.common.Metrics;
 import dev.registrycache.common.settings.S3Settings;
 import dev.registrycache.common.store.BlobReader;
 import dev.registrycache.common.store.StorageDriver;
@@ -118,7 +119,13 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
      * IOException says what is wrong, and nothing is left running.
      */
     public static S3Driver open(S3Settings settings, Options options) throws IOException {
-        S3Client client = new S3Client(settings, options.idleTimeout(), options.attempts(), options.firstPause());
+        return open(settings, options, new Metrics());
+    }
+
+    /** As {@link #open(S3Settings, Options)}, its requests counted in {@code metrics}. */
+    public static S3Driver open(S3Settings settings, Options options, Metrics metrics) throws IOException {
+        S3Client client =
+                new S3Client(settings, options.idleTimeout(), options.attempts(), options.firstPause(), metrics);
         S3Driver driver = new S3Driver(client, options);
         try {
             Files.createDirectories(options.scratchDir());
@@ -197,7 +204,14 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
 
     @Override
     public Upload upload(String scratch) throws IOException {
-        return S3Upload.start(this, options.parts(), options.scratchDir(), StoreKeys.dataIn(check(scratch)));
+        return S3Upload.start(this, options.parts(), options.scratchDir(), StoreKeys.dataIn(check(scratch)), null);
+    }
+
+    /** The multipart upload goes to {@code key} itself: its publish completes it there, with no copy. */
+    @Override
+    public Upload upload(String scratch, String key) throws IOException {
+        return S3Upload.start(
+                this, options.parts(), options.scratchDir(), StoreKeys.dataIn(check(scratch)), check(key));
     }
 
     @Override
@@ -264,16 +278,26 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
     /**
      * Deletes every object under {@code folder}; where an upload's progress record is among them
      * (every upload has one until it is published or discarded), also the multipart uploads under
-     * it, which no listing of objects shows: those of a writer that crashed.
+     * it, which no listing of objects shows: those of a writer that crashed. A multipart upload
+     * that an upload made at its blob's key is aborted by the id its record names, so that another
+     * writer's upload to the same key goes on.
      */
     @Override
     public void deleteTree(String folder) throws IOException {
         String prefix = folderPrefix(folder);
         List<String> keys = new ArrayList<>();
+        List<String[]> atTheirKeys = new ArrayList<>();
         boolean uploads = false;
         for (S3Xml.Listed listed : bucket.listAll(prefix)) {
             keys.add(listed.key());
             uploads |= SideRecords.isProgress(listed.key());
+            String[] multipart = SideRecords.multipartOf(listed.key());
+            if (multipart != null) {
+                atTheirKeys.add(multipart);
+            }
+        }
+        for (String[] upload : atTheirKeys) {
+            bucket.abortMultipart(upload[0], upload[1]);
         }
         if (!keys.isEmpty()) {
             bucket.deleteAll(keys);

@@ -21,18 +21,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An upload to the bucket whose key is known only at its publish. Its bytes go to a local file,
- * which its readers follow as it grows and keep reading across the publish, and, part by part as
- * they fill ({@link Parts}), to a multipart upload at {@code <scratch>/data}, sent by a lane of its
- * own while the writer goes on: the cold path does not wait for the whole blob at the publish.
- * The publish sends the last part, completes the upload and copies it in the store to its key
- * ({@link PublishCopy}), then deletes it; an upload smaller than one part is one PUT of the file
- * at the publish. Nothing is at the key before: a failed part, complete or copy fails the
- * publish, and {@link #close} then aborts the multipart upload.
+ * An upload to the bucket. Its bytes go to a local file, which its readers follow as it grows and
+ * keep reading across the publish, and, part by part as they fill ({@link Parts}), to a multipart
+ * upload sent by a lane of its own while the writer goes on: the cold path does not wait for the
+ * whole blob at the publish. When the key is known from the start (a blob fetched by its digest),
+ * the multipart upload is at that key, and the publish sends the last part and completes it: S3
+ * shows nothing at a key until its multipart upload completes. Otherwise it is at {@code
+ * <scratch>/data}, and the publish completes it, copies it in the store to its key ({@link
+ * PublishCopy}) and deletes it. An upload smaller than one part is one PUT of the file at the
+ * publish. A failed part, complete or copy fails the publish, and {@link #close} then aborts the
+ * multipart upload.
  *
  * <p>Side records {@code <scratch>/data~written/<bytes>} say how far it got, for the cleaner's
  * scan of uploads ({@link SideRecords}): one when it starts, one at its first bytes, then one per
- * part sent or minute of writing. A writer never fails for the store: only the publish does.
+ * part sent or minute of writing; {@code <scratch>/data~multipart/<key and upload id>} names a
+ * multipart upload made at the key, which the scan aborts with the rest when the upload is stale
+ * (its writer gone). A writer never fails for the store: only the publish does.
  */
 final class S3Upload implements StorageDriver.Upload {
     private static final Logger LOG = LoggerFactory.getLogger(S3Upload.class);
@@ -42,6 +46,9 @@ final class S3Upload implements StorageDriver.Upload {
     private final Bucket bucket;
     private final Parts parts;
     private final String scratchData;
+    /** Where the multipart upload goes: the announced key, or {@link #scratchData}. */
+    private final String multipartKey;
+
     private final Path file;
     private final FileChannel out;
     private final List<String> etags = new ArrayList<>();
@@ -59,20 +66,26 @@ final class S3Upload implements StorageDriver.Upload {
     private volatile boolean closed;
     private boolean recordsDeleted;
 
-    private S3Upload(S3Driver driver, Parts parts, String scratchData, Path file, FileChannel out) {
+    private S3Upload(S3Driver driver, Parts parts, String scratchData, String key, Path file, FileChannel out) {
         this.driver = driver;
         this.bucket = driver.bucket();
         this.parts = parts;
         this.scratchData = scratchData;
+        this.multipartKey = key != null ? key : scratchData;
         this.file = file;
         this.out = out;
     }
 
-    /** An upload whose bytes wait in {@code localDir} and at {@code scratchData} in the bucket; recorded there as started. */
-    static S3Upload start(S3Driver driver, Parts parts, Path localDir, String scratchData) throws IOException {
+    /**
+     * An upload whose bytes wait in {@code localDir} and in a multipart upload at {@code key} (to
+     * be published there) or, if null, at {@code scratchData}; recorded at {@code scratchData} as
+     * started.
+     */
+    static S3Upload start(S3Driver driver, Parts parts, Path localDir, String scratchData, String key)
+            throws IOException {
         Path file = Files.createTempFile(localDir, "upload-", ".data");
         FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE);
-        S3Upload upload = new S3Upload(driver, parts, scratchData, file, out);
+        S3Upload upload = new S3Upload(driver, parts, scratchData, key, file, out);
         try {
             upload.record(0);
         } catch (IOException | RuntimeException e) {
@@ -113,10 +126,15 @@ final class S3Upload implements StorageDriver.Upload {
             }
             try {
                 if (uploadId == null) {
-                    uploadId = bucket.createMultipart(scratchData);
+                    uploadId = bucket.createMultipart(multipartKey);
+                    if (!multipartKey.equals(scratchData)) {
+                        bucket.put(
+                                SideRecords.multipart(scratchData, multipartKey, uploadId),
+                                S3Client.Body.of(new byte[0]));
+                    }
                 }
                 String etag = bucket.uploadPart(
-                        scratchData, uploadId, number, driver.client().fileRegion(file, offset, length));
+                        multipartKey, uploadId, number, driver.client().fileRegion(file, offset, length));
                 synchronized (etags) {
                     etags.add(etag);
                 }
@@ -161,6 +179,10 @@ final class S3Upload implements StorageDriver.Upload {
         if (closed || published != null) {
             throw new IllegalStateException("the upload " + scratchData + " is " + (closed ? "closed" : "published"));
         }
+        if (!multipartKey.equals(scratchData) && !multipartKey.equals(key)) {
+            throw new IllegalStateException(
+                    "the upload " + scratchData + " was announced for " + multipartKey + ", not " + key);
+        }
         long size = written;
         out.close();
         if (queuedParts == 0) {
@@ -175,11 +197,13 @@ final class S3Upload implements StorageDriver.Upload {
                         "the upload to " + bucket.address().describe(key) + " failed: " + failure.getMessage(),
                         failure);
             }
-            bucket.completeMultipart(scratchData, uploadId, List.copyOf(etags));
-            completed = true;
-            new PublishCopy(bucket, parts).copy(scratchData, key, size);
-            bucket.delete(scratchData);
-            completed = false;
+            bucket.completeMultipart(multipartKey, uploadId, List.copyOf(etags));
+            if (multipartKey.equals(scratchData)) {
+                completed = true;
+                new PublishCopy(bucket, parts).copy(scratchData, key, size);
+                bucket.delete(scratchData);
+                completed = false;
+            }
         }
         published = key;
         deleteRecords();
@@ -215,7 +239,7 @@ final class S3Upload implements StorageDriver.Upload {
     private void discard() {
         try {
             if (uploadId != null && !completed) {
-                bucket.abortMultipart(scratchData, uploadId);
+                bucket.abortMultipart(multipartKey, uploadId);
             }
             if (completed) {
                 bucket.delete(scratchData);
@@ -270,7 +294,7 @@ final class S3Upload implements StorageDriver.Upload {
         }
         try {
             List<String> keys = new ArrayList<>();
-            for (S3Xml.Listed record : bucket.listAll(SideRecords.writtenPrefix(scratchData))) {
+            for (S3Xml.Listed record : bucket.listAll(SideRecords.recordsPrefix(scratchData))) {
                 keys.add(record.key());
             }
             if (!keys.isEmpty()) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.registrycache.common.Metrics;
 import dev.registrycache.common.settings.S3Settings;
 import dev.registrycache.common.store.StorageDriver;
 import dev.registrycache.testsupport.Await;
@@ -113,12 +114,28 @@ class S3DriverFailuresTest {
         });
         failing.start();
         try {
-            String message = refusedAtOpen(env(
-                    "S3_ENDPOINT", "http://127.0.0.1:" + failing.getAddress().getPort()));
+            Metrics metrics = new Metrics();
+            String message = assertThrows(
+                            IOException.class,
+                            () -> S3Driver.open(
+                                    S3Settings.from(env(
+                                            "S3_ENDPOINT",
+                                            "http://127.0.0.1:"
+                                                    + failing.getAddress().getPort())),
+                                    quick(),
+                                    metrics))
+                    .getMessage();
             assertTrue(message.startsWith("S3 LIST " + S3Server.BUCKET + "/"), message);
             assertTrue(message.contains("503 ServiceUnavailable (Please reduce your request rate.)"), message);
             assertTrue(message.endsWith("the store is failing or overloaded"), message);
             assertEquals(2, requests.get(), "asked again once (two attempts)");
+            String counted = metrics.render();
+            assertTrue(
+                    counted.contains("registry_cache_s3_requests_total{operation=\"LIST\",result=\"retried\"} 1\n")
+                            && counted.contains(
+                                    "registry_cache_s3_requests_total{operation=\"LIST\",result=\"failed\"} 1\n")
+                            && !counted.contains("result=\"ok\""),
+                    counted);
         } finally {
             failing.stop(0);
         }

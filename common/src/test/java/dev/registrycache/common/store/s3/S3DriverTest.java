@@ -111,11 +111,17 @@ class S3DriverTest {
 
     /** The multipart uploads in progress under this test's prefix. */
     private int multipartUploads() {
+        return multipartUploads("");
+    }
+
+    /** The multipart uploads in progress under {@code folder} (with its trailing slash) of this test's prefix. */
+    private int multipartUploads(String folder) {
         String xml = new String(
                 s3.client()
                         .send(
                                 "GET",
-                                "/" + S3Server.BUCKET + "?prefix=" + prefix + "%2F&uploads=",
+                                "/" + S3Server.BUCKET + "?prefix=" + prefix + "%2F" + folder.replace("/", "%2F")
+                                        + "&uploads=",
                                 java.util.Map.of(),
                                 null)
                         .body(),
@@ -156,6 +162,48 @@ class S3DriverTest {
             assertEquals(b.length, reader.size());
             assertArrayEquals(b, readAll(reader));
         }
+    }
+
+    @Test
+    void aBlobAnnouncedForItsKeyIsUploadedThereAndItsPublishCompletesItWithoutACopy() throws IOException {
+        byte[] b = bytes(5, (int) (12 * MIB + 5));
+        try (StorageDriver.Upload upload = driver.upload("up/5", "blobs/z/data")) {
+            write(upload, b, 0, (int) (6 * MIB));
+            Await.until("the first part is sent and recorded", () -> uncheck(() -> scannedUploadSize("up") >= 5 * MIB));
+            assertEquals(1, multipartUploads("blobs/z/"), "the multipart upload is at the blob's key");
+            assertEquals(0, multipartUploads("up/"), "none at the scratch key");
+            assertTrue(keys().stream().anyMatch(k -> k.startsWith("up/5/data~multipart/")), keys().toString());
+            write(upload, b, (int) (6 * MIB), b.length);
+            assertNull(driver.stat("blobs/z/data"), "nothing at the key before the publish");
+            assertEquals(List.of(), driver.listObjects("blobs", "data"), "nor in a listing");
+            upload.publish("blobs/z/data");
+        }
+        assertArrayEquals(b, driver.get("blobs/z/data", b.length));
+        assertEquals(List.of("blobs/z/data"), keys(), "the records are gone");
+        assertEquals(0, multipartUploads());
+    }
+
+    @Test
+    void removingAStaleUploadAbortsItsMultipartUploadAtTheKeyAndNotAnotherWritersToTheSameKey() throws IOException {
+        byte[] b = bytes(6, (int) (6 * MIB));
+        try (StorageDriver.Upload stale = driver.upload("up/6", "blobs/w/data");
+                StorageDriver.Upload live = driver.upload("up/7", "blobs/w/data")) {
+            write(stale, b, 0, b.length);
+            write(live, b, 0, b.length);
+            Await.until("both sent a part", () -> multipartUploads("blobs/w/") == 2);
+            Await.until(
+                    "the stale one recorded its multipart upload and its part (it writes nothing more)",
+                    () -> keys().stream().anyMatch(k -> k.startsWith("up/6/data~multipart/"))
+                            && keys().contains("up/6/data~written/" + b.length));
+
+            driver.deleteTree("up/6"); // what the cleaner's scan does with an upload whose writer is gone
+
+            assertEquals(1, multipartUploads("blobs/w/"), "the live writer's upload goes on");
+            assertTrue(keys().stream().noneMatch(k -> k.startsWith("up/6/")), keys().toString());
+            live.publish("blobs/w/data");
+        }
+        assertArrayEquals(b, driver.get("blobs/w/data", b.length));
+        assertEquals(0, multipartUploads());
     }
 
     @Test
