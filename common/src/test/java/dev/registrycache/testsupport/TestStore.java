@@ -1,5 +1,6 @@
 package dev.registrycache.testsupport;
 
+import dev.registrycache.common.Metrics;
 import dev.registrycache.common.store.Datastore;
 import dev.registrycache.common.store.StoreLocation;
 import java.io.IOException;
@@ -52,7 +53,7 @@ public interface TestStore {
     /** The datastore of {@code dataDir} opened for the test's own looks and changes; close it. */
     default Datastore open(Path dataDir) throws IOException {
         Files.createDirectories(dataDir);
-        return location(dataDir).open("test-" + Opened.COUNT.incrementAndGet());
+        return location(dataDir).open("test-" + Opened.COUNT.incrementAndGet(), new Metrics());
     }
 
     private static void copyTree(Path from, Path to) throws IOException {
