@@ -5,15 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.common.Json;
+import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.settings.ByteSize;
-import dev.registrycache.common.store.FileDatastore;
-import dev.registrycache.common.store.StoreLayout;
+import dev.registrycache.common.store.Datastore;
 import dev.registrycache.node.LoopbackNodes;
 import dev.registrycache.node.RegistryNode;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.Skopeo;
+import dev.registrycache.testsupport.TestStore;
 import dev.registrycache.testsupport.UpstreamRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -29,7 +30,6 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +38,11 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("e2e")
 class EvictionE2ETest {
     private static final String ACCEPT = "application/vnd.oci.image.manifest.v1+json";
+
+    /** Where the node and the cleaner keep the datastore: the S3 variant overrides this. */
+    TestStore store() {
+        return TestStore.FILES;
+    }
 
     @Test
     void evictingWhileClientsPullFailsNoPullCorruptsNothingAndEvictedImagesPullAgain(@TempDir Path dir)
@@ -55,9 +60,11 @@ class EvictionE2ETest {
                 images.add(image);
             }
             Path data = dir.resolve("data");
-            try (RegistryNode node = LoopbackNodes.start("quay.io", upstream.baseUrl(), data, dir.resolve("logs"))) {
-                FileDatastore store = new FileDatastore(data);
-                StoreLayout layout = store.layout();
+            try (RegistryNode node = new RegistryNode(
+                                    LoopbackNodes.config("quay.io", upstream.baseUrl(), data, dir.resolve("logs"), 0)
+                                            .withStore(store().location(data)))
+                            .start();
+                    Datastore store = store().open(data)) {
                 Cleaner cleaner = new Cleaner(
                         store,
                         ByteSize.ofBytes(500_000),
@@ -108,8 +115,9 @@ class EvictionE2ETest {
                 }
                 int passes = 0;
                 int deleted = 0;
-                long end = System.nanoTime() + Duration.ofSeconds(6).toNanos();
-                while (System.nanoTime() < end) {
+                // passes while the clients pull, until both did enough (on S3 each takes longer)
+                long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                while ((pulls.get() <= 10 || deleted <= 10) && System.nanoTime() < end) {
                     deleted += cleaner.run(false).deleted();
                     passes++;
                     Thread.sleep(20); // the pace of the passes while the clients pull: not a wait for anything
@@ -122,10 +130,15 @@ class EvictionE2ETest {
                 assertTrue(
                         pulls.get() > 10 && deleted > 10,
                         pulls + " pulls, " + deleted + " blobs evicted in " + passes + " passes");
-                try (Stream<Path> files = Files.walk(layout.blobsRoot())) {
-                    for (Path f : files.filter(p -> p.getFileName().toString().equals("data"))
-                            .toList()) {
-                        assertEquals("sha256:" + f.getParent().getFileName(), Sha256.of(f), "corrupt blob " + f);
+                for (Image image : images) {
+                    List<String> digests =
+                            new ArrayList<>(List.of(image.manifest().digest()));
+                    image.blobs().forEach(b -> digests.add(b.digest()));
+                    for (String digest : digests) {
+                        Digest d = Digest.parse(digest);
+                        if (store.blobSize(d) >= 0) {
+                            assertEquals(digest, Sha256.of(store.readBlob(d, Integer.MAX_VALUE)), "corrupt blob");
+                        }
                     }
                 }
                 // everything evicted: images pull again, from the upstream

@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -15,17 +16,27 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A TCP relay on 127.0.0.1 in front of a real peer (an upstream registry), which a test switches
  * between forwarding and misbehaving: {@link Mode#HANG} accepts connections and reads what is
- * sent but never answers, as an upstream behind a broken link or a stuck load balancer does.
- * Counts the connections it accepted, so a test can tell whether the cache asked at all. {@link
- * #holdAnswersAfter} makes it pass only the first bytes of each connection's answers and hold the
- * rest, as a peer does whose link stalls in the middle of a body.
+ * sent but never answers, as an upstream behind a broken link or a stuck load balancer does;
+ * {@link Mode#UNAVAILABLE} answers each connection's first request {@code 503 Service Unavailable}
+ * with an S3 error body and closes it, as an overloaded object store does. Counts the connections
+ * it accepted, so a test can tell whether the cache asked at all. {@link #holdAnswersAfter} makes
+ * it pass only the first bytes of each connection's answers and hold the rest, as a peer does
+ * whose link stalls in the middle of a body.
  */
 public final class TcpRelay implements AutoCloseable {
     /** What the relay does with a new connection. */
     public enum Mode {
         FORWARD,
-        HANG
+        HANG,
+        UNAVAILABLE
     }
+
+    private static final String UNAVAILABLE_BODY =
+            "<Error><Code>ServiceUnavailable</Code><Message>Please reduce your request rate.</Message></Error>";
+    private static final byte[] UNAVAILABLE_ANSWER =
+            ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\n" + "Content-Length: "
+                            + UNAVAILABLE_BODY.length() + "\r\nConnection: close\r\n\r\n" + UNAVAILABLE_BODY)
+                    .getBytes(StandardCharsets.US_ASCII);
 
     private final ServerSocket server;
     private final InetSocketAddress target;
@@ -35,6 +46,10 @@ public final class TcpRelay implements AutoCloseable {
     private volatile Mode mode = Mode.FORWARD;
     private volatile long answerLimit = Long.MAX_VALUE;
     private volatile CountDownLatch held = new CountDownLatch(1);
+    /** Connections still to answer as {@link Mode#UNAVAILABLE} does before the mode applies again. */
+    private final AtomicInteger unavailableFor = new AtomicInteger();
+
+    private final AtomicInteger unavailableAnswers = new AtomicInteger();
 
     private TcpRelay(InetSocketAddress target) throws IOException {
         this.target = target;
@@ -80,6 +95,21 @@ public final class TcpRelay implements AutoCloseable {
         closeOpen();
     }
 
+    /**
+     * Answers the next {@code connections} new connections {@code 503}, as {@link
+     * Mode#UNAVAILABLE} does, then treats them by the mode again: a store failing for a moment.
+     * Those open are closed, so that the next request connects anew.
+     */
+    public void unavailableFor(int connections) {
+        unavailableFor.set(connections);
+        closeOpen();
+    }
+
+    /** The 503 answers sent so far. */
+    public int unavailableAnswers() {
+        return unavailableAnswers.get();
+    }
+
     /** Connections accepted so far. */
     public int accepted() {
         return accepted.get();
@@ -93,6 +123,11 @@ public final class TcpRelay implements AutoCloseable {
                 open.add(client);
                 if (mode == Mode.HANG) {
                     daemon(() -> drain(client), "tcp-relay-hang");
+                } else if (mode == Mode.UNAVAILABLE || unavailableFor.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    daemon(() -> drain(client), "tcp-relay-unavailable");
+                    unavailableAnswers.incrementAndGet();
+                    client.getOutputStream().write(UNAVAILABLE_ANSWER);
+                    client.shutdownOutput();
                 } else {
                     Socket upstream = new Socket();
                     upstream.connect(target, 10_000);

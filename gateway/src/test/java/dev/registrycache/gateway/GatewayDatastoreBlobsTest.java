@@ -16,13 +16,13 @@ import dev.registrycache.testsupport.Layer;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.Sha256;
+import dev.registrycache.testsupport.TestStore;
 import dev.registrycache.testsupport.UpstreamRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -44,6 +44,17 @@ class GatewayDatastoreBlobsTest {
     private final Image image =
             OciImages.image().oci().seed(77).layers(2).layerSize(300_000).build();
 
+    /** Where the node and the gateway keep the datastore: the S3 variant overrides this. */
+    TestStore store() {
+        return TestStore.FILES;
+    }
+
+    private RegistryNode node(String registry, String upstreamUrl, Path data, Path logs) throws Exception {
+        return new RegistryNode(LoopbackNodes.config(registry, upstreamUrl, data, logs, 0)
+                        .withStore(store().location(data)))
+                .start();
+    }
+
     @Test
     void servesStoredLinkedBlobsWithoutTheNodeAndLogsThem() throws Exception {
         Path data = dir.resolve("data");
@@ -51,9 +62,9 @@ class GatewayDatastoreBlobsTest {
         try (UpstreamRegistry upstream = UpstreamRegistry.plain()) {
             upstream.push(image, "team/app", "v1");
             upstream.push(image, "team/copy", "v1");
-            RegistryNode node = LoopbackNodes.start("quay.io", upstream.baseUrl(), data, logs);
+            RegistryNode node = node("quay.io", upstream.baseUrl(), data, logs);
             try (GatewayServer gateway = new GatewayServer(LoopbackGateways.inFrontOf(
-                            "quay.io", node.port(), dir.resolve("none.pem"), data, logs, Map.of()))
+                            "quay.io", node.port(), dir.resolve("none.pem"), data, logs, store().environment(data)))
                     .start()) {
                 RegistryClient client = new RegistryClient("http://127.0.0.1:" + gateway.port());
                 Layer layer = image.layer(0);
@@ -140,9 +151,9 @@ class GatewayDatastoreBlobsTest {
         Path logs = dir.resolve("logs");
         try (UpstreamRegistry upstream = UpstreamRegistry.plain()) {
             upstream.push(image, "library/app", "v1");
-            RegistryNode node = LoopbackNodes.start("docker.io", upstream.baseUrl(), data, logs);
+            RegistryNode node = node("docker.io", upstream.baseUrl(), data, logs);
             try (GatewayServer gateway = new GatewayServer(LoopbackGateways.inFrontOf(
-                            "docker.io", node.port(), dir.resolve("none.pem"), data, logs, Map.of()))
+                            "docker.io", node.port(), dir.resolve("none.pem"), data, logs, store().environment(data)))
                     .start()) {
                 RegistryClient client = new RegistryClient("http://127.0.0.1:" + gateway.port());
                 String digest = image.layer(0).digest();
@@ -187,11 +198,12 @@ class GatewayDatastoreBlobsTest {
             upstream.push(image, "team/app", "v1");
             // the supervisor starts the gateway and the nodes together: on a fresh data dir the
             // gateway may come up before any node has made the datastore
-            try (GatewayServer gateway = new GatewayServer(
-                    LoopbackGateways.inFrontOf("quay.io", nodePort, dir.resolve("none.pem"), data, logs, Map.of()))) {
+            try (GatewayServer gateway = new GatewayServer(LoopbackGateways.inFrontOf(
+                    "quay.io", nodePort, dir.resolve("none.pem"), data, logs, store().environment(data)))) {
                 assertFalse(Files.exists(data.resolve("docker")));
                 RegistryNode node = new RegistryNode(
-                                LoopbackNodes.config("quay.io", upstream.baseUrl(), data, logs, nodePort))
+                                LoopbackNodes.config("quay.io", upstream.baseUrl(), data, logs, nodePort)
+                                        .withStore(store().location(data)))
                         .start();
                 gateway.start();
                 RegistryClient client = new RegistryClient("http://127.0.0.1:" + gateway.port());

@@ -3,11 +3,13 @@ package dev.registrycache.node;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.registrycache.common.oci.Digest;
+import dev.registrycache.common.store.Datastore;
 import dev.registrycache.testsupport.Sha256;
+import dev.registrycache.testsupport.TestStore;
 import dev.registrycache.testsupport.UpstreamRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +33,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -51,17 +52,27 @@ class BlobTransferE2ETest {
             .connectTimeout(Duration.ofSeconds(5))
             .build();
 
+    private Datastore stored;
+
+    /** Where the node keeps its datastore: its S3 variant overrides this. */
+    TestStore store() {
+        return TestStore.FILES;
+    }
+
     @BeforeAll
     void start() throws Exception {
         work = Files.createTempDirectory("blob-transfer-");
         upstream = UpstreamRegistry.plain();
-        node = new NodeFixture("quay.io", upstream.baseUrl(), null);
+        Path data = work.resolve("data");
+        node = new NodeFixture("quay.io", upstream.baseUrl(), null, data, store());
+        stored = store().open(data);
     }
 
     @AfterAll
     void stop() throws Exception {
         try (UpstreamRegistry u = upstream;
-                NodeFixture n = node) {
+                NodeFixture n = node;
+                Datastore s = stored) {
             NodeFixture.deleteTree(work);
         }
     }
@@ -85,9 +96,8 @@ class BlobTransferE2ETest {
         return "http://" + node.hostPort() + "/v2/quay.io/" + REPO + "/blobs/" + digest;
     }
 
-    private Path storedBlob(String digest) {
-        String hex = Sha256.hex(digest);
-        return node.dataDir.resolve("docker/registry/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data");
+    private boolean isStored(String digest) {
+        return stored.blobSize(Digest.parse(digest)) > 0;
     }
 
     /** GETs the URL and returns the sha256 digest of what arrived, throwing if the transfer broke. */
@@ -132,7 +142,7 @@ class BlobTransferE2ETest {
             pool.shutdownNow();
         }
         assertEquals(1, upstream.requestCount("GET", "/blobs/" + digest));
-        assertTrue(Files.exists(storedBlob(digest)));
+        assertTrue(isStored(digest));
         assertEquals(digest, download(blobUrl(digest)));
         assertEquals(1, upstream.requestCount("GET", "/blobs/" + digest));
     }
@@ -172,7 +182,7 @@ class BlobTransferE2ETest {
             pool.shutdownNow();
         }
         assertEquals(1, upstream.requestCount("GET", "/blobs/" + digest));
-        byte[] whole = Files.readAllBytes(storedBlob(digest));
+        byte[] whole = stored.readBlob(Digest.parse(digest), Integer.MAX_VALUE);
         assertEquals(digest, Sha256.of(whole));
         for (int i = 0; i < 10; i++) {
             HttpResponse<byte[]> r = answers.get(i).get();
@@ -204,12 +214,9 @@ class BlobTransferE2ETest {
             ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), 1_000_000);
         }
         assertThrows(IOException.class, () -> download(blobUrl(digest)));
-        assertFalse(Files.exists(storedBlob(digest)));
-        try (Stream<Path> uploads = Files.walk(node.dataDir.resolve("docker/registry/v2/repositories"))) {
-            assertTrue(
-                    uploads.noneMatch(p -> p.toString().contains("_uploads/") && p.endsWith("data")),
-                    "temporary file left behind");
-        }
+        assertFalse(isStored(digest));
+        Datastore.UploadsSummary uploads = stored.scanUploads(Duration.ofDays(1), false);
+        assertEquals(0, uploads.live() + uploads.stale(), "upload left behind: " + uploads);
     }
 
     @Test
@@ -228,7 +235,7 @@ class BlobTransferE2ETest {
         assertEquals(digest, r.headers().firstValue("Docker-Content-Digest").orElseThrow());
         assertEquals(0, upstream.requestCount("GET", "/blobs/" + digest));
         assertEquals(headsBefore + 1, upstream.requestCount("HEAD", "/blobs/" + digest));
-        assertFalse(Files.exists(storedBlob(digest)));
+        assertFalse(isStored(digest));
 
         String absent = "sha256:" + "0".repeat(64);
         HttpResponse<String> missing = http.send(
@@ -285,10 +292,9 @@ class BlobTransferE2ETest {
     void aLinkWhoseBlobIsGoneIsACacheMiss() throws Exception {
         String digest = pushRandomBlob(1L << 20, 5);
         assertEquals(digest, download(blobUrl(digest)));
-        Files.delete(storedBlob(digest));
+        assertTrue(stored.deleteBlob(Digest.parse(digest)));
         assertEquals(digest, download(blobUrl(digest)));
         assertEquals(2, upstream.requestCount("GET", "/blobs/" + digest));
-        assertTrue(Files.exists(storedBlob(digest)));
-        assertNotEquals(0, Files.size(storedBlob(digest)));
+        assertTrue(isStored(digest));
     }
 }

@@ -6,18 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.RegistryClient;
+import dev.registrycache.testsupport.TestStore;
 import java.net.http.HttpClient;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A crowd of clients reading a cold blob at once, through a node with the supervisor's memory
@@ -28,6 +32,14 @@ import org.junit.jupiter.api.Test;
 @Tag("e2e")
 class ColdReaderCrowdE2ETest {
     private static final int CROWD = 300;
+
+    @TempDir
+    Path dir;
+
+    /** Where the node keeps its datastore: its S3 variant overrides this. */
+    TestStore store() {
+        return TestStore.FILES;
+    }
 
     @Test
     void aCrowdOfColdReadersGetsTheBlobOr503AndOtherRequestsAreServed() throws Exception {
@@ -40,7 +52,8 @@ class ColdReaderCrowdE2ETest {
                 .build();
         ExecutorService threads = Executors.newFixedThreadPool(CROWD);
         try (GatedBlobUpstream upstream = new GatedBlobUpstream(digest, blob, Set.of("team/app"));
-                NodeProcess node = new NodeProcess(upstream.baseUrl())) {
+                NodeProcess node = new NodeProcess(
+                        upstream.baseUrl(), null, store().environment(dir.resolve("data")), dir.resolve("data"))) {
             String url = node.client().baseUrl() + "/v2/quay.io/team/app/blobs/" + digest;
             List<PatientBlobClient> crowd = new ArrayList<>();
             List<Future<List<String>>> outcomes = new ArrayList<>();
@@ -58,7 +71,13 @@ class ColdReaderCrowdE2ETest {
             upstream.release();
             List<String> wrong = new ArrayList<>();
             for (Future<List<String>> f : outcomes) {
-                List<String> seen = f.get(5, TimeUnit.MINUTES);
+                List<String> seen;
+                try {
+                    seen = f.get(5, TimeUnit.MINUTES);
+                } catch (ExecutionException e) {
+                    throw new AssertionError(
+                            "a client failed; the node (alive: " + node.isAlive() + ") printed:\n" + node.output(), e);
+                }
                 if (!seen.get(seen.size() - 1).equals("ok")
                         || !seen.subList(0, seen.size() - 1).stream().allMatch("503"::equals)) {
                     wrong.add(seen.toString());

@@ -6,6 +6,7 @@ import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.TestCredentials;
+import dev.registrycache.testsupport.TestStore;
 import dev.registrycache.testsupport.TokenServer;
 import dev.registrycache.testsupport.UpstreamRegistry;
 import java.util.ArrayList;
@@ -43,12 +44,17 @@ class ConcurrentFirstRequestsE2ETest {
         }
     }
 
+    /** Where the node keeps its datastore: its S3 variant overrides this. */
+    TestStore store() {
+        return TestStore.FILES;
+    }
+
     @Test
     void everyConcurrentFirstRequestToABasicUpstreamSucceeds() throws Exception {
         TestCredentials user = TestCredentials.of("robot", "s3cret");
         try (UpstreamRegistry upstream = UpstreamRegistry.withHtpasswd(user)) {
             pushAll(upstream);
-            try (NodeFixture node = new NodeFixture("quay.io", upstream.baseUrl(), user)) {
+            try (NodeFixture node = new NodeFixture("quay.io", upstream.baseUrl(), user, null, store())) {
                 assertAllSucceed(node, "quay.io");
             }
         }
@@ -61,7 +67,7 @@ class ConcurrentFirstRequestsE2ETest {
                         TokenServer.builder().user(user).allowAnonymous(false).start();
                 UpstreamRegistry upstream = UpstreamRegistry.withTokenAuth(tokens)) {
             pushAll(upstream);
-            try (NodeFixture node = new NodeFixture("docker.io", upstream.baseUrl(), user)) {
+            try (NodeFixture node = new NodeFixture("docker.io", upstream.baseUrl(), user, null, store())) {
                 assertAllSucceed(node, "docker.io");
             }
         }

@@ -3,7 +3,7 @@ package dev.registrycache.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.registrycache.common.oci.Digest;
-import dev.registrycache.common.store.FileDatastore;
+import dev.registrycache.common.store.Datastore;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.Blob;
 import dev.registrycache.testsupport.Image;
@@ -13,9 +13,13 @@ import dev.registrycache.testsupport.Platform;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.Skopeo;
+import dev.registrycache.testsupport.TestStore;
 import dev.registrycache.testsupport.UpstreamRegistry;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,15 +34,34 @@ class ImageCompletionE2ETest {
     @TempDir
     Path dir;
 
+    /** Where the node keeps its datastore: its S3 variant overrides this. */
+    TestStore store() {
+        return TestStore.FILES;
+    }
+
+    /** The node's datastore, for the test's own looks. */
+    private Datastore stored;
+
+    @BeforeEach
+    void openStore() throws IOException {
+        stored = store().open(dir.resolve("data"));
+    }
+
+    @AfterEach
+    void closeStore() throws Exception {
+        stored.close();
+    }
+
     private RegistryNode node(String upstreamUrl) throws Exception {
         NodeConfig config = LoopbackNodes.config(
                         "quay.io", upstreamUrl, Optional.empty(), dir.resolve("data"), dir.resolve("logs"), 0)
-                .withImageCompletion(true);
+                .withImageCompletion(true)
+                .withStore(store().location(dir.resolve("data")));
         return new RegistryNode(config).start();
     }
 
     private boolean stored(Blob blob) {
-        return new FileDatastore(dir.resolve("data")).blobSize(Digest.parse(blob.digest())) >= 0;
+        return stored.blobSize(Digest.parse(blob.digest())) >= 0;
     }
 
     private static double completed(RegistryClient client) {

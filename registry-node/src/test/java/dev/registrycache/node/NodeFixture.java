@@ -6,6 +6,7 @@ import dev.registrycache.common.settings.Credentials;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.TestCredentials;
+import dev.registrycache.testsupport.TestStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,12 +28,19 @@ final class NodeFixture implements AutoCloseable {
     }
 
     NodeFixture(String registry, String upstreamUrl, TestCredentials credentials, Path dataDir) throws Exception {
+        this(registry, upstreamUrl, credentials, dataDir, TestStore.FILES);
+    }
+
+    /** A node over {@code store}, with DATA_DIR {@code dataDir} (null: its own). */
+    NodeFixture(String registry, String upstreamUrl, TestCredentials credentials, Path dataDir, TestStore store)
+            throws Exception {
         this.registry = RegistryHost.fromKey(registry);
         Optional<Credentials> creds = credentials == null
                 ? Optional.empty()
                 : Optional.of(new Credentials(credentials.username(), credentials.password()));
-        NodeConfig config =
-                LoopbackNodes.config(registry, upstreamUrl, creds, dataDir == null ? this.dataDir : dataDir, logDir, 0);
+        Path data = dataDir == null ? this.dataDir : dataDir;
+        NodeConfig config = LoopbackNodes.config(registry, upstreamUrl, creds, data, logDir, 0)
+                .withStore(store.location(data));
         node = new RegistryNode(config);
         node.start();
     }

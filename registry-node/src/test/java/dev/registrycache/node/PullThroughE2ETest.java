@@ -13,11 +13,11 @@ import dev.registrycache.testsupport.Podman;
 import dev.registrycache.testsupport.RegistryClient;
 import dev.registrycache.testsupport.Sha256;
 import dev.registrycache.testsupport.Skopeo;
+import dev.registrycache.testsupport.TestStore;
 import dev.registrycache.testsupport.UpstreamRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The node as users see it, against Debian's docker-registry as the upstream and skopeo and
  * podman as clients: pulls of every manifest kind keep their digests, keep working when the
- * upstream is down, and leave a datastore the stock registry can serve.
+ * upstream is down, and leave a datastore the stock registry can serve (a copy of it, on
+ * either driver).
  */
 @Tag("e2e")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -59,6 +60,11 @@ class PullThroughE2ETest {
             .layerSize(50_000)
             .build();
 
+    /** Where the node keeps its datastore: its S3 variant overrides this. */
+    TestStore store() {
+        return TestStore.FILES;
+    }
+
     @BeforeAll
     void start() throws Exception {
         upstream = UpstreamRegistry.plain();
@@ -66,7 +72,7 @@ class PullThroughE2ETest {
         upstream.push(docker, "team/docker", "v1");
         upstream.push(index, "team/multi", "v1");
         upstream.push(list, "team/list", "v1");
-        node = new NodeFixture("quay.io", upstream.baseUrl(), null);
+        node = new NodeFixture("quay.io", upstream.baseUrl(), null, null, store());
     }
 
     @AfterAll
@@ -198,7 +204,7 @@ class PullThroughE2ETest {
     @Order(11)
     void theStockRegistryServesACopyOfTheDatastore(@TempDir Path copy) throws Exception {
         Path root = copy.resolve("store");
-        copyTree(node.dataDir, root);
+        store().copyTo(node.dataDir, root);
         try (UpstreamRegistry stock = UpstreamRegistry.readOnly(root)) {
             String base = "docker://" + stock.hostPort() + "/quay.io/team/";
             skopeo.copy(base + "oci:v1", "dir:" + copy.resolve("oci"));
@@ -214,7 +220,7 @@ class PullThroughE2ETest {
     @Order(12)
     void aNodeStartedWhileTheUpstreamIsUnreachableServesItsCache(@TempDir Path out) throws Exception {
         upstream.stop();
-        try (NodeFixture second = new NodeFixture("quay.io", upstream.baseUrl(), null, node.dataDir)) {
+        try (NodeFixture second = new NodeFixture("quay.io", upstream.baseUrl(), null, node.dataDir, store())) {
             skopeo.copy(second.dockerRef("team/oci", "v1"), "dir:" + out.resolve("oci"));
             assertEquals(oci.manifest().digest(), Sha256.of(read(out.resolve("oci/manifest.json"))));
             skopeo.copy(second.dockerRef("team/oci", oci.manifest().digest()), "dir:" + out.resolve("bydigest"));
@@ -228,19 +234,6 @@ class PullThroughE2ETest {
             return Files.readAllBytes(p);
         } catch (Exception e) {
             throw new AssertionError(e);
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws Exception {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path p : paths.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
         }
     }
 }

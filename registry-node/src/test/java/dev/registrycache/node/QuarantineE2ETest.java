@@ -7,17 +7,21 @@ import dev.registrycache.common.marks.Quarantine;
 import dev.registrycache.common.marks.Quarantines;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.oci.RepositoryName;
-import dev.registrycache.common.store.FileDatastore;
+import dev.registrycache.common.store.Datastore;
 import dev.registrycache.testsupport.Await;
 import dev.registrycache.testsupport.Blob;
 import dev.registrycache.testsupport.Image;
 import dev.registrycache.testsupport.OciImages;
 import dev.registrycache.testsupport.RegistryClient;
+import dev.registrycache.testsupport.TestStore;
 import dev.registrycache.testsupport.UpstreamRegistry;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,15 +47,30 @@ class QuarantineE2ETest {
     private final Image second =
             OciImages.image().oci().seed(2502).layers(2).layerSize(20_000).build();
 
-    private FileDatastore store() {
-        return new FileDatastore(dir.resolve("data"));
+    /** Where the node keeps its datastore: its S3 variant overrides this. */
+    TestStore store() {
+        return TestStore.FILES;
+    }
+
+    /** The node's datastore, for the test's own looks. */
+    private Datastore stored;
+
+    @BeforeEach
+    void openStore() throws IOException {
+        stored = store().open(dir.resolve("data"));
+    }
+
+    @AfterEach
+    void closeStore() throws Exception {
+        stored.close();
     }
 
     private RegistryNode node(String upstreamUrl, Duration tagTtl, boolean completeImages) throws Exception {
         NodeConfig config = LoopbackNodes.config(
                         "quay.io", upstreamUrl, Optional.empty(), dir.resolve("data"), dir.resolve("logs"), 0)
                 .withTagChecks(tagTtl, Duration.ofSeconds(5))
-                .withImageCompletion(completeImages);
+                .withImageCompletion(completeImages)
+                .withStore(store().location(dir.resolve("data")));
         return new RegistryNode(config).start();
     }
 
@@ -60,13 +79,13 @@ class QuarantineE2ETest {
     }
 
     private void quarantine(String digest) throws Exception {
-        new Quarantines(store()).add(new Quarantine(Digest.parse(digest), "CVE-2026-0001", "admin", Instant.now()));
+        new Quarantines(stored).add(new Quarantine(Digest.parse(digest), "CVE-2026-0001", "admin", Instant.now()));
     }
 
     /** What the admin API does with a digest it quarantines: its stored bytes go. */
     private void quarantineAndDeleteItsBytes(String digest) throws Exception {
         quarantine(digest);
-        store().deleteBlob(Digest.parse(digest));
+        stored.deleteBlob(Digest.parse(digest));
     }
 
     private static void assertRefused(RegistryClient.Response r, String digest) {
@@ -102,7 +121,7 @@ class QuarantineE2ETest {
                     assertRefused(client.head("/v2/" + REPO + "/manifests/" + digest), digest);
                 }
                 assertEquals(asked, upstreamRequests(upstream, "/manifests/"), upstream.logText());
-                assertTrue(store().blobSize(Digest.parse(notHeld)) < 0, "nothing stored");
+                assertTrue(stored.blobSize(Digest.parse(notHeld)) < 0, "nothing stored");
             }
         }
     }
@@ -121,15 +140,15 @@ class QuarantineE2ETest {
                 assertRefused(client.getManifest(REPO, "v1"), bad);
                 assertRefused(client.head("/v2/" + REPO + "/manifests/v1"), bad);
                 assertEquals(0, upstream.requestCount("GET", "/manifests/" + bad), "its HEAD's digest sufficed");
-                assertTrue(store().blobSize(Digest.parse(bad)) < 0, "not stored");
+                assertTrue(stored.blobSize(Digest.parse(bad)) < 0, "not stored");
                 assertEquals(
                         Digest.parse(first.manifest().digest()),
-                        store().tagTarget(STORED_REPO, dev.registrycache.common.oci.Tag.parse("v1")),
+                        stored.tagTarget(STORED_REPO, dev.registrycache.common.oci.Tag.parse("v1")),
                         "the cached tag is not moved to it");
                 // pushed again under the same tag: still refused
                 upstream.push(second, "team/app", "v1");
                 assertRefused(client.getManifest(REPO, "v1"), bad);
-                assertTrue(store().blobSize(Digest.parse(bad)) < 0, "not stored");
+                assertTrue(stored.blobSize(Digest.parse(bad)) < 0, "not stored");
             }
         }
     }
@@ -193,11 +212,11 @@ class QuarantineE2ETest {
                 }
                 // the image's manifest is served; its completion skips the quarantined layer, fetches the next
                 assertEquals(200, client.getManifest(REPO, "v1").status());
-                Await.until("the next layer completed", () -> store().blobSize(Digest.parse(next.digest())) >= 0);
+                Await.until("the next layer completed", () -> stored.blobSize(Digest.parse(next.digest())) >= 0);
                 assertEquals(asked, upstreamRequests(upstream, "/blobs/" + bad.digest()), upstream.logText());
-                assertTrue(store().blobSize(Digest.parse(bad.digest())) < 0);
+                assertTrue(stored.blobSize(Digest.parse(bad.digest())) < 0);
 
-                assertTrue(new Quarantines(store())
+                assertTrue(new Quarantines(stored)
                         .release(Digest.parse(bad.digest()))
                         .isPresent());
                 RegistryClient.Response released = client.getBlob(REPO, bad.digest());

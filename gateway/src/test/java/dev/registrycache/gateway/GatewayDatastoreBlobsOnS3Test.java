@@ -1,0 +1,18 @@
+package dev.registrycache.gateway;
+
+import dev.registrycache.testsupport.S3Bucket;
+import dev.registrycache.testsupport.TestStore;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** {@link GatewayDatastoreBlobsTest} with the datastore in an S3 bucket (s3proxy). */
+@Tag("e2e")
+class GatewayDatastoreBlobsOnS3Test extends GatewayDatastoreBlobsTest {
+    @RegisterExtension
+    static final S3Bucket BUCKET = new S3Bucket();
+
+    @Override
+    TestStore store() {
+        return BUCKET;
+    }
+}
