@@ -8,7 +8,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-/** What the code under test leaves in java.io.tmpdir: a test compares the sets before and after. */
+/**
+ * What the code under test leaves in java.io.tmpdir: a test takes the set before and asks what
+ * is new after. Only what is new counts: another suite running at once may remove its own.
+ */
 public final class TempFolders {
     private TempFolders() {}
 
@@ -20,5 +23,12 @@ public final class TempFolders {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The entries whose name starts with {@code prefix} that were not among {@code before}. */
+    public static Set<Path> newSince(Set<Path> before, String prefix) {
+        Set<Path> now = new java.util.HashSet<>(startingWith(prefix));
+        now.removeAll(before);
+        return now;
     }
 }

@@ -104,12 +104,38 @@ public final class WarmUp {
      * removed at once if the building fails.
      */
     public static <R extends Rig> R inNewFolder(InFolder<R> build) throws Exception {
-        Path folder = Files.createTempDirectory(FOLDER_PREFIX);
+        removeFoldersOfEndedProcesses(Path.of(System.getProperty("java.io.tmpdir")));
+        Path folder = Files.createTempDirectory(
+                FOLDER_PREFIX + ProcessHandle.current().pid() + "-");
         try {
             return build.build(folder);
         } catch (Exception e) {
             FileDatastore.deleteTree(folder);
             throw e;
+        }
+    }
+
+    /**
+     * Deletes the warm-up folders in {@code tmp} whose process has ended: a process killed during
+     * its warm-up (SIGKILL, out of memory) leaves its folder, with up to a blob of the warm-up's
+     * size in it. A folder's name holds its process's id; one of another process that still runs,
+     * or whose name holds none, stays.
+     */
+    static void removeFoldersOfEndedProcesses(Path tmp) {
+        try (var entries = Files.newDirectoryStream(tmp, FOLDER_PREFIX + "*")) {
+            for (Path folder : entries) {
+                String rest = folder.getFileName().toString().substring(FOLDER_PREFIX.length());
+                int dash = rest.indexOf('-');
+                if (dash <= 0 || !rest.substring(0, dash).chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                long pid = Long.parseLong(rest.substring(0, dash));
+                if (ProcessHandle.of(pid).isEmpty()) {
+                    FileDatastore.deleteTree(folder);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            LOG.debug("cannot look for warm-up folders left in {}: {}", tmp, Reasons.of(e));
         }
     }
 
