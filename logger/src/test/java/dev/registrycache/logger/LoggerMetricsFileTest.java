@@ -11,8 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,24 +29,9 @@ class LoggerMetricsFileTest {
         Path data = Files.createDirectories(dir.resolve("data"));
         Path metricsFile = new LogDirLayout(logs).loggerMetrics();
         try (S3Server s3 = S3Server.plain()) {
-            String java = ProcessHandle.current().info().command().orElse("java");
-            List<String> command = new ArrayList<>(List.of(
-                    java,
-                    "-Xmx64m",
-                    "-XX:+UseSerialGC",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    LoggerCommand.class.getName(),
-                    "--log-dir",
-                    logs.toString(),
-                    "--data-dir",
-                    data.toString(),
-                    "--poll-millis",
-                    "50"));
-            ProcessBuilder pb = new ProcessBuilder(command);
-            pb.environment().putAll(s3.environment("logger"));
             Path output = dir.resolve("logger.out");
-            pb.redirectErrorStream(true).redirectOutput(output.toFile());
+            ProcessBuilder pb = LoggerProcessTest.process(logs, data, output);
+            pb.environment().putAll(s3.environment("logger"));
             Process logger = pb.start();
             try {
                 Files.writeString(

@@ -36,6 +36,11 @@ class LoggerProcessTest {
     }
 
     private Process start(Path logs, Path data, Path output, String... extra) throws Exception {
+        return process(logs, data, output, extra).start();
+    }
+
+    /** The logger as a process of its own on {@code logs} and {@code data}, printing to {@code output}. */
+    static ProcessBuilder process(Path logs, Path data, Path output, String... extra) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(
                 java,
@@ -54,7 +59,7 @@ class LoggerProcessTest {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.redirectErrorStream(true).redirectOutput(output.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("RC_"));
-        return pb.start();
+        return pb;
     }
 
     /** Where a logger saved its place in the log {@code name}; -1 before it saved one. */

@@ -144,35 +144,20 @@ public record NodeConfig(
 
     /** This configuration with another tag TTL and tag-check deadline. */
     public NodeConfig withTagChecks(Duration ttl, Duration deadline) {
-        return with(ttl, deadline, completeImages);
+        return with(store, ttl, deadline, completeImages);
     }
 
     /** This configuration with image completion on or off. */
     public NodeConfig withImageCompletion(boolean on) {
-        return with(tagTtl, tagDeadline, on);
-    }
-
-    private NodeConfig with(Duration ttl, Duration deadline, boolean complete) {
-        return new NodeConfig(
-                registry,
-                endpoint,
-                credentials,
-                upstreamCaFile,
-                store,
-                logDir,
-                host,
-                port,
-                allowPrivateRedirects,
-                trustedRealmHosts,
-                nodeToken,
-                ttl,
-                deadline,
-                complete,
-                pullSecretFile);
+        return with(store, tagTtl, tagDeadline, on);
     }
 
     /** This configuration with the datastore in {@code location}. */
     public NodeConfig withStore(StoreLocation location) {
+        return with(location, tagTtl, tagDeadline, completeImages);
+    }
+
+    private NodeConfig with(StoreLocation location, Duration ttl, Duration deadline, boolean complete) {
         return new NodeConfig(
                 registry,
                 endpoint,
@@ -185,9 +170,9 @@ public record NodeConfig(
                 allowPrivateRedirects,
                 trustedRealmHosts,
                 nodeToken,
-                tagTtl,
-                tagDeadline,
-                completeImages,
+                ttl,
+                deadline,
+                complete,
                 pullSecretFile);
     }
 
