@@ -8,6 +8,7 @@ import dev.registrycache.common.settings.S3Settings;
 import dev.registrycache.common.store.StoreKeys;
 import dev.registrycache.common.store.location.StoreLocation;
 import dev.registrycache.testsupport.Await;
+import dev.registrycache.testsupport.S3Bucket;
 import dev.registrycache.testsupport.S3Server;
 import dev.registrycache.testsupport.TcpRelay;
 import java.io.IOException;
@@ -29,10 +30,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -49,7 +49,9 @@ class S3StoreFailuresNodeE2ETest {
     private static final byte[] BLOB = blob();
     private static final Digest DIGEST = Digest.sha256Of(BLOB);
     private static final Pattern WRITTEN = Pattern.compile(".*/data~written/([0-9]+)");
-    private static S3Server s3;
+
+    @RegisterExtension
+    static final S3Bucket BUCKET = new S3Bucket();
 
     @TempDir
     Path dir;
@@ -58,16 +60,6 @@ class S3StoreFailuresNodeE2ETest {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(30))
             .build();
-
-    @BeforeAll
-    static void startS3() {
-        s3 = S3Server.plain();
-    }
-
-    @AfterAll
-    static void stopS3() {
-        s3.close();
-    }
 
     private static byte[] blob() {
         byte[] bytes = new byte[SIZE];
@@ -78,7 +70,7 @@ class S3StoreFailuresNodeE2ETest {
     @Test
     void aStoreAnswering503MidUploadPublishesNothingAndTheBlobIsStoredOnceTheStoreIsBack() throws Exception {
         String blobKey = "failing/" + StoreKeys.blobData(DIGEST);
-        try (TcpRelay relay = TcpRelay.to(s3.endpoint().getPort());
+        try (TcpRelay relay = TcpRelay.to(s3().endpoint().getPort());
                 GatedBlobUpstream upstream = new GatedBlobUpstream(DIGEST, BLOB, Set.of("team/app"));
                 RegistryNode node = node("failing", relay, upstream)) {
             String outcome = midUpload("failing", node, upstream, () -> relay.mode(TcpRelay.Mode.UNAVAILABLE));
@@ -88,7 +80,7 @@ class S3StoreFailuresNodeE2ETest {
                     outcome.equals("200 " + DIGEST) || !outcome.startsWith("200 "),
                     "a whole answer of other bytes: " + outcome);
             assertTrue(relay.unavailableAnswers() > 0, "the store answered 503");
-            assertEquals(Optional.empty(), s3.client().get(blobKey).map(b -> b.length), "nothing published");
+            assertEquals(Optional.empty(), s3().client().get(blobKey).map(b -> b.length), "nothing published");
 
             relay.mode(TcpRelay.Mode.FORWARD);
             assertEquals("200 " + DIGEST, fetch(url(node)), "the store back, the blob is served");
@@ -99,7 +91,7 @@ class S3StoreFailuresNodeE2ETest {
 
     @Test
     void aSingle503MidUploadIsAskedAgainAndTheBlobIsStored() throws Exception {
-        try (TcpRelay relay = TcpRelay.to(s3.endpoint().getPort());
+        try (TcpRelay relay = TcpRelay.to(s3().endpoint().getPort());
                 GatedBlobUpstream upstream = new GatedBlobUpstream(DIGEST, BLOB, Set.of("team/app"));
                 RegistryNode node = node("once", relay, upstream)) {
             String outcome = midUpload("once", node, upstream, () -> relay.unavailableFor(1));
@@ -112,7 +104,7 @@ class S3StoreFailuresNodeE2ETest {
 
     /** A node on the bucket under {@code prefix}, through {@code relay}. */
     private RegistryNode node(String prefix, TcpRelay relay, GatedBlobUpstream upstream) throws Exception {
-        Map<String, String> env = new HashMap<>(s3.environment(prefix));
+        Map<String, String> env = new HashMap<>(s3().environment(prefix));
         env.put("S3_ENDPOINT", relay.baseUrl());
         Path data = dir.resolve(prefix + "/data");
         NodeConfig config = LoopbackNodes.config(
@@ -131,7 +123,7 @@ class S3StoreFailuresNodeE2ETest {
         Await.until(
                 "the node is mid-download with the first part of the upload in the bucket",
                 Duration.ofSeconds(120),
-                () -> s3.client().keys(prefix + "/").stream().anyMatch(k -> written(k) >= 8 << 20));
+                () -> s3().client().keys(prefix + "/").stream().anyMatch(k -> written(k) >= 8 << 20));
         fault.run();
         upstream.release();
         return first.get(5, TimeUnit.MINUTES);
@@ -145,9 +137,9 @@ class S3StoreFailuresNodeE2ETest {
         Await.until(
                 "the blob is published in the bucket",
                 Duration.ofSeconds(120),
-                () -> s3.client().get(blobKey).isPresent());
+                () -> s3().client().get(blobKey).isPresent());
         assertEquals(
-                DIGEST.toString(), "sha256:" + sha256(s3.client().get(blobKey).orElseThrow()));
+                DIGEST.toString(), "sha256:" + sha256(s3().client().get(blobKey).orElseThrow()));
     }
 
     /** The bytes an upload's progress record (see SideRecords) says were written, or -1 for another key. */
@@ -181,5 +173,9 @@ class S3StoreFailuresNodeE2ETest {
 
     private static String sha256(byte[] bytes) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    private static S3Server s3() {
+        return BUCKET.server();
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.registrycache.common.startup.SupervisorWatch;
 import dev.registrycache.testsupport.FreePort;
 import dev.registrycache.testsupport.ProcessResult;
+import dev.registrycache.testsupport.S3Bucket;
 import dev.registrycache.testsupport.S3Server;
 import dev.registrycache.testsupport.Tools;
 import java.io.IOException;
@@ -18,8 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -32,20 +32,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class S3StartRefusalsTest {
     private static final String SECRET = S3Server.CREDENTIALS.password();
-    private static S3Server s3;
+
+    @RegisterExtension
+    static final S3Bucket BUCKET = new S3Bucket();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startS3() {
-        s3 = S3Server.plain();
-    }
-
-    @AfterAll
-    static void stopS3() {
-        s3.close();
-    }
 
     /** What goes wrong, the S3_* variable it sets, and what the line must say. */
     enum BadBucket {
@@ -142,9 +134,13 @@ class S3StartRefusalsTest {
                 SupervisorWatch.ENV)) {
             env.put(unset, null);
         }
-        env.putAll(s3.environment("refused"));
+        env.putAll(s3().environment("refused"));
         env.put(bad.variable, bad.value);
         env.put("UPSTREAM_ENDPOINTS", "quay.io=http://127.0.0.1:" + FreePort.pick());
         return env;
+    }
+
+    private static S3Server s3() {
+        return BUCKET.server();
     }
 }

@@ -3,6 +3,7 @@ package dev.registrycache.common.store;
 import dev.registrycache.common.oci.Digest;
 import dev.registrycache.common.settings.S3Settings;
 import dev.registrycache.common.store.s3.S3Driver;
+import dev.registrycache.testsupport.S3Bucket;
 import dev.registrycache.testsupport.S3Server;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,9 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * s3proxy (one for the class; each test under a prefix of its own).
  */
 class S3DatastoreContractTest extends DatastoreContract {
-    private static S3Server s3;
+    @RegisterExtension
+    static final S3Bucket BUCKET = new S3Bucket();
 
     @TempDir
     Path scratch;
@@ -28,21 +29,11 @@ class S3DatastoreContractTest extends DatastoreContract {
     private S3Driver opened;
     private String prefix;
 
-    @BeforeAll
-    static void startS3() {
-        s3 = S3Server.plain();
-    }
-
-    @AfterAll
-    static void stopS3() {
-        s3.close();
-    }
-
     @Override
     Datastore newDatastore() throws IOException {
         prefix = "t-" + UUID.randomUUID();
         opened = S3Driver.open(
-                S3Settings.from(s3.environment(prefix)),
+                S3Settings.from(s3().environment(prefix)),
                 S3Driver.Options.of(scratch).withIdleTimeout(Duration.ofSeconds(10)));
         return new DriverDatastore(opened);
     }
@@ -58,12 +49,16 @@ class S3DatastoreContractTest extends DatastoreContract {
     @Override
     void storeWrittenAt(Digest digest, byte[] bytes, long millis) throws IOException {
         store.putBlob(REPO, digest, bytes);
-        Path file = s3.storage().resolve(S3Server.BUCKET).resolve(prefix).resolve(StoreKeys.blobData(digest));
+        Path file = s3().storage().resolve(S3Server.BUCKET).resolve(prefix).resolve(StoreKeys.blobData(digest));
         Files.setLastModifiedTime(file, FileTime.fromMillis(millis));
     }
 
     @Override
     boolean storeKeepsEmptyFolders() {
         return false;
+    }
+
+    private static S3Server s3() {
+        return BUCKET.server();
     }
 }

@@ -2,13 +2,13 @@ package dev.registrycache.common.store;
 
 import dev.registrycache.common.settings.S3Settings;
 import dev.registrycache.common.store.s3.S3Driver;
+import dev.registrycache.testsupport.S3Bucket;
 import dev.registrycache.testsupport.S3Server;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -16,27 +16,18 @@ import org.junit.jupiter.api.io.TempDir;
  * its own). A reader of a deleted object is not asked to keep reading: S3Driver says when it can.
  */
 class S3DriverContractTest extends StorageDriverContract {
-    private static S3Server s3;
+    @RegisterExtension
+    static final S3Bucket BUCKET = new S3Bucket();
 
     @TempDir
     Path scratch;
 
     private S3Driver opened;
 
-    @BeforeAll
-    static void startS3() {
-        s3 = S3Server.plain();
-    }
-
-    @AfterAll
-    static void stopS3() {
-        s3.close();
-    }
-
     @Override
     StorageDriver newDriver() throws Exception {
         opened = S3Driver.open(
-                S3Settings.from(s3.environment("t-" + UUID.randomUUID())),
+                S3Settings.from(s3().environment("t-" + UUID.randomUUID())),
                 S3Driver.Options.of(scratch).withIdleTimeout(Duration.ofSeconds(10)));
         return opened;
     }
@@ -51,5 +42,9 @@ class S3DriverContractTest extends StorageDriverContract {
     @Override
     boolean readersOutliveDeletes() {
         return false;
+    }
+
+    private static S3Server s3() {
+        return BUCKET.server();
     }
 }

@@ -11,6 +11,7 @@ import dev.registrycache.common.Metrics;
 import dev.registrycache.common.settings.S3Settings;
 import dev.registrycache.common.store.StorageDriver;
 import dev.registrycache.testsupport.Await;
+import dev.registrycache.testsupport.S3Bucket;
 import dev.registrycache.testsupport.S3Server;
 import dev.registrycache.testsupport.TcpRelay;
 import java.io.IOException;
@@ -23,9 +24,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,20 +35,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class S3DriverFailuresTest {
     private static final String SECRET = S3Server.CREDENTIALS.password();
-    private static S3Server s3;
+
+    @RegisterExtension
+    static final S3Bucket BUCKET = new S3Bucket();
 
     @TempDir
     Path scratch;
-
-    @BeforeAll
-    static void startS3() {
-        s3 = S3Server.plain();
-    }
-
-    @AfterAll
-    static void stopS3() {
-        s3.close();
-    }
 
     private S3Driver.Options quick() {
         return quick(scratch);
@@ -68,7 +60,7 @@ class S3DriverFailuresTest {
     }
 
     private static Map<String, String> env(String... pairs) {
-        Map<String, String> env = new java.util.HashMap<>(s3.environment("t-" + UUID.randomUUID()));
+        Map<String, String> env = new java.util.HashMap<>(s3().environment("t-" + UUID.randomUUID()));
         for (int i = 0; i < pairs.length; i += 2) {
             env.put(pairs[i], pairs[i + 1]);
         }
@@ -143,7 +135,7 @@ class S3DriverFailuresTest {
 
     @Test
     void aStoreThatStallsMidUploadFailsThePublishAndNothingIsAtTheKey() throws Exception {
-        int port = s3.endpoint().getPort();
+        int port = s3().endpoint().getPort();
         Map<String, String> env = env();
         try (TcpRelay relay = TcpRelay.to(port);
                 S3Driver direct = S3Driver.open(S3Settings.from(env), quick())) {
@@ -166,5 +158,9 @@ class S3DriverFailuresTest {
                 assertEquals(java.util.List.of(), direct.listObjects("up", "data"), "the upload is discarded");
             }
         }
+    }
+
+    private static S3Server s3() {
+        return BUCKET.server();
     }
 }

@@ -14,6 +14,7 @@ import dev.registrycache.common.store.Datastore;
 import dev.registrycache.common.store.DriverDatastore;
 import dev.registrycache.common.store.StorageDriver;
 import dev.registrycache.testsupport.Await;
+import dev.registrycache.testsupport.S3Bucket;
 import dev.registrycache.testsupport.S3Server;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -28,11 +29,10 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,23 +43,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class S3DriverTest {
     private static final long MIB = 1024 * 1024;
-    private static S3Server s3;
+
+    @RegisterExtension
+    static final S3Bucket BUCKET = new S3Bucket();
 
     @TempDir
     Path scratch;
 
     private String prefix;
     private S3Driver driver;
-
-    @BeforeAll
-    static void startS3() {
-        s3 = S3Server.plain();
-    }
-
-    @AfterAll
-    static void stopS3() {
-        s3.close();
-    }
 
     @BeforeEach
     void open() throws IOException {
@@ -69,7 +61,7 @@ class S3DriverTest {
 
     private S3Driver open(Parts parts) throws IOException {
         return S3Driver.open(
-                S3Settings.from(s3.environment(prefix)),
+                S3Settings.from(s3().environment(prefix)),
                 S3Driver.Options.of(scratch)
                         .withIdleTimeout(Duration.ofSeconds(10))
                         .withParts(parts));
@@ -103,7 +95,7 @@ class S3DriverTest {
 
     /** The keys under this test's prefix, relative to it. */
     private List<String> keys() {
-        return s3.client().keys(prefix + "/").stream()
+        return s3().client().keys(prefix + "/").stream()
                 .map(k -> k.substring(prefix.length() + 1))
                 .sorted()
                 .toList();
@@ -117,7 +109,7 @@ class S3DriverTest {
     /** The multipart uploads in progress under {@code folder} (with its trailing slash) of this test's prefix. */
     private int multipartUploads(String folder) {
         String xml = new String(
-                s3.client()
+                s3().client()
                         .send(
                                 "GET",
                                 "/" + S3Server.BUCKET + "?prefix=" + prefix + "%2F" + folder.replace("/", "%2F")
@@ -340,5 +332,9 @@ class S3DriverTest {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    private static S3Server s3() {
+        return BUCKET.server();
     }
 }
