@@ -307,7 +307,9 @@ class SupervisorIT {
                 cold,
                 streamed.get(60, TimeUnit.SECONDS),
                 "a blob the node streams through the gateway arrived whole: the node serves while the gateway stops");
-        assertTrue(stack.process().waitFor(60, TimeUnit.SECONDS));
+        assertTrue(
+                stack.process().waitFor(60, TimeUnit.SECONDS),
+                () -> "still running 60 s after the signal:\n" + String.join("\n", stack.lines()));
         assertEquals(0, stack.process().exitValue(), String.join("\n", stack.lines()));
     }
 
@@ -463,7 +465,9 @@ class SupervisorIT {
                 digest,
                 "sha256:" + java.util.HexFormat.of().formatHex(sha.digest()),
                 "the transfer in flight completed");
-        assertTrue(stack.process().waitFor(60, TimeUnit.SECONDS));
+        assertTrue(
+                stack.process().waitFor(60, TimeUnit.SECONDS),
+                () -> "still running 60 s after the signal:\n" + String.join("\n", stack.lines()));
         assertEquals(0, stack.process().exitValue(), String.join("\n", stack.lines()));
         assertFalse(
                 stack.printed("starting it again"),
@@ -483,7 +487,9 @@ class SupervisorIT {
                 .inheritIO()
                 .start()
                 .waitFor();
-        assertTrue(stack.process().waitFor(60, TimeUnit.SECONDS));
+        assertTrue(
+                stack.process().waitFor(60, TimeUnit.SECONDS),
+                () -> "still running 60 s after the signal:\n" + String.join("\n", stack.lines()));
         assertEquals(0, stack.process().exitValue(), String.join("\n", stack.lines()));
         assertTrue(stack.printed("every component stopped"), String.join("\n", stack.lines()));
         assertTrue(children.stream().noneMatch(ProcessHandle::isAlive));
